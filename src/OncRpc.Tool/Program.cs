@@ -1,0 +1,6 @@
+using System.CommandLine;
+using OncRpc.Tool.Commands;
+
+var root = new RootCommand("oncrpc: ONC RPC (Sun RPC) toolkit for .NET");
+root.Subcommands.Add(DemoCommand.Create());
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

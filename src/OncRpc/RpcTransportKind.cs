@@ -1,0 +1,14 @@
+namespace OncRpc;
+
+/// <summary>The transports the runtime speaks; names follow the netids of netconfig(5).</summary>
+public enum RpcTransportKind
+{
+    /// <summary>TCP with record marking (RFC 5531 §11), netid tcp or tcp6.</summary>
+    Tcp,
+
+    /// <summary>UDP, one message per datagram, netid udp or udp6.</summary>
+    Udp,
+
+    /// <summary>Unix domain stream socket with record marking, netid local (unix).</summary>
+    Local,
+}
