@@ -21,7 +21,7 @@ public ref partial struct XdrWriter
     }
 
     /// <summary>Writes bytes, crossing output blocks as needed, without a length prefix or padding.</summary>
-    private void WriteRaw(ReadOnlySpan<byte> data)
+    private void WriteRaw(scoped ReadOnlySpan<byte> data)
     {
         while (data.Length > 0)
         {
@@ -39,14 +39,14 @@ public ref partial struct XdrWriter
     }
 
     /// <summary>Writes fixed-length opaque data (RFC 4506 §4.9): the bytes, then zero padding.</summary>
-    public void WriteFixedOpaque(ReadOnlySpan<byte> data)
+    public void WriteFixedOpaque(scoped ReadOnlySpan<byte> data)
     {
         WriteRaw(data);
         WritePadding(data.Length);
     }
 
     /// <summary>Writes fixed-length opaque data that must be exactly <paramref name="length"/> bytes.</summary>
-    public void WriteFixedOpaque(ReadOnlySpan<byte> data, int length)
+    public void WriteFixedOpaque(scoped ReadOnlySpan<byte> data, int length)
     {
         if (data.Length != length)
         {
@@ -56,7 +56,7 @@ public ref partial struct XdrWriter
     }
 
     /// <summary>Writes variable-length opaque data (RFC 4506 §4.10): length, bytes, padding.</summary>
-    public void WriteOpaque(ReadOnlySpan<byte> data, uint maxLength = uint.MaxValue)
+    public void WriteOpaque(scoped ReadOnlySpan<byte> data, uint maxLength = uint.MaxValue)
     {
         WriteLength(data.Length, maxLength);
         WriteFixedOpaque(data);
@@ -109,14 +109,14 @@ public ref partial struct XdrWriter
     }
 
     /// <summary>Writes a variable-length array (RFC 4506 §4.13).</summary>
-    public void WriteArray<T>(ReadOnlySpan<T> values, uint maxLength = uint.MaxValue) where T : IXdrSerializable<T>
+    public void WriteArray<T>(scoped ReadOnlySpan<T> values, uint maxLength = uint.MaxValue) where T : IXdrSerializable<T>
     {
         WriteLength(values.Length, maxLength);
         WriteFixedArray(values);
     }
 
     /// <summary>Writes the elements of a fixed-length array (RFC 4506 §4.12), no count.</summary>
-    public void WriteFixedArray<T>(ReadOnlySpan<T> values) where T : IXdrSerializable<T>
+    public void WriteFixedArray<T>(scoped ReadOnlySpan<T> values) where T : IXdrSerializable<T>
     {
         foreach (T value in values)
         {
