@@ -72,7 +72,7 @@ public ref partial struct XdrReader
     {
         int length = ReadLength(maxLength);
         ReadOnlySpan<byte> data;
-        if (_index + length <= _current.Length)
+        if (length <= _current.Length - _index)
         {
             data = _current.Slice(_index, length);
             _index += length;
@@ -101,7 +101,7 @@ public ref partial struct XdrReader
         }
         long at = Position;
         string result;
-        if (_index + length <= _current.Length)
+        if (length <= _current.Length - _index)
         {
             result = Decode(_current.Slice(_index, length), at);
             _index += length;
@@ -152,6 +152,7 @@ public ref partial struct XdrReader
     /// <paramref name="minElementSize"/> bytes can fit in what is left, before allocating it.</summary>
     public readonly void EnsureFixedArray(int count, int minElementSize = 4)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
         long needed = (long)count * Math.Max(1, minElementSize);
         if (needed > Remaining)
         {
