@@ -5,7 +5,8 @@ namespace OncRpc.Client;
 /// <summary>
 /// A connection-level client: sends calls to any (program, version, procedure) over one transport
 /// and matches replies by xid. Thread-safe; share one among many callers. Generated clients wrap
-/// one of these.
+/// one of these. Create one with <see cref="ConnectTcpAsync"/>, <see cref="ConnectUnixAsync"/> or
+/// <see cref="CreateUdp"/>.
 /// </summary>
 public abstract partial class RpcClient : IAsyncDisposable
 {
@@ -17,6 +18,28 @@ public abstract partial class RpcClient : IAsyncDisposable
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
+
+    /// <summary>Sends a call that expects no reply (the server's procedure does not answer).
+    /// Completes once the call has been handed to the socket; there is no timeout and no retransmission.</summary>
+    public virtual ValueTask SendOneWayAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs> =>
+        throw new NotSupportedException($"{GetType().Name} does not send one-way calls");
+
+    /// <summary>Queues a batched call (libtirpc batching, stream transports only): no reply is
+    /// expected and nothing is written until a following normal call (or one-way call) flushes the
+    /// batch with it. Completes once queued. Throws <see cref="NotSupportedException"/> over UDP.</summary>
+    public virtual ValueTask BatchAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs> =>
+        throw new NotSupportedException($"{GetType().Name} does not batch calls");
+
+    /// <summary>Sends a hand-built call message (xid first, no record mark) and returns the whole
+    /// reply message, whatever it says: the reply is matched by the xid in the message's first four
+    /// bytes, under the same timeout (and, over UDP, retransmission) as typed calls.</summary>
+    public virtual ValueTask<ReadOnlyMemory<byte>> CallRawAsync(
+        ReadOnlyMemory<byte> callMessage, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not send raw calls");
 
     /// <inheritdoc />
     public abstract ValueTask DisposeAsync();

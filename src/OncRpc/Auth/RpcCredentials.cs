@@ -1,0 +1,54 @@
+namespace OncRpc.Auth;
+
+/// <summary>
+/// The client side of an authentication flavor: what credential and verifier each call carries,
+/// and what the client learns from reply verifiers. One instance is shared by every call of a
+/// client, so implementations are thread-safe.
+/// </summary>
+public abstract class RpcCredentials
+{
+    /// <summary>AUTH_NONE (RFC 5531 §10.1): empty credential and verifier. The default.</summary>
+    public static RpcCredentials None { get; } = new AuthNoneCredentials();
+
+    /// <summary>AUTH_SYS (RFC 5531 Appendix A) with the given identity; see <see cref="AuthSysCredentials"/>.</summary>
+    public static AuthSysCredentials Sys(uint stamp, string machineName, uint uid, uint gid,
+        IReadOnlyList<uint>? gids = null, bool useShortHandles = true) =>
+        new(new AuthSysParameters(stamp, machineName, uid, gid, gids ?? []), useShortHandles);
+
+    /// <summary>The flavor of the full credential.</summary>
+    public abstract AuthFlavor Flavor { get; }
+
+    /// <summary>True when a call may be refused because of per-session state (a short handle the
+    /// server forgot) and is worth retrying once after <see cref="OnRejected"/>.</summary>
+    public virtual bool HasSessionState => false;
+
+    /// <summary>The credential for the next call.</summary>
+    public abstract OpaqueAuth GetCredential();
+
+    /// <summary>The verifier sent with <paramref name="credential"/>; AUTH_NONE by default.</summary>
+    public virtual OpaqueAuth GetVerifier(OpaqueAuth credential) => OpaqueAuth.None;
+
+    /// <summary>Sees the verifier of an accepted reply to a call that carried <paramref name="credentialSent"/>.</summary>
+    public virtual void OnReplyVerifier(OpaqueAuth credentialSent, OpaqueAuth verifier)
+    {
+    }
+
+    /// <summary>The server answered AUTH_ERROR with <paramref name="stat"/> to a call carrying
+    /// <paramref name="credentialSent"/>. Returns true when the call should be sent again (once)
+    /// with a fresh <see cref="GetCredential"/>.</summary>
+    public virtual bool OnRejected(OpaqueAuth credentialSent, AuthStat stat) => false;
+}
+
+/// <summary>AUTH_NONE.</summary>
+public sealed class AuthNoneCredentials : RpcCredentials
+{
+    internal AuthNoneCredentials()
+    {
+    }
+
+    /// <inheritdoc />
+    public override AuthFlavor Flavor => AuthFlavor.None;
+
+    /// <inheritdoc />
+    public override OpaqueAuth GetCredential() => OpaqueAuth.None;
+}

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Threading.Tasks.Sources;
+using OncRpc.Auth;
+using OncRpc.Protocol;
+using OncRpc.Xdr;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// A call waiting for its reply, keyed by xid in a <see cref="PendingCallTable"/>. Whoever
+/// removes the call from the table (the read loop, the timeout scanner, the cancellation callback,
+/// the connection's shutdown) is the only one that completes it, so completion needs no lock.
+/// </summary>
+internal abstract class PendingCall
+{
+    private CancellationTokenRegistration _cancellation;
+
+    public uint Xid;
+    public RpcProcedureDescriptor? Procedure;
+    public RpcCredentials? Credentials;
+    public OpaqueAuth CredentialSent;
+    public PendingCallTable? Table;
+
+    /// <summary>Environment.TickCount64 at which the call times out; long.MaxValue for never.</summary>
+    public long DeadlineTicks = long.MaxValue;
+
+    /// <summary>UDP: the datagram, kept (immutable) for retransmission.</summary>
+    public byte[]? Datagram;
+    public long NextRetransmitTicks = long.MaxValue;
+    public long RetransmitIntervalMs;
+
+    public void RegisterCancellation(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.CanBeCanceled)
+        {
+            _cancellation = cancellationToken.UnsafeRegister(
+                static (state, token) => ((PendingCall)state!).OnCanceled(token), this);
+        }
+    }
+
+    private void OnCanceled(CancellationToken token)
+    {
+        if (Table!.TryRemove(this))
+        {
+            Fail(new OperationCanceledException(token));
+        }
+    }
+
+    /// <summary>Completes the call from a reply record; <paramref name="reader"/> is past xid and msg_type.</summary>
+    public abstract void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader);
+
+    /// <summary>Completes the call with an error.</summary>
+    public void Fail(Exception exception) => SetException(exception);
+
+    protected abstract void SetException(Exception exception);
+
+    protected void Unregister() => _cancellation.Unregister();
+}
+
+/// <summary>A pending call producing <typeparamref name="T"/>, awaited through <see cref="IValueTaskSource{T}"/>.</summary>
+internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
+{
+    private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = true };
+
+    public ValueTask<T> AsValueTask() => new(this, _core.Version);
+
+    protected void SetResult(T result)
+    {
+        _core.SetResult(result);
+    }
+
+    protected override void SetException(Exception exception) => _core.SetException(exception);
+
+    public T GetResult(short token)
+    {
+        Unregister();
+        return _core.GetResult(token);
+    }
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Reads the reply header; returns false (having failed the call) unless it is SUCCESS.</summary>
+    protected bool ReadAcceptedHeader(ref XdrReader reader)
+    {
+        RpcReplyHeader header;
+        try
+        {
+            header = RpcReplyHeader.ReadBody(ref reader, Xid);
+        }
+        catch (XdrException e)
+        {
+            Fail(new RpcException(RpcStatus.CannotDecodeReply, $"malformed reply header for xid {Xid}: {e.Message}", e));
+            return false;
+        }
+        RpcProcedureDescriptor procedure = Procedure!;
+        RpcException? error = header.ToException(procedure.Program, procedure.Version, procedure.Procedure);
+        if (error is not null)
+        {
+            Fail(error);
+            return false;
+        }
+        if (header.Verifier.Flavor != AuthFlavor.None)
+        {
+            Credentials?.OnReplyVerifier(CredentialSent, header.Verifier);
+        }
+        return true;
+    }
+}
+
+/// <summary>A call whose results decode as <typeparamref name="TResult"/>.</summary>
+internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
+    where TResult : IXdrSerializable<TResult>
+{
+    public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader)
+    {
+        if (!ReadAcceptedHeader(ref reader))
+        {
+            return;
+        }
+        TResult result;
+        try
+        {
+            // Trailing bytes after the results are ignored, as libtirpc does.
+            result = TResult.ReadFrom(ref reader);
+        }
+        catch (XdrException e)
+        {
+            Fail(new RpcException(RpcStatus.CannotDecodeReply,
+                $"could not decode the results of procedure {Procedure!.DisplayName}: {e.Message}", e));
+            return;
+        }
+        SetResult(result);
+    }
+}
+
+/// <summary>A call sent as hand-built bytes: completes with the whole reply record, whatever it says.</summary>
+internal sealed class RawPendingCall : PendingCall<ReadOnlyMemory<byte>>
+{
+    public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader) => SetResult(record.ToArray());
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OncRpc.Auth;
+using OncRpc.Xdr;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// What every transport shares: xid allocation, credentials (with the AUTH_SHORT fallback retry),
+/// tracing and metrics. The fast path (AUTH_NONE or plain AUTH_SYS, no listener) goes straight to
+/// the transport with no async state machine of its own.
+/// </summary>
+internal abstract class RpcClientBase : RpcClient
+{
+    private int _xid = Random.Shared.Next(); // RFC 5531 §9: xids start random so restarts do not reuse them
+
+    protected RpcClientBase(RpcClientOptions options, string loggerCategory)
+    {
+        Options = options;
+        Credentials = options.Credentials;
+        Logger = options.LoggerFactory?.CreateLogger(loggerCategory) ?? NullLogger.Instance;
+    }
+
+    protected RpcClientOptions Options { get; }
+
+    protected RpcCredentials Credentials { get; }
+
+    protected ILogger Logger { get; }
+
+    /// <summary>"tcp", "udp" or "unix" (OpenTelemetry network.transport).</summary>
+    protected abstract string TransportName { get; }
+
+    protected uint NextXid() => (uint)Interlocked.Increment(ref _xid);
+
+    /// <summary>Encodes and sends one call with <paramref name="credential"/> and returns its reply.</summary>
+    protected abstract ValueTask<TResult> StartCallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>;
+
+    protected TypedPendingCall<TResult> NewCall<TResult>(uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential)
+        where TResult : IXdrSerializable<TResult> =>
+        new() { Xid = xid, Procedure = procedure, Credentials = Credentials, CredentialSent = credential };
+
+    public sealed override ValueTask<TResult> CallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<TResult>(cancellationToken);
+        }
+        if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
+        {
+            return StartCallAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+        }
+        return CallWithPolicyAsync<TArgs, TResult>(procedure, arguments, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResult> CallWithPolicyAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
+    {
+        using Activity? activity = ClientTelemetry.StartActivity(procedure, TransportName);
+        long start = Stopwatch.GetTimestamp();
+        string? errorType = null;
+        try
+        {
+            OpaqueAuth credential = Credentials.GetCredential();
+            try
+            {
+                return await StartCallAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
+            {
+                // The server forgot our short handle (AUTH_REJECTEDCRED): once more with the full
+                // credential, as libtirpc's auth refresh does.
+                return await StartCallAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            activity?.SetTag("error.type", errorType);
+            throw;
+        }
+        finally
+        {
+            ClientTelemetry.RecordDuration(procedure, start, errorType);
+        }
+    }
+}

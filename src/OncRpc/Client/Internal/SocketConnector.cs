@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>Opens stream sockets, mapping failures to <see cref="RpcException"/>: refused,
+/// unreachable or unresolvable is <see cref="RpcStatus.CannotBind"/>, too slow is
+/// <see cref="RpcStatus.TimedOut"/>; the caller's cancellation stays an
+/// <see cref="OperationCanceledException"/>.</summary>
+internal static class SocketConnector
+{
+    public static async Task<Socket> ConnectAsync(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeoutSource.CancelAfter(timeout);
+        }
+        try
+        {
+            if (endPoint is not DnsEndPoint dns)
+            {
+                return await ConnectOneAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
+            }
+            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, timeoutSource.Token).ConfigureAwait(false);
+            SocketException? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                try
+                {
+                    return await ConnectOneAsync(new IPEndPoint(address, dns.Port), timeoutSource.Token).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    last = e;
+                }
+            }
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (SocketException e)
+        {
+            throw new RpcException(RpcStatus.CannotBind, $"cannot connect to {endPoint}: {e.Message}", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(RpcStatus.TimedOut, $"connecting to {endPoint} took longer than {timeout}", e);
+        }
+    }
+
+    private static async Task<Socket> ConnectOneAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        Socket socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+}

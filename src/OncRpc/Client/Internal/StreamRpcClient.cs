@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using System.Net;
+using OncRpc.Auth;
+using OncRpc.Transport.Internal;
+using OncRpc.Xdr;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// The client over a stream transport (TCP or Unix): one <see cref="StreamConnection"/> at a
+/// time; when it is lost its calls fail and, with <see cref="RpcClientOptions.Reconnect"/>, the
+/// next call opens a new one.
+/// </summary>
+internal sealed class StreamRpcClient : RpcClientBase
+{
+    private readonly EndPoint _endPoint;
+    private readonly RpcTransportKind _kind;
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private StreamConnection? _connection;
+    private volatile bool _disposed;
+
+    private StreamRpcClient(EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options)
+        : base(options, "OncRpc.Client.RpcClient")
+    {
+        _endPoint = endPoint;
+        _kind = kind;
+    }
+
+    protected override string TransportName => _kind == RpcTransportKind.Local ? "unix" : "tcp";
+
+    public static async Task<StreamRpcClient> ConnectAsync(
+        EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options, CancellationToken cancellationToken)
+    {
+        var client = new StreamRpcClient(endPoint, kind, options);
+        await client.GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return client;
+    }
+
+    private ValueTask<StreamConnection> GetConnectionAsync(CancellationToken cancellationToken)
+    {
+        StreamConnection? connection = _connection;
+        return connection is { IsClosed: false } && !_disposed
+            ? new ValueTask<StreamConnection>(connection)
+            : new ValueTask<StreamConnection>(ReconnectAsync(cancellationToken));
+    }
+
+    private async Task<StreamConnection> ReconnectAsync(CancellationToken cancellationToken)
+    {
+        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            StreamConnection? connection = _connection;
+            if (connection is { IsClosed: false })
+            {
+                return connection;
+            }
+            if (connection is not null)
+            {
+                if (!Options.Reconnect)
+                {
+                    throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} was lost and reconnection is off");
+                }
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            var socket = await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false);
+            connection = new StreamConnection(socket, Options, Logger);
+            ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
+            _connection = connection;
+            return connection;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    protected override ValueTask<TResult> StartCallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+    {
+        StreamConnection? connection = _connection;
+        if (connection is { IsClosed: false } && !_disposed)
+        {
+            return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken);
+        }
+        return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+    }
+
+    private async ValueTask<TResult> StartAfterConnectAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
+    {
+        StreamConnection connection = await ReconnectAsync(cancellationToken).ConfigureAwait(false);
+        return await StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask<TResult> StartOn<TArgs, TResult>(
+        StreamConnection connection, RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential,
+        CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
+    {
+        uint xid = NextXid();
+        PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+            recordMarking: true, Options.MaxFragmentSize);
+        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        // Register before sending: the reply may come back before the write loop returns.
+        if (!connection.Pending.TryAdd(call, out RpcException? closed))
+        {
+            BufferPool.Return(record);
+            return ValueTask.FromException<TResult>((Exception?)closed ?? DuplicateXid(xid));
+        }
+        call.RegisterCancellation(cancellationToken);
+        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)) && connection.Pending.TryRemove(call))
+        {
+            call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+        }
+        return call.AsValueTask();
+    }
+
+    private static InvalidOperationException DuplicateXid(uint xid) =>
+        new($"xid {xid} is already in use by a pending call on this client");
+
+    public override async ValueTask SendOneWayAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        OpaqueAuth credential = Credentials.GetCredential();
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential),
+            arguments, recordMarking: true, Options.MaxFragmentSize);
+        var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true, written)))
+        {
+            throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent");
+        }
+        await written.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async ValueTask BatchAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        OpaqueAuth credential = Credentials.GetCredential();
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential),
+            arguments, recordMarking: true, Options.MaxFragmentSize);
+        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: false)))
+        {
+            throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was queued");
+        }
+    }
+
+    public override async ValueTask<ReadOnlyMemory<byte>> CallRawAsync(
+        ReadOnlyMemory<byte> callMessage, CancellationToken cancellationToken = default)
+    {
+        if (callMessage.Length < 8)
+        {
+            throw new ArgumentException("a call message starts with xid and msg_type", nameof(callMessage));
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        uint xid = BinaryPrimitives.ReadUInt32BigEndian(callMessage.Span);
+        var call = new RawPendingCall { Xid = xid };
+        if (!connection.Pending.TryAdd(call, out RpcException? closed))
+        {
+            throw (Exception?)closed ?? DuplicateXid(xid);
+        }
+        call.RegisterCancellation(cancellationToken);
+        PooledBufferWriter record = CallEncoder.EncodeRaw(callMessage.Span, recordMarking: true, Options.MaxFragmentSize);
+        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)) && connection.Pending.TryRemove(call))
+        {
+            call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+        }
+        return await call.AsValueTask().ConfigureAwait(false);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
+        await _connectGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_connection is { } connection)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+}
