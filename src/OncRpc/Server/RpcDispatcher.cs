@@ -1,4 +1,3 @@
-using System.Buffers;
 using OncRpc.Xdr;
 
 namespace OncRpc.Server;
@@ -8,6 +7,8 @@ namespace OncRpc.Server;
 /// it through <see cref="IRpcService.Register"/>; the middle level registers single procedures
 /// with <see cref="Register{TArgs, TResult}"/> (the registerrpc of the classic interface).
 /// No reflection: each entry is a closed generic that decodes, calls and encodes.
+/// Registration is thread-safe and may happen while the server runs; lookups read an immutable
+/// snapshot rebuilt after each registration.
 /// </summary>
 public sealed partial class RpcDispatcher
 {
@@ -43,6 +44,7 @@ public sealed partial class RpcDispatcher
             _versions[procedure.Program] = _versions.TryGetValue(procedure.Program, out var range)
                 ? (Math.Min(range.Low, procedure.Version), Math.Max(range.High, procedure.Version))
                 : (procedure.Version, procedure.Version);
+            _snapshot = null;
         }
         return this;
     }
@@ -55,22 +57,4 @@ public sealed partial class RpcDispatcher
             return _procedures.Keys.Select(k => (k.Program, k.Version)).Distinct().Order().ToArray();
         }
     }
-}
-
-/// <summary>One registered procedure, closed over its argument and result types.</summary>
-internal abstract class RpcProcedureEntry(RpcProcedureDescriptor descriptor)
-{
-    public RpcProcedureDescriptor Descriptor { get; } = descriptor;
-}
-
-internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor descriptor, RpcHandler<TArgs, TResult> handler)
-    : RpcProcedureEntry(descriptor)
-    where TArgs : IXdrSerializable<TArgs>
-    where TResult : IXdrSerializable<TResult>
-{
-    public RpcHandler<TArgs, TResult> Handler { get; } = handler;
-
-    /// <summary>Decodes the arguments: every byte must be consumed (RFC 5531 GARBAGE_ARGS otherwise).</summary>
-    public static TArgs DecodeArguments(ReadOnlySequence<byte> arguments, XdrReaderOptions options) =>
-        XdrSerializer.Deserialize<TArgs>(arguments, options);
 }

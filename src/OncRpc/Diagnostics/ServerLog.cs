@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace OncRpc.Diagnostics;
+
+/// <summary>The server's log messages; event ids 1000-1099.</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(1000, LogLevel.Information, "Listening for ONC RPC on {Transport} {EndPoint}")]
+    public static partial void Listening(ILogger logger, RpcTransportKind transport, EndPoint? endPoint);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Accept failed on {EndPoint}; retrying in {DelayMs} ms")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception, EndPoint? endPoint, int delayMs);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: {Limit} connections open (MaxConnections)")]
+    public static partial void ConnectionLimit(ILogger logger, EndPoint? remoteEndPoint, int limit);
+
+    [LoggerMessage(1003, LogLevel.Debug, "{Transport} connection from {RemoteEndPoint} opened")]
+    public static partial void ConnectionOpened(ILogger logger, RpcTransportKind transport, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(1004, LogLevel.Debug, "Connection from {RemoteEndPoint} closed: {Reason}")]
+    public static partial void ConnectionClosed(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(1005, LogLevel.Warning, "Closing connection from {RemoteEndPoint}: {Message}")]
+    public static partial void RecordTooLarge(ILogger logger, EndPoint? remoteEndPoint, string message);
+
+    [LoggerMessage(1006, LogLevel.Debug, "Connection from {RemoteEndPoint} ended inside a record; the partial record is dropped")]
+    public static partial void TruncatedRecord(ILogger logger, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(1007, LogLevel.Debug, "Closing connection from {RemoteEndPoint}: idle for {IdleTimeout}")]
+    public static partial void ConnectionIdle(ILogger logger, EndPoint? remoteEndPoint, TimeSpan idleTimeout);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Dropped a message from {RemoteEndPoint}: {Reason}")]
+    public static partial void MessageDropped(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(1009, LogLevel.Error, "Procedure {Procedure} of program {Program} version {Version} threw; replying SYSTEM_ERR")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, uint program, uint version, string procedure);
+
+    [LoggerMessage(1010, LogLevel.Debug, "GARBAGE_ARGS for procedure {Procedure} of program {Program} version {Version}: {Reason}")]
+    public static partial void GarbageArguments(ILogger logger, uint program, uint version, string procedure, string reason);
+
+    [LoggerMessage(1011, LogLevel.Error, "Results of procedure {Procedure} of program {Program} version {Version} could not be encoded; replying SYSTEM_ERR")]
+    public static partial void ResultEncodingFailed(ILogger logger, Exception exception, uint program, uint version, string procedure);
+
+    [LoggerMessage(1012, LogLevel.Warning, "UDP reply of {Size} bytes to {RemoteEndPoint} exceeds MaxUdpDatagramSize {Limit}; replying SYSTEM_ERR")]
+    public static partial void UdpReplyTooLarge(ILogger logger, int size, EndPoint? remoteEndPoint, int limit);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Receive failed on {Transport} {EndPoint}")]
+    public static partial void ReceiveFailed(ILogger logger, Exception exception, RpcTransportKind transport, EndPoint? endPoint);
+
+    [LoggerMessage(1014, LogLevel.Debug, "Sending a reply to {RemoteEndPoint} failed")]
+    public static partial void SendFailed(ILogger logger, Exception exception, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(1015, LogLevel.Warning, "Stop deadline reached with calls still in flight; cancelling them and closing connections")]
+    public static partial void StopForced(ILogger logger);
+
+    [LoggerMessage(1016, LogLevel.Debug, "AUTH_ERROR {AuthStat} for a call from {RemoteEndPoint} with {Flavor} credentials")]
+    public static partial void AuthDenied(ILogger logger, OncRpc.Auth.AuthStat authStat, EndPoint? remoteEndPoint, OncRpc.Auth.AuthFlavor flavor);
+
+    [LoggerMessage(1017, LogLevel.Debug, "Dropped a UDP datagram of {Size} bytes or more from {RemoteEndPoint}: over MaxUdpDatagramSize")]
+    public static partial void DatagramTooLarge(ILogger logger, int size, EndPoint? remoteEndPoint);
+}

@@ -1,0 +1,33 @@
+namespace OncRpc.Server.Internal;
+
+/// <summary>Counts calls in flight on one connection or end point and signals when the count
+/// reaches zero once draining has begun (after the reads stopped, so it only goes down).</summary>
+internal sealed class InFlightTracker
+{
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _count;
+    private int _draining;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public void Increment() => Interlocked.Increment(ref _count);
+
+    public void Decrement()
+    {
+        if (Interlocked.Decrement(ref _count) == 0 && Volatile.Read(ref _draining) != 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Completes when no call is in flight; call once no more calls can start.</summary>
+    public Task WaitForDrainAsync()
+    {
+        Interlocked.Exchange(ref _draining, 1);
+        if (Volatile.Read(ref _count) == 0)
+        {
+            _drained.TrySetResult();
+        }
+        return _drained.Task;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+using System.Net;
+using OncRpc.Auth;
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// One call travelling through the <see cref="RpcCallPipeline"/>: the request bytes (a pooled
+/// copy the call owns, so it can outlive the transport's read buffer), what the stages learned
+/// about it, and the reply being built. Pooled by <see cref="RpcServerRuntime"/>; a stage must not
+/// keep a reference after the call completes.
+/// </summary>
+internal sealed partial class RpcCall
+{
+    private byte[] _request = [];
+    private int _requestLength;
+
+    public RpcCall() => Reply = new PooledBufferWriter(256);
+
+    // Set by the transport.
+    public RpcTransportKind Transport { get; set; }
+    public EndPoint? RemoteEndPoint { get; set; }
+    public CancellationToken CancellationToken { get; set; }
+    public long StartTimestamp { get; set; }
+
+    // Set by the header stage.
+    public uint Xid { get; set; }
+    public bool HasXid { get; set; }
+    public uint Program { get; set; }
+    public uint Version { get; set; }
+    public uint Procedure { get; set; }
+    public OpaqueAuth Credential { get; set; }
+    public OpaqueAuth Verifier { get; set; }
+    public int ArgumentsOffset { get; set; }
+
+    // Set by the auth stage.
+    public AuthSysParameters? UnixCredential { get; set; }
+    public OpaqueAuth ReplyVerifier { get; set; }
+
+    // Set by the dispatch stage.
+    public RpcProcedureDescriptor? Descriptor { get; set; }
+
+    /// <summary>The request: the whole rpc_msg.</summary>
+    public ReadOnlySpan<byte> Request => _request.AsSpan(0, _requestLength);
+
+    /// <summary>The procedure's argument bytes.</summary>
+    public ReadOnlySpan<byte> Arguments => _request.AsSpan(ArgumentsOffset, _requestLength - ArgumentsOffset);
+
+    /// <summary>Copies a record into the call's own pooled buffer.</summary>
+    public void SetRequest(ReadOnlySequence<byte> record)
+    {
+        EnsureRequestCapacity((int)record.Length);
+        record.CopyTo(_request);
+    }
+
+    /// <summary>Copies a datagram into the call's own pooled buffer.</summary>
+    public void SetRequest(ReadOnlySpan<byte> datagram)
+    {
+        EnsureRequestCapacity(datagram.Length);
+        datagram.CopyTo(_request);
+    }
+
+    private void EnsureRequestCapacity(int length)
+    {
+        if (_request.Length < length)
+        {
+            ReturnRequest();
+            _request = ArrayPool<byte>.Shared.Rent(Math.Max(length, 512));
+        }
+        _requestLength = length;
+    }
+
+    private void ReturnRequest()
+    {
+        if (_request.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_request);
+        }
+        _request = [];
+        _requestLength = 0;
+    }
+
+    /// <summary>Builds the context handed to the handler.</summary>
+    public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor) => new()
+    {
+        Xid = Xid,
+        Procedure = descriptor,
+        RemoteEndPoint = RemoteEndPoint,
+        Transport = Transport,
+        Credential = Credential,
+        UnixCredential = UnixCredential,
+        CancellationToken = CancellationToken,
+    };
+
+    /// <summary>Clears the call for reuse; keeps modest buffers, frees large ones.</summary>
+    public bool Reset()
+    {
+        bool reusable = Reply.WrittenCount <= 64 * 1024 && _request.Length <= 64 * 1024;
+        if (_request.Length > 64 * 1024)
+        {
+            ReturnRequest();
+        }
+        _requestLength = 0;
+        Reply.Reset();
+        Outcome = CallOutcome.Dropped;
+        HasReply = false;
+        RemoteEndPoint = null;
+        CancellationToken = default;
+        Xid = 0;
+        HasXid = false;
+        Program = Version = Procedure = 0;
+        Credential = default;
+        Verifier = default;
+        ArgumentsOffset = 0;
+        UnixCredential = null;
+        ReplyVerifier = default;
+        Descriptor = null;
+        return reusable;
+    }
+
+    /// <summary>Returns the pooled buffers; the call is not used again.</summary>
+    public void Release()
+    {
+        ReturnRequest();
+        Reply.Dispose();
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Sockets;
+using OncRpc.Diagnostics;
+using OncRpc.Protocol;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// A UDP end point: each datagram is one call, answered to the sender's address. At most
+/// <see cref="RpcServerOptions.MaxConcurrentUdpCalls"/> run at once; at the limit the loop stops
+/// receiving and the kernel's buffer absorbs or drops the excess, as UDP allows. A reply larger
+/// than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> is replaced by SYSTEM_ERR, so the
+/// client learns at once instead of retransmitting into a timeout.
+/// </summary>
+internal sealed class UdpListener
+{
+    private readonly RpcServerRuntime _runtime;
+    private readonly Socket _socket;
+    private readonly SemaphoreSlim _slots;
+    private readonly InFlightTracker _inFlight = new();
+    private readonly byte[] _receiveBuffer;
+    private readonly int _maxDatagram;
+    private Task _receiveLoop = Task.CompletedTask;
+
+    private UdpListener(RpcServerRuntime runtime, Socket socket)
+    {
+        _runtime = runtime;
+        _socket = socket;
+        _maxDatagram = runtime.Options.MaxUdpDatagramSize;
+        // One byte more than the limit: a datagram that fills it was (at least) too large.
+        _receiveBuffer = GC.AllocateUninitializedArray<byte>(_maxDatagram + 1);
+        _slots = new SemaphoreSlim(runtime.Options.MaxConcurrentUdpCalls, runtime.Options.MaxConcurrentUdpCalls);
+        LocalEndPoint = socket.LocalEndPoint!;
+    }
+
+    public EndPoint LocalEndPoint { get; }
+
+    public static UdpListener Bind(RpcServerRuntime runtime, IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+            socket.Bind(endPoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new UdpListener(runtime, socket);
+    }
+
+    public void Start(CancellationToken stopping) => _receiveLoop = ReceiveLoopAsync(stopping);
+
+    private async Task ReceiveLoopAsync(CancellationToken stopping)
+    {
+        ServerLog.Listening(_runtime.Logger, RpcTransportKind.Udp, LocalEndPoint);
+        EndPoint any = LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6
+            ? new IPEndPoint(IPAddress.IPv6Any, 0)
+            : new IPEndPoint(IPAddress.Any, 0);
+        while (true)
+        {
+            try
+            {
+                await _slots.WaitAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(_receiveBuffer, SocketFlags.None, any, stopping).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException
+                || (e is SocketException && stopping.IsCancellationRequested))
+            {
+                _slots.Release();
+                return;
+            }
+            catch (SocketException e)
+            {
+                _slots.Release();
+                // ICMP errors from earlier sends surface here (ConnectionReset); not our problem.
+                if (e.SocketErrorCode is not (SocketError.ConnectionReset or SocketError.MessageSize))
+                {
+                    ServerLog.ReceiveFailed(_runtime.Logger, e, RpcTransportKind.Udp, LocalEndPoint);
+                    await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+                }
+                continue;
+            }
+            if (received.ReceivedBytes > _maxDatagram)
+            {
+                ServerLog.DatagramTooLarge(_runtime.Logger, received.ReceivedBytes, received.RemoteEndPoint);
+                _slots.Release();
+                continue;
+            }
+            RpcCall call = _runtime.RentCall(RpcTransportKind.Udp, 0, _runtime.AbortToken);
+            call.RemoteEndPoint = received.RemoteEndPoint;
+            call.SetRequest(_receiveBuffer.AsSpan(0, received.ReceivedBytes));
+            _inFlight.Increment();
+            _ = ProcessCallAsync(call);
+        }
+    }
+
+    private async Task ProcessCallAsync(RpcCall call)
+    {
+        try
+        {
+            await _runtime.ProcessAsync(call).ConfigureAwait(false);
+            if (!call.HasReply)
+            {
+                return;
+            }
+            if (call.Reply.WrittenCount > _maxDatagram)
+            {
+                ServerLog.UdpReplyTooLarge(_runtime.Logger, call.Reply.WrittenCount, call.RemoteEndPoint, _maxDatagram);
+                call.ReplyAccepted(AcceptStat.SystemError);
+            }
+            await _socket.SendToAsync(call.FinishDatagram(), SocketFlags.None, call.RemoteEndPoint!, _runtime.AbortToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ServerLog.SendFailed(_runtime.Logger, e, call.RemoteEndPoint);
+        }
+        finally
+        {
+            _runtime.ReturnCall(call);
+            _slots.Release();
+            _inFlight.Decrement();
+        }
+    }
+
+    /// <summary>Waits for the receive loop (already told to stop) and the calls in flight.</summary>
+    public async Task DrainAsync()
+    {
+        await _receiveLoop.ConfigureAwait(false);
+        await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
+    }
+
+    public void Close() => _socket.Dispose();
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using OncRpc.Diagnostics;
+using OncRpc.Protocol;
+using OncRpc.Server.Internal;
+using OncRpc.Xdr;
+
+namespace OncRpc.Server;
+
+/// <summary>One registered procedure, closed over its argument and result types.</summary>
+internal abstract class RpcProcedureEntry(RpcProcedureDescriptor descriptor)
+{
+    public RpcProcedureDescriptor Descriptor { get; } = descriptor;
+
+    /// <summary>Decodes the arguments (GARBAGE_ARGS when they do not decode or bytes remain),
+    /// runs the handler (SYSTEM_ERR when it throws) and encodes the results into the call's
+    /// reply. Completes synchronously, without allocating a state machine, when the handler does.</summary>
+    public abstract ValueTask InvokeAsync(RpcCall call, RpcServerRuntime runtime);
+}
+
+internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor descriptor, RpcHandler<TArgs, TResult> handler)
+    : RpcProcedureEntry(descriptor)
+    where TArgs : IXdrSerializable<TArgs>
+    where TResult : IXdrSerializable<TResult>
+{
+    public RpcHandler<TArgs, TResult> Handler { get; } = handler;
+
+    public override ValueTask InvokeAsync(RpcCall call, RpcServerRuntime runtime)
+    {
+        TArgs arguments;
+        try
+        {
+            // Every byte must be consumed: trailing bytes mean the caller encoded another type.
+            arguments = XdrSerializer.Deserialize<TArgs>(call.Arguments, runtime.ArgumentReaderOptions);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // XdrException normally; anything a generated decoder throws on hostile input is the
+            // caller's garbage too, never a server failure.
+            runtime.OnGarbageArguments(call, Descriptor, e);
+            call.ReplyAccepted(AcceptStat.GarbageArguments);
+            return ValueTask.CompletedTask;
+        }
+
+        RpcCallContext context = call.CreateContext(Descriptor);
+        Activity? parent = Activity.Current;
+        Activity? activity = ServerTelemetry.StartCall(Descriptor, call.Transport);
+        ValueTask<TResult> pending;
+        try
+        {
+            pending = Handler(arguments, context);
+        }
+        catch (Exception e)
+        {
+            runtime.OnHandlerFailed(call, Descriptor, e, activity);
+            activity?.Dispose();
+            return ValueTask.CompletedTask;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            runtime.WriteResult(call, Descriptor, pending.Result, activity);
+            activity?.Dispose();
+            return ValueTask.CompletedTask;
+        }
+        ValueTask running = AwaitHandlerAsync(pending, call, runtime, activity);
+        if (activity is not null)
+        {
+            // The span lives on in the awaiting method's context; this (synchronous) caller,
+            // the transport's read loop, goes back to its own.
+            Activity.Current = parent;
+        }
+        return running;
+    }
+
+    private async ValueTask AwaitHandlerAsync(ValueTask<TResult> pending, RpcCall call, RpcServerRuntime runtime, Activity? activity)
+    {
+        try
+        {
+            TResult result;
+            try
+            {
+                result = await pending.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                runtime.OnHandlerFailed(call, Descriptor, e, activity);
+                return;
+            }
+            runtime.WriteResult(call, Descriptor, result, activity);
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net;
+using OncRpc.Diagnostics;
+using OncRpc.Server.Internal;
+
+namespace OncRpc.Server;
+
+public sealed partial class RpcServer
+{
+    /// <summary>
+    /// Binds every declared end point and starts serving. If one cannot be bound, those already
+    /// bound are closed and the <see cref="System.Net.Sockets.SocketException"/> propagates.
+    /// Throws <see cref="InvalidOperationException"/> when already started or without end points.
+    /// </summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            if (_state != State.Created)
+            {
+                throw new InvalidOperationException("the server was already started");
+            }
+            if (_requested.Count == 0)
+            {
+                throw new InvalidOperationException("no end point: call ListenTcp, ListenUdp or ListenUnix first");
+            }
+            _options.Validate();
+            _runtime = new RpcServerRuntime(_options, Dispatcher, _logger);
+            var bound = new List<(RpcTransportKind, EndPoint)>(_requested.Count);
+            try
+            {
+                foreach ((RpcTransportKind transport, EndPoint endPoint) in _requested)
+                {
+                    switch (transport)
+                    {
+                        case RpcTransportKind.Udp:
+                            UdpListener udp = UdpListener.Bind(_runtime, (IPEndPoint)endPoint);
+                            _udpListeners.Add(udp);
+                            bound.Add((transport, udp.LocalEndPoint));
+                            break;
+                        case RpcTransportKind.Tcp:
+                            StreamListener tcp = StreamListener.BindTcp(_runtime, (IPEndPoint)endPoint, OnAccepted);
+                            _streamListeners.Add(tcp);
+                            bound.Add((transport, tcp.LocalEndPoint));
+                            break;
+                        default:
+                            string path = endPoint.ToString()!;
+                            StreamListener unix = StreamListener.BindUnix(_runtime, path, OnAccepted);
+                            _streamListeners.Add(unix);
+                            bound.Add((transport, unix.LocalEndPoint));
+                            break;
+                    }
+                }
+            }
+            catch
+            {
+                CloseListeners();
+                _runtime.Dispose();
+                _runtime = null;
+                throw;
+            }
+            _endPoints = bound;
+            _state = State.Started;
+            foreach (StreamListener listener in _streamListeners)
+            {
+                listener.Start(_listening.Token);
+            }
+            foreach (UdpListener listener in _udpListeners)
+            {
+                listener.Start(_listening.Token);
+            }
+            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            {
+                var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.IdleTimeout.TotalMilliseconds / 4, 20, 1000));
+                _idleTimer = new Timer(CheckIdleConnections, null, period, period);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops gracefully: stops accepting connections and datagrams and reading new calls, lets
+    /// the calls in flight finish and sends their replies, then closes everything. When
+    /// <paramref name="cancellationToken"/> fires first, the stop turns hard: the remaining calls'
+    /// tokens fire and connections close at once (no exception is thrown). Calling it again,
+    /// or before starting, does nothing.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        StreamConnection[] connections;
+        lock (_gate)
+        {
+            if (_state != State.Started)
+            {
+                return;
+            }
+            _state = State.Stopping;
+            connections = [.. _connections];
+        }
+        RpcServerRuntime runtime = _runtime!;
+        _idleTimer?.Dispose();
+        _listening.Cancel();
+
+        var pending = new List<Task>(connections.Length + _streamListeners.Count + _udpListeners.Count);
+        foreach (StreamListener listener in _streamListeners)
+        {
+            pending.Add(listener.CloseAsync());
+        }
+        foreach (StreamConnection connection in connections)
+        {
+            connection.StopReading();
+            pending.Add(connection.Completion);
+        }
+        foreach (UdpListener listener in _udpListeners)
+        {
+            pending.Add(listener.DrainAsync());
+        }
+
+        try
+        {
+            await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            ServerLog.StopForced(_logger);
+            runtime.AbortCalls();
+            foreach (StreamConnection connection in connections)
+            {
+                connection.Abort();
+            }
+        }
+
+        foreach (UdpListener listener in _udpListeners)
+        {
+            listener.Close();
+        }
+        foreach (StreamListener listener in _streamListeners)
+        {
+            listener.DeleteSocketFile();
+        }
+        lock (_gate)
+        {
+            _state = State.Stopped;
+        }
+    }
+
+    /// <summary>Stops at once (a hard stop: calls in flight are cancelled) and releases
+    /// everything. Use <see cref="StopAsync"/> first for a graceful stop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        lock (_gate)
+        {
+            if (_state == State.Created)
+            {
+                _state = State.Stopped;
+            }
+        }
+        _listening.Dispose();
+        // The runtime (its abort token source and pooled calls) is left to the GC: handlers that
+        // ignore cancellation may still be running and touch it.
+    }
+
+    private void CloseListeners()
+    {
+        foreach (StreamListener listener in _streamListeners)
+        {
+            _ = listener.CloseAsync();
+            listener.DeleteSocketFile();
+        }
+        foreach (UdpListener listener in _udpListeners)
+        {
+            listener.Close();
+        }
+        _streamListeners.Clear();
+        _udpListeners.Clear();
+    }
+}

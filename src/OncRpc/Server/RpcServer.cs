@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OncRpc.Diagnostics;
+using OncRpc.Server.Internal;
+
+namespace OncRpc.Server;
+
+/// <summary>
+/// An ONC RPC server (RFC 5531) over any mix of TCP, UDP and Unix stream end points, IPv4 and
+/// IPv6. Register procedures on <see cref="Dispatcher"/>, declare end points with
+/// <c>Listen*</c>, then <see cref="StartAsync"/>; <see cref="StopAsync"/> stops gracefully.
+/// See docs/server.md for the call pipeline, limits and the error mapping.
+/// </summary>
+public sealed partial class RpcServer : IAsyncDisposable
+{
+    private readonly RpcServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<(RpcTransportKind Transport, EndPoint EndPoint)> _requested = [];
+    private readonly Lock _gate = new();
+    private readonly HashSet<StreamConnection> _connections = [];
+    private readonly List<StreamListener> _streamListeners = [];
+    private readonly List<UdpListener> _udpListeners = [];
+    private readonly CancellationTokenSource _listening = new();
+    private IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> _endPoints = [];
+    private RpcServerRuntime? _runtime;
+    private Timer? _idleTimer;
+    private State _state;
+    private int _connectionCount;
+
+    private enum State { Created, Started, Stopping, Stopped }
+
+    /// <summary>Creates a server; <paramref name="options"/> are read at <see cref="StartAsync"/>.
+    /// Logs go to <paramref name="loggerFactory"/>'s "OncRpc.Server" category (nowhere by default).</summary>
+    public RpcServer(RpcServerOptions? options = null, ILoggerFactory? loggerFactory = null)
+    {
+        _options = options ?? new RpcServerOptions();
+        _logger = loggerFactory?.CreateLogger("OncRpc.Server") ?? NullLogger.Instance;
+    }
+
+    /// <summary>The dispatch table: register services here, before or after starting.</summary>
+    public RpcDispatcher Dispatcher { get; } = new();
+
+    /// <summary>The bound end points after <see cref="StartAsync"/> (real ports when 0 was asked
+    /// for), in the order declared; empty before.</summary>
+    public IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> EndPoints => _endPoints;
+
+    /// <summary>Adds a TCP end point (port 0 picks a free port). Only before starting.</summary>
+    public RpcServer ListenTcp(IPEndPoint endPoint) => AddEndPoint(RpcTransportKind.Tcp, endPoint);
+
+    /// <summary>Adds a UDP end point (port 0 picks a free port). Only before starting.</summary>
+    public RpcServer ListenUdp(IPEndPoint endPoint) => AddEndPoint(RpcTransportKind.Udp, endPoint);
+
+    /// <summary>Adds a Unix domain stream end point at <paramref name="path"/>; a stale socket file
+    /// there (one nobody accepts on) is deleted first, and the file is removed at stop.</summary>
+    public RpcServer ListenUnix(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return AddEndPoint(RpcTransportKind.Local, new UnixDomainSocketEndPoint(path));
+    }
+
+    private RpcServer AddEndPoint(RpcTransportKind transport, EndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        lock (_gate)
+        {
+            if (_state != State.Created)
+            {
+                throw new InvalidOperationException("end points must be added before the server starts");
+            }
+            _requested.Add((transport, endPoint));
+        }
+        return this;
+    }
+
+    /// <summary>Number of open stream connections.</summary>
+    internal int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>The shared runtime, once started (for tests).</summary>
+    internal RpcServerRuntime? Runtime => _runtime;
+
+    private void OnAccepted(Socket socket, RpcTransportKind transport)
+    {
+        RpcServerRuntime runtime = _runtime!;
+        if (transport == RpcTransportKind.Tcp)
+        {
+            socket.NoDelay = true;
+        }
+        StreamConnection connection;
+        lock (_gate)
+        {
+            if (_state != State.Started)
+            {
+                socket.Dispose();
+                return;
+            }
+            if (_connectionCount >= _options.MaxConnections)
+            {
+                ServerLog.ConnectionLimit(_logger, SafeRemoteEndPoint(socket), _options.MaxConnections);
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Dispose();
+                return;
+            }
+            connection = new StreamConnection(runtime, socket, transport, OnConnectionClosed);
+            _connections.Add(connection);
+            _connectionCount++;
+        }
+        ServerLog.ConnectionOpened(_logger, transport, connection.RemoteEndPoint);
+        connection.Start();
+    }
+
+    private void OnConnectionClosed(StreamConnection connection)
+    {
+        lock (_gate)
+        {
+            if (_connections.Remove(connection))
+            {
+                _connectionCount--;
+            }
+        }
+    }
+
+    private static EndPoint? SafeRemoteEndPoint(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    private void CheckIdleConnections(object? state)
+    {
+        long idle = (long)_options.IdleTimeout.TotalMilliseconds;
+        long now = Environment.TickCount64;
+        StreamConnection[] connections;
+        lock (_gate)
+        {
+            connections = [.. _connections];
+        }
+        foreach (StreamConnection connection in connections)
+        {
+            connection.CheckIdle(now, idle);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using OncRpc.Auth;
+using OncRpc.Transport;
+using OncRpc.Xdr;
+
+namespace OncRpc.Server;
+
+/// <summary>Limits and policies of an <see cref="RpcServer"/>. Read once at
+/// <see cref="RpcServer.StartAsync"/>; changing them afterwards has no effect.</summary>
+public sealed class RpcServerOptions
+{
+    /// <summary>Largest call record accepted on stream transports, all fragments together. A
+    /// larger record closes the connection: the stream cannot be resynchronised.</summary>
+    public int MaxRecordSize { get; set; } = RecordMarking.DefaultMaxRecordSize;
+
+    /// <summary>Calls of one connection that may run at once. At the limit the server stops
+    /// reading from that connection (TCP flow control pushes back on the client); nothing is
+    /// queued without bound.</summary>
+    public int MaxConcurrentCallsPerConnection { get; set; } = 64;
+
+    /// <summary>Stream connections (TCP and Unix together) open at once; a connection accepted
+    /// beyond the limit is closed at once.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>A stream connection with no call in flight and nothing received for this long is
+    /// closed; so is one whose reply has been stuck in the socket this long.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Largest UDP datagram received or sent (65507 is the IPv4 maximum payload).
+    /// Larger datagrams are dropped; a reply that would exceed it becomes SYSTEM_ERR.</summary>
+    public int MaxUdpDatagramSize { get; set; } = 65507;
+
+    /// <summary>UDP calls (all UDP end points together per end point) that may run at once; at
+    /// the limit the server stops receiving and the kernel drops what overflows its buffer.</summary>
+    public int MaxConcurrentUdpCalls { get; set; } = 256;
+
+    /// <summary>Decides per call whether the credentials may call; null allows every call whose
+    /// credentials are well formed.</summary>
+    public AuthPolicy? AuthPolicy { get; set; }
+
+    /// <summary>Hand out AUTH_SHORT handles in replies to AUTH_SYS calls (RFC 5531 Appendix A)
+    /// and accept them as credentials afterwards.</summary>
+    public bool EnableAuthShort { get; set; }
+
+    /// <summary>AUTH_SHORT handles remembered (least recently used ones are forgotten; a client
+    /// presenting a forgotten handle gets AUTH_REJECTEDCRED and resends full credentials).</summary>
+    public int AuthShortCacheSize { get; set; } = 10_000;
+
+    /// <summary>How procedure arguments are decoded (padding strictness, string encoding).</summary>
+    public XdrReaderOptions ArgumentReaderOptions { get; set; }
+
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64, nameof(MaxRecordSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCallsPerConnection, 1, nameof(MaxConcurrentCallsPerConnection));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUdpDatagramSize, 64, nameof(MaxUdpDatagramSize));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxUdpDatagramSize, 65527, nameof(MaxUdpDatagramSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentUdpCalls, 1, nameof(MaxConcurrentUdpCalls));
+        ArgumentOutOfRangeException.ThrowIfLessThan(AuthShortCacheSize, 1, nameof(AuthShortCacheSize));
+        if (IdleTimeout != Timeout.InfiniteTimeSpan && IdleTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "must be positive or infinite");
+        }
+    }
+}
