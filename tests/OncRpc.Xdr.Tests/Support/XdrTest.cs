@@ -47,7 +47,7 @@ public static class XdrTest
     {
         var segments = new List<ReadOnlyMemory<byte>>();
         int start = 0;
-        foreach (int cut in cuts.Order())
+        foreach (int cut in cuts.Select(c => Math.Clamp(c, 0, data.Length)).Order())
         {
             segments.Add(data.AsMemory(start, cut - start));
             start = cut;
