@@ -3,4 +3,5 @@ using OncRpc.Tool.Commands;
 
 var root = new RootCommand("oncrpc: ONC RPC (Sun RPC) toolkit for .NET");
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(GenCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

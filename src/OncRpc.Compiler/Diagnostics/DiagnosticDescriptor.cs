@@ -1,0 +1,30 @@
+using System.Globalization;
+
+namespace OncRpc.Compiler.Diagnostics;
+
+/// <summary>The fixed part of a diagnostic: id, severity, title and a message format.</summary>
+public sealed class DiagnosticDescriptor
+{
+    internal DiagnosticDescriptor(string id, DiagnosticSeverity severity, string title, string messageFormat)
+    {
+        Id = id;
+        Severity = severity;
+        Title = title;
+        MessageFormat = messageFormat;
+    }
+
+    public string Id { get; }
+
+    public DiagnosticSeverity Severity { get; }
+
+    public string Title { get; }
+
+    /// <summary>A <see cref="string.Format(System.IFormatProvider, string, object[])"/> pattern.</summary>
+    public string MessageFormat { get; }
+
+    /// <summary>Where the id is explained.</summary>
+    public string HelpLink => "docs/diagnostics/" + Id + ".md";
+
+    internal Diagnostic Create(SourceLocation location, params object[] args) =>
+        new(this, location, string.Format(CultureInfo.InvariantCulture, MessageFormat, args));
+}

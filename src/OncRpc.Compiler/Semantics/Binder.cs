@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Generic;
+using OncRpc.Compiler.Diagnostics;
+using OncRpc.Compiler.Syntax;
+
+namespace OncRpc.Compiler.Semantics;
+
+/// <summary>
+/// Resolves names and checks meaning: undefined and duplicate names, constant values and their
+/// cycles, sizes, union discriminants and case labels, and types that could only be encoded by
+/// an infinite value. Forward references are fine (rpcgen output is C, where they are not, but
+/// the XDR language itself does not order definitions).
+/// </summary>
+internal sealed partial class Binder
+{
+    private readonly SpecificationSyntax _specification;
+    private readonly DiagnosticBag _diagnostics;
+    private readonly Dictionary<string, DefinitionSyntax> _definitions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (EnumSyntax Enum, EnumMemberSyntax Member)> _enumMembers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TypeSymbol> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long?> _constValues = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _evaluating = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, XdrType?> _typedefs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _resolvingTypedefs = new(StringComparer.Ordinal);
+    private readonly Dictionary<EnumSyntax, EnumSymbol> _enumSymbols = new();
+
+    // rpcgen passes names it does not know to C, where <rpc/types.h> defines these; .x files in the
+    // wild (nis_object.x: u_char) rely on that.
+    private static readonly Dictionary<string, XdrType> s_builtinTypes = new(StringComparer.Ordinal)
+    {
+        ["u_int"] = PrimitiveType.UnsignedInt,
+        ["u_long"] = PrimitiveType.UnsignedInt,
+        ["u_short"] = PrimitiveType.UnsignedInt,
+        ["u_char"] = PrimitiveType.UnsignedInt,
+        ["bool_t"] = PrimitiveType.Bool,
+        ["enum_t"] = PrimitiveType.Int,
+        ["int32_t"] = PrimitiveType.Int,
+        ["uint32_t"] = PrimitiveType.UnsignedInt,
+        ["u_int32_t"] = PrimitiveType.UnsignedInt,
+        ["int64_t"] = PrimitiveType.Hyper,
+        ["uint64_t"] = PrimitiveType.UnsignedHyper,
+        ["u_int64_t"] = PrimitiveType.UnsignedHyper,
+        ["quad_t"] = PrimitiveType.Hyper,
+        ["u_quad_t"] = PrimitiveType.UnsignedHyper,
+        ["longlong_t"] = PrimitiveType.Hyper,
+        ["u_longlong_t"] = PrimitiveType.UnsignedHyper,
+    };
+
+    public Binder(SpecificationSyntax specification, DiagnosticBag diagnostics)
+    {
+        _specification = specification;
+        _diagnostics = diagnostics;
+    }
+
+    private bool IsMain(SourceLocation location) =>
+        string.Equals(location.FilePath, _specification.MainFile, StringComparison.Ordinal);
+
+    public SemanticModel Bind()
+    {
+        Declare();
+        var symbols = new List<Symbol>();
+        foreach (DefinitionSyntax definition in _specification.Definitions)
+        {
+            switch (definition)
+            {
+                case ConstSyntax c when _definitions.TryGetValue(c.Name, out DefinitionSyntax? first) && ReferenceEquals(first, c):
+                    symbols.Add(new ConstSymbol(c.Name, EvaluateConst(c.Name, c.Location) ?? 0, c.Location, IsMain(c.Location)));
+                    break;
+                case EnumSyntax e when _enumSymbols.TryGetValue(e, out EnumSymbol? enumSymbol):
+                    BindEnum(e, enumSymbol);
+                    symbols.Add(enumSymbol);
+                    break;
+                case StructSyntax s when _types.TryGetValue(s.Name, out TypeSymbol? t) && t is StructSymbol structSymbol && ReferenceEquals(_definitions[s.Name], s):
+                    BindStruct(s, structSymbol);
+                    symbols.Add(structSymbol);
+                    break;
+                case UnionSyntax u when _types.TryGetValue(u.Name, out TypeSymbol? t) && t is UnionSymbol unionSymbol && ReferenceEquals(_definitions[u.Name], u):
+                    BindUnion(u, unionSymbol);
+                    symbols.Add(unionSymbol);
+                    break;
+                case TypedefSyntax t:
+                    ResolveTypedef(t.Name, t.Location);
+                    break;
+                case ProgramSyntax p:
+                    ProgramSymbol? program = BindProgram(p);
+                    if (program is not null)
+                    {
+                        symbols.Add(program);
+                    }
+                    break;
+            }
+        }
+        CheckPrograms(symbols);
+        CheckRecursion(symbols);
+        ComputeMinimumSizes(symbols);
+        return new SemanticModel(_specification.MainFile, symbols);
+    }
+
+    /// <summary>Registers every top-level name (and every enum member, which C makes global).</summary>
+    private void Declare()
+    {
+        foreach (DefinitionSyntax definition in _specification.Definitions)
+        {
+            if (definition is ProgramSyntax)
+            {
+                // Program names are C macros too, so they share the namespace.
+            }
+            if (!TryDeclare(definition.Name, definition.Location))
+            {
+                continue;
+            }
+            _definitions[definition.Name] = definition;
+            switch (definition)
+            {
+                case EnumSyntax e:
+                    var enumSymbol = new EnumSymbol(e.Name, e.Location, IsMain(e.Location));
+                    _types[e.Name] = enumSymbol;
+                    _enumSymbols[e] = enumSymbol;
+                    foreach (EnumMemberSyntax member in e.Members)
+                    {
+                        if (TryDeclare(member.Name, member.Location))
+                        {
+                            _enumMembers[member.Name] = (e, member);
+                        }
+                    }
+                    break;
+                case StructSyntax s:
+                    _types[s.Name] = new StructSymbol(s.Name, s.Location, IsMain(s.Location));
+                    break;
+                case UnionSyntax u:
+                    _types[u.Name] = new UnionSymbol(u.Name, u.Location, IsMain(u.Location));
+                    break;
+            }
+        }
+    }
+
+    private readonly Dictionary<string, SourceLocation> _declared = new(StringComparer.Ordinal);
+
+    private bool TryDeclare(string name, SourceLocation location)
+    {
+        if (_declared.TryGetValue(name, out SourceLocation previous))
+        {
+            _diagnostics.Report(DiagnosticDescriptors.DuplicateName, location, name, previous.ToString());
+            return false;
+        }
+        _declared[name] = location;
+        return true;
+    }
+
+    /// <summary>Evaluates a value; null (with a diagnostic) when it cannot be.</summary>
+    private long? Evaluate(ValueSyntax value)
+    {
+        // Constants defined in terms of constants recurse; a pathological chain must end in a
+        // diagnostic (InsufficientExecutionStackException, see XdrCompiler), not a crash.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+        if (value.Literal is long literal)
+        {
+            return literal;
+        }
+        string name = value.Name!;
+        if (_definitions.TryGetValue(name, out DefinitionSyntax? definition))
+        {
+            if (definition is ConstSyntax)
+            {
+                return EvaluateConst(name, value.Location);
+            }
+            _diagnostics.Report(DiagnosticDescriptors.WrongKind, value.Location, name, Describe(definition), "a constant");
+            return null;
+        }
+        if (_enumMembers.TryGetValue(name, out var member))
+        {
+            EnumSymbol symbol = _enumSymbols[member.Enum];
+            BindEnum(member.Enum, symbol);
+            foreach (EnumMemberSymbol m in symbol.Members)
+            {
+                if (m.Name == name)
+                {
+                    return m.Value;
+                }
+            }
+            return null; // the member's own value was in error, already reported
+        }
+        if (name == "TRUE")
+        {
+            return 1;
+        }
+        if (name == "FALSE")
+        {
+            return 0;
+        }
+        _diagnostics.Report(DiagnosticDescriptors.UndefinedConstant, value.Location, name);
+        return null;
+    }
+
+    private long? EvaluateConst(string name, SourceLocation usedAt)
+    {
+        if (_constValues.TryGetValue(name, out long? known))
+        {
+            return known;
+        }
+        if (!_evaluating.Add(name))
+        {
+            _diagnostics.Report(DiagnosticDescriptors.ConstantCycle, usedAt, name);
+            return null;
+        }
+        long? value = Evaluate(((ConstSyntax)_definitions[name]).Value);
+        _evaluating.Remove(name);
+        _constValues[name] = value;
+        return value;
+    }
+
+    private static string Describe(DefinitionSyntax definition) => definition switch
+    {
+        ConstSyntax => "a constant",
+        EnumSyntax => "an enum",
+        StructSyntax => "a struct",
+        UnionSyntax => "a union",
+        TypedefSyntax => "a typedef",
+        ProgramSyntax => "a program",
+        _ => "a definition",
+    };
+
+    /// <summary>A size: 0 .. 2^32-1 (XDR lengths are unsigned ints); fixed sizes must also fit an
+    /// array index (int) since they become .NET arrays.</summary>
+    private uint? EvaluateSize(ValueSyntax value, bool isFixed)
+    {
+        long? size = Evaluate(value);
+        if (size is null)
+        {
+            return null;
+        }
+        if (size < 0 || size > uint.MaxValue)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.InvalidBound, value.Location, value.Text, "sizes must be between 0 and 4294967295");
+            return null;
+        }
+        if (isFixed && size > int.MaxValue)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.InvalidBound, value.Location, value.Text, "fixed sizes must be at most 2147483647");
+            return null;
+        }
+        return (uint)size.Value;
+    }
+
+    private uint? EvaluateNumber(ValueSyntax value, string what)
+    {
+        long? number = Evaluate(value);
+        if (number is null)
+        {
+            return null;
+        }
+        if (number < 0 || number > uint.MaxValue)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.ValueOutOfRange, value.Location, what, value.Text, "0 to 4294967295");
+            return null;
+        }
+        return (uint)number.Value;
+    }
+}

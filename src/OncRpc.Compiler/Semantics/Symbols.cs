@@ -1,0 +1,209 @@
+using System.Collections.Generic;
+using OncRpc.Compiler.Diagnostics;
+
+namespace OncRpc.Compiler.Semantics;
+
+/// <summary>Something defined in a .x file.</summary>
+public abstract class Symbol
+{
+    protected Symbol(string name, SourceLocation location, bool isMain)
+    {
+        Name = name;
+        Location = location;
+        IsFromMainFile = isMain;
+    }
+
+    /// <summary>The original .x name.</summary>
+    public string Name { get; }
+
+    public SourceLocation Location { get; }
+
+    /// <summary>False for definitions that came from an #include: those are generated from their own file.</summary>
+    public bool IsFromMainFile { get; }
+}
+
+public sealed class ConstSymbol : Symbol
+{
+    public ConstSymbol(string name, long value, SourceLocation location, bool isMain) : base(name, location, isMain) => Value = value;
+
+    public long Value { get; }
+}
+
+/// <summary>An enum, struct or union: types that become C# types.</summary>
+public abstract class TypeSymbol : Symbol
+{
+    protected TypeSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    {
+    }
+
+    internal int MinimumSizeCache = -1;
+
+    public int MinimumSize => MinimumSizeCache < 0 ? 4 : MinimumSizeCache;
+}
+
+public sealed class EnumMemberSymbol
+{
+    public EnumMemberSymbol(string name, int value, SourceLocation location)
+    {
+        Name = name;
+        Value = value;
+        Location = location;
+    }
+
+    public string Name { get; }
+
+    public int Value { get; }
+
+    public SourceLocation Location { get; }
+}
+
+public sealed class EnumSymbol : TypeSymbol
+{
+    public EnumSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain) => MinimumSizeCache = 4;
+
+    public List<EnumMemberSymbol> Members { get; } = new();
+}
+
+/// <summary>A struct field or union arm body.</summary>
+public sealed class FieldSymbol
+{
+    public FieldSymbol(string name, XdrType type, SourceLocation location)
+    {
+        Name = name;
+        Type = type;
+        Location = location;
+    }
+
+    public string Name { get; }
+
+    public XdrType Type { get; }
+
+    public SourceLocation Location { get; }
+}
+
+public sealed class StructSymbol : TypeSymbol
+{
+    public StructSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    {
+    }
+
+    public List<FieldSymbol> Fields { get; } = new();
+}
+
+/// <summary>A case label: its value, and the enum member name when it was written as one.</summary>
+public sealed class CaseLabel
+{
+    public CaseLabel(long value, string? memberName, SourceLocation location)
+    {
+        Value = value;
+        MemberName = memberName;
+        Location = location;
+    }
+
+    public long Value { get; }
+
+    public string? MemberName { get; }
+
+    public SourceLocation Location { get; }
+}
+
+public sealed class UnionArmSymbol
+{
+    public UnionArmSymbol(IReadOnlyList<CaseLabel> labels, FieldSymbol? body, SourceLocation location)
+    {
+        Labels = labels;
+        Body = body;
+        Location = location;
+    }
+
+    /// <summary>Empty for the default arm.</summary>
+    public IReadOnlyList<CaseLabel> Labels { get; }
+
+    /// <summary>Null for a void arm.</summary>
+    public FieldSymbol? Body { get; }
+
+    public SourceLocation Location { get; }
+}
+
+public sealed class UnionSymbol : TypeSymbol
+{
+    public UnionSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    {
+    }
+
+    /// <summary>Resolved to int, unsigned int, bool or an enum.</summary>
+    public FieldSymbol Discriminant { get; internal set; } = new("discriminant", PrimitiveType.Int, SourceLocation.None);
+
+    public List<UnionArmSymbol> Arms { get; } = new();
+
+    public UnionArmSymbol? Default { get; internal set; }
+}
+
+public sealed class ProcedureSymbol
+{
+    public ProcedureSymbol(string name, uint number, IReadOnlyList<XdrType> arguments, IReadOnlyList<string?> argumentTypeNames, XdrType? result, SourceLocation location)
+    {
+        ArgumentTypeNames = argumentTypeNames;
+        Name = name;
+        Number = number;
+        Arguments = arguments;
+        Result = result;
+        Location = location;
+    }
+
+    public string Name { get; }
+
+    public uint Number { get; }
+
+    /// <summary>Empty for void.</summary>
+    public IReadOnlyList<XdrType> Arguments { get; }
+
+    /// <summary>The type names the arguments were written with (null for built-ins), for parameter names.</summary>
+    public IReadOnlyList<string?> ArgumentTypeNames { get; }
+
+    /// <summary>Null for void.</summary>
+    public XdrType? Result { get; }
+
+    public SourceLocation Location { get; }
+}
+
+public sealed class VersionSymbol
+{
+    public VersionSymbol(string name, uint number, SourceLocation location)
+    {
+        Name = name;
+        Number = number;
+        Location = location;
+    }
+
+    public string Name { get; }
+
+    public uint Number { get; }
+
+    public SourceLocation Location { get; }
+
+    public List<ProcedureSymbol> Procedures { get; } = new();
+}
+
+public sealed class ProgramSymbol : Symbol
+{
+    public ProgramSymbol(string name, uint number, SourceLocation location, bool isMain) : base(name, location, isMain) => Number = number;
+
+    public uint Number { get; }
+
+    public List<VersionSymbol> Versions { get; } = new();
+}
+
+/// <summary>The checked meaning of a specification, in definition order.</summary>
+public sealed class SemanticModel
+{
+    public SemanticModel(string mainFile, IReadOnlyList<Symbol> symbols)
+    {
+        MainFile = mainFile;
+        Symbols = symbols;
+    }
+
+    public string MainFile { get; }
+
+    public IReadOnlyList<Symbol> Symbols { get; }
+}

@@ -1,0 +1,125 @@
+using System;
+using System.Collections.Generic;
+using OncRpc.Compiler.Diagnostics;
+using OncRpc.Compiler.Emit;
+using OncRpc.Compiler.Lexing;
+using OncRpc.Compiler.Parsing;
+using OncRpc.Compiler.Semantics;
+using OncRpc.Compiler.Syntax;
+
+namespace OncRpc.Compiler;
+
+/// <summary>Options for one compilation.</summary>
+public sealed class XdrCompilerOptions
+{
+    /// <summary>C# namespace of the output.</summary>
+    public string Namespace { get; set; } = "OncRpc.Generated";
+
+    public bool GenerateClient { get; set; } = true;
+
+    public bool GenerateServer { get; set; } = true;
+
+    /// <summary>Preprocessor symbols, as cpp's -D (a null or empty value means 1).</summary>
+    public IDictionary<string, string?> Defines { get; } = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>Where <c>#include</c> looks after the including file's directory, as cpp's -I.</summary>
+    public IList<string> IncludeDirectories { get; } = new List<string>();
+
+    /// <summary>Reads included files; in-memory by default (nothing resolves).</summary>
+    public SourceResolver SourceResolver { get; set; } = InMemorySourceResolver.Empty;
+}
+
+/// <summary>The outcome: generated C# (null when there are errors) and every diagnostic.</summary>
+public sealed class XdrCompilationResult
+{
+    internal XdrCompilationResult(string? code, IReadOnlyList<Diagnostic> diagnostics, SpecificationSyntax? syntax, SemanticModel? model)
+    {
+        GeneratedCode = code;
+        Diagnostics = diagnostics;
+        Syntax = syntax;
+        Model = model;
+    }
+
+    public string? GeneratedCode { get; }
+
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
+
+    public bool Success => GeneratedCode is not null;
+
+    public SpecificationSyntax? Syntax { get; }
+
+    public SemanticModel? Model { get; }
+}
+
+/// <summary>
+/// .x text in, C# text and diagnostics out. Never throws for any input: lexing, preprocessing,
+/// parsing and checking report diagnostics, and an unexpected failure becomes ONCRPC1302 rather
+/// than an exception escaping into a build.
+/// </summary>
+public static class XdrCompiler
+{
+    /// <summary>Preprocesses and parses only.</summary>
+    public static SpecificationSyntax Parse(string path, string text, XdrCompilerOptions options, out IReadOnlyList<Diagnostic> diagnostics)
+    {
+        var bag = new DiagnosticBag();
+        SpecificationSyntax syntax;
+        try
+        {
+            syntax = ParseCore(path, text, options, bag);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            bag.Report(DiagnosticDescriptors.InternalError, new SourceLocation(path, 1, 1), e.GetType().Name + ": " + e.Message);
+            syntax = new SpecificationSyntax(path, Array.Empty<DefinitionSyntax>());
+        }
+        diagnostics = bag.Items;
+        return syntax;
+    }
+
+    private static SpecificationSyntax ParseCore(string path, string text, XdrCompilerOptions options, DiagnosticBag bag)
+    {
+        var defines = new List<KeyValuePair<string, string>>();
+        foreach (KeyValuePair<string, string?> define in options.Defines)
+        {
+            defines.Add(new KeyValuePair<string, string>(define.Key, string.IsNullOrEmpty(define.Value) ? "1" : define.Value!));
+        }
+        var preprocessor = new Preprocessor(options.SourceResolver, new List<string>(options.IncludeDirectories), defines, bag);
+        List<Token> tokens = preprocessor.Run(path, text ?? string.Empty);
+        return new Parser(tokens, bag).ParseSpecification(path);
+    }
+
+    /// <summary>Compiles one .x file (the main file; includes are resolved through the options).</summary>
+    public static XdrCompilationResult Compile(string path, string text, XdrCompilerOptions options)
+    {
+        var bag = new DiagnosticBag();
+        SpecificationSyntax? syntax = null;
+        SemanticModel? model = null;
+        string? code = null;
+        try
+        {
+            syntax = ParseCore(path, text, options, bag);
+            model = new Binder(syntax, bag).Bind();
+            if (!bag.HasErrors)
+            {
+                var emitOptions = new EmitOptions
+                {
+                    Namespace = options.Namespace ?? string.Empty,
+                    Client = options.GenerateClient,
+                    Server = options.GenerateServer,
+                };
+                code = new CSharpEmitter(model, emitOptions).Emit();
+            }
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            bag.Report(DiagnosticDescriptors.InputTooLarge, new SourceLocation(path, 1, 1), "definitions refer to each other too deeply to compile");
+            code = null;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            bag.Report(DiagnosticDescriptors.InternalError, new SourceLocation(path, 1, 1), e.GetType().Name + ": " + e.Message);
+            code = null;
+        }
+        return new XdrCompilationResult(bag.HasErrors ? null : code, bag.Items, syntax, model);
+    }
+}
