@@ -1,0 +1,134 @@
+using OncRpc.Server;
+using OncRpc.Tests.Support;
+using static OncRpc.Tests.Server.ServerHarness;
+
+namespace OncRpc.Tests.Server;
+
+/// <summary>Record marking on the server's stream transports, well formed and hostile.</summary>
+public sealed class FramingTests
+{
+    private static byte[] Str(string s) => new XdrBytes().String(s).ToArray();
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Local)]
+    public async Task Multi_fragment_calls_with_empty_and_odd_fragments_are_reassembled(RpcTransportKind transport)
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(transport);
+        byte[] call = RpcBytes.CallMessage(1, Program, 1, EchoProc, Str("fragmented record"));
+        await peer.SendRawAsync(RpcBytes.Fragment(call, 0, 1, 3, 0, 5, 7, 0, 13));
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, Str("fragmented record"))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+
+        // A record whose last fragment is empty.
+        await peer.SendRawAsync(RpcBytes.Fragment(RpcBytes.CallMessage(2, Program, 1, 0), 40));
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2)), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+
+        // Byte by byte.
+        byte[] framed = RpcBytes.Fragment(RpcBytes.CallMessage(3, Program, 1, EchoProc, Str("dribble")), 9, 0, 11);
+        foreach (byte b in framed)
+        {
+            await peer.SendRawAsync([b]);
+        }
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3, Str("dribble"))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+    }
+
+    [Fact]
+    public async Task A_1MiB_call_in_libtirpc_sized_fragments_round_trips()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        string text = new('z', 1 << 20);
+        byte[] call = RpcBytes.CallMessage(4, Program, 1, EchoProc, Str(text));
+        int[] sizes = Enumerable.Repeat(65532, call.Length / 65532).ToArray();
+        await peer.SendRawAsync(RpcBytes.Fragment(call, sizes));
+        Assert.Equal(RpcBytes.Success(4, Str(text)), await peer.ReceiveMessageAsync());
+    }
+
+    [Fact]
+    public async Task Pipelined_records_in_one_write_are_all_answered()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        byte[] batch = [];
+        for (uint xid = 1; xid <= 20; xid++)
+        {
+            batch = [.. batch, .. RpcBytes.Fragment(RpcBytes.CallMessage(xid, Program, 1, EchoProc, Str("p" + xid)))];
+        }
+        await peer.SendRawAsync(batch);
+        var seen = new HashSet<string>();
+        for (int i = 0; i < 20; i++)
+        {
+            seen.Add(RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        }
+        for (uint xid = 1; xid <= 20; xid++)
+        {
+            Assert.Contains(RpcBytes.Hex(RpcBytes.Success(xid, Str("p" + xid))), seen);
+        }
+    }
+
+    [Theory]
+    [InlineData(0x7FFF_FFFFu)]
+    [InlineData(0xFFFF_FFFFu)]
+    public async Task A_fragment_claiming_2GiB_closes_the_connection_without_allocating(uint header)
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        await using (FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp))
+        {
+            await peer.SendRawAsync([.. XdrBytes.Words(header), .. new byte[100]]);
+            Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.True(after - before < 16 * 1024 * 1024, $"memory grew by {after - before} bytes");
+        await harness.AssertStillServesAsync();
+    }
+
+    [Fact]
+    public async Task The_cap_is_cumulative_over_fragments()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxRecordSize = 4096 });
+        await using (FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp))
+        {
+            // Three non-final fragments of 2000 bytes: the third crosses 4096.
+            byte[] fragment = [.. XdrBytes.Words(2000), .. new byte[2000]];
+            await peer.SendRawAsync([.. fragment, .. fragment, .. fragment]);
+            Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+        await harness.AssertStillServesAsync();
+    }
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Local)]
+    public async Task A_truncated_record_is_dropped_and_the_server_keeps_serving(RpcTransportKind transport)
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using (FakePeer peer = await harness.ConnectAsync(transport))
+        {
+            byte[] call = RpcBytes.CallMessage(5, Program, 1, EchoProc, Str("never finished"));
+            byte[] framed = RpcBytes.Fragment(call, 12);
+            await peer.SendRawAsync(framed[..30]);
+            peer.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+        await harness.AssertStillServesAsync(transport);
+    }
+
+    [Fact]
+    public async Task Many_hostile_connections_leave_memory_bounded()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        for (int i = 0; i < 20; i++)
+        {
+            await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+            // A 4 MiB record header (under the cap), then a few bytes, then gone.
+            await peer.SendRawAsync([.. XdrBytes.Words(0x8000_0000u | (4u << 20)), .. new byte[1000]]);
+        }
+        await harness.AssertStillServesAsync();
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        Assert.True(after - before < 32 * 1024 * 1024, $"memory grew by {after - before} bytes");
+    }
+}
