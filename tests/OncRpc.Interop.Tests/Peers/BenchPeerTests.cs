@@ -1,0 +1,54 @@
+using System.Globalization;
+using OncRpc.Interop.Tests.Infrastructure;
+
+namespace OncRpc.Interop.Tests.Peers;
+
+/// <summary>bench_clnt -> bench_svc: the load generator runs and reports a parseable line.
+/// Never a timing assertion: figures are compared in benchmarks/, in one run, as ratios.</summary>
+public sealed class BenchPeerTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("tcp", "null", 0, 1)]
+    [InlineData("tcp", "add", 0, 1)]
+    [InlineData("tcp", "echo", 4096, 2)]
+    [InlineData("tcp", "record", 16, 1)]
+    [InlineData("udp", "null", 0, 1)]
+    [InlineData("udp", "echo", 1000, 2)]
+    [InlineData("udp", "record", 16, 1)]
+    public async Task LoadGeneratorMeasures(string transport, string proc, int size, int threads)
+    {
+        var peers = CPeers.Get();
+        await using var server = await peers.StartServerAsync(peers.BenchServer, transport, cancellationToken: Ct);
+        var port = transport == "tcp" ? server.TcpPort : server.UdpPort;
+        var result = await ProcessRunner.RunAsync(peers.BenchClient,
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--transport", transport, "--proc", proc,
+             "--size", size.ToString(CultureInfo.InvariantCulture), "--threads", threads.ToString(CultureInfo.InvariantCulture),
+             "--seconds", "0.5", "--warmup", "0.1"],
+            TimeSpan.FromSeconds(30), cancellationToken: Ct);
+        Assert.True(result.ExitCode == 0, result.Describe());
+
+        var bench = BenchResult.Parse(result.StandardOutput);
+        Assert.True(bench.Calls > 0, result.Describe());
+        Assert.Equal(0, bench.Errors);
+        Assert.Equal(proc, bench.Fields["proc"]);
+        Assert.Equal(threads.ToString(CultureInfo.InvariantCulture), bench.Fields["threads"]);
+        Assert.True(bench.P50Microseconds <= bench.P90Microseconds
+            && bench.P90Microseconds <= bench.P99Microseconds
+            && bench.P99Microseconds <= bench.MaxMicroseconds
+            && bench.MeanMicroseconds > 0, result.StandardOutput);
+    }
+
+    [Fact]
+    public void ParsesTheResultLine()
+    {
+        var r = BenchResult.Parse(
+            "noise\ncalls=284184 secs=5.000 cps=56836.8 mean_us=17.50 p50_us=16.08 p90_us=17.77 p99_us=37.80 " +
+            "max_us=5467.43 errors=0 proc=null transport=tcp threads=1 size=64\n");
+        Assert.Equal(284184, r.Calls);
+        Assert.Equal(56836.8, r.CallsPerSecond);
+        Assert.Equal(37.80, r.P99Microseconds);
+        Assert.Equal("tcp", r.Fields["transport"]);
+    }
+}
