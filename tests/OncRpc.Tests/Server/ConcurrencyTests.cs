@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using OncRpc.Server;
+using OncRpc.Tests.Support;
+using static OncRpc.Tests.Server.ServerHarness;
+
+namespace OncRpc.Tests.Server;
+
+public sealed class ConcurrencyTests
+{
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail("timed out waiting until " + what);
+            }
+            await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Local)]
+    [InlineData(RpcTransportKind.Udp)]
+    public async Task Calls_on_one_connection_run_concurrently(RpcTransportKind transport)
+    {
+        // Each RENDEZVOUS handler waits for the other: only concurrent execution answers both.
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(transport);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, RendezvousProc, XdrBytes.Words(0)));
+        await peer.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, RendezvousProc, XdrBytes.Words(1)));
+        var replies = new HashSet<string> { RpcBytes.Hex(await peer.ReceiveMessageAsync()), RpcBytes.Hex(await peer.ReceiveMessageAsync()) };
+        Assert.Contains(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(0))), replies);
+        Assert.Contains(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(1))), replies);
+    }
+
+    [Fact]
+    public async Task The_per_connection_limit_stops_reading_until_a_call_finishes()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 2 });
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        for (uint xid = 1; xid <= 5; xid++)
+        {
+            await peer.SendMessageAsync(RpcBytes.CallMessage(xid, Program, 1, WaitProc, XdrBytes.Words(xid)));
+        }
+        await WaitUntilAsync(() => harness.Waiting == 2, "two handlers run");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Equal(2, harness.Waiting);
+        Assert.Equal(2, harness.MaxWaiting);
+        // Another connection is not held back by this one's limit.
+        await harness.AssertStillServesAsync();
+        harness.Gate.SetResult();
+        var replies = new HashSet<string>();
+        for (int i = 0; i < 5; i++)
+        {
+            replies.Add(RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        }
+        for (uint xid = 1; xid <= 5; xid++)
+        {
+            Assert.Contains(RpcBytes.Hex(RpcBytes.Success(xid, XdrBytes.Words(xid + 1))), replies);
+        }
+        Assert.Equal(2, harness.MaxWaiting);
+    }
+
+    [Fact]
+    public async Task Udp_concurrency_is_bounded()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentUdpCalls = 3 });
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Udp);
+        for (uint xid = 1; xid <= 6; xid++)
+        {
+            await peer.SendMessageAsync(RpcBytes.CallMessage(xid, Program, 1, WaitProc, XdrBytes.Words(xid)));
+        }
+        await WaitUntilAsync(() => harness.Waiting == 3, "three handlers run");
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Equal(3, harness.MaxWaiting);
+        harness.Gate.SetResult();
+        for (int i = 0; i < 6; i++)
+        {
+            await peer.ReceiveMessageAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Replies_never_interleave_under_many_concurrent_large_replies()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 64 });
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        const int calls = 120;
+        byte[] batch = [];
+        for (uint xid = 1; xid <= calls; xid++)
+        {
+            batch = [.. batch, .. RpcBytes.Fragment(RpcBytes.CallMessage(xid, Program, 1, BigProc, XdrBytes.Words(xid * 1531 % 150_000)))];
+        }
+        Task send = peer.SendRawAsync(batch);
+        var pending = new HashSet<uint>(Enumerable.Range(1, calls).Select(i => (uint)i));
+        for (int i = 0; i < calls; i++)
+        {
+            byte[] reply = await peer.ReceiveMessageAsync();
+            uint xid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reply);
+            Assert.True(pending.Remove(xid), $"unexpected or repeated xid {xid}");
+            int n = (int)(xid * 1531 % 150_000);
+            byte[] data = new byte[n];
+            for (int j = 0; j < n; j++)
+            {
+                data[j] = (byte)(j * 7 + n);
+            }
+            Assert.Equal(RpcBytes.Success(xid, new XdrBytes().Opaque(data).ToArray()), reply);
+        }
+        await send;
+        Assert.Empty(pending);
+    }
+
+    [Fact]
+    public async Task Graceful_stop_drains_the_call_in_flight_and_refuses_new_connections()
+    {
+        ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        await using FakePeer udp = await harness.ConnectAsync(RpcTransportKind.Udp);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, WaitProc, XdrBytes.Words(41)));
+        await udp.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, WaitProc, XdrBytes.Words(9)));
+        await WaitUntilAsync(() => harness.Waiting == 2, "both calls run");
+
+        Task stop = harness.Server.StopAsync(TestContext.Current.CancellationToken);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.False(stop.IsCompleted, "stop waits for the call in flight");
+        await Assert.ThrowsAnyAsync<SocketException>(() => FakePeer.ConnectAsync(harness.Tcp));
+
+        harness.Gate.SetResult();
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(42))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(10))), RpcBytes.Hex(await udp.ReceiveMessageAsync()));
+        await stop.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        await harness.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Stop_past_its_deadline_cancels_calls_and_closes()
+    {
+        ServerHarness harness = await ServerHarness.StartAsync();
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, UntilCancelledProc));
+        await harness.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        await harness.Server.StopAsync(deadline.Token).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        Assert.True(await harness.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        await harness.DisposeAsync();
+    }
+}

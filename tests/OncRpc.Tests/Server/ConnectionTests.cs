@@ -1,0 +1,106 @@
+using OncRpc.Server;
+using OncRpc.Tests.Support;
+using static OncRpc.Tests.Server.ServerHarness;
+
+namespace OncRpc.Tests.Server;
+
+public sealed class ConnectionTests
+{
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Local)]
+    public async Task A_silent_peer_is_closed_after_the_idle_timeout_while_others_are_served(RpcTransportKind transport)
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(400) });
+        await using FakePeer silent = await harness.ConnectAsync(transport);
+        await harness.AssertStillServesAsync(transport);
+        Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        await harness.AssertStillServesAsync(transport);
+    }
+
+    [Fact]
+    public async Task A_connection_with_a_call_in_flight_is_not_idle()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, WaitProc, XdrBytes.Words(1)));
+        await Task.Delay(800, TestContext.Current.CancellationToken);
+        harness.Gate.SetResult();
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(2))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+    }
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Local)]
+    public async Task A_client_that_disappears_mid_call_cancels_the_handler(RpcTransportKind transport)
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        FakePeer peer = await harness.ConnectAsync(transport);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, UntilCancelledProc));
+        await harness.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await peer.DisposeAsync();
+        Assert.True(await harness.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        await harness.AssertStillServesAsync(transport);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (harness.Server.ConnectionCount != 0)
+        {
+            await Task.Delay(10, cts.Token);
+        }
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_limit_are_closed()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConnections = 2 });
+        await using FakePeer first = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        await using FakePeer second = await harness.ConnectAsync(RpcTransportKind.Local);
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1)), RpcBytes.Hex(await first.CallAsync(RpcBytes.CallMessage(1, Program, 1, 0))));
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2)), RpcBytes.Hex(await second.CallAsync(RpcBytes.CallMessage(2, Program, 1, 0))));
+        try
+        {
+            await using FakePeer third = await harness.ConnectAsync(RpcTransportKind.Tcp);
+            Assert.True(await third.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // The reset can beat the connect's completion: refused either way.
+        }
+        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3)), RpcBytes.Hex(await first.CallAsync(RpcBytes.CallMessage(3, Program, 1, 0))));
+        Assert.Equal(2, harness.Server.ConnectionCount);
+    }
+
+    [Fact]
+    public async Task Stale_unix_socket_file_is_replaced()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"oncrpc-stale-{Guid.NewGuid():N}.sock");
+        // What a crashed server leaves: a file at the path nobody accepts connections on.
+        await File.WriteAllBytesAsync(path, [], TestContext.Current.CancellationToken);
+        await using (var server = new RpcServer())
+        {
+            server.ListenUnix(path);
+            await server.StartAsync(TestContext.Current.CancellationToken);
+            await using FakePeer peer = await FakePeer.ConnectAsync(server.EndPoints[0].EndPoint);
+            Assert.Equal(RpcBytes.Hex(RpcBytes.ProgramUnavailable(1)), RpcBytes.Hex(await peer.CallAsync(RpcBytes.CallMessage(1, 5, 1, 0))));
+        }
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task End_points_report_bound_ports_and_misuse_throws()
+    {
+        await using var server = new RpcServer();
+        Assert.Empty(server.EndPoints);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync(TestContext.Current.CancellationToken));
+        server.ListenTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        server.ListenUdp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(2, server.EndPoints.Count);
+        Assert.Equal(RpcTransportKind.Tcp, server.EndPoints[0].Transport);
+        Assert.NotEqual(0, ((System.Net.IPEndPoint)server.EndPoints[0].EndPoint).Port);
+        Assert.NotEqual(0, ((System.Net.IPEndPoint)server.EndPoints[1].EndPoint).Port);
+        Assert.Throws<InvalidOperationException>(() => server.ListenTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync(TestContext.Current.CancellationToken));
+        await server.StopAsync(TestContext.Current.CancellationToken);
+        await server.StopAsync(TestContext.Current.CancellationToken); // idempotent
+    }
+}
