@@ -19,8 +19,10 @@ public sealed class XdrCompilerOptions
 
     public bool GenerateServer { get; set; } = true;
 
-    /// <summary>Preprocessor symbols, as cpp's -D (a null or empty value means 1).</summary>
-    public IDictionary<string, string?> Defines { get; } = new SortedDictionary<string, string?>(StringComparer.Ordinal);
+    /// <summary>Preprocessor symbols, as cpp's -D (a null or empty value means 1). Starts with
+    /// <c>RPC_HDR</c>, the symbol rpcgen defines when writing the header: the C# output plays that
+    /// role (it declares the types), and .x files put header-only imports under it.</summary>
+    public IDictionary<string, string?> Defines { get; } = new SortedDictionary<string, string?>(StringComparer.Ordinal) { ["RPC_HDR"] = "1" };
 
     /// <summary>Where <c>#include</c> looks after the including file's directory, as cpp's -I.</summary>
     public IList<string> IncludeDirectories { get; } = new List<string>();
@@ -85,7 +87,13 @@ public static class XdrCompiler
         }
         var preprocessor = new Preprocessor(options.SourceResolver, new List<string>(options.IncludeDirectories), defines, bag);
         List<Token> tokens = preprocessor.Run(path, text ?? string.Empty);
-        return new Parser(tokens, bag).ParseSpecification(path);
+        SpecificationSyntax parsed = new Parser(tokens, bag).ParseSpecification(path);
+        var definitions = new List<DefinitionSyntax>(parsed.Definitions);
+        foreach (PassThroughDefine define in preprocessor.PassThroughDefines)
+        {
+            definitions.Add(new ConstSyntax(define.Name, ValueSyntax.FromExpression(define.Body, define.Text, define.Location), define.Location, isImplicit: true));
+        }
+        return new SpecificationSyntax(parsed.MainFile, definitions, preprocessor.ImportedFiles);
     }
 
     /// <summary>Compiles one .x file (the main file; includes are resolved through the options).</summary>

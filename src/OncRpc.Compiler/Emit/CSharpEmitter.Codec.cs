@@ -260,7 +260,7 @@ internal sealed partial class CSharpEmitter
             case OptionalType o when IsValueType(o.Element):
                 return Helpers + ".ValueEqual(" + a + ", " + b + ")";
             case OptionalType o:
-                return Helpers + ".OptionalEqual(" + a + ", " + b + ", static (" + x + ", " + y + ") => " + EqualsExpression(o.Element, x, y, depth + 1) + ")";
+                return Helpers + ".OptionalEqual<" + TypeName(o.Element) + ">(" + a + ", " + b + ", static (" + x + ", " + y + ") => " + EqualsExpression(o.Element, x, y, depth + 1) + ")";
             default:
                 return Helpers + ".ValueEqual(" + a + ", " + b + ")";
         }
@@ -277,7 +277,7 @@ internal sealed partial class CSharpEmitter
             case ArrayType array:
                 return Helpers + ".ArrayHash(" + value + ", static " + x + " => " + HashExpression(array.Element, x, depth + 1) + ")";
             case OptionalType o when !IsValueType(o.Element):
-                return Helpers + ".OptionalHash(" + value + ", static " + x + " => " + HashExpression(o.Element, x, depth + 1) + ")";
+                return Helpers + ".OptionalHash<" + TypeName(o.Element) + ">(" + value + ", static " + x + " => " + HashExpression(o.Element, x, depth + 1) + ")";
             default:
                 return Helpers + ".ValueHash(" + value + ")";
         }

@@ -135,7 +135,12 @@ internal sealed partial class CSharpEmitter
         var scope = new NameScope(_constantsClass);
         foreach (Symbol symbol in _model.Symbols)
         {
-            if (symbol is ConstSymbol c && c.IsFromMainFile)
+            if (symbol is ConstSymbol { StringValue: not null } text && text.IsFromMainFile)
+            {
+                _w.Line("/// <summary><c>" + text.Name + "</c></summary>");
+                _w.Line("public const string " + scope.Claim(Naming.Pascal(text.Name)) + " = " + Naming.Literal(text.StringValue) + ";");
+            }
+            else if (symbol is ConstSymbol c && c.IsFromMainFile)
             {
                 string type = c.Value >= int.MinValue && c.Value <= int.MaxValue ? "int"
                     : c.Value >= 0 && c.Value <= uint.MaxValue ? "uint" : "long";

@@ -16,7 +16,15 @@ internal sealed class ConditionEvaluator
     private string? _error;
     private SourceLocation _errorAt;
 
-    public ConditionEvaluator(List<Token> tokens) => _tokens = tokens;
+    private readonly System.Func<Token, long?>? _resolveName;
+
+    /// <summary><paramref name="resolveName"/> gives names a value (the binder evaluating a
+    /// <c>%#define</c>); without it names are 0, as in cpp.</summary>
+    public ConditionEvaluator(List<Token> tokens, System.Func<Token, long?>? resolveName = null)
+    {
+        _tokens = tokens;
+        _resolveName = resolveName;
+    }
 
     public bool TryEvaluate(out long value, out string error, out SourceLocation errorAt)
     {
@@ -167,7 +175,18 @@ internal sealed class ConditionEvaluator
             switch (token.Kind)
             {
                 case TokenKind.Number: return unchecked((long)token.Number);
-                case TokenKind.Identifier: return 0;
+                case TokenKind.Identifier:
+                    if (_resolveName is null)
+                    {
+                        return 0;
+                    }
+                    long? resolved = _resolveName(token);
+                    if (resolved is null)
+                    {
+                        Fail("'" + token.Text + "' has no integer value", token.Location);
+                        return 0;
+                    }
+                    return resolved.Value;
                 case TokenKind.Minus: return unchecked(-Unary());
                 case TokenKind.Plus: return Unary();
                 case TokenKind.Bang: return Unary() == 0 ? 1 : 0;

@@ -24,6 +24,16 @@ internal sealed partial class Preprocessor
     private readonly Dictionary<string, List<Token>> _macros = new(StringComparer.Ordinal);
     private readonly List<string> _includeStack = new();
     private readonly List<Token> _output = new();
+    private readonly HashSet<string> _processed = new(StringComparer.Ordinal);
+
+    /// <summary><c>%#define NAME value</c> lines seen in active regions, in order.</summary>
+    public List<PassThroughDefine> PassThroughDefines { get; } = new();
+
+    /// <summary>Files read through a <c>%#include</c> (and what they include): their definitions
+    /// are referenced but not generated, as rpcgen leaves them to their own header.</summary>
+    public HashSet<string> ImportedFiles { get; } = new(StringComparer.Ordinal);
+
+    private int _importDepth;
     private bool _tooLarge;
 
     public Preprocessor(SourceResolver resolver, IReadOnlyList<string> includeDirectories,
@@ -73,6 +83,11 @@ internal sealed partial class Preprocessor
             return;
         }
         _includeStack.Add(key);
+        _processed.Add(key);
+        if (_importDepth > 0)
+        {
+            ImportedFiles.Add(path);
+        }
         try
         {
             string stripped = Lexer.StripComments(text, path, _diagnostics);
@@ -88,16 +103,16 @@ internal sealed partial class Preprocessor
                     indent++;
                 }
                 bool active = conditionals.Count == 0 || conditionals.Peek().Active;
+                // Backslash-newline splices lines before anything else (C translation phase 2),
+                // in directives and '%' lines alike.
+                while (line.EndsWith("\\", StringComparison.Ordinal) && index + 1 < lines.Length)
+                {
+                    index++;
+                    line = line.Substring(0, line.Length - 1) + " " + lines[index];
+                }
                 if (indent < line.Length && line[indent] == '#')
                 {
-                    // A directive may continue over several lines with a trailing backslash.
-                    string logical = line.Substring(indent + 1);
-                    while (logical.EndsWith("\\", StringComparison.Ordinal) && index + 1 < lines.Length)
-                    {
-                        index++;
-                        logical = logical.Substring(0, logical.Length - 1) + " " + lines[index];
-                    }
-                    Directive(path, lineNumber, indent + 2, logical, conditionals, active);
+                    Directive(path, lineNumber, indent + 2, line.Substring(indent + 1), conditionals, active);
                     continue;
                 }
                 if (!active)
@@ -106,7 +121,9 @@ internal sealed partial class Preprocessor
                 }
                 if (indent < line.Length && line[indent] == '%')
                 {
-                    continue; // C pass-through: meaningful to rpcgen's C output only.
+                    // C pass-through: meaningful to rpcgen's C output only, except what .x files lean on.
+                    PassThrough(path, lineNumber, indent + 1, line.Substring(indent + 1));
+                    continue;
                 }
                 var tokens = new List<Token>();
                 Lexer.Tokenize(line, path, lineNumber, 1, tokens, _diagnostics);
@@ -158,4 +175,88 @@ internal sealed partial class Preprocessor
             output.Add(token);
         }
     }
+
+    /// <summary>
+    /// Two kinds of <c>%</c> line matter beyond C: <c>%#define NAME value</c> (files use NAME as a
+    /// size, relying on the C compiler) and <c>%#include "x.h"</c> / <c>&lt;dir/x.h&gt;</c> where x.h is
+    /// rpcgen's output for a findable x.x (nis_callback.x gets nis_object from rpcsvc/nis.h). The
+    /// latter is read like an #include, once, with cycles and misses ignored: it is only C to rpcgen.
+    /// </summary>
+    private void PassThrough(string path, int line, int column, string text)
+    {
+        string trimmed = text.TrimStart();
+        if (!trimmed.StartsWith("#", StringComparison.Ordinal))
+        {
+            return;
+        }
+        int offset = column + (text.Length - trimmed.Length) + 1;
+        var scratch = new DiagnosticBag(); // C syntax need not be valid .x syntax: never report on it
+        var tokens = new List<Token>();
+        Lexer.Tokenize(trimmed.Substring(1), path, line, offset, tokens, scratch);
+        if (tokens.Count >= 3 && tokens[0].Text == "define" && tokens[1].Kind == TokenKind.Identifier && !scratch.HasErrors)
+        {
+            int nameEnd = trimmed.IndexOf(tokens[1].Text, StringComparison.Ordinal) + tokens[1].Text.Length;
+            if (nameEnd < trimmed.Length && trimmed[nameEnd] == '(')
+            {
+                return; // function-like: C only
+            }
+            List<Token> body = tokens.GetRange(2, tokens.Count - 2);
+            PassThroughDefines.Add(new PassThroughDefine(tokens[1].Text, body, string.Join(" ", body.ConvertAll(t => t.Text)), tokens[1].Location));
+            return;
+        }
+        if (tokens.Count >= 1 && tokens[0].Text == "include")
+        {
+            string rest = trimmed.Substring(1).TrimStart().Substring("include".Length).Trim();
+            if (rest.Length < 3 || !((rest[0] == '"' && rest[rest.Length - 1] == '"') || (rest[0] == '<' && rest[rest.Length - 1] == '>')))
+            {
+                return;
+            }
+            string header = rest.Substring(1, rest.Length - 2).Trim();
+            if (!header.EndsWith(".h", StringComparison.Ordinal))
+            {
+                return;
+            }
+            string xfile = header.Substring(0, header.Length - 2) + ".x";
+            try
+            {
+                if (_resolver.TryResolve(path, xfile, _includeDirectories, out string found, out string source) &&
+                    !_processed.Contains(SourceResolver.Normalize(found)) && _includeStack.Count < MaxIncludeDepth)
+                {
+                    _importDepth++;
+                    try
+                    {
+                        ProcessFile(found, source, tokens[0].Location);
+                    }
+                    finally
+                    {
+                        _importDepth--;
+                    }
+                }
+            }
+            catch (Exception e) when (e is ArgumentException || e is NotSupportedException || e is System.IO.IOException || e is UnauthorizedAccessException)
+            {
+                // Only C to rpcgen: a header that cannot be read as .x is not an error.
+            }
+        }
+    }
+}
+
+/// <summary>A <c>%#define</c> seen while preprocessing.</summary>
+internal sealed class PassThroughDefine
+{
+    public PassThroughDefine(string name, List<Token> body, string text, SourceLocation location)
+    {
+        Name = name;
+        Body = body;
+        Text = text;
+        Location = location;
+    }
+
+    public string Name { get; }
+
+    public List<Token> Body { get; }
+
+    public string Text { get; }
+
+    public SourceLocation Location { get; }
 }

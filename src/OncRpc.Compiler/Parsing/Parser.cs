@@ -166,7 +166,9 @@ internal sealed partial class Parser
                 Advance();
                 Token name = ExpectIdentifier("a constant name");
                 Expect(TokenKind.Equals, "'='");
-                ValueSyntax value = ParseValue();
+                ValueSyntax value = Current.Kind == TokenKind.String
+                    ? ValueSyntax.FromString(Current.Text, Advance().Location)
+                    : ParseValue();
                 Expect(TokenKind.Semicolon, "';'");
                 _definitions.Add(new ConstSyntax(name.Text, value, name.Location));
                 return;

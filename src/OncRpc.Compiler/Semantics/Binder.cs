@@ -14,7 +14,7 @@ namespace OncRpc.Compiler.Semantics;
 internal sealed partial class Binder
 {
     private readonly SpecificationSyntax _specification;
-    private readonly DiagnosticBag _diagnostics;
+    private DiagnosticBag _diagnostics; // swapped for a scratch bag while trying %#define values
     private readonly Dictionary<string, DefinitionSyntax> _definitions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (EnumSyntax Enum, EnumMemberSyntax Member)> _enumMembers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TypeSymbol> _types = new(StringComparer.Ordinal);
@@ -44,16 +44,30 @@ internal sealed partial class Binder
         ["u_quad_t"] = PrimitiveType.UnsignedHyper,
         ["longlong_t"] = PrimitiveType.Hyper,
         ["u_longlong_t"] = PrimitiveType.UnsignedHyper,
+        // <rpc/xdr.h>: xdr_netobj is opaque<MAX_NETOBJ_SZ>; <rpc/auth.h>: xdr_des_block is opaque[8].
+        ["netobj"] = new OpaqueType(false, 1024),
+        ["des_block"] = new OpaqueType(true, 8),
     };
+
+    // Constants from the C headers rpcgen output includes, which .x files use as sizes (key_prot.x).
+    private static readonly Dictionary<string, long> s_builtinConstants = new(StringComparer.Ordinal)
+    {
+        ["TRUE"] = 1,
+        ["FALSE"] = 0,
+        ["MAXNETNAMELEN"] = 255, // <rpc/auth_des.h>
+        ["MAX_NETOBJ_SZ"] = 1024, // <rpc/xdr.h>
+    };
+
+    private readonly HashSet<string> _imported;
 
     public Binder(SpecificationSyntax specification, DiagnosticBag diagnostics)
     {
+        _imported = new HashSet<string>(specification.ImportedFiles, StringComparer.Ordinal);
         _specification = specification;
         _diagnostics = diagnostics;
     }
 
-    private bool IsMain(SourceLocation location) =>
-        string.Equals(location.FilePath, _specification.MainFile, StringComparison.Ordinal);
+    private bool IsMain(SourceLocation location) => !_imported.Contains(location.FilePath);
 
     public SemanticModel Bind()
     {
@@ -64,7 +78,8 @@ internal sealed partial class Binder
             switch (definition)
             {
                 case ConstSyntax c when _definitions.TryGetValue(c.Name, out DefinitionSyntax? first) && ReferenceEquals(first, c):
-                    symbols.Add(new ConstSymbol(c.Name, EvaluateConst(c.Name, c.Location) ?? 0, c.Location, IsMain(c.Location)));
+                    symbols.Add(new ConstSymbol(c.Name, c.Value.StringLiteral is null ? EvaluateConst(c.Name, c.Location) ?? 0 : 0,
+                        c.Location, IsMain(c.Location), c.Value.StringLiteral));
                     break;
                 case EnumSyntax e when _enumSymbols.TryGetValue(e, out EnumSymbol? enumSymbol):
                     BindEnum(e, enumSymbol);
@@ -101,10 +116,11 @@ internal sealed partial class Binder
     {
         foreach (DefinitionSyntax definition in _specification.Definitions)
         {
-            if (definition is ProgramSyntax)
+            if (definition is ConstSyntax { IsImplicit: true } || IsSelfTypedef(definition))
             {
-                // Program names are C macros too, so they share the namespace.
+                continue;
             }
+            // Program names are C macros too, so they share the one namespace with types and constants.
             if (!TryDeclare(definition.Name, definition.Location))
             {
                 continue;
@@ -132,6 +148,51 @@ internal sealed partial class Binder
                     break;
             }
         }
+        DeclareImplicitConstants();
+    }
+
+    /// <summary><c>typedef struct foo foo;</c> is how C code gets the bare name; in XDR it says nothing.</summary>
+    private static bool IsSelfTypedef(DefinitionSyntax definition) =>
+        definition is TypedefSyntax { Declaration: { Kind: DeclarationKind.Plain, Type: { Kind: TypeKind.Named } type } declaration } &&
+        type.Name == declaration.Name;
+
+    /// <summary>Adds the <c>%#define</c> constants that do not clash with a real definition and that
+    /// evaluate to an integer; the rest were C code only and are dropped without a word.</summary>
+    private void DeclareImplicitConstants()
+    {
+        var candidates = new List<ConstSyntax>();
+        foreach (DefinitionSyntax definition in _specification.Definitions)
+        {
+            if (definition is ConstSyntax { IsImplicit: true } c && !_declared.ContainsKey(c.Name) && !_definitions.ContainsKey(c.Name))
+            {
+                _definitions[c.Name] = c;
+                candidates.Add(c);
+            }
+        }
+        DiagnosticBag real = _diagnostics;
+        _diagnostics = new DiagnosticBag();
+        try
+        {
+            foreach (ConstSyntax c in candidates)
+            {
+                if (EvaluateConst(c.Name, c.Location) is null)
+                {
+                    _definitions.Remove(c.Name);
+                    _constValues.Remove(c.Name);
+                }
+            }
+        }
+        finally
+        {
+            _diagnostics = real;
+        }
+        foreach (ConstSyntax c in candidates)
+        {
+            if (_definitions.ContainsKey(c.Name))
+            {
+                _declared[c.Name] = c.Location;
+            }
+        }
     }
 
     private readonly Dictionary<string, SourceLocation> _declared = new(StringComparer.Ordinal);
@@ -157,11 +218,27 @@ internal sealed partial class Binder
         {
             return literal;
         }
+        if (value.StringLiteral is not null)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.WrongKind, value.Location, value.Text, "a string", "an integer");
+            return null;
+        }
+        if (value.Expression is not null)
+        {
+            var evaluator = new Lexing.ConditionEvaluator(new List<Lexing.Token>(value.Expression),
+                token => Evaluate(ValueSyntax.FromName(token.Text, token.Location)));
+            return evaluator.TryEvaluate(out long result, out _, out _) ? result : null;
+        }
         string name = value.Name!;
         if (_definitions.TryGetValue(name, out DefinitionSyntax? definition))
         {
-            if (definition is ConstSyntax)
+            if (definition is ConstSyntax constant)
             {
+                if (constant.Value.StringLiteral is not null)
+                {
+                    _diagnostics.Report(DiagnosticDescriptors.WrongKind, value.Location, name, "a string constant", "an integer");
+                    return null;
+                }
                 return EvaluateConst(name, value.Location);
             }
             _diagnostics.Report(DiagnosticDescriptors.WrongKind, value.Location, name, Describe(definition), "a constant");
@@ -180,13 +257,9 @@ internal sealed partial class Binder
             }
             return null; // the member's own value was in error, already reported
         }
-        if (name == "TRUE")
+        if (s_builtinConstants.TryGetValue(name, out long builtin))
         {
-            return 1;
-        }
-        if (name == "FALSE")
-        {
-            return 0;
+            return builtin;
         }
         _diagnostics.Report(DiagnosticDescriptors.UndefinedConstant, value.Location, name);
         return null;

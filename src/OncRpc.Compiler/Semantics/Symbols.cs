@@ -18,15 +18,22 @@ public abstract class Symbol
 
     public SourceLocation Location { get; }
 
-    /// <summary>False for definitions that came from an #include: those are generated from their own file.</summary>
+    /// <summary>False for definitions read through a <c>%#include</c> of another .x file's header: those are generated from that file.</summary>
     public bool IsFromMainFile { get; }
 }
 
 public sealed class ConstSymbol : Symbol
 {
-    public ConstSymbol(string name, long value, SourceLocation location, bool isMain) : base(name, location, isMain) => Value = value;
+    public ConstSymbol(string name, long value, SourceLocation location, bool isMain, string? stringValue = null) : base(name, location, isMain)
+    {
+        Value = value;
+        StringValue = stringValue;
+    }
 
     public long Value { get; }
+
+    /// <summary>Set for string constants (rpcgen extension), whose <see cref="Value"/> is 0.</summary>
+    public string? StringValue { get; }
 }
 
 /// <summary>An enum, struct or union: types that become C# types.</summary>

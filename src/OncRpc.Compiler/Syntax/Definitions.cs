@@ -6,13 +6,18 @@ namespace OncRpc.Compiler.Syntax;
 /// <summary>A whole preprocessed input: the main file's definitions and those it included.</summary>
 public sealed class SpecificationSyntax
 {
-    public SpecificationSyntax(string mainFile, IReadOnlyList<DefinitionSyntax> definitions)
+    public SpecificationSyntax(string mainFile, IReadOnlyList<DefinitionSyntax> definitions, IReadOnlyCollection<string>? importedFiles = null)
     {
         MainFile = mainFile;
         Definitions = definitions;
+        ImportedFiles = importedFiles ?? new string[0];
     }
 
     public string MainFile { get; }
+
+    /// <summary>Files whose definitions are used but not generated (read through <c>%#include</c>).
+    /// Definitions from a plain <c>#include</c> are generated, as rpcgen does.</summary>
+    public IReadOnlyCollection<string> ImportedFiles { get; }
 
     public IReadOnlyList<DefinitionSyntax> Definitions { get; }
 }
@@ -34,9 +39,18 @@ public abstract class DefinitionSyntax
 
 public sealed class ConstSyntax : DefinitionSyntax
 {
-    public ConstSyntax(string name, ValueSyntax value, SourceLocation location) : base(name, location) => Value = value;
+    public ConstSyntax(string name, ValueSyntax value, SourceLocation location, bool isImplicit = false) : base(name, location)
+    {
+        Value = value;
+        IsImplicit = isImplicit;
+    }
 
     public ValueSyntax Value { get; }
+
+    /// <summary>From a <c>%#define NAME value</c> pass-through line: C code to rpcgen, but .x files
+    /// use such names as sizes (nlm_prot.x: LM_MAXSTRLEN), so they are honored when they evaluate
+    /// to an integer, and yield silently to real definitions.</summary>
+    public bool IsImplicit { get; }
 }
 
 public sealed class EnumMemberSyntax

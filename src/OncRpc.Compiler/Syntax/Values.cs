@@ -6,8 +6,11 @@ namespace OncRpc.Compiler.Syntax;
 /// <c>const</c> or enum member.</summary>
 public sealed class ValueSyntax
 {
-    private ValueSyntax(long? literal, string? name, string text, SourceLocation location)
+    private ValueSyntax(long? literal, string? name, string text, SourceLocation location, string? stringLiteral = null,
+        System.Collections.Generic.IReadOnlyList<Lexing.Token>? expression = null)
     {
+        StringLiteral = stringLiteral;
+        Expression = expression;
         Literal = literal;
         Name = name;
         Text = text;
@@ -17,6 +20,17 @@ public sealed class ValueSyntax
     public static ValueSyntax FromLiteral(long value, string text, SourceLocation location) => new(value, null, text, location);
 
     public static ValueSyntax FromName(string name, SourceLocation location) => new(null, name, name, location);
+
+    /// <summary>rpcgen extension: <c>const NAME = "text";</c> (key_prot.x). Not usable as a size.</summary>
+    public static ValueSyntax FromString(string text, SourceLocation location) => new(null, null, "\"" + text + "\"", location, text);
+
+    /// <summary>A C expression from a <c>%#define</c> pass-through line, evaluated by the binder.</summary>
+    public static ValueSyntax FromExpression(System.Collections.Generic.IReadOnlyList<Lexing.Token> tokens, string text, SourceLocation location) =>
+        new(null, null, text, location, null, tokens);
+
+    public string? StringLiteral { get; }
+
+    public System.Collections.Generic.IReadOnlyList<Lexing.Token>? Expression { get; }
 
     public long? Literal { get; }
 
