@@ -116,13 +116,17 @@ public sealed partial class RpcServer
             pending.Add(listener.DrainAsync());
         }
 
+        bool hardFromTheStart = cancellationToken.IsCancellationRequested;
         try
         {
             await Task.WhenAll(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            ServerLog.StopForced(_logger);
+            if (!hardFromTheStart)
+            {
+                ServerLog.StopForced(_logger);
+            }
             runtime.AbortCalls();
             foreach (StreamConnection connection in connections)
             {
