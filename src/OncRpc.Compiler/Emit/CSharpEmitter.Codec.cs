@@ -213,13 +213,17 @@ internal sealed partial class CSharpEmitter
                 return;
             case OptionalType o:
             {
+                // The block scopes the pattern variable, which C# would otherwise leak into the
+                // enclosing statements (CS0128 with the next optional field).
                 string present = "present" + I(depth);
+                _w.Open();
                 _w.Open("if (" + value + " is { } " + present + ")");
                 _w.Line("writer.WriteOptionalFlag(true);");
                 Write(o.Element, present, what, depth + 1);
                 _w.Close();
                 _w.Open("else");
                 _w.Line("writer.WriteOptionalFlag(false);");
+                _w.Close();
                 _w.Close();
                 return;
             }

@@ -158,6 +158,10 @@ internal sealed partial class Binder
                 continue;
             }
             versionNumbers[versionNumber.Value] = version.Name;
+            if (!_rpcNumbers.ContainsKey(version.Name))
+            {
+                _rpcNumbers[version.Name] = versionNumber.Value;
+            }
             var versionSymbol = new VersionSymbol(version.Name, versionNumber.Value, version.Location);
             var procedureNumbers = new Dictionary<uint, string>();
             var procedureNames = new HashSet<string>(System.StringComparer.Ordinal);
@@ -194,9 +198,17 @@ internal sealed partial class Binder
                     continue;
                 }
                 procedureNumbers[procedureNumber.Value] = procedure.Name;
+                if (!_rpcNumbers.ContainsKey(procedure.Name))
+                {
+                    _rpcNumbers[procedure.Name] = procedureNumber.Value;
+                }
                 versionSymbol.Procedures.Add(new ProcedureSymbol(procedure.Name, procedureNumber.Value, arguments, argumentNames, result, procedure.Location));
             }
             program.Versions.Add(versionSymbol);
+        }
+        if (number is not null && !_rpcNumbers.ContainsKey(program.Name))
+        {
+            _rpcNumbers[program.Name] = number.Value;
         }
         return number is null ? null : program;
     }

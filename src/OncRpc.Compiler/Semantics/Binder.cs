@@ -59,6 +59,7 @@ internal sealed partial class Binder
     };
 
     private readonly HashSet<string> _imported;
+    private readonly Dictionary<string, uint> _rpcNumbers = new(StringComparer.Ordinal);
 
     public Binder(SpecificationSyntax specification, DiagnosticBag diagnostics)
     {
@@ -260,6 +261,12 @@ internal sealed partial class Binder
         if (s_builtinConstants.TryGetValue(name, out long builtin))
         {
             return builtin;
+        }
+        // Program, version and procedure names are C macros in rpcgen output, and RFC 1833's own
+        // rpcb_prot.x numbers RPCBPROC_BCAST with RPCBPROC_CALLIT; those bound so far count.
+        if (_rpcNumbers.TryGetValue(name, out uint number))
+        {
+            return number;
         }
         _diagnostics.Report(DiagnosticDescriptors.UndefinedConstant, value.Location, name);
         return null;
