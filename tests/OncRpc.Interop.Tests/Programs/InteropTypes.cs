@@ -268,8 +268,8 @@ public sealed class NodeList : IXdrSerializable<NodeList>
     public static NodeList Sample(int count) => new() { Values = [.. Enumerable.Range(0, count).Select(i => (i * 3) - 7)] };
 }
 
-/// <summary><c>struct record</c>: everything together.</summary>
-public sealed class Record : IXdrSerializable<Record>
+/// <summary><c>struct record</c>: everything together (named so it does not clash with xunit's Record).</summary>
+public sealed class InteropRecord : IXdrSerializable<InteropRecord>
 {
     public Scalars S { get; init; } = new();
     public Blobs B { get; init; } = new();
@@ -279,7 +279,7 @@ public sealed class Record : IXdrSerializable<Record>
     public Color[] Palette { get; init; } = [];
     public Choice[] Choices { get; init; } = [];
 
-    public static Record ReadFrom(ref XdrReader reader)
+    public static InteropRecord ReadFrom(ref XdrReader reader)
     {
         var s = Scalars.ReadFrom(ref reader);
         var b = Blobs.ReadFrom(ref reader);
@@ -296,7 +296,7 @@ public sealed class Record : IXdrSerializable<Record>
         {
             choices[i] = Choice.ReadFrom(ref reader);
         }
-        return new Record { S = s, B = b, Ch = ch, P = p, List = list, Palette = palette, Choices = choices };
+        return new InteropRecord { S = s, B = b, Ch = ch, P = p, List = list, Palette = palette, Choices = choices };
     }
 
     public void WriteTo(ref XdrWriter writer)
