@@ -11,7 +11,7 @@ public sealed class XdrFuzzTests
     {
         var fuzzer = new Fuzzer<T>(name, decode, encode, seeds) { StringEncoding = encoding };
         (int inputs, int accepted) = fuzzer.Run(FuzzBudget.PerFuzzer);
-        TestContext.Current.SendDiagnosticMessage($"{name}: {inputs} inputs, {accepted} decoded, budget {FuzzBudget.PerFuzzer.TotalMilliseconds:F0} ms");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name}: {inputs} inputs, {accepted} decoded, budget {FuzzBudget.PerFuzzer.TotalMilliseconds:F0} ms");
         Assert.True(inputs >= fuzzer.MinimumIterations);
     }
 
