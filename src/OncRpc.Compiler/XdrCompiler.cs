@@ -29,6 +29,34 @@ public sealed class XdrCompilerOptions
 
     /// <summary>Reads included files; in-memory by default (nothing resolves).</summary>
     public SourceResolver SourceResolver { get; set; } = InMemorySourceResolver.Empty;
+
+    /// <summary>Parses a services list shared by the CLI (<c>--services client,server</c>) and the
+    /// MSBuild item (<c>Services="Client;Server"</c>): client, server, both or none, any case,
+    /// separated by ',', ';' or spaces. False for an unknown word.</summary>
+    public static bool TryParseServices(string? value, out bool client, out bool server)
+    {
+        client = server = false;
+        foreach (string part in (value ?? string.Empty).Split(new[] { ',', ';', ' ' }, StringSplitOptions.RemoveEmptyEntries))
+        {
+            switch (part.Trim().ToLowerInvariant())
+            {
+                case "client":
+                    client = true;
+                    break;
+                case "server":
+                    server = true;
+                    break;
+                case "both":
+                    client = server = true;
+                    break;
+                case "none":
+                    break;
+                default:
+                    return false;
+            }
+        }
+        return true;
+    }
 }
 
 /// <summary>The outcome: generated C# (null when there are errors) and every diagnostic.</summary>

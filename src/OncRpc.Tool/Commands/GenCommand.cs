@@ -35,7 +35,7 @@ internal static class GenCommand
             stderr.WriteLine($"{file.FullName}: error ONCRPC1005: cannot find file '{file.FullName}'");
             return 1;
         }
-        if (!TryParseServices(services, out bool client, out bool server))
+        if (!XdrCompilerOptions.TryParseServices(services, out bool client, out bool server))
         {
             stderr.WriteLine($"error: --services takes client, server, both or none, not '{services}'");
             return 2;
@@ -72,22 +72,5 @@ internal static class GenCommand
         File.WriteAllText(target, result.GeneratedCode, new System.Text.UTF8Encoding(false));
         stdout.WriteLine(target);
         return 0;
-    }
-
-    internal static bool TryParseServices(string value, out bool client, out bool server)
-    {
-        client = server = false;
-        foreach (string part in value.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries))
-        {
-            switch (part.Trim().ToLowerInvariant())
-            {
-                case "client": client = true; break;
-                case "server": server = true; break;
-                case "both": client = server = true; break;
-                case "none": break;
-                default: return false;
-            }
-        }
-        return true;
     }
 }
