@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using OncRpc.Diagnostics;
+using OncRpc.Server;
+using OncRpc.Server.Internal;
+using OncRpc.Tests.Support;
+using OncRpc.Xdr;
+
+namespace OncRpc.Tests.Server;
+
+/// <summary>The call pipeline in memory, without sockets.</summary>
+public sealed class PipelineTests
+{
+    private const uint Program = 0x2000_4321;
+
+    private static RpcServerRuntime CreateRuntime(RpcServerOptions? options = null)
+    {
+        var dispatcher = new RpcDispatcher();
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 2, 1, "P", "INC"),
+            static (x, _) => ValueTask.FromResult(new XdrInt(x.Value + 1)));
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 5, 1, "P", "INC"),
+            static (x, _) => ValueTask.FromResult(new XdrInt(x.Value + 1)));
+        return new RpcServerRuntime(options ?? new RpcServerOptions(), dispatcher, NullLogger.Instance);
+    }
+
+    private static async Task<byte[]?> RunAsync(RpcServerRuntime runtime, byte[] message)
+    {
+        RpcCall call = runtime.RentCall(RpcTransportKind.Tcp, 4, CancellationToken.None);
+        try
+        {
+            call.SetRequest(new ReadOnlySequence<byte>(message));
+            await runtime.ProcessAsync(call);
+            return call.HasReply ? call.FinishStreamRecord()[4..].ToArray() : null;
+        }
+        finally
+        {
+            runtime.ReturnCall(call);
+        }
+    }
+
+    [Fact]
+    public void Stages_run_header_auth_dispatch_in_order()
+    {
+        using RpcServerRuntime runtime = CreateRuntime();
+        Assert.Collection(runtime.Pipeline.Stages,
+            s => Assert.IsType<HeaderStage>(s),
+            s => Assert.IsType<AuthStage>(s),
+            s => Assert.IsType<DispatchStage>(s));
+    }
+
+    [Fact]
+    public async Task Pipeline_answers_in_memory()
+    {
+        using RpcServerRuntime runtime = CreateRuntime();
+        Assert.Equal(RpcBytes.Success(1, XdrBytes.Words(8)), await RunAsync(runtime, RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7))));
+        Assert.Equal(RpcBytes.ProgramMismatch(2, 2, 5), await RunAsync(runtime, RpcBytes.CallMessage(2, Program, 3, 1)));
+        Assert.Equal(RpcBytes.Success(3), await RunAsync(runtime, RpcBytes.CallMessage(3, Program, 5, 0)));
+        Assert.Equal(RpcBytes.ProcedureUnavailable(4), await RunAsync(runtime, RpcBytes.CallMessage(4, Program, 5, 2)));
+        Assert.Null(await RunAsync(runtime, RpcBytes.Success(5)));
+    }
+
+    [Fact]
+    public async Task A_synchronous_call_allocates_little_more_than_its_context()
+    {
+        using RpcServerRuntime runtime = CreateRuntime();
+        byte[] message = RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7));
+        RpcCall call = runtime.RentCall(RpcTransportKind.Tcp, 4, CancellationToken.None);
+        for (int i = 0; i < 100; i++)
+        {
+            call.SetRequest(message.AsSpan());
+            ValueTask pending = runtime.ProcessAsync(call);
+            Assert.True(pending.IsCompletedSuccessfully);
+            call.Reset();
+            call.ReplyPrefix = 4;
+        }
+        const int calls = 1000;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++)
+        {
+            call.SetRequest(message.AsSpan());
+            ValueTask pending = runtime.ProcessAsync(call);
+            Assert.True(pending.IsCompletedSuccessfully);
+            call.Reset();
+            call.ReplyPrefix = 4;
+        }
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
+        Assert.True(perCall <= 128, $"{perCall} bytes per call");
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Dispatcher_rejects_duplicates_and_lists_versions()
+    {
+        var dispatcher = new RpcDispatcher();
+        var descriptor = new RpcProcedureDescriptor(9, 1, 1);
+        dispatcher.Register<XdrVoid, XdrVoid>(descriptor, static (_, _) => default);
+        Assert.Throws<InvalidOperationException>(() => dispatcher.Register<XdrVoid, XdrVoid>(descriptor, static (_, _) => default));
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 1, 0, out _, out _, out _));
+        dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 4, 1), static (_, _) => default);
+        Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 2, 1, out _, out uint low, out uint high));
+        Assert.Equal((1u, 4u), (low, high));
+        Assert.Equal([(9u, 1u), (9u, 4u)], dispatcher.ProgramVersions());
+    }
+
+    [Fact]
+    public async Task Telemetry_reports_spans_and_metrics_with_otel_names()
+    {
+        var activities = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == RpcServerDiagnostics.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => { lock (activities) { activities.Add(a); } },
+        };
+        ActivitySource.AddActivityListener(listener);
+        long calls = 0;
+        long errors = 0;
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RpcServerDiagnostics.MeterName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "onc_rpc.program.number" && tag.Value is uint p && p == Program)
+                {
+                    Interlocked.Add(ref (instrument.Name == "oncrpc.server.calls" ? ref calls : ref errors), value);
+                }
+            }
+        });
+        meters.Start();
+
+        using RpcServerRuntime runtime = CreateRuntime();
+        await RunAsync(runtime, RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7)));
+        await RunAsync(runtime, RpcBytes.CallMessage(2, Program, 3, 1));
+
+        Activity span;
+        lock (activities)
+        {
+            span = Assert.Single(activities, a => a.GetTagItem("onc_rpc.program.name") as string == "P");
+        }
+        Assert.Equal(ActivityKind.Server, span.Kind);
+        Assert.Equal("onc_rpc", span.GetTagItem("rpc.system"));
+        Assert.Equal(2u, span.GetTagItem("onc_rpc.version"));
+        Assert.Equal("INC", span.GetTagItem("onc_rpc.procedure.name"));
+        Assert.Equal(1u, span.GetTagItem("onc_rpc.procedure.number"));
+        Assert.Equal(2, Interlocked.Read(ref calls));
+        Assert.Equal(1, Interlocked.Read(ref errors));
+    }
+}
