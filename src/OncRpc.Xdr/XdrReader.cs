@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OncRpc.Xdr;
 
@@ -87,6 +88,7 @@ public ref partial struct XdrReader
 
     /// <summary>Fills <paramref name="destination"/> (a primitive split across segments, or
     /// short input) or throws; the slow path of the fixed-size reads.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ReadSlow(scoped Span<byte> destination)
     {
         if (Remaining < destination.Length)
@@ -150,6 +152,16 @@ public ref partial struct XdrReader
         {
             return;
         }
+        if (pad <= _current.Length - _index)
+        {
+            // Common case: the padding is in this segment; check it in place.
+            if (Options.StrictPadding && _current.Slice(_index, pad).ContainsAnyExcept((byte)0))
+            {
+                throw new XdrException(Position, "non-zero padding byte (strict padding)");
+            }
+            _index += pad;
+            return;
+        }
         Span<byte> bytes = stackalloc byte[4];
         bytes = bytes[..pad];
         long at = Position;
@@ -168,7 +180,9 @@ public ref partial struct XdrReader
         if ((uint)(index + 4) <= (uint)_current.Length)
         {
             _index = index + 4;
-            return BinaryPrimitives.ReadInt32BigEndian(_current.Slice(index));
+            // In range by the check above; skips the slice's and the reader's second checks.
+            int raw = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_current), index));
+            return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(raw) : raw;
         }
         Span<byte> bytes = stackalloc byte[4];
         ReadSlow(bytes);
@@ -187,7 +201,8 @@ public ref partial struct XdrReader
         if ((uint)(index + 8) <= (uint)_current.Length)
         {
             _index = index + 8;
-            return BinaryPrimitives.ReadInt64BigEndian(_current.Slice(index));
+            long raw = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_current), index));
+            return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(raw) : raw;
         }
         Span<byte> bytes = stackalloc byte[8];
         ReadSlow(bytes);
@@ -199,9 +214,11 @@ public ref partial struct XdrReader
     public ulong ReadUInt64() => (ulong)ReadInt64();
 
     /// <summary>Reads a single-precision float (RFC 4506 §4.6); NaN payloads are kept bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float ReadSingle() => BitConverter.Int32BitsToSingle(ReadInt32());
 
     /// <summary>Reads a double-precision float (RFC 4506 §4.7); NaN payloads are kept bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double ReadDouble() => BitConverter.Int64BitsToDouble(ReadInt64());
 
     /// <summary>Reads a quadruple-precision float (RFC 4506 §4.8) as its 16 bytes.</summary>
@@ -213,23 +230,28 @@ public ref partial struct XdrReader
     }
 
     /// <summary>Reads a boolean (RFC 4506 §4.4): only 0 or 1 are accepted.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadBool()
     {
-        long at = Position;
         int value = ReadInt32();
-        return value switch
+        if ((uint)value > 1)
         {
-            0 => false,
-            1 => true,
-            _ => throw new XdrException(at, $"bool must be 0 or 1, got {value}"),
-        };
+            ThrowBadBool(value);
+        }
+        return value != 0;
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowBadBool(int value) =>
+        throw new XdrException(Position - 4, $"bool must be 0 or 1, got {value}");
 
     /// <summary>Reads an enum's raw value (RFC 4506 §4.3). The caller (generated code) checks
     /// that it is a declared value, see <see cref="UndeclaredEnum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadEnum() => ReadInt32();
 
     /// <summary>Reads the optional-data flag (RFC 4506 §4.19): true when a value follows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadOptionalFlag() => ReadBool();
 
     /// <summary>The error for an enum value outside the declared set, at the offset of the

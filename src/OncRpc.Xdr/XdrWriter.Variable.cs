@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
+using System.Text.Unicode;
 
 namespace OncRpc.Xdr;
 
@@ -41,6 +44,16 @@ public ref partial struct XdrWriter
     /// <summary>Writes fixed-length opaque data (RFC 4506 §4.9): the bytes, then zero padding.</summary>
     public void WriteFixedOpaque(scoped ReadOnlySpan<byte> data)
     {
+        int pad = (4 - (data.Length & 3)) & 3;
+        if (data.Length + pad <= _span.Length - _buffered)
+        {
+            // Fits the current block: one copy, padding cleared in place (RFC 4506 §4.9: zeros).
+            Span<byte> destination = _span.Slice(_buffered, data.Length + pad);
+            data.CopyTo(destination);
+            destination[data.Length..].Clear();
+            _buffered += data.Length + pad;
+            return;
+        }
         WriteRaw(data);
         WritePadding(data.Length);
     }
@@ -78,6 +91,64 @@ public ref partial struct XdrWriter
     public void WriteString(string value, uint maxLength = uint.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(value);
+        if (value.Length <= FastStringChars && TryWriteStringInPlace(value, maxLength))
+        {
+            return;
+        }
+        WriteStringCounted(value, maxLength);
+    }
+
+    // Strings up to this many chars are encoded in one pass straight into the output, with room
+    // reserved for the worst case (3 UTF-8 bytes per UTF-16 char) and the length filled in after.
+    private const int FastStringChars = 4096;
+
+    private bool TryWriteStringInPlace(string value, uint maxLength)
+    {
+        int worst = StringEncoding is XdrStringEncoding.Ascii or XdrStringEncoding.Latin1 ? value.Length : value.Length * 3;
+        if (worst + 7 > _span.Length - _buffered && worst > 1024)
+        {
+            return false; // would make the output hand out a big block just for the worst case
+        }
+        Span<byte> destination = GetSpan(4 + worst + 3);
+        Span<byte> text = destination[4..];
+        int written;
+        switch (StringEncoding)
+        {
+            case XdrStringEncoding.Utf8 or XdrStringEncoding.Utf8Lenient:
+                if (Utf8.FromUtf16(value, text, out _, out written, replaceInvalidSequences: false) != OperationStatus.Done)
+                {
+                    return false; // lone surrogate: the counted path throws the documented exception
+                }
+                break;
+            case XdrStringEncoding.Ascii:
+                if (System.Text.Ascii.FromUtf16(value, text, out written) != OperationStatus.Done)
+                {
+                    return false;
+                }
+                break;
+            case XdrStringEncoding.Latin1:
+                if (value.AsSpan().ContainsAnyExceptInRange('\0', '\u00FF'))
+                {
+                    return false;
+                }
+                written = Encoding.Latin1.GetBytes(value, text);
+                break;
+            default:
+                return false;
+        }
+        if ((uint)written > maxLength)
+        {
+            throw new ArgumentException($"length {written} exceeds the declared maximum {maxLength}");
+        }
+        BinaryPrimitives.WriteInt32BigEndian(destination, written);
+        int pad = (4 - (written & 3)) & 3;
+        text.Slice(written, pad).Clear();
+        Advance(4 + written + pad);
+        return true;
+    }
+
+    private void WriteStringCounted(string value, uint maxLength)
+    {
         Encoding encoding = StringEncoding switch
         {
             XdrStringEncoding.Utf8 or XdrStringEncoding.Utf8Lenient => s_utf8,

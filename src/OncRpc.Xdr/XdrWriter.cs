@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace OncRpc.Xdr;
 
@@ -60,6 +61,19 @@ public ref partial struct XdrWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Advance(int count) => _buffered += count;
 
+    // Stores after the room check above them: _buffered + size <= _span.Length holds, so the
+    // unchecked store stays inside the span (this is the hot path of every encoder).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void StoreBigEndian(int value) =>
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), _buffered),
+            BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void StoreBigEndian(long value) =>
+        Unsafe.WriteUnaligned(ref Unsafe.Add(ref MemoryMarshal.GetReference(_span), _buffered),
+            BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(value) : value);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Grow(int size)
     {
         Flush();
@@ -78,7 +92,7 @@ public ref partial struct XdrWriter
         {
             Grow(4);
         }
-        BinaryPrimitives.WriteInt32BigEndian(_span[_buffered..], value);
+        StoreBigEndian(value);
         _buffered += 4;
     }
 
@@ -94,7 +108,7 @@ public ref partial struct XdrWriter
         {
             Grow(8);
         }
-        BinaryPrimitives.WriteInt64BigEndian(_span[_buffered..], value);
+        StoreBigEndian(value);
         _buffered += 8;
     }
 
@@ -103,24 +117,36 @@ public ref partial struct XdrWriter
     public void WriteUInt64(ulong value) => WriteInt64((long)value);
 
     /// <summary>Writes a single-precision float (RFC 4506 §4.6), bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteSingle(float value) => WriteInt32(BitConverter.SingleToInt32Bits(value));
 
     /// <summary>Writes a double-precision float (RFC 4506 §4.7), bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteDouble(double value) => WriteInt64(BitConverter.DoubleToInt64Bits(value));
 
     /// <summary>Writes a quadruple-precision float (RFC 4506 §4.8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteQuadruple(XdrQuadruple value)
     {
-        WriteUInt64(value.High);
-        WriteUInt64(value.Low);
+        if (_span.Length - _buffered < 16)
+        {
+            Grow(16);
+        }
+        StoreBigEndian((long)value.High);
+        _buffered += 8;
+        StoreBigEndian((long)value.Low);
+        _buffered += 8;
     }
 
     /// <summary>Writes a boolean (RFC 4506 §4.4) as 0 or 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteBool(bool value) => WriteInt32(value ? 1 : 0);
 
     /// <summary>Writes an enum's value (RFC 4506 §4.3).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteEnum(int value) => WriteInt32(value);
 
     /// <summary>Writes the optional-data flag (RFC 4506 §4.19).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteOptionalFlag(bool present) => WriteBool(present);
 }
