@@ -30,7 +30,7 @@ public sealed class AuthSysCredentials : RpcCredentials
     public bool UseShortHandles { get; }
 
     /// <summary>The current AUTH_SHORT handle, if the server gave one.</summary>
-    public ReadOnlyMemory<byte>? ShortHandle => Volatile.Read(ref _shortHandle) is { } h ? new ReadOnlyMemory<byte>(h) : null;
+    public ReadOnlyMemory<byte>? ShortHandle => Volatile.Read(ref _shortHandle) is { } h ? new ReadOnlyMemory<byte>(h) : (ReadOnlyMemory<byte>?)null;
 
     /// <inheritdoc />
     public override AuthFlavor Flavor => AuthFlavor.Sys;
