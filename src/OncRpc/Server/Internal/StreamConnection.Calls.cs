@@ -33,9 +33,11 @@ internal sealed partial class StreamConnection
             {
                 while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
                 {
-                    // Backpressure: at the limit, wait for a call to finish before reading on.
+                    // Backpressure: at the limit, wait for a call to finish before reading on
+                    // (sending what is batched first: those replies must not wait on it).
                     if (!_callSlots.Wait(0))
                     {
+                        await FlushBatchAsync().ConfigureAwait(false);
                         try
                         {
                             await _callSlots.WaitAsync(_readingToken).ConfigureAwait(false);
@@ -51,8 +53,18 @@ internal sealed partial class StreamConnection
                     call.RemoteEndPoint = RemoteEndPoint;
                     call.SetRequest(record);
                     _inFlight.Increment();
-                    _ = ProcessCallAsync(call);
+                    ValueTask processing = _runtime.ProcessAsync(call);
+                    if (processing.IsCompletedSuccessfully)
+                    {
+                        await ReplyFromReadLoopAsync(call).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // The handler awaits: the loop reads on, so calls run concurrently.
+                        _ = CompleteCallAsync(processing, call);
+                    }
                 }
+                await FlushBatchAsync().ConfigureAwait(false);
             }
             catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
             {
@@ -72,13 +84,77 @@ internal sealed partial class StreamConnection
         }
     }
 
-    /// <summary>Runs one call and sends its reply; started without awaiting, so calls of the
-    /// connection run concurrently. Completes synchronously when the handler and the send do.</summary>
-    private async Task ProcessCallAsync(RpcCall call)
+    /// <summary>A call that completed synchronously on the read loop: its reply joins the batch
+    /// sent once the records of this read are processed (one send for many pipelined replies),
+    /// or goes out directly when large. The batch is bounded, so backpressure holds.</summary>
+    private async ValueTask ReplyFromReadLoopAsync(RpcCall call)
     {
         try
         {
-            await _runtime.ProcessAsync(call).ConfigureAwait(false);
+            if (call.HasReply && !_callsToken.IsCancellationRequested)
+            {
+                ReadOnlyMemory<byte> record = call.FinishStreamRecord();
+                if (record.Length >= BatchLimit)
+                {
+                    await FlushBatchAsync().ConfigureAwait(false);
+                    await SendAsync(record).ConfigureAwait(false);
+                }
+                else
+                {
+                    _batch.Write(record.Span);
+                }
+            }
+        }
+        finally
+        {
+            FinishCall(call);
+        }
+        if (_batch.WrittenCount >= BatchLimit)
+        {
+            await FlushBatchAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the batched replies, if any. Read loop only.</summary>
+    private ValueTask FlushBatchAsync()
+    {
+        if (_batch.WrittenCount == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+        if (_callsToken.IsCancellationRequested)
+        {
+            _batch.Reset();
+            return ValueTask.CompletedTask;
+        }
+        ValueTask sending = SendAsync(_batch.WrittenMemory);
+        if (sending.IsCompletedSuccessfully)
+        {
+            _batch.Reset();
+            return ValueTask.CompletedTask;
+        }
+        return AwaitFlushAsync(sending);
+    }
+
+    private async ValueTask AwaitFlushAsync(ValueTask sending)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+        }
+        finally
+        {
+            _batch.Reset();
+        }
+    }
+
+    /// <summary>Finishes a call whose handler went asynchronous, then sends its reply on its own
+    /// under the write lock.</summary>
+    private async Task CompleteCallAsync(ValueTask processing, RpcCall call)
+    {
+        try
+        {
+            await processing.ConfigureAwait(false);
             if (call.HasReply && !_callsToken.IsCancellationRequested)
             {
                 await SendAsync(call.FinishStreamRecord()).ConfigureAwait(false);
@@ -90,11 +166,16 @@ internal sealed partial class StreamConnection
         }
         finally
         {
-            _runtime.ReturnCall(call);
-            _callSlots.Release();
-            Volatile.Write(ref _lastActivity, Environment.TickCount64);
-            _inFlight.Decrement();
+            FinishCall(call);
         }
+    }
+
+    private void FinishCall(RpcCall call)
+    {
+        _runtime.ReturnCall(call);
+        _callSlots.Release();
+        Volatile.Write(ref _lastActivity, Environment.TickCount64);
+        _inFlight.Decrement();
     }
 
     /// <summary>Sends one whole record under the connection's write lock, so the records of

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using OncRpc.Diagnostics;
 using OncRpc.Transport;
+using OncRpc.Transport.Internal;
 
 namespace OncRpc.Server.Internal;
 
@@ -27,6 +28,8 @@ internal sealed partial class StreamConnection
     private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
     private readonly CancellationToken _readingToken;
     private readonly InFlightTracker _inFlight = new();
+    private readonly PooledBufferWriter _batch = new(4 * 1024); // replies of the current read; read loop only
+    private const int BatchLimit = 64 * 1024;
     private long _lastActivity;
     private long _sendStarted;
     private int _closed;
@@ -134,6 +137,7 @@ internal sealed partial class StreamConnection
         ServerLog.ConnectionClosed(_runtime.Logger, RemoteEndPoint, reason);
         await _reader.CompleteAsync().ConfigureAwait(false);
         _decoder.Dispose();
+        _batch.Dispose();
         _calls.Dispose();
         _reading.Dispose();
         _onClosed(this);
