@@ -58,10 +58,17 @@ public sealed partial class RpcbindServer : IRpcService
     }
 
     /// <summary>Adds every procedure of versions 2, 3 and 4 to <paramref name="dispatcher"/>.</summary>
-    public void Register(RpcDispatcher dispatcher)
+    public void Register(RpcDispatcher dispatcher) => Register(dispatcher, portmapOnly: false);
+
+    /// <summary>Adds version 2 only when <paramref name="portmapOnly"/> (an old port mapper, for tests).</summary>
+    internal void Register(RpcDispatcher dispatcher, bool portmapOnly)
     {
         ArgumentNullException.ThrowIfNull(dispatcher);
         RegisterPortmap(dispatcher);
+        if (portmapOnly)
+        {
+            return;
+        }
         foreach (uint version in (ReadOnlySpan<uint>)[RpcbindProtocol.Version3, RpcbindProtocol.Version4])
         {
             uint v = version;
