@@ -175,6 +175,21 @@ public sealed class CClientToDotNetServerTests
     }
 
     [Fact]
+    public async Task CClientOverAUnixSocket()
+    {
+        var peers = CPeers.Get();
+        var socket = peers.NewSocketPath();
+        await using var server = CreateInteropServer();
+        server.ListenUnix(socket);
+        await server.StartAsync(Ct);
+        var report = await peers.RunClientAsync(peers.InteropClient,
+            ["--transport", "unix", "--unix", socket, "--scenario", "all", "--scenario", "garbage_args_short"],
+            cancellationToken: Ct);
+        report.AssertAllOk(minimumChecks: 90);
+        Assert.True(report["bytes_1mib"].Ok);
+    }
+
+    [Fact]
     public async Task LargeUdpDatagramFromTheCClient()
     {
         var peers = CPeers.Get();

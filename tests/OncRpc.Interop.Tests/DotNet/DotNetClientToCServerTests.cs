@@ -259,6 +259,25 @@ public sealed class DotNetClientToCServerTests
     }
 
     [Fact]
+    public async Task UnixSocketToTheCServer()
+    {
+        var peers = CPeers.Get();
+        var socket = peers.NewSocketPath();
+        await using var server = await peers.StartServerAsync(peers.InteropServer, "none", ["--unix", socket], Ct);
+        await using var client = await RpcClient.ConnectUnixAsync(socket, new RpcClientOptions { Timeout = TimeSpan.FromSeconds(10) }, Ct);
+
+        await EchoAsync(client, InteropProgram.EchoRecord, SampleRecord());
+        var mib = Pattern(1 << 20);
+        var echoed = await client.CallAsync<XdrOpaque, XdrOpaque>(InteropProgram.EchoBytes, mib, Ct);
+        Assert.True(mib.AsSpan().SequenceEqual(echoed.Value.Span));
+        var mismatch = await CallFailsAsync(client, InteropProgram.NullV3, new XdrVoid());
+        Assert.Equal((RpcStatus.ProgramMismatch, 1u, 2u), (mismatch.Status, mismatch.Low, mismatch.High));
+        Assert.Equal(RpcStatus.GarbageArguments, (await CallFailsAsync(client, InteropProgram.EchoScalars, new XdrInt(7))).Status);
+        var weak = await CallFailsAsync(client, InteropProgram.Fail, new XdrInt(InteropProgram.FailAuthTooWeak));
+        Assert.Equal((RpcStatus.AuthError, AuthStat.TooWeak), (weak.Status, weak.AuthStat));
+    }
+
+    [Fact]
     public async Task RefusedConnectionIsCannotBind()
     {
         int port;

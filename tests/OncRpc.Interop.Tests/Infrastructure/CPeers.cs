@@ -104,8 +104,12 @@ public sealed class CPeerBuild(string directory)
     public string BenchServer => Path.Combine(Directory, "bench_svc");
     public string BenchClient => Path.Combine(Directory, "bench_clnt");
 
+    /// <summary>A fresh Unix socket path in the build directory (short enough for sun_path).</summary>
+    public string NewSocketPath() => Path.Combine(Directory, $"{Guid.NewGuid():N}"[..12] + ".sock");
+
     /// <summary>Starts <paramref name="server"/> on 127.0.0.1, a free port, without rpcbind,
-    /// and waits for its READY line.</summary>
+    /// and waits for its READY line. <paramref name="transport"/> is tcp, udp, both, or none
+    /// (with <c>--unix PATH</c> in <paramref name="extraArguments"/>).</summary>
     public Task<PeerProcess> StartServerAsync(
         string server, string transport = "both", IEnumerable<string>? extraArguments = null,
         CancellationToken cancellationToken = default)

@@ -140,6 +140,20 @@ public sealed class InteropPeerTests
     }
 
     [Fact]
+    public async Task UnixSocketCarriesEveryScenario()
+    {
+        // libtirpc's netid "local": svc_vc_create / clnt_vc_create on an AF_UNIX stream socket.
+        var peers = CPeers.Get();
+        var socket = peers.NewSocketPath();
+        await using var server = await peers.StartServerAsync(peers.InteropServer, "none", ["--unix", socket], Ct);
+        var report = await peers.RunClientAsync(peers.InteropClient,
+            ["--transport", "unix", "--unix", socket, "--scenario", "all", "--scenario", "garbage_args_short"],
+            cancellationToken: Ct);
+        report.AssertAllOk(minimumChecks: 90);
+        Assert.True(report["bytes_1mib"].Ok);
+    }
+
+    [Fact]
     public async Task LongLinkedListEchoesOverTcp()
     {
         // rpcgen's xdr_node recurses once per node; 10000 nodes are well within the C stack

@@ -1,7 +1,7 @@
 /*
  * interop_clnt.c -- C reference client for interop.x.
  *
- *   interop_clnt --host 127.0.0.1 --port N --transport tcp|udp
+ *   interop_clnt --host 127.0.0.1 --port N --transport tcp|udp   (or --transport unix --unix PATH)
  *                [--auth none|sys] [--timeout-ms MS] [--size N]
  *                --scenario NAME [--scenario NAME...]
  *
@@ -20,7 +20,7 @@
  *                skips it on UDP, where libtirpc's server cannot detect it)
  *   timeout      FAIL(FAIL_NO_REPLY): the call must time out (--timeout-ms)
  *   whoami       WHOAMI: prints the credentials the server saw
- *   all          null echo_all bytes versions errors whoami (+ bytes_1mib on TCP)
+ *   all          null echo_all versions errors whoami (+ bytes_1mib on TCP/unix)
  *
  * Output: "ok NAME [key=value...]" / "fail NAME key=value..." per check,
  * then "summary ok=N fail=M"; exit code 0 when nothing failed, 3 when no
@@ -588,9 +588,9 @@ static void scenario_errors(void)
         }
     }
     /* Real garbage, 1: ECHO_SCALARS with a lone int, too short for scalars.
-     * TCP only: libtirpc's UDP server decodes from its whole receive buffer,
+     * Stream transports only: libtirpc's UDP server decodes from its whole receive buffer,
      * not the datagram's length, so it reads stale bytes instead of failing. */
-    if (strcmp(g_opts.transport, "tcp") == 0) {
+    if (strcmp(g_opts.transport, "udp") != 0) {
         code = 7;
         expect_error("errors.garbage_args_short", g_clnt, ECHO_SCALARS, (xdrproc_t)xdr_int, &code,
                      RPC_CANTDECODEARGS, -1, -1, -1);
@@ -691,7 +691,7 @@ static int parse_extra(int argc, char **argv, int i)
 
 static void run(const char *s)
 {
-    int tcp = strcmp(g_opts.transport, "tcp") == 0;
+    int stream = strcmp(g_opts.transport, "udp") != 0; /* tcp or unix */
     if (strcmp(s, "null") == 0)
         scenario_null();
     else if (strcmp(s, "echo_all") == 0)
@@ -727,7 +727,7 @@ static void run(const char *s)
         run("versions");
         run("errors");
         run("whoami");
-        if (tcp)
+        if (stream)
             run("bytes_1mib");
     } else
         peer_die("unknown scenario %s", s);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,8 +68,13 @@ void peer_server_parse(int argc, char **argv, struct peer_server_opts *opts,
                 peer_die("--transport needs tcp, udp or both");
             opts->tcp = strcmp(v, "tcp") == 0 || strcmp(v, "both") == 0;
             opts->udp = strcmp(v, "udp") == 0 || strcmp(v, "both") == 0;
-            if (!opts->tcp && !opts->udp)
-                peer_die("--transport: tcp, udp or both, not %s", v);
+            if (!opts->tcp && !opts->udp && strcmp(v, "none") != 0)
+                peer_die("--transport: tcp, udp, both or none, not %s", v);
+            i++;
+        } else if (strcmp(a, "--unix") == 0) {
+            if (v == NULL || strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                peer_die("--unix needs a socket path shorter than 108 bytes");
+            opts->unix_path = v;
             i++;
         } else if (strcmp(a, "--rpcbind") == 0) {
             opts->rpcbind = 1;
@@ -81,13 +87,15 @@ void peer_server_parse(int argc, char **argv, struct peer_server_opts *opts,
         } else {
             int used = extra != NULL ? extra(argc, argv, i) : 0;
             if (used <= 0)
-                peer_die("unknown option %s (common: --port N --transport tcp|udp|both "
-                         "[--rpcbind] [--lifetime S] [--udp-bufsize N])", a);
+                peer_die("unknown option %s (common: --port N --transport tcp|udp|both|none "
+                         "[--unix PATH] [--rpcbind] [--lifetime S] [--udp-bufsize N])", a);
             i += used - 1;
         }
     }
     if (opts->port > 65535)
         peer_die("--port out of range");
+    if (!opts->tcp && !opts->udp && opts->unix_path == NULL)
+        peer_die("--transport none needs --unix PATH");
 }
 
 static volatile sig_atomic_t g_stop;
@@ -155,8 +163,8 @@ static int rpcbind_set(const struct peer_program *p, const char *netid, int port
 int peer_serve(const struct peer_server_opts *opts,
                const struct peer_program *programs, int nprograms)
 {
-    int tcp_fd = -1, udp_fd = -1, tcp_port = 0, udp_port = 0, i;
-    SVCXPRT *tcp_x = NULL, *udp_x = NULL;
+    int tcp_fd = -1, udp_fd = -1, unix_fd = -1, tcp_port = 0, udp_port = 0, i;
+    SVCXPRT *tcp_x = NULL, *udp_x = NULL, *unix_x = NULL;
     unsigned long long deadline;
     struct sigaction sa;
 
@@ -197,11 +205,30 @@ int peer_serve(const struct peer_server_opts *opts,
         }
     }
 
+    if (opts->unix_path != NULL) {
+        struct sockaddr_un sun;
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        strncpy(sun.sun_path, opts->unix_path, sizeof sun.sun_path - 1);
+        unlink(opts->unix_path);
+        unix_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (unix_fd < 0 || bind(unix_fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(unix_fd, SOMAXCONN) < 0) {
+            fprintf(stderr, "cannot listen on unix %s: %s\n", opts->unix_path, strerror(errno));
+            return 1;
+        }
+        unix_x = svc_vc_create(unix_fd, 0, 0);
+        if (unix_x == NULL) {
+            fprintf(stderr, "svc_vc_create (unix) failed\n");
+            return 1;
+        }
+    }
+
     for (i = 0; i < nprograms; i++) {
         const struct peer_program *p = &programs[i];
         /* protocol 0: svc_register does not call pmap_set, rpcbind is not contacted. */
         if ((tcp_x != NULL && !svc_register(tcp_x, p->prog, p->vers, p->dispatch, 0))
-            || (udp_x != NULL && !svc_register(udp_x, p->prog, p->vers, p->dispatch, 0))) {
+            || (udp_x != NULL && !svc_register(udp_x, p->prog, p->vers, p->dispatch, 0))
+            || (unix_x != NULL && !svc_register(unix_x, p->prog, p->vers, p->dispatch, 0))) {
             fprintf(stderr, "svc_register %lu/%lu failed\n", (unsigned long)p->prog, (unsigned long)p->vers);
             return 1;
         }
@@ -246,6 +273,10 @@ int peer_serve(const struct peer_server_opts *opts,
         svc_destroy(tcp_x);
     if (udp_x != NULL)
         svc_destroy(udp_x);
+    if (unix_x != NULL) {
+        svc_destroy(unix_x);
+        unlink(opts->unix_path);
+    }
     fprintf(stderr, "server exiting (%s)\n", g_stop ? "signal" : "lifetime");
     return 0;
 }
@@ -276,9 +307,14 @@ int peer_client_parse(int argc, char **argv, struct peer_client_opts *opts,
             opts->port = parse_int(a, v);
             i++;
         } else if (strcmp(a, "--transport") == 0) {
-            if (v == NULL || (strcmp(v, "tcp") != 0 && strcmp(v, "udp") != 0))
-                peer_die("--transport: tcp or udp");
+            if (v == NULL || (strcmp(v, "tcp") != 0 && strcmp(v, "udp") != 0 && strcmp(v, "unix") != 0))
+                peer_die("--transport: tcp, udp or unix");
             opts->transport = v;
+            i++;
+        } else if (strcmp(a, "--unix") == 0) {
+            if (v == NULL || strlen(v) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+                peer_die("--unix needs a socket path shorter than 108 bytes");
+            opts->unix_path = v;
             i++;
         } else if (strcmp(a, "--timeout-ms") == 0) {
             opts->timeout_ms = parse_int(a, v);
@@ -294,8 +330,8 @@ int peer_client_parse(int argc, char **argv, struct peer_client_opts *opts,
         } else {
             int used = extra != NULL ? extra(argc, argv, i) : 0;
             if (used <= 0)
-                peer_die("unknown option %s (common: --host H --port N --transport tcp|udp "
-                         "[--timeout-ms MS] [--auth none|sys] [--bufsize N])", a);
+                peer_die("unknown option %s (common: --host H --port N --transport tcp|udp|unix "
+                         "[--unix PATH] [--timeout-ms MS] [--auth none|sys] [--bufsize N])", a);
             i += used - 1;
         }
     }
@@ -308,7 +344,33 @@ CLIENT *peer_client_create(const struct peer_client_opts *opts, rpcprog_t prog, 
     struct timeval tv;
     int udp = strcmp(opts->transport, "udp") == 0;
 
-    if (opts->port > 0) {
+    if (strcmp(opts->transport, "unix") == 0) {
+        /* netid local: a Unix stream socket with record marking. */
+        static struct sockaddr_un sun;
+        struct netbuf nb;
+        int fd;
+        if (opts->unix_path == NULL) {
+            fprintf(stderr, "--transport unix needs --unix PATH\n");
+            return NULL;
+        }
+        memset(&sun, 0, sizeof sun);
+        sun.sun_family = AF_UNIX;
+        strncpy(sun.sun_path, opts->unix_path, sizeof sun.sun_path - 1);
+        fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) < 0) {
+            fprintf(stderr, "client create: cannot connect to unix %s: %s\n", opts->unix_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return NULL;
+        }
+        nb.len = nb.maxlen = sizeof sun;
+        nb.buf = &sun;
+        clnt = clnt_vc_create(fd, &nb, prog, vers, 0, 0);
+        if (clnt != NULL)
+            clnt_control(clnt, CLSET_FD_CLOSE, NULL);
+        else
+            close(fd);
+    } else if (opts->port > 0) {
         struct sockaddr_in sin;
         int sock = RPC_ANYSOCK;
         const char *host = strcmp(opts->host, "localhost") == 0 ? "127.0.0.1" : opts->host;

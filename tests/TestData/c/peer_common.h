@@ -4,11 +4,13 @@
  * Servers bind their own sockets on 127.0.0.1 and register their programs
  * with protocol 0, so rpcbind is never contacted unless --rpcbind is given.
  * Once listening they print "READY <tcpport> <udpport>" (0 for a transport
- * not served) on stdout and flush it.
+ * not served) on stdout and flush it. --unix PATH adds a Unix stream socket
+ * (libtirpc's netid "local"); --transport none serves only that.
  *
  * Clients call a fixed port (clnttcp_create / clntudp_bufcreate on a
  * sockaddr_in) unless --port is 0 or absent, where they ask rpcbind
- * (clnt_create). Every result line is "ok NAME [key=value...]" or
+ * (clnt_create); --transport unix --unix PATH uses clnt_vc_create on a Unix
+ * stream socket. Every result line is "ok NAME [key=value...]" or
  * "fail NAME key=value...", last line "summary ok=N fail=M"; exit code 0
  * when nothing failed.
  */
@@ -27,6 +29,7 @@ struct peer_server_opts {
     int rpcbind;         /* register with the local rpcbind */
     int lifetime;        /* seconds before the server exits by itself */
     int udp_bufsize;     /* 0: libtirpc default (UDPMSGSIZE, 8800) */
+    const char *unix_path; /* also serve a Unix stream socket here (netid local) */
 };
 
 /* One program version to register on every transport. */
@@ -51,7 +54,8 @@ int peer_serve(const struct peer_server_opts *opts,
 struct peer_client_opts {
     const char *host;    /* default 127.0.0.1 */
     int port;            /* 0: ask rpcbind */
-    const char *transport; /* "tcp" or "udp" */
+    const char *transport; /* "tcp", "udp" or "unix" */
+    const char *unix_path; /* --unix PATH: the socket for transport "unix" */
     int timeout_ms;      /* total call timeout */
     int auth_sys;        /* use AUTH_SYS credentials instead of AUTH_NONE */
     int bufsize;         /* UDP send/receive buffer (0: 65000) */
