@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using OncRpc.Auth;
 using OncRpc.Transport.Internal;
 
@@ -21,6 +22,10 @@ internal sealed partial class RpcCall
     // Set by the transport.
     public RpcTransportKind Transport { get; set; }
     public EndPoint? RemoteEndPoint { get; set; }
+
+    /// <summary>UDP: the sender's raw address, where the reply goes (kept with the pooled call,
+    /// so replying allocates nothing).</summary>
+    public SocketAddress? PeerAddress { get; private set; }
     public CancellationToken CancellationToken { get; set; }
     public long StartTimestamp { get; set; }
 
@@ -59,6 +64,17 @@ internal sealed partial class RpcCall
     {
         EnsureRequestCapacity(datagram.Length);
         datagram.CopyTo(_request);
+    }
+
+    /// <summary>Copies a datagram's source address into the call.</summary>
+    public void SetPeerAddress(SocketAddress address)
+    {
+        if (PeerAddress is null || PeerAddress.Family != address.Family || PeerAddress.Buffer.Length < address.Size)
+        {
+            PeerAddress = new SocketAddress(address.Family, SocketAddress.GetMaximumAddressSize(address.Family));
+        }
+        address.Buffer.Span[..address.Size].CopyTo(PeerAddress.Buffer.Span);
+        PeerAddress.Size = address.Size;
     }
 
     private void EnsureRequestCapacity(int length)

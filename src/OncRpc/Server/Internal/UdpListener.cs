@@ -59,9 +59,9 @@ internal sealed class UdpListener
     private async Task ReceiveLoopAsync(CancellationToken stopping)
     {
         ServerLog.Listening(_runtime.Logger, RpcTransportKind.Udp, LocalEndPoint);
-        EndPoint any = LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6
-            ? new IPEndPoint(IPAddress.IPv6Any, 0)
-            : new IPEndPoint(IPAddress.Any, 0);
+        AddressFamily family = LocalEndPoint.AddressFamily;
+        var received = new SocketAddress(family, SocketAddress.GetMaximumAddressSize(family));
+        var peers = new UdpPeerCache(family);
         while (true)
         {
             try
@@ -72,10 +72,10 @@ internal sealed class UdpListener
             {
                 return;
             }
-            SocketReceiveFromResult received;
+            int length;
             try
             {
-                received = await _socket.ReceiveFromAsync(_receiveBuffer, SocketFlags.None, any, stopping).ConfigureAwait(false);
+                length = await _socket.ReceiveFromAsync(_receiveBuffer, SocketFlags.None, received, stopping).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException
                 || (e is SocketException && stopping.IsCancellationRequested))
@@ -94,15 +94,17 @@ internal sealed class UdpListener
                 }
                 continue;
             }
-            if (received.ReceivedBytes > _maxDatagram)
+            EndPoint peer = peers.Get(received);
+            if (length > _maxDatagram)
             {
-                ServerLog.DatagramTooLarge(_runtime.Logger, received.ReceivedBytes, received.RemoteEndPoint);
+                ServerLog.DatagramTooLarge(_runtime.Logger, length, peer);
                 _slots.Release();
                 continue;
             }
             RpcCall call = _runtime.RentCall(RpcTransportKind.Udp, 0, _runtime.AbortToken);
-            call.RemoteEndPoint = received.RemoteEndPoint;
-            call.SetRequest(_receiveBuffer.AsSpan(0, received.ReceivedBytes));
+            call.RemoteEndPoint = peer;
+            call.SetPeerAddress(received);
+            call.SetRequest(_receiveBuffer.AsSpan(0, length));
             _inFlight.Increment();
             _ = ProcessCallAsync(call);
         }
@@ -122,7 +124,7 @@ internal sealed class UdpListener
                 ServerLog.UdpReplyTooLarge(_runtime.Logger, call.Reply.WrittenCount, call.RemoteEndPoint, _maxDatagram);
                 call.ReplyAccepted(AcceptStat.SystemError);
             }
-            await _socket.SendToAsync(call.FinishDatagram(), SocketFlags.None, call.RemoteEndPoint!, _runtime.AbortToken).ConfigureAwait(false);
+            await _socket.SendToAsync(call.FinishDatagram(), SocketFlags.None, call.PeerAddress!, _runtime.AbortToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
