@@ -29,7 +29,6 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnexpectedToken = E("ONCRPC1101", "Syntax error", "expected {0}, found {1}");
     public static readonly DiagnosticDescriptor NestingTooDeep = E("ONCRPC1102", "Nesting too deep", "definitions nest more than {0} levels deep");
     public static readonly DiagnosticDescriptor BoundSyntaxRequired = E("ONCRPC1103", "Missing size", "'{0}' must be declared with a size: {0} name<max> or {0} name[n]{1}");
-    public static readonly DiagnosticDescriptor EmptyDefinition = E("ONCRPC1104", "Empty definition", "{0} '{1}' must have at least one {2}");
 
     // Semantics.
     public static readonly DiagnosticDescriptor UndefinedType = E("ONCRPC1201", "Undefined type", "type '{0}' is not defined");
@@ -56,7 +55,7 @@ public static class DiagnosticDescriptors
     {
         UnexpectedCharacter, UnterminatedComment, InvalidNumber, UnknownDirective, IncludeNotFound, IncludeCycle,
         ConditionalMismatch, InvalidCondition, UnsupportedMacro, ErrorDirective, MacroExpansionLimit, IncludeFailed,
-        UnexpectedToken, NestingTooDeep, BoundSyntaxRequired, EmptyDefinition,
+        UnexpectedToken, NestingTooDeep, BoundSyntaxRequired,
         UndefinedType, UndefinedConstant, DuplicateName, InvalidBound, InvalidDiscriminant, CaseTypeMismatch,
         DuplicateCase, InfiniteType, VoidNotAllowed, DuplicateNumber, ConstantCycle, ValueOutOfRange, WrongKind,
         InvalidOptional, InputTooLarge, InternalError,

@@ -63,7 +63,7 @@ internal sealed partial class CSharpEmitter
                 case UnionSymbol u:
                     EmitUnion(u);
                     break;
-                case ProgramSymbol p:
+                case ProgramSymbol p when _options.Client || _options.Server:
                     foreach (VersionSymbol version in p.Versions)
                     {
                         EmitVersion(p, version);
@@ -113,7 +113,8 @@ internal sealed partial class CSharpEmitter
         }
         foreach (Symbol symbol in _model.Symbols)
         {
-            if (symbol is ProgramSymbol p && p.IsFromMainFile)
+            // Without client or server there is nothing that needs OncRpc (the runtime): types only.
+            if (symbol is ProgramSymbol p && p.IsFromMainFile && (_options.Client || _options.Server))
             {
                 AssignProgramNames(p);
             }

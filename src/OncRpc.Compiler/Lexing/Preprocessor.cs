@@ -90,6 +90,10 @@ internal sealed partial class Preprocessor
         }
         try
         {
+            if (text.Length > 0 && text[0] == '\uFEFF')
+            {
+                text = text.Substring(1); // a UTF-8 byte order mark read as text
+            }
             string stripped = Lexer.StripComments(text, path, _diagnostics);
             string[] lines = stripped.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
             var conditionals = new Stack<Conditional>();

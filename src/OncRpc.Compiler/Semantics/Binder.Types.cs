@@ -122,7 +122,22 @@ internal sealed partial class Binder
     }
 
     /// <summary>Resolves a declaration's shape; null for void or on error.</summary>
+    // Arrays of arrays (through typedefs) become nested loops; past this the input is hostile.
+    private const int MaxTypeDepth = 32;
+
     private XdrType? ResolveDeclaration(DeclarationSyntax declaration, string voidContext)
+    {
+        XdrType? type = ResolveDeclarationCore(declaration, voidContext);
+        if (type is not null && type.Depth > MaxTypeDepth)
+        {
+            _diagnostics.Report(DiagnosticDescriptors.InputTooLarge, declaration.Location,
+                "'" + declaration.Name + "' nests arrays and optionals more than " + MaxTypeDepth + " deep");
+            return null;
+        }
+        return type;
+    }
+
+    private XdrType? ResolveDeclarationCore(DeclarationSyntax declaration, string voidContext)
     {
         if (declaration.Kind == DeclarationKind.Void || declaration.Type is null)
         {

@@ -6,6 +6,9 @@ public abstract class XdrType
     /// <summary>The fewest bytes one value can take on the wire, used for the
     /// "check the count against the bytes left before allocating" rule.</summary>
     public abstract int MinimumSize { get; }
+
+    /// <summary>How many arrays and optionals wrap the innermost type (each becomes a nested loop).</summary>
+    public virtual int Depth => 0;
 }
 
 public enum PrimitiveKind
@@ -87,6 +90,8 @@ public sealed class ArrayType : XdrType
     public uint? Size { get; }
 
     public override int MinimumSize => IsFixed ? (int)System.Math.Min(int.MaxValue, (long)(Size ?? 0) * Element.MinimumSize) : 4;
+
+    public override int Depth => Element.Depth + 1;
 }
 
 /// <summary><c>T *name</c>: optional-data, RFC 4506 §4.19.</summary>
@@ -97,6 +102,8 @@ public sealed class OptionalType : XdrType
     public XdrType Element { get; }
 
     public override int MinimumSize => 4;
+
+    public override int Depth => Element.Depth + 1;
 }
 
 /// <summary>A reference to a user-defined enum, struct or union.</summary>

@@ -1,0 +1,121 @@
+extern alias Gen;
+
+using System.Collections.Immutable;
+using System.Text;
+using Gen::OncRpc.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace OncRpc.Compiler.Tests;
+
+/// <summary>The Roslyn generator: output, diagnostics located in the .x file, and incrementality.</summary>
+public sealed class GeneratorTests
+{
+    internal sealed class XText(string path, string text) : AdditionalText
+    {
+        public override string Path => path;
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => SourceText.From(text, Encoding.UTF8);
+    }
+
+    private sealed class Options(Dictionary<string, string> values) : AnalyzerConfigOptions
+    {
+        public override bool TryGetValue(string key, out string value) => values.TryGetValue(key, out value!);
+    }
+
+    internal sealed class OptionsProvider(Dictionary<string, Dictionary<string, string>> perFile) : AnalyzerConfigOptionsProvider
+    {
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(new() { ["build_property.RootNamespace"] = "Consumer" });
+
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
+
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) =>
+            new Options(perFile.TryGetValue(textFile.Path, out var values) ? values : []);
+    }
+
+    /// <summary>The metadata build/OncRpc.Generator.targets puts on an OncRpcFile item.</summary>
+    internal static Dictionary<string, string> ItemMetadata(string ns, string services = "Client;Server", string kind = "Generate") => new()
+    {
+        ["build_metadata.AdditionalFiles.OncRpcKind"] = kind,
+        ["build_metadata.AdditionalFiles.OncRpcNamespace"] = ns,
+        ["build_metadata.AdditionalFiles.OncRpcServices"] = services,
+    };
+
+    internal static (GeneratorDriver Driver, CSharpCompilation Compilation) Run(
+        IEnumerable<(string Path, string Text, Dictionary<string, string> Metadata)> files, CSharpCompilation? compilation = null)
+    {
+        var list = files.ToList();
+        compilation ??= Compile.CSharp([("Program.cs", "namespace Consumer; public static class Program { public static int Answer => 42; }")], "Consumer");
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(
+            [new OncRpcGenerator().AsSourceGenerator()],
+            list.Select(f => (AdditionalText)new XText(f.Path, f.Text)),
+            (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
+            new OptionsProvider(list.ToDictionary(f => f.Path, f => f.Metadata)),
+            new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        return (driver.RunGenerators(compilation), compilation);
+    }
+
+    [Fact]
+    public void Generates_code_that_compiles_with_the_consumer()
+    {
+        string path = TestPaths.X("nfs3_prot.x");
+        var (driver, compilation) = Run([(path, File.ReadAllText(path), ItemMetadata("Consumer.Nfs"))]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Assert.Empty(result.Diagnostics);
+        Assert.Single(result.GeneratedTrees);
+        Assert.EndsWith("nfs3_prot.g.cs", result.GeneratedTrees[0].FilePath, StringComparison.Ordinal);
+        var final = compilation.AddSyntaxTrees(result.GeneratedTrees);
+        Assert.Empty(Compile.Problems(final));
+    }
+
+    [Fact]
+    public void Diagnostics_point_at_the_x_file_line()
+    {
+        var (driver, _) = Run([("/proj/bad.x", "const A = 1;\nstruct s {\n    int x\n};\n", ItemMetadata("Consumer"))]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Assert.Empty(result.GeneratedTrees);
+        Microsoft.CodeAnalysis.Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("ONCRPC1101", diagnostic.Id);
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, diagnostic.Severity);
+        FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
+        Assert.Equal("/proj/bad.x", span.Path);
+        Assert.Equal(3, span.StartLinePosition.Line); // 0-based: line 4, where '}' stands after "int x"
+        Assert.StartsWith("/proj/bad.x(4,1): error ONCRPC1101", diagnostic.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Include_only_items_resolve_but_are_not_generated()
+    {
+        var (driver, compilation) = Run([
+            ("/proj/main.x", "#include \"common.x\"\nstruct s { common c; };", ItemMetadata("Consumer")),
+            ("/proj/common.x", "struct common { int a; };", ItemMetadata("Consumer", kind: "Include")),
+        ]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Assert.Empty(result.Diagnostics);
+        // #include is textual, as with rpcgen: main.g.cs carries common's types too.
+        GeneratedSourceResult source = Assert.Single(result.Results[0].GeneratedSources);
+        Assert.Contains("class Common ", source.SourceText.ToString());
+        Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
+    }
+
+    [Fact]
+    public void Editing_csharp_does_not_rerun_the_x_compile()
+    {
+        string path = TestPaths.X("rpcb_prot.x");
+        var (driver, compilation) = Run([(path, File.ReadAllText(path), ItemMetadata("Consumer.Rpcb"))]);
+        SyntaxTree old = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(
+            "namespace Consumer; public static class Program { public static int Answer => 43; }", (CSharpParseOptions)old.Options, old.FilePath));
+        driver = driver.RunGenerators(edited);
+        GeneratorRunResult run = driver.GetRunResult().Results[0];
+        foreach (string step in new[] { OncRpcGenerator.InputStep, OncRpcGenerator.CompileStep })
+        {
+            ImmutableArray<IncrementalGeneratorRunStep> steps = run.TrackedSteps[step];
+            Assert.NotEmpty(steps);
+            Assert.All(steps.SelectMany(s => s.Outputs), o =>
+                Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+    }
+}
