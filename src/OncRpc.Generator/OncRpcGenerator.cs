@@ -119,7 +119,7 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
         {
             var descriptor = new DiagnosticDescriptor(info.Id, info.Title, "{0}", "OncRpc",
                 info.IsError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, isEnabledByDefault: true,
-                helpLinkUri: "https://github.com/oncrpc-dotnet/oncrpc/blob/main/docs/diagnostics/" + info.Id + ".md");
+                helpLinkUri: "docs/diagnostics/" + info.Id + ".md"); // in this repository; no public URL is assumed
             // Roslyn prints the line span in MSBuild format: file.x(12,5): error ONCRPC1101: ...
             Location location = info.Line > 0
                 ? Location.Create(info.Path, default(TextSpan), new LinePositionSpan(
