@@ -145,6 +145,7 @@ public ref partial struct XdrReader
 
     /// <summary>Consumes the 0-3 padding bytes after <paramref name="dataLength"/> bytes of
     /// opaque data or string; strict mode requires them to be zero (RFC 4506 §4.9).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReadPadding(int dataLength)
     {
         int pad = (4 - (dataLength & 3)) & 3;
@@ -162,6 +163,12 @@ public ref partial struct XdrReader
             _index += pad;
             return;
         }
+        ReadPaddingSlow(pad);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadPaddingSlow(int pad)
+    {
         Span<byte> bytes = stackalloc byte[4];
         bytes = bytes[..pad];
         long at = Position;
@@ -184,6 +191,14 @@ public ref partial struct XdrReader
             int raw = Unsafe.ReadUnaligned<int>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_current), index));
             return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(raw) : raw;
         }
+        return ReadInt32Slow();
+    }
+
+    // Out of line: a method containing stackalloc is never inlined, which would cost every
+    // ReadInt32 a call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadInt32Slow()
+    {
         Span<byte> bytes = stackalloc byte[4];
         ReadSlow(bytes);
         return BinaryPrimitives.ReadInt32BigEndian(bytes);
@@ -204,6 +219,12 @@ public ref partial struct XdrReader
             long raw = Unsafe.ReadUnaligned<long>(ref Unsafe.Add(ref MemoryMarshal.GetReference(_current), index));
             return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(raw) : raw;
         }
+        return ReadInt64Slow();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long ReadInt64Slow()
+    {
         Span<byte> bytes = stackalloc byte[8];
         ReadSlow(bytes);
         return BinaryPrimitives.ReadInt64BigEndian(bytes);
@@ -222,6 +243,7 @@ public ref partial struct XdrReader
     public double ReadDouble() => BitConverter.Int64BitsToDouble(ReadInt64());
 
     /// <summary>Reads a quadruple-precision float (RFC 4506 §4.8) as its 16 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public XdrQuadruple ReadQuadruple()
     {
         ulong high = ReadUInt64();
