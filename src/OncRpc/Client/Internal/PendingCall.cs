@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
 using OncRpc.Auth;
 using OncRpc.Protocol;
@@ -54,7 +55,25 @@ internal abstract class PendingCall
 
     protected abstract void SetException(Exception exception);
 
+    /// <summary>Drops the cancellation registration without waiting for a running callback.</summary>
     protected void Unregister() => _cancellation.Unregister();
+
+    /// <summary>Drops the cancellation registration, waiting for a running callback to finish, and
+    /// clears the per-call state, so the object can serve another call.</summary>
+    protected void ResetForReuse()
+    {
+        _cancellation.Dispose();
+        _cancellation = default;
+        Xid = 0;
+        Procedure = null;
+        Credentials = null;
+        CredentialSent = default;
+        Table = null;
+        DeadlineTicks = long.MaxValue;
+        Datagram = null;
+        NextRetransmitTicks = long.MaxValue;
+        RetransmitIntervalMs = 0;
+    }
 }
 
 /// <summary>A pending call producing <typeparamref name="T"/>, awaited through <see cref="IValueTaskSource{T}"/>.</summary>
@@ -73,9 +92,21 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
 
     public T GetResult(short token)
     {
-        Unregister();
-        return _core.GetResult(token);
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            OnConsumed();
+        }
     }
+
+    /// <summary>The awaiter has taken the outcome: nothing references the call any more (it left
+    /// the table before completing), so it may be recycled.</summary>
+    protected virtual void OnConsumed() => Unregister();
+
+    protected void ResetCore() => _core.Reset();
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 
@@ -114,6 +145,39 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
 internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
     where TResult : IXdrSerializable<TResult>
 {
+    // Pooled per result type: a call object is reused once its awaiter has read the outcome.
+    private const int MaxPooled = 1024;
+    private static readonly ConcurrentQueue<TypedPendingCall<TResult>> s_pool = new();
+    private static int s_pooled;
+
+    private TypedPendingCall()
+    {
+    }
+
+    public static TypedPendingCall<TResult> Rent()
+    {
+        if (s_pool.TryDequeue(out TypedPendingCall<TResult>? call))
+        {
+            Interlocked.Decrement(ref s_pooled);
+            return call;
+        }
+        return new TypedPendingCall<TResult>();
+    }
+
+    protected override void OnConsumed()
+    {
+        ResetForReuse();
+        ResetCore();
+        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
+        {
+            s_pool.Enqueue(this);
+        }
+        else
+        {
+            Interlocked.Decrement(ref s_pooled);
+        }
+    }
+
     public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader)
     {
         if (!ReadAcceptedHeader(ref reader))

@@ -41,8 +41,15 @@ internal abstract class RpcClientBase : RpcClient
         where TResult : IXdrSerializable<TResult>;
 
     protected TypedPendingCall<TResult> NewCall<TResult>(uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential)
-        where TResult : IXdrSerializable<TResult> =>
-        new() { Xid = xid, Procedure = procedure, Credentials = Credentials, CredentialSent = credential };
+        where TResult : IXdrSerializable<TResult>
+    {
+        TypedPendingCall<TResult> call = TypedPendingCall<TResult>.Rent();
+        call.Xid = xid;
+        call.Procedure = procedure;
+        call.Credentials = Credentials;
+        call.CredentialSent = credential;
+        return call;
+    }
 
     public sealed override ValueTask<TResult> CallAsync<TArgs, TResult>(
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
