@@ -61,17 +61,22 @@ public sealed class PipelineTests
         Assert.Null(await RunAsync(runtime, RpcBytes.Success(5)));
     }
 
-    [Fact]
-    public async Task A_synchronous_call_allocates_little_more_than_its_context()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_synchronous_call_allocates_little_more_than_its_context(bool authSys)
     {
-        using RpcServerRuntime runtime = CreateRuntime();
-        byte[] message = RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7));
+        using RpcServerRuntime runtime = CreateRuntime(new RpcServerOptions { EnableAuthShort = authSys });
+        byte[] message = authSys
+            ? RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7), RpcBytes.AuthSys, RpcBytes.AuthSysBody(9, "client.example", 1000, 100, 4, 24, 27))
+            : RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7));
         RpcCall call = runtime.RentCall(RpcTransportKind.Tcp, 4, CancellationToken.None);
         for (int i = 0; i < 100; i++)
         {
             call.SetRequest(message.AsSpan());
             ValueTask pending = runtime.ProcessAsync(call);
             Assert.True(pending.IsCompletedSuccessfully);
+            Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(call.Reply.WrittenSpan[(authSys ? 32 : 24)..]));
             call.Reset();
             call.ReplyPrefix = 4;
         }

@@ -72,8 +72,13 @@ internal sealed class ShortHandleCache
     }
 
     /// <summary>The identity behind an AUTH_SHORT credential body, or null when unknown.</summary>
-    public AuthSysParameters? TryResolve(ReadOnlySpan<byte> body)
+    public AuthSysParameters? TryResolve(ReadOnlySpan<byte> body) => TryResolve(body, out _);
+
+    /// <summary>The identity behind an AUTH_SHORT credential body, or null when unknown; also
+    /// the credential itself with a body the cache owns (so the call need not copy it).</summary>
+    public AuthSysParameters? TryResolve(ReadOnlySpan<byte> body, out OpaqueAuth credential)
     {
+        credential = default;
         if (body.Length != HandleLength)
         {
             return null;
@@ -86,6 +91,7 @@ internal sealed class ShortHandleCache
                 return null;
             }
             MoveToFront(node);
+            credential = node.Verifier; // the handle we handed out: same flavor, same bytes
             return node.Identity;
         }
     }

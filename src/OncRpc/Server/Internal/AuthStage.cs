@@ -18,18 +18,23 @@ namespace OncRpc.Server.Internal;
 /// </summary>
 internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleCache? shortHandles) : RpcCallStage
 {
+    private readonly AuthSysCache _authSys = new();
+
     public override ValueTask InvokeAsync(RpcCall call)
     {
         AuthSysParameters? identity = null;
-        OpaqueAuth credential = call.Credential;
-        switch (credential.Flavor)
+        OpaqueAuth credential;
+        switch (call.CredentialFlavor)
         {
             case AuthFlavor.None:
+                credential = call.CredentialLength == 0 ? OpaqueAuth.None : new OpaqueAuth(AuthFlavor.None, call.CredentialBody.ToArray());
                 break;
             case AuthFlavor.Sys:
                 try
                 {
-                    identity = AuthSysParameters.FromOpaqueAuth(credential);
+                    AuthSysCache.Entry entry = _authSys.GetOrParse(call.CredentialBody);
+                    credential = entry.Credential;
+                    identity = entry.Identity;
                 }
                 catch (XdrException)
                 {
@@ -37,8 +42,7 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
                 }
                 break;
             case AuthFlavor.Short:
-                identity = shortHandles?.TryResolve(credential.Body.Span);
-                if (identity is null)
+                if (shortHandles is null || (identity = shortHandles.TryResolve(call.CredentialBody, out credential)) is null)
                 {
                     return Deny(call, AuthStat.RejectedCred);
                 }
@@ -46,6 +50,7 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
             default:
                 return Deny(call, AuthStat.BadCred);
         }
+        call.Credential = credential;
 
         if (policy is not null)
         {
@@ -58,7 +63,7 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
         }
 
         call.UnixCredential = identity;
-        if (shortHandles is not null && identity is not null && credential.Flavor == AuthFlavor.Sys)
+        if (shortHandles is not null && identity is not null && call.CredentialFlavor == AuthFlavor.Sys)
         {
             call.ReplyVerifier = shortHandles.GetOrAddVerifier(identity);
         }
@@ -67,7 +72,7 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
 
     private ValueTask Deny(RpcCall call, AuthStat stat)
     {
-        ServerLog.AuthDenied(logger, stat, call.RemoteEndPoint, call.Credential.Flavor);
+        ServerLog.AuthDenied(logger, stat, call.RemoteEndPoint, call.CredentialFlavor);
         call.ReplyAuthError(stat);
         return ValueTask.CompletedTask;
     }

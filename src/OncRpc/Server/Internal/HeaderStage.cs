@@ -49,11 +49,17 @@ internal sealed class HeaderStage(ILogger logger) : RpcCallStage
         call.Procedure = reader.ReadUInt32();
         try
         {
-            call.Credential = OpaqueAuth.ReadFrom(ref reader);
-            call.Verifier = OpaqueAuth.ReadFrom(ref reader);
+            // Bodies stay in the request buffer: the auth stage copies only what it keeps.
+            call.CredentialFlavor = (AuthFlavor)reader.ReadInt32();
+            call.CredentialOffset = (int)reader.Position + 4;
+            call.CredentialLength = reader.ReadOpaqueSpan(OpaqueAuth.MaxBodyLength, default).Length;
+            call.VerifierFlavor = (AuthFlavor)reader.ReadInt32();
+            call.VerifierOffset = (int)reader.Position + 4;
+            call.VerifierLength = reader.ReadOpaqueSpan(OpaqueAuth.MaxBodyLength, default).Length;
         }
         catch (XdrException)
         {
+            // RFC 5531 §8.2: opaque_auth bodies are at most 400 bytes; over that, or cut short.
             call.ReplyAuthError(AuthStat.BadCred);
             return ValueTask.CompletedTask;
         }

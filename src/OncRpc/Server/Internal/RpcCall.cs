@@ -35,11 +35,24 @@ internal sealed partial class RpcCall
     public uint Program { get; set; }
     public uint Version { get; set; }
     public uint Procedure { get; set; }
-    public OpaqueAuth Credential { get; set; }
-    public OpaqueAuth Verifier { get; set; }
+    public AuthFlavor CredentialFlavor { get; set; }
+    public int CredentialOffset { get; set; }
+    public int CredentialLength { get; set; }
+    public AuthFlavor VerifierFlavor { get; set; }
+    public int VerifierOffset { get; set; }
+    public int VerifierLength { get; set; }
     public int ArgumentsOffset { get; set; }
 
+    /// <summary>The credential body, in the request buffer (valid for the call's lifetime only).</summary>
+    public ReadOnlySpan<byte> CredentialBody => _request.AsSpan(CredentialOffset, CredentialLength);
+
+    /// <summary>The verifier body, in the request buffer.</summary>
+    public ReadOnlySpan<byte> VerifierBody => _request.AsSpan(VerifierOffset, VerifierLength);
+
     // Set by the auth stage.
+    /// <summary>The credential as handed to policy and handler: with a body of its own (shared
+    /// from a cache when possible), never a view of the pooled request.</summary>
+    public OpaqueAuth Credential { get; set; }
     public AuthSysParameters? UnixCredential { get; set; }
     public OpaqueAuth ReplyVerifier { get; set; }
 
@@ -127,7 +140,8 @@ internal sealed partial class RpcCall
         HasXid = false;
         Program = Version = Procedure = 0;
         Credential = default;
-        Verifier = default;
+        CredentialFlavor = VerifierFlavor = AuthFlavor.None;
+        CredentialOffset = CredentialLength = VerifierOffset = VerifierLength = 0;
         ArgumentsOffset = 0;
         UnixCredential = null;
         ReplyVerifier = default;
