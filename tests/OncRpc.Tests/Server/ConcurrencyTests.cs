@@ -114,6 +114,30 @@ public sealed class ConcurrencyTests
     }
 
     [Fact]
+    public async Task Replies_completing_together_on_pool_threads_never_interleave()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 64 });
+        await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        const int calls = 60;
+        byte[] batch = [];
+        for (uint xid = 1; xid <= calls; xid++)
+        {
+            batch = [.. batch, .. RpcBytes.Fragment(RpcBytes.CallMessage(xid, Program, 1, WaitProc, XdrBytes.Words(xid * 1000)))];
+        }
+        await peer.SendRawAsync(batch);
+        await WaitUntilAsync(() => harness.Waiting == calls, "all handlers wait");
+        harness.Gate.SetResult(); // all continue at once, on pool threads, and reply concurrently
+        var pending = new HashSet<uint>(Enumerable.Range(1, calls).Select(i => (uint)i));
+        for (int i = 0; i < calls; i++)
+        {
+            byte[] reply = await peer.ReceiveMessageAsync();
+            uint xid = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reply);
+            Assert.True(pending.Remove(xid));
+            Assert.Equal(RpcBytes.Success(xid, XdrBytes.Words(xid * 1000 + 1)), reply);
+        }
+    }
+
+    [Fact]
     public async Task Graceful_stop_drains_the_call_in_flight_and_refuses_new_connections()
     {
         ServerHarness harness = await ServerHarness.StartAsync();
