@@ -223,6 +223,18 @@ public sealed class CClientToDotNetServerTests
         Assert.Equal("RPC_TIMEDOUT", report["timeout"].Stat);
     }
 
+    [Fact]
+    public async Task LibtirpcUdpRetransmissionsAreAnsweredOnce()
+    {
+        // libtirpc retransmits every 500 ms with the same xid; a 1200 ms call arrives three times.
+        var peers = CPeers.Get();
+        await using var server = await StartAsync(CreateInteropServer());
+        var report = await RunInteropClientAsync(peers, server, "udp",
+            "--scenario", "sleep", "--size", "1200", "--scenario", "null", "--scenario", "versions");
+        report.AssertAllOk(4);
+        Assert.Equal("1200", report["sleep"]["result"]);
+    }
+
     [Theory]
     [InlineData("tcp")]
     [InlineData("udp")]

@@ -206,6 +206,27 @@ public sealed class DotNetClientToCServerTests
         Assert.Equal(5, (await client.CallAsync<XdrInt, XdrInt>(InteropProgram.EchoInt, 5, Ct)).Value);
     }
 
+    [Fact]
+    public async Task UdpRetransmissionsGetOneAnswerAndDuplicatesAreDropped()
+    {
+        // The single-threaded C server sleeps 700 ms per datagram; our client retransmits every
+        // 200-400 ms with the same xid, so the server answers the call several times. The first
+        // answer completes the call; the late duplicates must not disturb the calls after it.
+        var peers = CPeers.Get();
+        await using var server = await peers.StartServerAsync(peers.InteropServer, "udp", cancellationToken: Ct);
+        await using var client = await ConnectAsync(server, "udp", new RpcClientOptions
+        {
+            Timeout = TimeSpan.FromSeconds(15),
+            RetransmitInterval = TimeSpan.FromMilliseconds(200),
+            MaxRetransmitInterval = TimeSpan.FromMilliseconds(400),
+        });
+        Assert.Equal(700u, (await client.CallAsync<XdrUInt, XdrUInt>(InteropProgram.SleepMs, 700u, Ct)).Value);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(i - 100, (await client.CallAsync<XdrInt, XdrInt>(InteropProgram.EchoInt, i - 100, Ct)).Value);
+        }
+    }
+
     [Theory]
     [InlineData("tcp")]
     [InlineData("udp")]

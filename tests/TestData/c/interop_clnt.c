@@ -18,6 +18,8 @@
  *   prog_mismatch  the version-3 case of errors alone
  *   garbage_args_short  ECHO_SCALARS with a lone int, on any transport (errors
  *                skips it on UDP, where libtirpc's server cannot detect it)
+ *   sleep        SLEEP_MS(--size ms, default 100); over UDP past 500 ms the call
+ *                is retransmitted (same xid) and the first reply must win
  *   timeout      FAIL(FAIL_NO_REPLY): the call must time out (--timeout-ms)
  *   whoami       WHOAMI: prints the credentials the server saw
  *   all          null echo_all versions errors whoami (+ bytes_1mib on TCP/unix)
@@ -711,7 +713,23 @@ static void run(const char *s)
         scenario_errors();
     else if (strcmp(s, "prog_mismatch") == 0)
         scenario_prog_mismatch();
-    else if (strcmp(s, "garbage_args_short") == 0) {
+    else if (strcmp(s, "sleep") == 0) {
+        /* SLEEP_MS(--size ms): over UDP a sleep past the 500 ms retry interval makes
+         * libtirpc retransmit with the same xid; the first reply wins. */
+        char err[256];
+        u_int ms = g_size >= 0 ? (u_int)g_size : 100, res = 0;
+        unsigned long long t0 = peer_now_ns();
+        enum clnt_stat st = clnt_call(g_clnt, SLEEP_MS, (xdrproc_t)xdr_u_int, (caddr_t)&ms,
+                                      (xdrproc_t)xdr_u_int, (caddr_t)&res, g_tv);
+        unsigned long long took = (peer_now_ns() - t0) / 1000000ULL;
+        if (st != RPC_SUCCESS) {
+            peer_format_error(g_clnt, st, err, sizeof err);
+            peer_fail("sleep", "%s ms=%llu", err, took);
+        } else if (res != ms)
+            peer_fail("sleep", "result=%u ms=%llu", res, took);
+        else
+            peer_ok("sleep", "result=%u ms=%llu", res, took);
+    } else if (strcmp(s, "garbage_args_short") == 0) {
         /* On any transport (errors runs it on TCP only, see there). */
         int code = 7;
         expect_error("errors.garbage_args_short", g_clnt, ECHO_SCALARS, (xdrproc_t)xdr_int, &code,
@@ -739,7 +757,7 @@ int main(int argc, char **argv)
     peer_client_parse(argc, argv, &g_opts, parse_extra);
     if (g_nscenarios == 0)
         peer_die("usage: interop_clnt --host H --port N --transport tcp|udp --scenario NAME "
-                 "(null echo_all bytes bytes_1mib list_long versions errors prog_mismatch garbage_args_short timeout whoami all)");
+                 "(null echo_all bytes bytes_1mib list_long versions errors prog_mismatch garbage_args_short sleep timeout whoami all)");
     g_tv.tv_sec = g_opts.timeout_ms / 1000;
     g_tv.tv_usec = (g_opts.timeout_ms % 1000) * 1000;
     g_clnt = peer_client_create(&g_opts, INTEROP_PROG, INTEROP_V1);
