@@ -83,10 +83,6 @@ public sealed partial class RpcServer : IAsyncDisposable
     private void OnAccepted(Socket socket, RpcTransportKind transport)
     {
         RpcServerRuntime runtime = _runtime!;
-        if (transport == RpcTransportKind.Tcp)
-        {
-            socket.NoDelay = true;
-        }
         StreamConnection connection;
         lock (_gate)
         {
@@ -102,7 +98,20 @@ public sealed partial class RpcServer : IAsyncDisposable
                 socket.Dispose();
                 return;
             }
-            connection = new StreamConnection(runtime, socket, transport, OnConnectionClosed);
+            try
+            {
+                if (transport == RpcTransportKind.Tcp)
+                {
+                    socket.NoDelay = true;
+                }
+                connection = new StreamConnection(runtime, socket, transport, OnConnectionClosed);
+            }
+            catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+            {
+                // Reset between accept and setup: nothing to serve.
+                socket.Dispose();
+                return;
+            }
             _connections.Add(connection);
             _connectionCount++;
         }

@@ -133,7 +133,16 @@ internal sealed class StreamListener
                 }
                 continue;
             }
-            _onAccepted(accepted, Transport);
+            try
+            {
+                _onAccepted(accepted, Transport);
+            }
+            catch (Exception e)
+            {
+                // Never let one connection's setup end the accept loop.
+                ServerLog.AcceptFailed(_runtime.Logger, e, LocalEndPoint, 0);
+                accepted.Dispose();
+            }
         }
     }
 
