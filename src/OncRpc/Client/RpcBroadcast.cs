@@ -26,16 +26,25 @@ public static class RpcBroadcast
     /// replies that do not decode are skipped. Cancellation throws
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
+    public static Task<IReadOnlyList<RpcBroadcastReply<TResult>>> CallAsync<TArgs, TResult>(
+        IPEndPoint broadcastAddress, RpcProcedureDescriptor procedure, TArgs arguments, TimeSpan window,
+        CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult> =>
+        CallAsync<TArgs, TResult>(broadcastAddress, procedure, arguments, window, RpcCredentials.None, cancellationToken);
+
+    /// <summary>As <see cref="CallAsync{TArgs, TResult}(IPEndPoint, RpcProcedureDescriptor, TArgs, TimeSpan, CancellationToken)"/>,
+    /// sending <paramref name="credentials"/> (e.g. AUTH_SYS).</summary>
     public static async Task<IReadOnlyList<RpcBroadcastReply<TResult>>> CallAsync<TArgs, TResult>(
         IPEndPoint broadcastAddress, RpcProcedureDescriptor procedure, TArgs arguments, TimeSpan window,
-        CancellationToken cancellationToken = default, RpcCredentials? credentials = null)
+        RpcCredentials credentials, CancellationToken cancellationToken = default)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
         ArgumentNullException.ThrowIfNull(broadcastAddress);
         ArgumentNullException.ThrowIfNull(procedure);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(window, TimeSpan.Zero);
-        credentials ??= RpcCredentials.None;
+        ArgumentNullException.ThrowIfNull(credentials);
         uint xid = (uint)Random.Shared.Next();
         OpaqueAuth credential = credentials.GetCredential();
         byte[] datagram;
@@ -74,7 +83,7 @@ public static class RpcBroadcast
                     continue; // ICMP errors from hosts that do not serve the program
                 }
                 var from = (IPEndPoint)result.RemoteEndPoint;
-                if (TryDecode(new ReadOnlySequence<byte>(receive, 0, result.ReceivedBytes), xid, procedure, out TResult? value)
+                if (TryDecode(new ReadOnlySequence<byte>(receive, 0, result.ReceivedBytes), xid, out TResult? value)
                     && seen.Add(from))
                 {
                     replies.Add(new RpcBroadcastReply<TResult>(from, value!));
@@ -110,7 +119,7 @@ public static class RpcBroadcast
         }
     }
 
-    private static bool TryDecode<TResult>(ReadOnlySequence<byte> message, uint xid, RpcProcedureDescriptor procedure, out TResult? result)
+    private static bool TryDecode<TResult>(ReadOnlySequence<byte> message, uint xid, out TResult? result)
         where TResult : IXdrSerializable<TResult>
     {
         result = default;

@@ -156,6 +156,10 @@ internal sealed class StreamConnection : IAsyncDisposable
                 }
             }
         }
+        catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+        {
+            // Closed while sending; the calls were failed by Close.
+        }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             var error = new RpcException(RpcStatus.ConnectionLost, $"sending to {RemoteEndPoint} failed: {e.Message}", e);
