@@ -21,7 +21,7 @@ public sealed class DiagnosticTests
         { "ONCRPC1009", "#define F(x) x\nconst A = 1;" },
         { "ONCRPC1010", "#error stop here\nconst A = 1;" },
         { "ONCRPC1101", "struct s { int a }" },
-        { "ONCRPC1102", string.Concat(Enumerable.Repeat("struct s { struct { ", 100)) + "int a;" },
+        { "ONCRPC1102", "struct s { " + string.Concat(Enumerable.Repeat("struct { ", 100)) + "int a;" },
         { "ONCRPC1103", "struct s { string name; };" },
         { "ONCRPC1103", "struct s { opaque data; };" },
         { "ONCRPC1201", "struct s { missing m; };" },

@@ -54,7 +54,7 @@ public sealed class GeneratorTests
             (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
             new OptionsProvider(list.ToDictionary(f => f.Path, f => f.Metadata)),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
-        return (driver.RunGenerators(compilation), compilation);
+        return (driver.RunGenerators(compilation, TestContext.Current.CancellationToken), compilation);
     }
 
     [Fact]
@@ -107,8 +107,8 @@ public sealed class GeneratorTests
         var (driver, compilation) = Run([(path, File.ReadAllText(path), ItemMetadata("Consumer.Rpcb"))]);
         SyntaxTree old = compilation.SyntaxTrees.First();
         var edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(
-            "namespace Consumer; public static class Program { public static int Answer => 43; }", (CSharpParseOptions)old.Options, old.FilePath));
-        driver = driver.RunGenerators(edited);
+            "namespace Consumer; public static class Program { public static int Answer => 43; }", (CSharpParseOptions)old.Options, old.FilePath, cancellationToken: TestContext.Current.CancellationToken));
+        driver = driver.RunGenerators(edited, TestContext.Current.CancellationToken);
         GeneratorRunResult run = driver.GetRunResult().Results[0];
         foreach (string step in new[] { OncRpcGenerator.InputStep, OncRpcGenerator.CompileStep })
         {

@@ -17,7 +17,10 @@ internal sealed partial class CSharpEmitter
     private readonly SemanticModel _model;
     private readonly EmitOptions _options;
     private readonly CodeWriter _w = new();
-    private readonly NameScope _topLevel = new(Helpers);
+    // Type names must differ from the members generated inside them (CS0542: a struct named
+    // "equals" would otherwise become class Equals with a method Equals).
+    private readonly NameScope _topLevel = new(Helpers, "XdrName", "ReadFrom", "WriteTo", "WriteBody", "Equals", "GetHashCode",
+        "ToString", "GetType", "MemberwiseClone", "ReferenceEquals", "Finalize");
     private readonly Dictionary<TypeSymbol, string> _typeNames = new();
     private readonly Dictionary<EnumSymbol, string> _enumHelperNames = new();
     private readonly Dictionary<(EnumSymbol, string), string> _enumMemberNames = new();

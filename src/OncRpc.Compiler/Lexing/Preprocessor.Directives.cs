@@ -85,7 +85,8 @@ internal sealed partial class Preprocessor
         }
 
         var tokens = new List<Token>();
-        Lexer.Tokenize(rest, path, line, restColumn, tokens, _diagnostics);
+        // "<dir/file.x>" is not made of .x tokens: an include's operand is checked by Include itself.
+        Lexer.Tokenize(rest, path, line, restColumn, tokens, name == "include" ? new DiagnosticBag() : _diagnostics);
         switch (name)
         {
             case "define":
