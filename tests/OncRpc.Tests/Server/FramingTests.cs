@@ -67,23 +67,6 @@ public sealed class FramingTests
         }
     }
 
-    [Theory]
-    [InlineData(0x7FFF_FFFFu)]
-    [InlineData(0xFFFF_FFFFu)]
-    public async Task A_fragment_claiming_2GiB_closes_the_connection_without_allocating(uint header)
-    {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        await using (FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp))
-        {
-            await peer.SendRawAsync([.. XdrBytes.Words(header), .. new byte[100]]);
-            Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
-        }
-        long after = GC.GetTotalMemory(forceFullCollection: true);
-        Assert.True(after - before < 16 * 1024 * 1024, $"memory grew by {after - before} bytes");
-        await harness.AssertStillServesAsync();
-    }
-
     [Fact]
     public async Task The_cap_is_cumulative_over_fragments()
     {
@@ -113,22 +96,5 @@ public sealed class FramingTests
             Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         }
         await harness.AssertStillServesAsync(transport);
-    }
-
-    [Fact]
-    public async Task Many_hostile_connections_leave_memory_bounded()
-    {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        for (int i = 0; i < 20; i++)
-        {
-            await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
-            // A 4 MiB record header (under the cap), then a few bytes, then gone.
-            await peer.SendRawAsync([.. XdrBytes.Words(0x8000_0000u | (4u << 20)), .. new byte[1000]]);
-        }
-        await harness.AssertStillServesAsync();
-        await Task.Delay(200, TestContext.Current.CancellationToken);
-        long after = GC.GetTotalMemory(forceFullCollection: true);
-        Assert.True(after - before < 32 * 1024 * 1024, $"memory grew by {after - before} bytes");
     }
 }

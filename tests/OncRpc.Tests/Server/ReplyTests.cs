@@ -80,10 +80,7 @@ public sealed class ReplyTests
     {
         byte[] call = RpcBytes.CallMessage(9, Program, 1, EchoProc, [.. XdrBytes.Words(0xFFFF_FFFF), .. new byte[60]]);
         Assert.True(call.Length < 150);
-        long before = GC.GetTotalMemory(forceFullCollection: true);
         await AssertReplyAsync(transport, call, RpcBytes.GarbageArguments(9));
-        // Nothing near the claimed 4 GB was kept (an attempt to allocate it would have failed the call).
-        Assert.True(GC.GetTotalMemory(forceFullCollection: true) - before < 64 * 1024 * 1024);
     }
 
     [Theory]
