@@ -224,9 +224,10 @@ public sealed class CClientToDotNetServerTests
     }
 
     [Fact]
-    public async Task LibtirpcUdpRetransmissionsAreAnsweredOnce()
+    public async Task LibtirpcUdpRetransmissionsOfASlowCallAreHandled()
     {
-        // libtirpc retransmits every 500 ms with the same xid; a 1200 ms call arrives three times.
+        // libtirpc retransmits every 500 ms with the same xid, so a 1200 ms call arrives three
+        // times; the client takes the first reply and drops the others, then goes on.
         var peers = CPeers.Get();
         await using var server = await StartAsync(CreateInteropServer());
         var report = await RunInteropClientAsync(peers, server, "udp",
