@@ -124,3 +124,52 @@ public class CallModesTests
         Assert.Equal(4u, activity.GetTagItem("onc_rpc.procedure.number"));
     }
 }
+
+public class ClientMetricsTests
+{
+    [Fact]
+    public async Task Call_duration_is_recorded_with_onc_rpc_tags_when_listened_to()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var descriptor = new RpcProcedureDescriptor(0x20000098, 5, 6, "METERED_PROG", "METERED_PROC");
+        var measurements = new List<(double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == "OncRpc.Client" && instrument.Name == "rpc.client.call.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var map = new Dictionary<string, object?>();
+            foreach (var tag in tags)
+            {
+                map[tag.Key] = tag.Value;
+            }
+            lock (measurements)
+            {
+                measurements.Add((value, map));
+            }
+        });
+        listener.Start();
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: ct);
+        FakeStreamPeer peer = await server.AcceptAsync();
+        ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(descriptor, 1, ct);
+        ReceivedCall received = await peer.ReadCallAsync();
+        await peer.SendReplyAsync(Replies.Accepted(received.Xid, 1));
+        await Assert.ThrowsAsync<RpcException>(async () => await call);
+        lock (measurements)
+        {
+            var m = Assert.Single(measurements, m => m.Tags.GetValueOrDefault("onc_rpc.procedure.name") as string == "METERED_PROC");
+            Assert.Equal("onc_rpc", m.Tags["rpc.system"]);
+            Assert.Equal("METERED_PROG", m.Tags["onc_rpc.program.name"]);
+            Assert.Equal("ProgramUnavailable", m.Tags["error.type"]);
+            Assert.True(m.Value >= 0);
+        }
+    }
+}

@@ -146,6 +146,12 @@ internal sealed class StreamConnection : IAsyncDisposable
                     await SendAsync(batch.WrittenMemory).ConfigureAwait(false);
                     batch.Reset();
                 }
+                if (batch.WrittenCount == 0 && batch.Capacity > 4 * BatchLimit)
+                {
+                    // A burst of large batched calls grew the buffer; do not keep it per connection.
+                    batch.Dispose();
+                    batch = new PooledBufferWriter(BatchLimit);
+                }
                 if (flush)
                 {
                     foreach (TaskCompletionSource tcs in written)
