@@ -29,6 +29,35 @@ public sealed class ConnectionTests
         Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(2))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
     }
 
+    [Fact]
+    public async Task A_peer_that_never_reads_its_replies_is_closed_after_the_idle_timeout()
+    {
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        await using FakePeer greedy = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        greedy.Socket.ReceiveBufferSize = 4096;
+        byte[] call = RpcBytes.Fragment(RpcBytes.CallMessage(1, Program, 1, BigProc, XdrBytes.Words(1 << 20)));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
+        {
+            // 1 MiB replies pile up unread until the server's send blocks; then it must give up.
+            for (int i = 0; i < 64 && !cts.IsCancellationRequested; i++)
+            {
+                await greedy.Socket.SendAsync(call, System.Net.Sockets.SocketFlags.None, cts.Token);
+            }
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            // Closed by the server while we were still sending: what we want.
+        }
+        await harness.AssertStillServesAsync();
+        long start = Environment.TickCount64;
+        while (harness.Server.ConnectionCount > 0)
+        {
+            Assert.True(Environment.TickCount64 - start < 15_000, "the stuck connection was not closed");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     [Theory]
     [InlineData(RpcTransportKind.Tcp)]
     [InlineData(RpcTransportKind.Local)]
