@@ -25,7 +25,7 @@ public sealed class RpcFuzzTests
     private delegate void WriteHeader(ref XdrWriter writer);
 
     [FuzzFact]
-    public void MessageHeader() => XdrFuzzTests.Fuzz("rpc_msg xid+msg_type", RpcMessageHeader.ReadFrom,
+    public void MessageHeader() => FuzzRunner.Run("rpc_msg xid+msg_type", RpcMessageHeader.ReadFrom,
         (ref XdrWriter w, RpcMessageHeader h) => { w.WriteUInt32(h.Xid); w.WriteInt32((int)h.Type); },
         [Convert.FromHexString("0000002a00000000"), Convert.FromHexString("ffffffff00000001")]);
 
@@ -44,7 +44,7 @@ public sealed class RpcFuzzTests
     }
 
     [FuzzFact]
-    public void CallBodyDecoder() => XdrFuzzTests.Fuzz("call_body",
+    public void CallBodyDecoder() => FuzzRunner.Run("call_body",
         (ref XdrReader r) =>
         {
             RpcCallHeader h = RpcCallHeader.ReadBody(ref r, 0, out uint version);
@@ -52,28 +52,28 @@ public sealed class RpcFuzzTests
         },
         WriteCall,
         [
-            XdrFuzzTests.Seed(new CallBody(new RpcCallHeader(0, 100000, 2, 3, OpaqueAuth.None, OpaqueAuth.None), 2), WriteCall),
-            XdrFuzzTests.Seed(new CallBody(new RpcCallHeader(0, 100003, 3, 1, s_sys, OpaqueAuth.None), 2), WriteCall),
-            XdrFuzzTests.Seed(new CallBody(default, 3), WriteCall),
+            FuzzRunner.Seed(new CallBody(new RpcCallHeader(0, 100000, 2, 3, OpaqueAuth.None, OpaqueAuth.None), 2), WriteCall),
+            FuzzRunner.Seed(new CallBody(new RpcCallHeader(0, 100003, 3, 1, s_sys, OpaqueAuth.None), 2), WriteCall),
+            FuzzRunner.Seed(new CallBody(default, 3), WriteCall),
         ]);
 
     private static void WriteReply(ref XdrWriter w, RpcReplyHeader h) => WriteBody(ref w, (ref XdrWriter inner) => h.WriteTo(ref inner));
 
     [FuzzFact]
-    public void ReplyBodyDecoder() => XdrFuzzTests.Fuzz("reply_body",
+    public void ReplyBodyDecoder() => FuzzRunner.Run("reply_body",
         (ref XdrReader r) => RpcReplyHeader.ReadBody(ref r, 0),
         WriteReply,
         [
-            XdrFuzzTests.Seed(RpcReplyHeader.Success(0), WriteReply),
-            XdrFuzzTests.Seed(RpcReplyHeader.Success(0, new OpaqueAuth(AuthFlavor.Short, new byte[] { 1, 2, 3, 4, 5 })), WriteReply),
-            XdrFuzzTests.Seed(RpcReplyHeader.Accepted(0, AcceptStat.ProgramMismatch, 2, 4), WriteReply),
-            XdrFuzzTests.Seed(RpcReplyHeader.Accepted(0, AcceptStat.GarbageArguments), WriteReply),
-            XdrFuzzTests.Seed(RpcReplyHeader.RpcMismatch(0, 2, 2), WriteReply),
-            XdrFuzzTests.Seed(RpcReplyHeader.AuthError(0, AuthStat.TooWeak), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.Success(0), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.Success(0, new OpaqueAuth(AuthFlavor.Short, new byte[] { 1, 2, 3, 4, 5 })), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.Accepted(0, AcceptStat.ProgramMismatch, 2, 4), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.Accepted(0, AcceptStat.GarbageArguments), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.RpcMismatch(0, 2, 2), WriteReply),
+            FuzzRunner.Seed(RpcReplyHeader.AuthError(0, AuthStat.TooWeak), WriteReply),
         ]);
 
     [FuzzFact]
-    public void AuthSys() => XdrFuzzTests.Fuzz("authsys_parms", AuthSysParameters.ReadFrom,
+    public void AuthSys() => FuzzRunner.Run("authsys_parms", AuthSysParameters.ReadFrom,
         (ref XdrWriter w, AuthSysParameters p) => p.WriteTo(ref w),
         [s_sys.Body.ToArray(), new AuthSysParameters(0, "", 0, 0, []).ToOpaqueAuth().Body.ToArray()],
         XdrStringEncoding.Latin1);
