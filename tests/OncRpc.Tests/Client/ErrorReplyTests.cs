@@ -62,4 +62,32 @@ public class ErrorReplyTests
         var e = await Assert.ThrowsAsync<RpcException>(async () => await call);
         Assert.Equal((status, low, high, authStat), (e.Status, e.Low, e.High, e.AuthStat));
     }
+
+    private readonly record struct ThrowingResult : IXdrSerializable<ThrowingResult>
+    {
+        public static ThrowingResult ReadFrom(ref XdrReader reader) => throw new InvalidOperationException("hand-written decoder bug");
+
+        public void WriteTo(ref XdrWriter writer)
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_result_decoder_that_throws_fails_only_its_call()
+    {
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
+        FakeStreamPeer peer = await server.AcceptAsync();
+        ValueTask<ThrowingResult> call = client.CallAsync<XdrInt, ThrowingResult>(TcpClientTests.Echo, 1, Ct);
+        ReceivedCall received = await peer.ReadCallAsync();
+        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(1)));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await call);
+        Assert.Equal(RpcStatus.CannotDecodeReply, e.Status);
+        Assert.IsType<InvalidOperationException>(e.InnerException);
+
+        ValueTask<XdrInt> next = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
+        received = await peer.ReadCallAsync();
+        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(2)));
+        Assert.Equal(2, (int)await next);
+    }
 }

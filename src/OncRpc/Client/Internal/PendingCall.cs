@@ -133,9 +133,18 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
             Fail(error);
             return false;
         }
-        if (header.Verifier.Flavor != AuthFlavor.None)
+        if (header.Verifier.Flavor != AuthFlavor.None && Credentials is not null)
         {
-            Credentials?.OnReplyVerifier(CredentialSent, header.Verifier);
+            try
+            {
+                Credentials.OnReplyVerifier(CredentialSent, header.Verifier);
+            }
+            catch (Exception e)
+            {
+                // A credentials provider that refuses the verifier refuses the reply (AUTH_INVALIDRESP).
+                Fail(new RpcException(RpcStatus.CannotDecodeReply, $"the reply verifier for xid {Xid} was refused: {e.Message}", e));
+                return false;
+            }
         }
         return true;
     }
@@ -190,8 +199,10 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
             // Trailing bytes after the results are ignored, as libtirpc does.
             result = TResult.ReadFrom(ref reader);
         }
-        catch (XdrException e)
+        catch (Exception e)
         {
+            // XdrException normally; anything a hand-written ReadFrom throws must not escape into
+            // the read loop, or this call (already out of the table) would never complete.
             Fail(new RpcException(RpcStatus.CannotDecodeReply,
                 $"could not decode the results of procedure {Procedure!.DisplayName}: {e.Message}", e));
             return;

@@ -85,7 +85,14 @@ internal sealed class PendingCallTable : IDisposable
     {
         if (Volatile.Read(ref _timerArmed) == 0 && Interlocked.Exchange(ref _timerArmed, 1) == 0)
         {
-            _timer.Change(_period, _period);
+            try
+            {
+                _timer.Change(_period, _period);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The table was closed and disposed after this call got in; Close failed the call.
+            }
         }
     }
 
@@ -147,7 +154,13 @@ internal sealed class PendingCallTable : IDisposable
             calls = [.. _calls.Values];
             _calls.Clear();
         }
-        _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        try
+        {
+            _timer.Change(Timeout.Infinite, Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
         foreach (PendingCall call in calls)
         {
             call.Fail(Copy(error));
@@ -206,7 +219,14 @@ internal sealed class PendingCallTable : IDisposable
             {
                 // Disarm under the lock: a concurrent TryAdd re-arms after its insert.
                 Volatile.Write(ref _timerArmed, 0);
-                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                try
+                {
+                    _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A last tick racing the owner's disposal.
+                }
             }
         }
         if (expired is not null)
