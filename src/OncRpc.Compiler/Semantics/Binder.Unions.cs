@@ -101,9 +101,11 @@ internal sealed partial class Binder
                 break;
             case PrimitiveType { Kind: PrimitiveKind.UnsignedInt }:
                 ok = value >= 0 && value <= uint.MaxValue;
+                memberName = label.Name; // a constant's name names the arm (FIXED_LEN -> FixedLen)
                 break;
             default:
                 ok = value >= int.MinValue && value <= int.MaxValue;
+                memberName = label.Name;
                 break;
         }
         if (!ok)

@@ -110,12 +110,12 @@ public static class Driver
         // Every type alone, including a new, default-constructed one.
         RoundTrip(new Everything(), "default everything");
         RoundTrip(new Point { X = int.MinValue, Y = int.MaxValue }, "point");
-        RoundTrip(new Result.Negative(), "void arm");
-        RoundTrip(new NumberUnion.Case1(float.NaN), "float NaN");
-        RoundTrip(new NumberUnion.Case2(double.NegativeInfinity), "double");
-        RoundTrip(new NumberUnion.CaseMinus5(ulong.MaxValue), "negative case label");
-        RoundTrip(new UnsignedUnion.Case0(true), "unsigned discriminant");
-        RoundTrip(new FlagUnion.False(), "bool void arm");
+        RoundTrip<Result>(new Result.Negative(), "void arm");
+        RoundTrip<NumberUnion>(new NumberUnion.Case1(float.NaN), "float NaN");
+        RoundTrip<NumberUnion>(new NumberUnion.Case2(double.NegativeInfinity), "double");
+        RoundTrip<NumberUnion>(new NumberUnion.NegConst(ulong.MaxValue), "negative case label named by a constant");
+        RoundTrip<UnsignedUnion>(new UnsignedUnion.Case0(true), "unsigned discriminant");
+        RoundTrip<FlagUnion>(new FlagUnion.False(), "bool void arm");
         RoundTrip(new Link { Id = 1 }, "typedef'd list");
 
         // Bounds are checked when writing...
@@ -166,7 +166,7 @@ public static class Driver
         return buffer.WrittenCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private sealed class LoopbackClient(OncRpc.Server.RpcDispatcher dispatcher) : OncRpc.Client.RpcClient
+    private sealed class LoopbackClient : OncRpc.Client.RpcClient
     {
         public int Calls;
 
@@ -216,7 +216,7 @@ public static class Driver
         Check(dispatcher.ProgramVersions().Count == 1, "one program version registered");
         // The dispatcher's table is internal to the runtime: capture the handlers the same way it gets them.
         var capture = new CapturingDispatcher();
-        var client = new LoopbackClient(dispatcher);
+        var client = new LoopbackClient();
         capture.Fill(service, client.Handlers);
         IAllconstructsV1 api = new AllconstructsV1Client(client);
         await api.NullAsync();
