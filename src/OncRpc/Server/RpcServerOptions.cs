@@ -30,8 +30,8 @@ public sealed class RpcServerOptions
     /// Larger datagrams are dropped; a reply that would exceed it becomes SYSTEM_ERR.</summary>
     public int MaxUdpDatagramSize { get; set; } = 65507;
 
-    /// <summary>UDP calls (all UDP end points together per end point) that may run at once; at
-    /// the limit the server stops receiving and the kernel drops what overflows its buffer.</summary>
+    /// <summary>UDP calls that may run at once, per UDP end point; at the limit the server stops
+    /// receiving and the kernel drops what overflows its buffer.</summary>
     public int MaxConcurrentUdpCalls { get; set; } = 256;
 
     /// <summary>Decides per call whether the credentials may call; null allows every call whose
