@@ -81,7 +81,7 @@ internal sealed class StreamRpcClient : RpcClientBase
         StreamConnection? connection = _connection;
         if (connection is { IsClosed: false } && !_disposed)
         {
-            return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken);
+            return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken, mayReconnect: true);
         }
         return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
     }
@@ -92,12 +92,13 @@ internal sealed class StreamRpcClient : RpcClientBase
         where TResult : IXdrSerializable<TResult>
     {
         StreamConnection connection = await ReconnectAsync(cancellationToken).ConfigureAwait(false);
-        return await StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
+        return await StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken, mayReconnect: false)
+            .ConfigureAwait(false);
     }
 
     private ValueTask<TResult> StartOn<TArgs, TResult>(
         StreamConnection connection, RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool mayReconnect)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
@@ -109,6 +110,12 @@ internal sealed class StreamRpcClient : RpcClientBase
         if (!connection.Pending.TryAdd(call, out RpcException? closed))
         {
             BufferPool.Return(record);
+            if (closed is not null && mayReconnect && Options.Reconnect && !_disposed)
+            {
+                // The connection died between the check and the insert (e.g. the server closed
+                // it as idle): nothing was sent, so connect again rather than fail.
+                return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+            }
             return ValueTask.FromException<TResult>((Exception?)closed ?? DuplicateXid(xid));
         }
         call.RegisterCancellation(cancellationToken);
