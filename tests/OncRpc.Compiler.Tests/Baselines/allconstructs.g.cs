@@ -687,13 +687,13 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
             }
             case -5:
             {
-                var arm = new global::Baselines.Allconstructs.NumberUnion.CaseMinus5();
+                var arm = new global::Baselines.Allconstructs.NumberUnion.NegConst();
                 arm.Big = reader.ReadUInt64();
                 return arm;
             }
             case 3:
             {
-                var arm = new global::Baselines.Allconstructs.NumberUnion.Case3();
+                var arm = new global::Baselines.Allconstructs.NumberUnion.FixedLen();
                 arm.Raw = reader.ReadFixedOpaque(5);
                 return arm;
             }
@@ -774,14 +774,14 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
         public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.ValueHash(D));
     }
 
-    /// <summary>The arm for <c>-5</c>: <c>big</c>.</summary>
-    public sealed partial class CaseMinus5 : global::Baselines.Allconstructs.NumberUnion
+    /// <summary>The arm for <c>NEG_CONST</c>: <c>big</c>.</summary>
+    public sealed partial class NegConst : global::Baselines.Allconstructs.NumberUnion
     {
-        public CaseMinus5()
+        public NegConst()
         {
         }
 
-        public CaseMinus5(ulong big)
+        public NegConst(ulong big)
         {
             Big = big;
         }
@@ -796,19 +796,19 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
             writer.WriteUInt64(Big);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.CaseMinus5 arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.ValueEqual(Big, arm.Big);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.NegConst arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.ValueEqual(Big, arm.Big);
 
         public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.ValueHash(Big));
     }
 
-    /// <summary>The arm for <c>3</c>: <c>raw</c>.</summary>
-    public sealed partial class Case3 : global::Baselines.Allconstructs.NumberUnion
+    /// <summary>The arm for <c>FIXED_LEN</c>: <c>raw</c>.</summary>
+    public sealed partial class FixedLen : global::Baselines.Allconstructs.NumberUnion
     {
-        public Case3()
+        public FixedLen()
         {
         }
 
-        public Case3(byte[] raw)
+        public FixedLen(byte[] raw)
         {
             Raw = raw;
         }
@@ -820,10 +820,10 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Raw, "NumberUnion.Case3.Raw"), 5);
+            writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Raw, "NumberUnion.FixedLen.Raw"), 5);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.Case3 arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.BytesEqual(Raw, arm.Raw);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.FixedLen arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.BytesEqual(Raw, arm.Raw);
 
         public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.BytesHash(Raw));
     }
