@@ -106,12 +106,16 @@ internal sealed class DiagnosticInfo : IEquatable<DiagnosticInfo>
 /// <summary>The result for one .x file: its hint name, the C# (null on errors) and diagnostics.</summary>
 internal sealed class GeneratedFile : IEquatable<GeneratedFile>
 {
-    public GeneratedFile(string hintName, string? code, EquatableArray<DiagnosticInfo> diagnostics)
+    public GeneratedFile(string path, string hintName, string? code, EquatableArray<DiagnosticInfo> diagnostics)
     {
+        Path = path;
         HintName = hintName;
         Code = code;
         Diagnostics = diagnostics;
     }
+
+    /// <summary>The .x file it came from.</summary>
+    public string Path { get; }
 
     public string HintName { get; }
 
@@ -120,7 +124,7 @@ internal sealed class GeneratedFile : IEquatable<GeneratedFile>
     public EquatableArray<DiagnosticInfo> Diagnostics { get; }
 
     public bool Equals(GeneratedFile? other) =>
-        other is not null && HintName == other.HintName && Code == other.Code && Diagnostics.Equals(other.Diagnostics);
+        other is not null && Path == other.Path && HintName == other.HintName && Code == other.Code && Diagnostics.Equals(other.Diagnostics);
 
     public override bool Equals(object? obj) => Equals(obj as GeneratedFile);
 

@@ -47,7 +47,21 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
             .Select(static (pair, cancellationToken) => Compile(pair.Left, pair.Right, cancellationToken))
             .WithTrackingName(CompileStep);
 
-        context.RegisterSourceOutput(generated, static (output, file) => Emit(output, file));
+        // Collected only to keep hint names unique (two log.x in different folders); the compile
+        // step above stays per file and cached.
+        context.RegisterSourceOutput(generated.Collect(), static (output, files) =>
+        {
+            var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (GeneratedFile file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+            {
+                string hint = file.HintName;
+                for (int i = 2; !used.Add(hint); i++)
+                {
+                    hint = file.HintName.Substring(0, file.HintName.Length - ".g.cs".Length) + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+                }
+                Emit(output, file, hint);
+            }
+        });
     }
 
     private static XFileInput? ReadInput(AdditionalText text, AnalyzerConfigOptionsProvider options, CancellationToken cancellationToken)
@@ -107,13 +121,13 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
         diagnostics.AddRange(result.Diagnostics.Select(d => new DiagnosticInfo(d)));
         string hintName = System.IO.Path.GetFileNameWithoutExtension(input.Path) + ".g.cs";
         bool failed = diagnostics.Any(d => d.IsError);
-        return new GeneratedFile(hintName, failed ? null : result.GeneratedCode, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+        return new GeneratedFile(input.Path, hintName, failed ? null : result.GeneratedCode, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
     }
 
     private static OncRpc.Compiler.Diagnostics.Diagnostic OptionError(string path, string message) =>
         new(OncRpc.Compiler.Diagnostics.DiagnosticDescriptors.UnknownDirective, new OncRpc.Compiler.Diagnostics.SourceLocation(path, 0, 0, 0), message);
 
-    private static void Emit(SourceProductionContext context, GeneratedFile file)
+    private static void Emit(SourceProductionContext context, GeneratedFile file, string hintName)
     {
         foreach (DiagnosticInfo info in file.Diagnostics)
         {
@@ -130,7 +144,7 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
         }
         if (file.Code is not null)
         {
-            context.AddSource(file.HintName, SourceText.From(file.Code, System.Text.Encoding.UTF8));
+            context.AddSource(hintName, SourceText.From(file.Code, System.Text.Encoding.UTF8));
         }
     }
 }

@@ -118,4 +118,25 @@ public sealed class GeneratorTests
                 Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
         }
     }
+
+    [Fact]
+    public void Files_with_the_same_name_in_different_folders_get_distinct_hint_names()
+    {
+        var (driver, compilation) = Run([
+            ("/proj/a/log.x", "struct a { int x; };", ItemMetadata("Consumer.A")),
+            ("/proj/b/log.x", "struct b { int y; };", ItemMetadata("Consumer.B")),
+        ]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Assert.Empty(result.Diagnostics);
+        Assert.Equal(["log.2.g.cs", "log.g.cs"], result.Results[0].GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
+    }
+
+    [Fact]
+    public void Items_without_oncrpc_metadata_are_ignored()
+    {
+        var (driver, _) = Run([("/proj/other.x", "this is not for us", [])]);
+        Assert.Empty(driver.GetRunResult().Results[0].GeneratedSources);
+        Assert.Empty(driver.GetRunResult().Diagnostics);
+    }
 }

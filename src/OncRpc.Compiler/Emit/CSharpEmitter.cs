@@ -236,8 +236,19 @@ internal sealed partial class CSharpEmitter
 
     private static string Hex(uint value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
-    /// <summary>Used for exception messages and doc text.</summary>
-    private static string Describe(XdrType type) => Binder.DescribeType(type);
+    /// <summary>The XDR type in .x notation, for doc comments (typedefs are inlined, so this is
+    /// where their sizes stay visible).</summary>
+    private static string Describe(XdrType type) => type switch
+    {
+        StringType s => "string&lt;" + (s.Max is null ? "" : I(s.Max.Value)) + "&gt;",
+        OpaqueType { IsFixed: true } o => "opaque[" + I(o.Size ?? 0) + "]",
+        OpaqueType o => "opaque&lt;" + (o.Size is null ? "" : I(o.Size.Value)) + "&gt;",
+        ArrayType { IsFixed: true } a => Describe(a.Element) + "[" + I(a.Size ?? 0) + "]",
+        ArrayType a => Describe(a.Element) + "&lt;" + (a.Size is null ? "" : I(a.Size.Value)) + "&gt;",
+        OptionalType o => "optional " + Describe(o.Element),
+        NamedType n => n.Symbol.Name,
+        _ => Binder.DescribeType(type),
+    };
 
     private static Exception Unreachable(object what) => new InvalidOperationException("unexpected " + what);
 }
