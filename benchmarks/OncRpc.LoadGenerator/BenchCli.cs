@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+
+namespace OncRpc.LoadGenerator;
+
+/// <summary>
+/// The command line shared by the load generator's Main and <c>oncrpc bench</c>:
+/// <code>
+///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]
+///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K]
+///            [--connections C] [--duration S] [--warmup S] [--timeout S]
+///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
+///            [--idle-connections N] [--json]
+/// </code>
+/// <c>prefix</c> is how the host re-invokes itself (empty for the load generator, <c>bench</c> for
+/// the tool): --server starts <c>[taskset -c LIST] self prefix serve</c> as a separate process, and
+/// --client-cpus re-executes this client under taskset.
+/// Exit 0 when calls were measured and none failed, 1 otherwise, 2 on bad usage.
+/// </summary>
+public static class BenchCli
+{
+    private const string PinnedVariable = "ONCRPC_BENCH_PINNED";
+
+    public static async Task<int> RunAsync(string[] args, string[] selfPrefix, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            if (args.Length > 0 && args[0] == "serve")
+            {
+                var serve = Parse(args.AsSpan(1));
+                return await BenchServer.ServeAsync(
+                    serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"),
+                    TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), output, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            var parsed = Parse(args);
+            if (parsed.Flag("--help") || parsed.Flag("-h"))
+            {
+                await output.WriteLineAsync(Usage).ConfigureAwait(false);
+                return 0;
+            }
+            LoadOptions options = ToOptions(parsed);
+            if (options.ClientCpus is { } cpus && Environment.GetEnvironmentVariable(PinnedVariable) != "1")
+            {
+                return await ReexecPinnedAsync(cpus, selfPrefix, args, options, cancellationToken).ConfigureAwait(false);
+            }
+            return await RunClientAsync(options, selfPrefix, output, error, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"error: {e.Message}\n{Usage}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    public const string Usage = """
+        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]]
+               [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C]
+               [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
+               [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
+        """;
+
+    private static LoadOptions ToOptions(Args a)
+    {
+        var options = new LoadOptions
+        {
+            Transport = a.Get("--transport") ?? "tcp",
+            Procedure = a.Get("--proc") ?? "null",
+            Size = a.Int("--size", -1),
+            InFlight = a.Int("--inflight", 1),
+            Connections = a.Int("--connections", 1),
+            Duration = TimeSpan.FromSeconds(a.Double("--duration", 5)),
+            Warmup = TimeSpan.FromSeconds(a.Double("--warmup", 1)),
+            CallTimeout = TimeSpan.FromSeconds(a.Double("--timeout", 10)),
+            Target = a.Get("--target"),
+            UnixPath = a.Get("--unix"),
+            StartServer = a.Flag("--server"),
+            ServerCpus = a.Get("--server-cpus"),
+            ClientCpus = a.Get("--client-cpus"),
+            IdleConnections = a.Int("--idle-connections", 0),
+            Json = a.Flag("--json"),
+        };
+        if (options.Transport is not ("tcp" or "udp" or "unix"))
+        {
+            throw new UsageException("--transport: tcp, udp or unix");
+        }
+        if (options.Procedure is not ("null" or "add" or "echo" or "record"))
+        {
+            throw new UsageException("--proc: null, add, echo or record");
+        }
+        if (options.InFlight < 1 || options.Connections < 1 || options.Duration <= TimeSpan.Zero || options.Warmup < TimeSpan.Zero)
+        {
+            throw new UsageException("--inflight and --connections must be at least 1, --duration positive");
+        }
+        if (options.StartServer == (options.Target is not null || (options.Transport == "unix" && options.UnixPath is not null)))
+        {
+            throw new UsageException("give either --server or --target HOST:PORT (--unix PATH for unix)");
+        }
+        return options;
+    }
+
+    private static async Task<int> RunClientAsync(LoadOptions options, string[] selfPrefix, TextWriter output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        ServerProcess? server = null;
+        try
+        {
+            EndPoint endPoint;
+            if (options.StartServer)
+            {
+                server = await ServerProcess.StartAsync(options, selfPrefix, cancellationToken).ConfigureAwait(false);
+                endPoint = server.EndPoint;
+            }
+            else
+            {
+                endPoint = ParseTarget(options);
+            }
+            if (options.IdleConnections > 0)
+            {
+                IdleConnectionsResult idle = await LoadRunner.RunIdleConnectionsAsync(options, endPoint, options.IdleConnections, cancellationToken)
+                    .ConfigureAwait(false);
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"idle_connections={idle.Connections} server_rss_delta_mib={idle.ResidentSetDeltaBytes / 1048576.0:F2} server_gc_heap_delta_mib={idle.GcHeapDeltaBytes / 1048576.0:F2} server_rss_before_mib={idle.ResidentSetBeforeBytes / 1048576.0:F1} server_rss_after_mib={idle.ResidentSetAfterBytes / 1048576.0:F1} per_connection_kib={idle.ResidentSetDeltaBytes / 1024.0 / idle.Connections:F1}"))
+                    .ConfigureAwait(false);
+                return 0;
+            }
+            LoadResult result = await LoadRunner.RunAsync(options, endPoint, cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync(options.Json ? result.ToJson() : result.ToTable()).ConfigureAwait(false);
+            await output.WriteLineAsync(result.ToSummaryLine()).ConfigureAwait(false);
+            if (result.FirstError is not null)
+            {
+                await error.WriteLineAsync($"first error: {result.FirstError}").ConfigureAwait(false);
+            }
+            return result.Calls > 0 && result.Errors == 0 ? 0 : 1;
+        }
+        catch (Exception e) when (e is RpcException or SocketException or TimeoutException or InvalidOperationException or IOException)
+        {
+            await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                string tail = await server.StopAsync().ConfigureAwait(false);
+                if (tail.Length > 0)
+                {
+                    await error.WriteLineAsync(tail.TrimEnd()).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static EndPoint ParseTarget(LoadOptions options)
+    {
+        if (options.Transport == "unix")
+        {
+            return new UnixDomainSocketEndPoint(options.UnixPath ?? throw new UsageException("--transport unix needs --unix PATH"));
+        }
+        string target = options.Target ?? throw new UsageException("--target HOST:PORT");
+        int colon = target.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(target.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port)
+            || !IPAddress.TryParse(target[..colon].Trim('[', ']'), out IPAddress? address))
+        {
+            throw new UsageException($"--target: HOST:PORT with a numeric address, not '{target}'");
+        }
+        return new IPEndPoint(address!, port);
+    }
+
+    /// <summary>The command that runs this program again: the apphost, or dotnet + the entry assembly.</summary>
+    internal static List<string> SelfCommand(string[] prefix)
+    {
+        string processPath = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
+        var command = new List<string> { processPath };
+        if (Path.GetFileNameWithoutExtension(processPath) == "dotnet")
+        {
+            command.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("no entry assembly"));
+        }
+        command.AddRange(prefix);
+        return command;
+    }
+
+    private static async Task<int> ReexecPinnedAsync(string cpus, string[] selfPrefix, string[] args, LoadOptions options, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("taskset") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(cpus);
+        foreach (string part in SelfCommand(selfPrefix))
+        {
+            start.ArgumentList.Add(part);
+        }
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment[PinnedVariable] = "1";
+        using Process child = Process.Start(start) ?? throw new InvalidOperationException("taskset did not start");
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(options.Warmup + options.Duration + options.CallTimeout + TimeSpan.FromSeconds(120));
+        try
+        {
+            await child.WaitForExitAsync(bound.Token).ConfigureAwait(false);
+            return child.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            child.Kill(entireProcessTree: true);
+            return 1;
+        }
+    }
+
+    private static Args Parse(ReadOnlySpan<string> args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (!a.StartsWith('-'))
+            {
+                throw new UsageException($"unexpected '{a}'");
+            }
+            if (a is "--server" or "--json" or "--exit-on-stdin-eof" or "--help" or "-h")
+            {
+                flags.Add(a);
+            }
+            else if (i + 1 < args.Length)
+            {
+                values[a] = args[++i];
+            }
+            else
+            {
+                throw new UsageException($"{a} needs a value");
+            }
+        }
+        return new Args(values, flags);
+    }
+
+    private sealed record Args(Dictionary<string, string> Values, HashSet<string> Flags)
+    {
+        private static readonly HashSet<string> s_known =
+        [
+            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--connections", "--duration",
+            "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections",
+        ];
+
+        public string? Get(string name)
+        {
+            Check(name);
+            return Values.GetValueOrDefault(name);
+        }
+
+        public bool Flag(string name) => Flags.Contains(name);
+
+        public int Int(string name, int fallback) =>
+            Get(name) is { } v ? int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n) ? n
+                : throw new UsageException($"{name}: not an integer: {v}") : fallback;
+
+        public double Double(string name, double fallback) =>
+            Get(name) is { } v ? double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
+                : throw new UsageException($"{name}: not a number: {v}") : fallback;
+
+        private void Check(string name)
+        {
+            foreach (string key in Values.Keys)
+            {
+                if (!s_known.Contains(key))
+                {
+                    throw new UsageException($"unknown option {key}");
+                }
+            }
+            _ = name;
+        }
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace OncRpc.LoadGenerator;
+
+/// <summary>What a load run does; parsed from the command line by <see cref="BenchCli"/>.</summary>
+public sealed record LoadOptions
+{
+    /// <summary>tcp, udp or unix.</summary>
+    public string Transport { get; init; } = "tcp";
+
+    /// <summary>null, add, echo or record.</summary>
+    public string Procedure { get; init; } = "null";
+
+    /// <summary>Echo: opaque length in bytes; record: number of samples and items (bench_clnt's --size).</summary>
+    public int Size { get; init; } = -1;
+
+    /// <summary>Calls in flight per connection (closed loop: each loop issues its next call when
+    /// its reply arrives).</summary>
+    public int InFlight { get; init; } = 1;
+
+    /// <summary>Connections (UDP: sockets), each its own <see cref="Client.RpcClient"/>.</summary>
+    public int Connections { get; init; } = 1;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>host:port of an external server (ours in serve mode, or bench_svc); null with
+    /// <see cref="StartServer"/>.</summary>
+    public string? Target { get; init; }
+
+    /// <summary>Unix socket path (transport unix).</summary>
+    public string? UnixPath { get; init; }
+
+    /// <summary>Start our server as a child process (<c>serve</c> mode of the same program).</summary>
+    public bool StartServer { get; init; }
+
+    /// <summary>taskset CPU list for the child server, e.g. "1".</summary>
+    public string? ServerCpus { get; init; }
+
+    /// <summary>taskset CPU list for this (client) process, e.g. "0": the process re-executes
+    /// itself under taskset so the runtime sizes itself for the pinned CPUs.</summary>
+    public string? ClientCpus { get; init; }
+
+    /// <summary>Instead of a load run: open this many connections, one NULL call each, and report
+    /// the server's resident set and GC heap growth.</summary>
+    public int IdleConnections { get; init; }
+
+    public bool Json { get; init; }
+
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The effective --size: bench_clnt's defaults (64 bytes for echo, 16 items for record).</summary>
+    public int EffectiveSize => Size >= 0 ? Size : Procedure == "record" ? 16 : Procedure == "echo" ? 64 : 0;
+
+    public string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
+}
