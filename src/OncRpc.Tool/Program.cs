@@ -6,4 +6,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(GenCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RpcbindCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
