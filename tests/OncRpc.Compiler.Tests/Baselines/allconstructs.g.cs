@@ -194,10 +194,10 @@ public sealed partial class Node : global::OncRpc.Xdr.IXdrSerializable<global::B
     /// <summary><c>value</c>: int.</summary>
     public int Value { get; set; }
 
-    /// <summary><c>label</c>: string.</summary>
+    /// <summary><c>label</c>: string&lt;32&gt;.</summary>
     public string Label { get; set; } = string.Empty;
 
-    /// <summary><c>next</c>: an optional.</summary>
+    /// <summary><c>next</c>: optional node.</summary>
     public global::Baselines.Allconstructs.Node? Next { get; set; }
 
     public static global::Baselines.Allconstructs.Node ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -289,7 +289,7 @@ public sealed partial class Link : global::OncRpc.Xdr.IXdrSerializable<global::B
     /// <summary><c>id</c>: unsigned int.</summary>
     public uint Id { get; set; }
 
-    /// <summary><c>rest</c>: an optional.</summary>
+    /// <summary><c>rest</c>: optional link.</summary>
     public global::Baselines.Allconstructs.Link? Rest { get; set; }
 
     public static global::Baselines.Allconstructs.Link ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -486,7 +486,7 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
 
         public override global::Baselines.Allconstructs.Color Status => _discriminant;
 
-        /// <summary><c>where</c>: struct point.</summary>
+        /// <summary><c>where</c>: point.</summary>
         public global::Baselines.Allconstructs.Point Where { get; set; } = new global::Baselines.Allconstructs.Point();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -545,7 +545,7 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
 
         public override global::Baselines.Allconstructs.Color Status => _discriminant;
 
-        /// <summary><c>message</c>: string.</summary>
+        /// <summary><c>message</c>: string&lt;16&gt;.</summary>
         public string Message { get; set; } = string.Empty;
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -815,7 +815,7 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
 
         public override int Kind => 3;
 
-        /// <summary><c>raw</c>: opaque.</summary>
+        /// <summary><c>raw</c>: opaque[5].</summary>
         public byte[] Raw { get; set; } = new byte[5];
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -965,10 +965,10 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>b</c>: bool.</summary>
     public bool B { get; set; }
 
-    /// <summary><c>c</c>: enum color.</summary>
+    /// <summary><c>c</c>: color.</summary>
     public global::Baselines.Allconstructs.Color C { get; set; } = global::Baselines.Allconstructs.Color.Red;
 
-    /// <summary><c>s</c>: enum shape.</summary>
+    /// <summary><c>s</c>: shape.</summary>
     public global::Baselines.Allconstructs.Shape S { get; set; } = global::Baselines.Allconstructs.Shape.Circle;
 
     /// <summary><c>alias</c>: int.</summary>
@@ -977,85 +977,85 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>counter</c>: unsigned int.</summary>
     public uint Counter { get; set; }
 
-    /// <summary><c>unbounded</c>: string.</summary>
+    /// <summary><c>unbounded</c>: string&lt;&gt;.</summary>
     public string Unbounded { get; set; } = string.Empty;
 
-    /// <summary><c>bounded</c>: string.</summary>
+    /// <summary><c>bounded</c>: string&lt;32&gt;.</summary>
     public string Bounded { get; set; } = string.Empty;
 
-    /// <summary><c>name</c>: string.</summary>
+    /// <summary><c>name</c>: string&lt;32&gt;.</summary>
     public string Name { get; set; } = string.Empty;
 
-    /// <summary><c>fixed_bytes</c>: opaque.</summary>
+    /// <summary><c>fixed_bytes</c>: opaque[3].</summary>
     public byte[] FixedBytes { get; set; } = new byte[3];
 
-    /// <summary><c>var_bytes</c>: opaque.</summary>
+    /// <summary><c>var_bytes</c>: opaque&lt;16&gt;.</summary>
     public byte[] VarBytes { get; set; } = global::System.Array.Empty<byte>();
 
-    /// <summary><c>any_bytes</c>: opaque.</summary>
+    /// <summary><c>any_bytes</c>: opaque&lt;&gt;.</summary>
     public byte[] AnyBytes { get; set; } = global::System.Array.Empty<byte>();
 
-    /// <summary><c>handle</c>: opaque.</summary>
+    /// <summary><c>handle</c>: opaque[8].</summary>
     public byte[] Handle { get; set; } = new byte[8];
 
-    /// <summary><c>blob</c>: opaque.</summary>
+    /// <summary><c>blob</c>: opaque&lt;64&gt;.</summary>
     public byte[] Blob { get; set; } = global::System.Array.Empty<byte>();
 
-    /// <summary><c>fixed_ints</c>: an array.</summary>
+    /// <summary><c>fixed_ints</c>: int[3].</summary>
     public int[] FixedInts { get; set; } = __OncRpcHelpers.NewArray<int>(3);
 
-    /// <summary><c>var_ints</c>: an array.</summary>
+    /// <summary><c>var_ints</c>: int&lt;5&gt;.</summary>
     public int[] VarInts { get; set; } = global::System.Array.Empty<int>();
 
-    /// <summary><c>any_ints</c>: an array.</summary>
+    /// <summary><c>any_ints</c>: int&lt;&gt;.</summary>
     public int[] AnyInts { get; set; } = global::System.Array.Empty<int>();
 
-    /// <summary><c>points</c>: an array.</summary>
+    /// <summary><c>points</c>: point[2].</summary>
     public global::Baselines.Allconstructs.Point[] Points { get; set; } = __OncRpcHelpers.Fill<global::Baselines.Allconstructs.Point>(2, static () => new global::Baselines.Allconstructs.Point());
 
-    /// <summary><c>more_points</c>: an array.</summary>
+    /// <summary><c>more_points</c>: point&lt;&gt;.</summary>
     public global::Baselines.Allconstructs.Point[] MorePoints { get; set; } = global::System.Array.Empty<global::Baselines.Allconstructs.Point>();
 
-    /// <summary><c>names</c>: an array.</summary>
+    /// <summary><c>names</c>: string&lt;32&gt;&lt;4&gt;.</summary>
     public string[] Names { get; set; } = global::System.Array.Empty<string>();
 
-    /// <summary><c>handles</c>: an array.</summary>
+    /// <summary><c>handles</c>: opaque[8]&lt;3&gt;.</summary>
     public byte[][] Handles { get; set; } = global::System.Array.Empty<byte[]>();
 
-    /// <summary><c>colors</c>: an array.</summary>
+    /// <summary><c>colors</c>: color&lt;&gt;.</summary>
     public global::Baselines.Allconstructs.Color[] Colors { get; set; } = global::System.Array.Empty<global::Baselines.Allconstructs.Color>();
 
-    /// <summary><c>maybe_point</c>: an optional.</summary>
+    /// <summary><c>maybe_point</c>: optional point.</summary>
     public global::Baselines.Allconstructs.Point? MaybePoint { get; set; }
 
-    /// <summary><c>maybe_point2</c>: an optional.</summary>
+    /// <summary><c>maybe_point2</c>: optional point.</summary>
     public global::Baselines.Allconstructs.Point? MaybePoint2 { get; set; }
 
-    /// <summary><c>maybe_int</c>: an optional.</summary>
+    /// <summary><c>maybe_int</c>: optional int.</summary>
     public int? MaybeInt { get; set; }
 
-    /// <summary><c>maybe_color</c>: an optional.</summary>
+    /// <summary><c>maybe_color</c>: optional color.</summary>
     public global::Baselines.Allconstructs.Color? MaybeColor { get; set; }
 
-    /// <summary><c>list</c>: an optional.</summary>
+    /// <summary><c>list</c>: optional node.</summary>
     public global::Baselines.Allconstructs.Node? List { get; set; }
 
-    /// <summary><c>links</c>: an optional.</summary>
+    /// <summary><c>links</c>: optional link.</summary>
     public global::Baselines.Allconstructs.Link? Links { get; set; }
 
-    /// <summary><c>res</c>: union result.</summary>
+    /// <summary><c>res</c>: result.</summary>
     public global::Baselines.Allconstructs.Result Res { get; set; } = new global::Baselines.Allconstructs.Result.Red();
 
-    /// <summary><c>flag</c>: union flag_union.</summary>
+    /// <summary><c>flag</c>: flag_union.</summary>
     public global::Baselines.Allconstructs.FlagUnion Flag { get; set; } = new global::Baselines.Allconstructs.FlagUnion.True();
 
-    /// <summary><c>num</c>: union number_union.</summary>
+    /// <summary><c>num</c>: number_union.</summary>
     public global::Baselines.Allconstructs.NumberUnion Num { get; set; } = new global::Baselines.Allconstructs.NumberUnion.Case1();
 
-    /// <summary><c>uns</c>: union unsigned_union.</summary>
+    /// <summary><c>uns</c>: unsigned_union.</summary>
     public global::Baselines.Allconstructs.UnsignedUnion Uns { get; set; } = new global::Baselines.Allconstructs.UnsignedUnion.Case0();
 
-    /// <summary><c>results</c>: an array.</summary>
+    /// <summary><c>results</c>: result&lt;2&gt;.</summary>
     public global::Baselines.Allconstructs.Result[] Results { get; set; } = global::System.Array.Empty<global::Baselines.Allconstructs.Result>();
 
     public static global::Baselines.Allconstructs.Everything ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)

@@ -327,7 +327,7 @@ public sealed partial class NfsFh3 : global::OncRpc.Xdr.IXdrSerializable<global:
 {
     public const string XdrName = "nfs_fh3";
 
-    /// <summary><c>data</c>: opaque.</summary>
+    /// <summary><c>data</c>: opaque&lt;64&gt;.</summary>
     public byte[] Data { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.Nfs3Prot.NfsFh3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -420,7 +420,7 @@ public sealed partial class Fattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
 {
     public const string XdrName = "fattr3";
 
-    /// <summary><c>type</c>: enum ftype3.</summary>
+    /// <summary><c>type</c>: ftype3.</summary>
     public global::Baselines.Nfs3Prot.Ftype3 Type { get; set; } = global::Baselines.Nfs3Prot.Ftype3.Nf3Reg;
 
     /// <summary><c>mode</c>: unsigned int.</summary>
@@ -441,7 +441,7 @@ public sealed partial class Fattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
     /// <summary><c>used</c>: unsigned hyper.</summary>
     public ulong Used { get; set; }
 
-    /// <summary><c>rdev</c>: struct specdata3.</summary>
+    /// <summary><c>rdev</c>: specdata3.</summary>
     public global::Baselines.Nfs3Prot.Specdata3 Rdev { get; set; } = new global::Baselines.Nfs3Prot.Specdata3();
 
     /// <summary><c>fsid</c>: unsigned hyper.</summary>
@@ -450,13 +450,13 @@ public sealed partial class Fattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
     /// <summary><c>fileid</c>: unsigned hyper.</summary>
     public ulong Fileid { get; set; }
 
-    /// <summary><c>atime</c>: struct nfstime3.</summary>
+    /// <summary><c>atime</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 Atime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
-    /// <summary><c>mtime</c>: struct nfstime3.</summary>
+    /// <summary><c>mtime</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 Mtime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
-    /// <summary><c>ctime</c>: struct nfstime3.</summary>
+    /// <summary><c>ctime</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 Ctime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
     public static global::Baselines.Nfs3Prot.Fattr3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -607,7 +607,7 @@ public abstract partial class PostOpAttr : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override bool AttributesFollow => true;
 
-        /// <summary><c>attributes</c>: struct fattr3.</summary>
+        /// <summary><c>attributes</c>: fattr3.</summary>
         public global::Baselines.Nfs3Prot.Fattr3 Attributes { get; set; } = new global::Baselines.Nfs3Prot.Fattr3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -647,10 +647,10 @@ public sealed partial class WccAttr : global::OncRpc.Xdr.IXdrSerializable<global
     /// <summary><c>size</c>: unsigned hyper.</summary>
     public ulong Size { get; set; }
 
-    /// <summary><c>mtime</c>: struct nfstime3.</summary>
+    /// <summary><c>mtime</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 Mtime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
-    /// <summary><c>ctime</c>: struct nfstime3.</summary>
+    /// <summary><c>ctime</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 Ctime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
     public static global::Baselines.Nfs3Prot.WccAttr ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -761,7 +761,7 @@ public abstract partial class PreOpAttr : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override bool AttributesFollow => true;
 
-        /// <summary><c>attributes</c>: struct wcc_attr.</summary>
+        /// <summary><c>attributes</c>: wcc_attr.</summary>
         public global::Baselines.Nfs3Prot.WccAttr Attributes { get; set; } = new global::Baselines.Nfs3Prot.WccAttr();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -798,10 +798,10 @@ public sealed partial class WccData : global::OncRpc.Xdr.IXdrSerializable<global
 {
     public const string XdrName = "wcc_data";
 
-    /// <summary><c>before</c>: union pre_op_attr.</summary>
+    /// <summary><c>before</c>: pre_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PreOpAttr Before { get; set; } = new global::Baselines.Nfs3Prot.PreOpAttr.True();
 
-    /// <summary><c>after</c>: union post_op_attr.</summary>
+    /// <summary><c>after</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr After { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.WccData ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -908,7 +908,7 @@ public abstract partial class PostOpFh3 : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override bool HandleFollows => true;
 
-        /// <summary><c>handle</c>: struct nfs_fh3.</summary>
+        /// <summary><c>handle</c>: nfs_fh3.</summary>
         public global::Baselines.Nfs3Prot.NfsFh3 Handle { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -1477,7 +1477,7 @@ public abstract partial class SetAtime : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.TimeHow SetIt => global::Baselines.Nfs3Prot.TimeHow.SetToClientTime;
 
-        /// <summary><c>atime</c>: struct nfstime3.</summary>
+        /// <summary><c>atime</c>: nfstime3.</summary>
         public global::Baselines.Nfs3Prot.Nfstime3 Atime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -1582,7 +1582,7 @@ public abstract partial class SetMtime : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.TimeHow SetIt => global::Baselines.Nfs3Prot.TimeHow.SetToClientTime;
 
-        /// <summary><c>mtime</c>: struct nfstime3.</summary>
+        /// <summary><c>mtime</c>: nfstime3.</summary>
         public global::Baselines.Nfs3Prot.Nfstime3 Mtime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -1629,22 +1629,22 @@ public sealed partial class Sattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
 {
     public const string XdrName = "sattr3";
 
-    /// <summary><c>mode</c>: union set_mode3.</summary>
+    /// <summary><c>mode</c>: set_mode3.</summary>
     public global::Baselines.Nfs3Prot.SetMode3 Mode { get; set; } = new global::Baselines.Nfs3Prot.SetMode3.True();
 
-    /// <summary><c>uid</c>: union set_uid3.</summary>
+    /// <summary><c>uid</c>: set_uid3.</summary>
     public global::Baselines.Nfs3Prot.SetUid3 Uid { get; set; } = new global::Baselines.Nfs3Prot.SetUid3.True();
 
-    /// <summary><c>gid</c>: union set_gid3.</summary>
+    /// <summary><c>gid</c>: set_gid3.</summary>
     public global::Baselines.Nfs3Prot.SetGid3 Gid { get; set; } = new global::Baselines.Nfs3Prot.SetGid3.True();
 
-    /// <summary><c>size</c>: union set_size3.</summary>
+    /// <summary><c>size</c>: set_size3.</summary>
     public global::Baselines.Nfs3Prot.SetSize3 Size { get; set; } = new global::Baselines.Nfs3Prot.SetSize3.True();
 
-    /// <summary><c>atime</c>: union set_atime.</summary>
+    /// <summary><c>atime</c>: set_atime.</summary>
     public global::Baselines.Nfs3Prot.SetAtime Atime { get; set; } = new global::Baselines.Nfs3Prot.SetAtime.SetToClientTime();
 
-    /// <summary><c>mtime</c>: union set_mtime.</summary>
+    /// <summary><c>mtime</c>: set_mtime.</summary>
     public global::Baselines.Nfs3Prot.SetMtime Mtime { get; set; } = new global::Baselines.Nfs3Prot.SetMtime.SetToClientTime();
 
     public static global::Baselines.Nfs3Prot.Sattr3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1707,10 +1707,10 @@ public sealed partial class Diropargs3 : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "diropargs3";
 
-    /// <summary><c>dir</c>: struct nfs_fh3.</summary>
+    /// <summary><c>dir</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Dir { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
-    /// <summary><c>name</c>: string.</summary>
+    /// <summary><c>name</c>: string&lt;&gt;.</summary>
     public string Name { get; set; } = string.Empty;
 
     public static global::Baselines.Nfs3Prot.Diropargs3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1757,7 +1757,7 @@ public sealed partial class Getattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "GETATTR3args";
 
-    /// <summary><c>object</c>: struct nfs_fh3.</summary>
+    /// <summary><c>object</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Object { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     public static global::Baselines.Nfs3Prot.Getattr3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1800,7 +1800,7 @@ public sealed partial class Getattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "GETATTR3resok";
 
-    /// <summary><c>obj_attributes</c>: struct fattr3.</summary>
+    /// <summary><c>obj_attributes</c>: fattr3.</summary>
     public global::Baselines.Nfs3Prot.Fattr3 ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.Fattr3();
 
     public static global::Baselines.Nfs3Prot.Getattr3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1901,7 +1901,7 @@ public abstract partial class Getattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct GETATTR3resok.</summary>
+        /// <summary><c>resok</c>: GETATTR3resok.</summary>
         public global::Baselines.Nfs3Prot.Getattr3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Getattr3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2008,7 +2008,7 @@ public abstract partial class Sattrguard3 : global::OncRpc.Xdr.IXdrSerializable<
 
         public override bool Check => true;
 
-        /// <summary><c>obj_ctime</c>: struct nfstime3.</summary>
+        /// <summary><c>obj_ctime</c>: nfstime3.</summary>
         public global::Baselines.Nfs3Prot.Nfstime3 ObjCtime { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2045,13 +2045,13 @@ public sealed partial class Setattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "SETATTR3args";
 
-    /// <summary><c>object</c>: struct nfs_fh3.</summary>
+    /// <summary><c>object</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Object { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
-    /// <summary><c>new_attributes</c>: struct sattr3.</summary>
+    /// <summary><c>new_attributes</c>: sattr3.</summary>
     public global::Baselines.Nfs3Prot.Sattr3 NewAttributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
-    /// <summary><c>guard</c>: union sattrguard3.</summary>
+    /// <summary><c>guard</c>: sattrguard3.</summary>
     public global::Baselines.Nfs3Prot.Sattrguard3 Guard { get; set; } = new global::Baselines.Nfs3Prot.Sattrguard3.True();
 
     public static global::Baselines.Nfs3Prot.Setattr3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2102,7 +2102,7 @@ public sealed partial class Setattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "SETATTR3resok";
 
-    /// <summary><c>obj_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>obj_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData ObjWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Setattr3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2145,7 +2145,7 @@ public sealed partial class Setattr3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 {
     public const string XdrName = "SETATTR3resfail";
 
-    /// <summary><c>obj_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>obj_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData ObjWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Setattr3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2247,7 +2247,7 @@ public abstract partial class Setattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct SETATTR3resok.</summary>
+        /// <summary><c>resok</c>: SETATTR3resok.</summary>
         public global::Baselines.Nfs3Prot.Setattr3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Setattr3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2285,7 +2285,7 @@ public abstract partial class Setattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct SETATTR3resfail.</summary>
+        /// <summary><c>resfail</c>: SETATTR3resfail.</summary>
         public global::Baselines.Nfs3Prot.Setattr3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Setattr3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2304,7 +2304,7 @@ public sealed partial class Lookup3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "LOOKUP3args";
 
-    /// <summary><c>what</c>: struct diropargs3.</summary>
+    /// <summary><c>what</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 What { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
     public static global::Baselines.Nfs3Prot.Lookup3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2347,13 +2347,13 @@ public sealed partial class Lookup3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "LOOKUP3resok";
 
-    /// <summary><c>object</c>: struct nfs_fh3.</summary>
+    /// <summary><c>object</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Object { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Lookup3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2404,7 +2404,7 @@ public sealed partial class Lookup3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "LOOKUP3resfail";
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Lookup3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2506,7 +2506,7 @@ public abstract partial class Lookup3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct LOOKUP3resok.</summary>
+        /// <summary><c>resok</c>: LOOKUP3resok.</summary>
         public global::Baselines.Nfs3Prot.Lookup3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Lookup3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2544,7 +2544,7 @@ public abstract partial class Lookup3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct LOOKUP3resfail.</summary>
+        /// <summary><c>resfail</c>: LOOKUP3resfail.</summary>
         public global::Baselines.Nfs3Prot.Lookup3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Lookup3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2563,7 +2563,7 @@ public sealed partial class Access3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "ACCESS3args";
 
-    /// <summary><c>object</c>: struct nfs_fh3.</summary>
+    /// <summary><c>object</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Object { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>access</c>: unsigned int.</summary>
@@ -2613,7 +2613,7 @@ public sealed partial class Access3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "ACCESS3resok";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     /// <summary><c>access</c>: unsigned int.</summary>
@@ -2663,7 +2663,7 @@ public sealed partial class Access3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "ACCESS3resfail";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Access3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2765,7 +2765,7 @@ public abstract partial class Access3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct ACCESS3resok.</summary>
+        /// <summary><c>resok</c>: ACCESS3resok.</summary>
         public global::Baselines.Nfs3Prot.Access3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Access3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2803,7 +2803,7 @@ public abstract partial class Access3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct ACCESS3resfail.</summary>
+        /// <summary><c>resfail</c>: ACCESS3resfail.</summary>
         public global::Baselines.Nfs3Prot.Access3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Access3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -2822,7 +2822,7 @@ public sealed partial class Readlink3Args : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "READLINK3args";
 
-    /// <summary><c>symlink</c>: struct nfs_fh3.</summary>
+    /// <summary><c>symlink</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Symlink { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     public static global::Baselines.Nfs3Prot.Readlink3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2865,10 +2865,10 @@ public sealed partial class Readlink3Resok : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "READLINK3resok";
 
-    /// <summary><c>symlink_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>symlink_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr SymlinkAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>data</c>: string.</summary>
+    /// <summary><c>data</c>: string&lt;&gt;.</summary>
     public string Data { get; set; } = string.Empty;
 
     public static global::Baselines.Nfs3Prot.Readlink3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -2915,7 +2915,7 @@ public sealed partial class Readlink3Resfail : global::OncRpc.Xdr.IXdrSerializab
 {
     public const string XdrName = "READLINK3resfail";
 
-    /// <summary><c>symlink_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>symlink_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr SymlinkAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Readlink3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3017,7 +3017,7 @@ public abstract partial class Readlink3Res : global::OncRpc.Xdr.IXdrSerializable
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct READLINK3resok.</summary>
+        /// <summary><c>resok</c>: READLINK3resok.</summary>
         public global::Baselines.Nfs3Prot.Readlink3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Readlink3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3055,7 +3055,7 @@ public abstract partial class Readlink3Res : global::OncRpc.Xdr.IXdrSerializable
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct READLINK3resfail.</summary>
+        /// <summary><c>resfail</c>: READLINK3resfail.</summary>
         public global::Baselines.Nfs3Prot.Readlink3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Readlink3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3074,7 +3074,7 @@ public sealed partial class Read3Args : global::OncRpc.Xdr.IXdrSerializable<glob
 {
     public const string XdrName = "READ3args";
 
-    /// <summary><c>file</c>: struct nfs_fh3.</summary>
+    /// <summary><c>file</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 File { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>offset</c>: unsigned hyper.</summary>
@@ -3131,7 +3131,7 @@ public sealed partial class Read3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "READ3resok";
 
-    /// <summary><c>file_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>file_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr FileAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     /// <summary><c>count</c>: unsigned int.</summary>
@@ -3140,7 +3140,7 @@ public sealed partial class Read3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>eof</c>: bool.</summary>
     public bool Eof { get; set; }
 
-    /// <summary><c>data</c>: opaque.</summary>
+    /// <summary><c>data</c>: opaque&lt;&gt;.</summary>
     public byte[] Data { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.Nfs3Prot.Read3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3195,7 +3195,7 @@ public sealed partial class Read3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "READ3resfail";
 
-    /// <summary><c>file_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>file_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr FileAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Read3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3297,7 +3297,7 @@ public abstract partial class Read3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct READ3resok.</summary>
+        /// <summary><c>resok</c>: READ3resok.</summary>
         public global::Baselines.Nfs3Prot.Read3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Read3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3335,7 +3335,7 @@ public abstract partial class Read3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct READ3resfail.</summary>
+        /// <summary><c>resfail</c>: READ3resfail.</summary>
         public global::Baselines.Nfs3Prot.Read3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Read3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3408,7 +3408,7 @@ public sealed partial class Write3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "WRITE3args";
 
-    /// <summary><c>file</c>: struct nfs_fh3.</summary>
+    /// <summary><c>file</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 File { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>offset</c>: unsigned hyper.</summary>
@@ -3417,10 +3417,10 @@ public sealed partial class Write3Args : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>count</c>: unsigned int.</summary>
     public uint Count { get; set; }
 
-    /// <summary><c>stable</c>: enum stable_how.</summary>
+    /// <summary><c>stable</c>: stable_how.</summary>
     public global::Baselines.Nfs3Prot.StableHow Stable { get; set; } = global::Baselines.Nfs3Prot.StableHow.Unstable;
 
-    /// <summary><c>data</c>: opaque.</summary>
+    /// <summary><c>data</c>: opaque&lt;&gt;.</summary>
     public byte[] Data { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.Nfs3Prot.Write3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3479,16 +3479,16 @@ public sealed partial class Write3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "WRITE3resok";
 
-    /// <summary><c>file_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>file_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FileWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     /// <summary><c>count</c>: unsigned int.</summary>
     public uint Count { get; set; }
 
-    /// <summary><c>committed</c>: enum stable_how.</summary>
+    /// <summary><c>committed</c>: stable_how.</summary>
     public global::Baselines.Nfs3Prot.StableHow Committed { get; set; } = global::Baselines.Nfs3Prot.StableHow.Unstable;
 
-    /// <summary><c>verf</c>: opaque.</summary>
+    /// <summary><c>verf</c>: opaque[8].</summary>
     public byte[] Verf { get; set; } = new byte[8];
 
     public static global::Baselines.Nfs3Prot.Write3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3543,7 +3543,7 @@ public sealed partial class Write3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "WRITE3resfail";
 
-    /// <summary><c>file_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>file_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FileWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Write3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3645,7 +3645,7 @@ public abstract partial class Write3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct WRITE3resok.</summary>
+        /// <summary><c>resok</c>: WRITE3resok.</summary>
         public global::Baselines.Nfs3Prot.Write3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Write3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3683,7 +3683,7 @@ public abstract partial class Write3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct WRITE3resfail.</summary>
+        /// <summary><c>resfail</c>: WRITE3resfail.</summary>
         public global::Baselines.Nfs3Prot.Write3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Write3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3835,7 +3835,7 @@ public abstract partial class Createhow3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Createmode3 Mode => _discriminant;
 
-        /// <summary><c>obj_attributes</c>: struct sattr3.</summary>
+        /// <summary><c>obj_attributes</c>: sattr3.</summary>
         public global::Baselines.Nfs3Prot.Sattr3 ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3862,7 +3862,7 @@ public abstract partial class Createhow3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Createmode3 Mode => global::Baselines.Nfs3Prot.Createmode3.Exclusive;
 
-        /// <summary><c>verf</c>: opaque.</summary>
+        /// <summary><c>verf</c>: opaque[8].</summary>
         public byte[] Verf { get; set; } = new byte[8];
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -3881,10 +3881,10 @@ public sealed partial class Create3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "CREATE3args";
 
-    /// <summary><c>where</c>: struct diropargs3.</summary>
+    /// <summary><c>where</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Where { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
-    /// <summary><c>how</c>: union createhow3.</summary>
+    /// <summary><c>how</c>: createhow3.</summary>
     public global::Baselines.Nfs3Prot.Createhow3 How { get; set; } = new global::Baselines.Nfs3Prot.Createhow3.Unchecked();
 
     public static global::Baselines.Nfs3Prot.Create3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3931,13 +3931,13 @@ public sealed partial class Create3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "CREATE3resok";
 
-    /// <summary><c>obj</c>: union post_op_fh3.</summary>
+    /// <summary><c>obj</c>: post_op_fh3.</summary>
     public global::Baselines.Nfs3Prot.PostOpFh3 Obj { get; set; } = new global::Baselines.Nfs3Prot.PostOpFh3.True();
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Create3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -3988,7 +3988,7 @@ public sealed partial class Create3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "CREATE3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Create3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4090,7 +4090,7 @@ public abstract partial class Create3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct CREATE3resok.</summary>
+        /// <summary><c>resok</c>: CREATE3resok.</summary>
         public global::Baselines.Nfs3Prot.Create3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Create3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4128,7 +4128,7 @@ public abstract partial class Create3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct CREATE3resfail.</summary>
+        /// <summary><c>resfail</c>: CREATE3resfail.</summary>
         public global::Baselines.Nfs3Prot.Create3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Create3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4147,10 +4147,10 @@ public sealed partial class Mkdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "MKDIR3args";
 
-    /// <summary><c>where</c>: struct diropargs3.</summary>
+    /// <summary><c>where</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Where { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
-    /// <summary><c>attributes</c>: struct sattr3.</summary>
+    /// <summary><c>attributes</c>: sattr3.</summary>
     public global::Baselines.Nfs3Prot.Sattr3 Attributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
     public static global::Baselines.Nfs3Prot.Mkdir3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4197,13 +4197,13 @@ public sealed partial class Mkdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "MKDIR3resok";
 
-    /// <summary><c>obj</c>: union post_op_fh3.</summary>
+    /// <summary><c>obj</c>: post_op_fh3.</summary>
     public global::Baselines.Nfs3Prot.PostOpFh3 Obj { get; set; } = new global::Baselines.Nfs3Prot.PostOpFh3.True();
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Mkdir3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4254,7 +4254,7 @@ public sealed partial class Mkdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "MKDIR3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Mkdir3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4356,7 +4356,7 @@ public abstract partial class Mkdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct MKDIR3resok.</summary>
+        /// <summary><c>resok</c>: MKDIR3resok.</summary>
         public global::Baselines.Nfs3Prot.Mkdir3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Mkdir3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4394,7 +4394,7 @@ public abstract partial class Mkdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct MKDIR3resfail.</summary>
+        /// <summary><c>resfail</c>: MKDIR3resfail.</summary>
         public global::Baselines.Nfs3Prot.Mkdir3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Mkdir3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4413,10 +4413,10 @@ public sealed partial class Symlinkdata3 : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "symlinkdata3";
 
-    /// <summary><c>symlink_attributes</c>: struct sattr3.</summary>
+    /// <summary><c>symlink_attributes</c>: sattr3.</summary>
     public global::Baselines.Nfs3Prot.Sattr3 SymlinkAttributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
-    /// <summary><c>symlink_data</c>: string.</summary>
+    /// <summary><c>symlink_data</c>: string&lt;&gt;.</summary>
     public string SymlinkData { get; set; } = string.Empty;
 
     public static global::Baselines.Nfs3Prot.Symlinkdata3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4463,10 +4463,10 @@ public sealed partial class Symlink3Args : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "SYMLINK3args";
 
-    /// <summary><c>where</c>: struct diropargs3.</summary>
+    /// <summary><c>where</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Where { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
-    /// <summary><c>symlink</c>: struct symlinkdata3.</summary>
+    /// <summary><c>symlink</c>: symlinkdata3.</summary>
     public global::Baselines.Nfs3Prot.Symlinkdata3 Symlink { get; set; } = new global::Baselines.Nfs3Prot.Symlinkdata3();
 
     public static global::Baselines.Nfs3Prot.Symlink3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4513,13 +4513,13 @@ public sealed partial class Symlink3Resok : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "SYMLINK3resok";
 
-    /// <summary><c>obj</c>: union post_op_fh3.</summary>
+    /// <summary><c>obj</c>: post_op_fh3.</summary>
     public global::Baselines.Nfs3Prot.PostOpFh3 Obj { get; set; } = new global::Baselines.Nfs3Prot.PostOpFh3.True();
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Symlink3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4570,7 +4570,7 @@ public sealed partial class Symlink3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 {
     public const string XdrName = "SYMLINK3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Symlink3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4672,7 +4672,7 @@ public abstract partial class Symlink3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct SYMLINK3resok.</summary>
+        /// <summary><c>resok</c>: SYMLINK3resok.</summary>
         public global::Baselines.Nfs3Prot.Symlink3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Symlink3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4710,7 +4710,7 @@ public abstract partial class Symlink3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct SYMLINK3resfail.</summary>
+        /// <summary><c>resfail</c>: SYMLINK3resfail.</summary>
         public global::Baselines.Nfs3Prot.Symlink3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Symlink3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4729,10 +4729,10 @@ public sealed partial class Devicedata3 : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "devicedata3";
 
-    /// <summary><c>dev_attributes</c>: struct sattr3.</summary>
+    /// <summary><c>dev_attributes</c>: sattr3.</summary>
     public global::Baselines.Nfs3Prot.Sattr3 DevAttributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
-    /// <summary><c>spec</c>: struct specdata3.</summary>
+    /// <summary><c>spec</c>: specdata3.</summary>
     public global::Baselines.Nfs3Prot.Specdata3 Spec { get; set; } = new global::Baselines.Nfs3Prot.Specdata3();
 
     public static global::Baselines.Nfs3Prot.Devicedata3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -4862,7 +4862,7 @@ public abstract partial class Mknoddata3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Ftype3 Type => _discriminant;
 
-        /// <summary><c>device</c>: struct devicedata3.</summary>
+        /// <summary><c>device</c>: devicedata3.</summary>
         public global::Baselines.Nfs3Prot.Devicedata3 Device { get; set; } = new global::Baselines.Nfs3Prot.Devicedata3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4906,7 +4906,7 @@ public abstract partial class Mknoddata3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Ftype3 Type => _discriminant;
 
-        /// <summary><c>pipe_attributes</c>: struct sattr3.</summary>
+        /// <summary><c>pipe_attributes</c>: sattr3.</summary>
         public global::Baselines.Nfs3Prot.Sattr3 PipeAttributes { get; set; } = new global::Baselines.Nfs3Prot.Sattr3();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -4956,10 +4956,10 @@ public sealed partial class Mknod3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "MKNOD3args";
 
-    /// <summary><c>where</c>: struct diropargs3.</summary>
+    /// <summary><c>where</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Where { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
-    /// <summary><c>what</c>: union mknoddata3.</summary>
+    /// <summary><c>what</c>: mknoddata3.</summary>
     public global::Baselines.Nfs3Prot.Mknoddata3 What { get; set; } = new global::Baselines.Nfs3Prot.Mknoddata3.Nf3Chr();
 
     public static global::Baselines.Nfs3Prot.Mknod3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5006,13 +5006,13 @@ public sealed partial class Mknod3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "MKNOD3resok";
 
-    /// <summary><c>obj</c>: union post_op_fh3.</summary>
+    /// <summary><c>obj</c>: post_op_fh3.</summary>
     public global::Baselines.Nfs3Prot.PostOpFh3 Obj { get; set; } = new global::Baselines.Nfs3Prot.PostOpFh3.True();
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Mknod3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5063,7 +5063,7 @@ public sealed partial class Mknod3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "MKNOD3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Mknod3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5165,7 +5165,7 @@ public abstract partial class Mknod3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct MKNOD3resok.</summary>
+        /// <summary><c>resok</c>: MKNOD3resok.</summary>
         public global::Baselines.Nfs3Prot.Mknod3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Mknod3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5203,7 +5203,7 @@ public abstract partial class Mknod3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct MKNOD3resfail.</summary>
+        /// <summary><c>resfail</c>: MKNOD3resfail.</summary>
         public global::Baselines.Nfs3Prot.Mknod3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Mknod3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5222,7 +5222,7 @@ public sealed partial class Remove3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "REMOVE3args";
 
-    /// <summary><c>object</c>: struct diropargs3.</summary>
+    /// <summary><c>object</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Object { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
     public static global::Baselines.Nfs3Prot.Remove3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5265,7 +5265,7 @@ public sealed partial class Remove3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "REMOVE3resok";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Remove3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5308,7 +5308,7 @@ public sealed partial class Remove3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "REMOVE3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Remove3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5410,7 +5410,7 @@ public abstract partial class Remove3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct REMOVE3resok.</summary>
+        /// <summary><c>resok</c>: REMOVE3resok.</summary>
         public global::Baselines.Nfs3Prot.Remove3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Remove3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5448,7 +5448,7 @@ public abstract partial class Remove3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct REMOVE3resfail.</summary>
+        /// <summary><c>resfail</c>: REMOVE3resfail.</summary>
         public global::Baselines.Nfs3Prot.Remove3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Remove3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5467,7 +5467,7 @@ public sealed partial class Rmdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "RMDIR3args";
 
-    /// <summary><c>object</c>: struct diropargs3.</summary>
+    /// <summary><c>object</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Object { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
     public static global::Baselines.Nfs3Prot.Rmdir3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5510,7 +5510,7 @@ public sealed partial class Rmdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "RMDIR3resok";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Rmdir3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5553,7 +5553,7 @@ public sealed partial class Rmdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "RMDIR3resfail";
 
-    /// <summary><c>dir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>dir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData DirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Rmdir3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5655,7 +5655,7 @@ public abstract partial class Rmdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct RMDIR3resok.</summary>
+        /// <summary><c>resok</c>: RMDIR3resok.</summary>
         public global::Baselines.Nfs3Prot.Rmdir3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Rmdir3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5693,7 +5693,7 @@ public abstract partial class Rmdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct RMDIR3resfail.</summary>
+        /// <summary><c>resfail</c>: RMDIR3resfail.</summary>
         public global::Baselines.Nfs3Prot.Rmdir3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Rmdir3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5712,10 +5712,10 @@ public sealed partial class Rename3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "RENAME3args";
 
-    /// <summary><c>from</c>: struct diropargs3.</summary>
+    /// <summary><c>from</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 From { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
-    /// <summary><c>to</c>: struct diropargs3.</summary>
+    /// <summary><c>to</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 To { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
     public static global::Baselines.Nfs3Prot.Rename3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5762,10 +5762,10 @@ public sealed partial class Rename3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "RENAME3resok";
 
-    /// <summary><c>fromdir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>fromdir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FromdirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
-    /// <summary><c>todir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>todir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData TodirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Rename3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5812,10 +5812,10 @@ public sealed partial class Rename3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "RENAME3resfail";
 
-    /// <summary><c>fromdir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>fromdir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FromdirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
-    /// <summary><c>todir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>todir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData TodirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Rename3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -5921,7 +5921,7 @@ public abstract partial class Rename3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct RENAME3resok.</summary>
+        /// <summary><c>resok</c>: RENAME3resok.</summary>
         public global::Baselines.Nfs3Prot.Rename3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Rename3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5959,7 +5959,7 @@ public abstract partial class Rename3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct RENAME3resfail.</summary>
+        /// <summary><c>resfail</c>: RENAME3resfail.</summary>
         public global::Baselines.Nfs3Prot.Rename3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Rename3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -5978,10 +5978,10 @@ public sealed partial class Link3Args : global::OncRpc.Xdr.IXdrSerializable<glob
 {
     public const string XdrName = "LINK3args";
 
-    /// <summary><c>file</c>: struct nfs_fh3.</summary>
+    /// <summary><c>file</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 File { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
-    /// <summary><c>link</c>: struct diropargs3.</summary>
+    /// <summary><c>link</c>: diropargs3.</summary>
     public global::Baselines.Nfs3Prot.Diropargs3 Link { get; set; } = new global::Baselines.Nfs3Prot.Diropargs3();
 
     public static global::Baselines.Nfs3Prot.Link3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6028,10 +6028,10 @@ public sealed partial class Link3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "LINK3resok";
 
-    /// <summary><c>file_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>file_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr FileAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>linkdir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>linkdir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData LinkdirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Link3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6078,10 +6078,10 @@ public sealed partial class Link3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "LINK3resfail";
 
-    /// <summary><c>file_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>file_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr FileAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>linkdir_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>linkdir_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData LinkdirWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Link3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6187,7 +6187,7 @@ public abstract partial class Link3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct LINK3resok.</summary>
+        /// <summary><c>resok</c>: LINK3resok.</summary>
         public global::Baselines.Nfs3Prot.Link3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Link3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -6225,7 +6225,7 @@ public abstract partial class Link3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct LINK3resfail.</summary>
+        /// <summary><c>resfail</c>: LINK3resfail.</summary>
         public global::Baselines.Nfs3Prot.Link3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Link3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -6244,13 +6244,13 @@ public sealed partial class Readdir3Args : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "READDIR3args";
 
-    /// <summary><c>dir</c>: struct nfs_fh3.</summary>
+    /// <summary><c>dir</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Dir { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>cookie</c>: unsigned hyper.</summary>
     public ulong Cookie { get; set; }
 
-    /// <summary><c>cookieverf</c>: opaque.</summary>
+    /// <summary><c>cookieverf</c>: opaque[8].</summary>
     public byte[] Cookieverf { get; set; } = new byte[8];
 
     /// <summary><c>count</c>: unsigned int.</summary>
@@ -6311,13 +6311,13 @@ public sealed partial class Entry3 : global::OncRpc.Xdr.IXdrSerializable<global:
     /// <summary><c>fileid</c>: unsigned hyper.</summary>
     public ulong Fileid { get; set; }
 
-    /// <summary><c>name</c>: string.</summary>
+    /// <summary><c>name</c>: string&lt;&gt;.</summary>
     public string Name { get; set; } = string.Empty;
 
     /// <summary><c>cookie</c>: unsigned hyper.</summary>
     public ulong Cookie { get; set; }
 
-    /// <summary><c>nextentry</c>: an optional.</summary>
+    /// <summary><c>nextentry</c>: optional entry3.</summary>
     public global::Baselines.Nfs3Prot.Entry3? Nextentry { get; set; }
 
     public static global::Baselines.Nfs3Prot.Entry3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6413,7 +6413,7 @@ public sealed partial class Dirlist3 : global::OncRpc.Xdr.IXdrSerializable<globa
 {
     public const string XdrName = "dirlist3";
 
-    /// <summary><c>entries</c>: an optional.</summary>
+    /// <summary><c>entries</c>: optional entry3.</summary>
     public global::Baselines.Nfs3Prot.Entry3? Entries { get; set; }
 
     /// <summary><c>eof</c>: bool.</summary>
@@ -6480,13 +6480,13 @@ public sealed partial class Readdir3Resok : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "READDIR3resok";
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>cookieverf</c>: opaque.</summary>
+    /// <summary><c>cookieverf</c>: opaque[8].</summary>
     public byte[] Cookieverf { get; set; } = new byte[8];
 
-    /// <summary><c>reply</c>: struct dirlist3.</summary>
+    /// <summary><c>reply</c>: dirlist3.</summary>
     public global::Baselines.Nfs3Prot.Dirlist3 Reply { get; set; } = new global::Baselines.Nfs3Prot.Dirlist3();
 
     public static global::Baselines.Nfs3Prot.Readdir3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6537,7 +6537,7 @@ public sealed partial class Readdir3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 {
     public const string XdrName = "READDIR3resfail";
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Readdir3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6639,7 +6639,7 @@ public abstract partial class Readdir3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct READDIR3resok.</summary>
+        /// <summary><c>resok</c>: READDIR3resok.</summary>
         public global::Baselines.Nfs3Prot.Readdir3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Readdir3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -6677,7 +6677,7 @@ public abstract partial class Readdir3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct READDIR3resfail.</summary>
+        /// <summary><c>resfail</c>: READDIR3resfail.</summary>
         public global::Baselines.Nfs3Prot.Readdir3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Readdir3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -6696,13 +6696,13 @@ public sealed partial class Readdirplus3Args : global::OncRpc.Xdr.IXdrSerializab
 {
     public const string XdrName = "READDIRPLUS3args";
 
-    /// <summary><c>dir</c>: struct nfs_fh3.</summary>
+    /// <summary><c>dir</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Dir { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>cookie</c>: unsigned hyper.</summary>
     public ulong Cookie { get; set; }
 
-    /// <summary><c>cookieverf</c>: opaque.</summary>
+    /// <summary><c>cookieverf</c>: opaque[8].</summary>
     public byte[] Cookieverf { get; set; } = new byte[8];
 
     /// <summary><c>dircount</c>: unsigned int.</summary>
@@ -6770,19 +6770,19 @@ public sealed partial class Entryplus3 : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>fileid</c>: unsigned hyper.</summary>
     public ulong Fileid { get; set; }
 
-    /// <summary><c>name</c>: string.</summary>
+    /// <summary><c>name</c>: string&lt;&gt;.</summary>
     public string Name { get; set; } = string.Empty;
 
     /// <summary><c>cookie</c>: unsigned hyper.</summary>
     public ulong Cookie { get; set; }
 
-    /// <summary><c>name_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>name_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr NameAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>name_handle</c>: union post_op_fh3.</summary>
+    /// <summary><c>name_handle</c>: post_op_fh3.</summary>
     public global::Baselines.Nfs3Prot.PostOpFh3 NameHandle { get; set; } = new global::Baselines.Nfs3Prot.PostOpFh3.True();
 
-    /// <summary><c>nextentry</c>: an optional.</summary>
+    /// <summary><c>nextentry</c>: optional entryplus3.</summary>
     public global::Baselines.Nfs3Prot.Entryplus3? Nextentry { get; set; }
 
     public static global::Baselines.Nfs3Prot.Entryplus3 ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -6892,7 +6892,7 @@ public sealed partial class Dirlistplus3 : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "dirlistplus3";
 
-    /// <summary><c>entries</c>: an optional.</summary>
+    /// <summary><c>entries</c>: optional entryplus3.</summary>
     public global::Baselines.Nfs3Prot.Entryplus3? Entries { get; set; }
 
     /// <summary><c>eof</c>: bool.</summary>
@@ -6959,13 +6959,13 @@ public sealed partial class Readdirplus3Resok : global::OncRpc.Xdr.IXdrSerializa
 {
     public const string XdrName = "READDIRPLUS3resok";
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
-    /// <summary><c>cookieverf</c>: opaque.</summary>
+    /// <summary><c>cookieverf</c>: opaque[8].</summary>
     public byte[] Cookieverf { get; set; } = new byte[8];
 
-    /// <summary><c>reply</c>: struct dirlistplus3.</summary>
+    /// <summary><c>reply</c>: dirlistplus3.</summary>
     public global::Baselines.Nfs3Prot.Dirlistplus3 Reply { get; set; } = new global::Baselines.Nfs3Prot.Dirlistplus3();
 
     public static global::Baselines.Nfs3Prot.Readdirplus3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7016,7 +7016,7 @@ public sealed partial class Readdirplus3Resfail : global::OncRpc.Xdr.IXdrSeriali
 {
     public const string XdrName = "READDIRPLUS3resfail";
 
-    /// <summary><c>dir_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>dir_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr DirAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Readdirplus3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7118,7 +7118,7 @@ public abstract partial class Readdirplus3Res : global::OncRpc.Xdr.IXdrSerializa
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct READDIRPLUS3resok.</summary>
+        /// <summary><c>resok</c>: READDIRPLUS3resok.</summary>
         public global::Baselines.Nfs3Prot.Readdirplus3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Readdirplus3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7156,7 +7156,7 @@ public abstract partial class Readdirplus3Res : global::OncRpc.Xdr.IXdrSerializa
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct READDIRPLUS3resfail.</summary>
+        /// <summary><c>resfail</c>: READDIRPLUS3resfail.</summary>
         public global::Baselines.Nfs3Prot.Readdirplus3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Readdirplus3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7175,7 +7175,7 @@ public sealed partial class Fsstat3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "FSSTAT3args";
 
-    /// <summary><c>fsroot</c>: struct nfs_fh3.</summary>
+    /// <summary><c>fsroot</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Fsroot { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     public static global::Baselines.Nfs3Prot.Fsstat3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7218,7 +7218,7 @@ public sealed partial class Fsstat3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "FSSTAT3resok";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     /// <summary><c>tbytes</c>: unsigned hyper.</summary>
@@ -7310,7 +7310,7 @@ public sealed partial class Fsstat3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "FSSTAT3resfail";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Fsstat3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7412,7 +7412,7 @@ public abstract partial class Fsstat3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct FSSTAT3resok.</summary>
+        /// <summary><c>resok</c>: FSSTAT3resok.</summary>
         public global::Baselines.Nfs3Prot.Fsstat3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Fsstat3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7450,7 +7450,7 @@ public abstract partial class Fsstat3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct FSSTAT3resfail.</summary>
+        /// <summary><c>resfail</c>: FSSTAT3resfail.</summary>
         public global::Baselines.Nfs3Prot.Fsstat3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Fsstat3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7469,7 +7469,7 @@ public sealed partial class Fsinfo3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "FSINFO3args";
 
-    /// <summary><c>fsroot</c>: struct nfs_fh3.</summary>
+    /// <summary><c>fsroot</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Fsroot { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     public static global::Baselines.Nfs3Prot.Fsinfo3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7512,7 +7512,7 @@ public sealed partial class Fsinfo3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "FSINFO3resok";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     /// <summary><c>rtmax</c>: unsigned int.</summary>
@@ -7539,7 +7539,7 @@ public sealed partial class Fsinfo3Resok : global::OncRpc.Xdr.IXdrSerializable<g
     /// <summary><c>maxfilesize</c>: unsigned hyper.</summary>
     public ulong Maxfilesize { get; set; }
 
-    /// <summary><c>time_delta</c>: struct nfstime3.</summary>
+    /// <summary><c>time_delta</c>: nfstime3.</summary>
     public global::Baselines.Nfs3Prot.Nfstime3 TimeDelta { get; set; } = new global::Baselines.Nfs3Prot.Nfstime3();
 
     /// <summary><c>properties</c>: unsigned int.</summary>
@@ -7625,7 +7625,7 @@ public sealed partial class Fsinfo3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "FSINFO3resfail";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Fsinfo3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7727,7 +7727,7 @@ public abstract partial class Fsinfo3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct FSINFO3resok.</summary>
+        /// <summary><c>resok</c>: FSINFO3resok.</summary>
         public global::Baselines.Nfs3Prot.Fsinfo3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Fsinfo3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7765,7 +7765,7 @@ public abstract partial class Fsinfo3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct FSINFO3resfail.</summary>
+        /// <summary><c>resfail</c>: FSINFO3resfail.</summary>
         public global::Baselines.Nfs3Prot.Fsinfo3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Fsinfo3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -7784,7 +7784,7 @@ public sealed partial class Pathconf3Args : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "PATHCONF3args";
 
-    /// <summary><c>object</c>: struct nfs_fh3.</summary>
+    /// <summary><c>object</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 Object { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     public static global::Baselines.Nfs3Prot.Pathconf3Args ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -7827,7 +7827,7 @@ public sealed partial class Pathconf3Resok : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "PATHCONF3resok";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     /// <summary><c>linkmax</c>: unsigned int.</summary>
@@ -7912,7 +7912,7 @@ public sealed partial class Pathconf3Resfail : global::OncRpc.Xdr.IXdrSerializab
 {
     public const string XdrName = "PATHCONF3resfail";
 
-    /// <summary><c>obj_attributes</c>: union post_op_attr.</summary>
+    /// <summary><c>obj_attributes</c>: post_op_attr.</summary>
     public global::Baselines.Nfs3Prot.PostOpAttr ObjAttributes { get; set; } = new global::Baselines.Nfs3Prot.PostOpAttr.True();
 
     public static global::Baselines.Nfs3Prot.Pathconf3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -8014,7 +8014,7 @@ public abstract partial class Pathconf3Res : global::OncRpc.Xdr.IXdrSerializable
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct PATHCONF3resok.</summary>
+        /// <summary><c>resok</c>: PATHCONF3resok.</summary>
         public global::Baselines.Nfs3Prot.Pathconf3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Pathconf3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -8052,7 +8052,7 @@ public abstract partial class Pathconf3Res : global::OncRpc.Xdr.IXdrSerializable
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct PATHCONF3resfail.</summary>
+        /// <summary><c>resfail</c>: PATHCONF3resfail.</summary>
         public global::Baselines.Nfs3Prot.Pathconf3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Pathconf3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -8071,7 +8071,7 @@ public sealed partial class Commit3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "COMMIT3args";
 
-    /// <summary><c>file</c>: struct nfs_fh3.</summary>
+    /// <summary><c>file</c>: nfs_fh3.</summary>
     public global::Baselines.Nfs3Prot.NfsFh3 File { get; set; } = new global::Baselines.Nfs3Prot.NfsFh3();
 
     /// <summary><c>offset</c>: unsigned hyper.</summary>
@@ -8128,10 +8128,10 @@ public sealed partial class Commit3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 {
     public const string XdrName = "COMMIT3resok";
 
-    /// <summary><c>file_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>file_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FileWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
-    /// <summary><c>verf</c>: opaque.</summary>
+    /// <summary><c>verf</c>: opaque[8].</summary>
     public byte[] Verf { get; set; } = new byte[8];
 
     public static global::Baselines.Nfs3Prot.Commit3Resok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -8178,7 +8178,7 @@ public sealed partial class Commit3Resfail : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "COMMIT3resfail";
 
-    /// <summary><c>file_wcc</c>: struct wcc_data.</summary>
+    /// <summary><c>file_wcc</c>: wcc_data.</summary>
     public global::Baselines.Nfs3Prot.WccData FileWcc { get; set; } = new global::Baselines.Nfs3Prot.WccData();
 
     public static global::Baselines.Nfs3Prot.Commit3Resfail ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -8280,7 +8280,7 @@ public abstract partial class Commit3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => global::Baselines.Nfs3Prot.Nfsstat3.Nfs3Ok;
 
-        /// <summary><c>resok</c>: struct COMMIT3resok.</summary>
+        /// <summary><c>resok</c>: COMMIT3resok.</summary>
         public global::Baselines.Nfs3Prot.Commit3Resok Resok { get; set; } = new global::Baselines.Nfs3Prot.Commit3Resok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -8318,7 +8318,7 @@ public abstract partial class Commit3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         public override global::Baselines.Nfs3Prot.Nfsstat3 Status => _discriminant;
 
-        /// <summary><c>resfail</c>: struct COMMIT3resfail.</summary>
+        /// <summary><c>resfail</c>: COMMIT3resfail.</summary>
         public global::Baselines.Nfs3Prot.Commit3Resfail Resfail { get; set; } = new global::Baselines.Nfs3Prot.Commit3Resfail();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -8793,10 +8793,10 @@ public sealed partial class Mountres3Ok : global::OncRpc.Xdr.IXdrSerializable<gl
 {
     public const string XdrName = "mountres3_ok";
 
-    /// <summary><c>fhandle</c>: opaque.</summary>
+    /// <summary><c>fhandle</c>: opaque&lt;64&gt;.</summary>
     public byte[] Fhandle { get; set; } = global::System.Array.Empty<byte>();
 
-    /// <summary><c>auth_flavors</c>: an array.</summary>
+    /// <summary><c>auth_flavors</c>: int&lt;&gt;.</summary>
     public int[] AuthFlavors { get; set; } = global::System.Array.Empty<int>();
 
     public static global::Baselines.Nfs3Prot.Mountres3Ok ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -8916,7 +8916,7 @@ public abstract partial class Mountres3 : global::OncRpc.Xdr.IXdrSerializable<gl
 
         public override global::Baselines.Nfs3Prot.Mountstat3 FhsStatus => global::Baselines.Nfs3Prot.Mountstat3.Mnt3Ok;
 
-        /// <summary><c>mountinfo</c>: struct mountres3_ok.</summary>
+        /// <summary><c>mountinfo</c>: mountres3_ok.</summary>
         public global::Baselines.Nfs3Prot.Mountres3Ok Mountinfo { get; set; } = new global::Baselines.Nfs3Prot.Mountres3Ok();
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
@@ -8963,13 +8963,13 @@ public sealed partial class Mountbody : global::OncRpc.Xdr.IXdrSerializable<glob
 {
     public const string XdrName = "mountbody";
 
-    /// <summary><c>ml_hostname</c>: string.</summary>
+    /// <summary><c>ml_hostname</c>: string&lt;255&gt;.</summary>
     public string MlHostname { get; set; } = string.Empty;
 
-    /// <summary><c>ml_directory</c>: string.</summary>
+    /// <summary><c>ml_directory</c>: string&lt;1024&gt;.</summary>
     public string MlDirectory { get; set; } = string.Empty;
 
-    /// <summary><c>ml_next</c>: an optional.</summary>
+    /// <summary><c>ml_next</c>: optional mountbody.</summary>
     public global::Baselines.Nfs3Prot.Mountbody? MlNext { get; set; }
 
     public static global::Baselines.Nfs3Prot.Mountbody ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -9058,10 +9058,10 @@ public sealed partial class Groupnode : global::OncRpc.Xdr.IXdrSerializable<glob
 {
     public const string XdrName = "groupnode";
 
-    /// <summary><c>gr_name</c>: string.</summary>
+    /// <summary><c>gr_name</c>: string&lt;255&gt;.</summary>
     public string GrName { get; set; } = string.Empty;
 
-    /// <summary><c>gr_next</c>: an optional.</summary>
+    /// <summary><c>gr_next</c>: optional groupnode.</summary>
     public global::Baselines.Nfs3Prot.Groupnode? GrNext { get; set; }
 
     public static global::Baselines.Nfs3Prot.Groupnode ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -9143,13 +9143,13 @@ public sealed partial class Exportnode : global::OncRpc.Xdr.IXdrSerializable<glo
 {
     public const string XdrName = "exportnode";
 
-    /// <summary><c>ex_dir</c>: string.</summary>
+    /// <summary><c>ex_dir</c>: string&lt;1024&gt;.</summary>
     public string ExDir { get; set; } = string.Empty;
 
-    /// <summary><c>ex_groups</c>: an optional.</summary>
+    /// <summary><c>ex_groups</c>: optional groupnode.</summary>
     public global::Baselines.Nfs3Prot.Groupnode? ExGroups { get; set; }
 
-    /// <summary><c>ex_next</c>: an optional.</summary>
+    /// <summary><c>ex_next</c>: optional exportnode.</summary>
     public global::Baselines.Nfs3Prot.Exportnode? ExNext { get; set; }
 
     public static global::Baselines.Nfs3Prot.Exportnode ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)

@@ -45,13 +45,13 @@ public sealed partial class Rpcb : global::OncRpc.Xdr.IXdrSerializable<global::B
     /// <summary><c>r_vers</c>: unsigned int.</summary>
     public uint RVers { get; set; }
 
-    /// <summary><c>r_netid</c>: string.</summary>
+    /// <summary><c>r_netid</c>: string&lt;&gt;.</summary>
     public string RNetid { get; set; } = string.Empty;
 
-    /// <summary><c>r_addr</c>: string.</summary>
+    /// <summary><c>r_addr</c>: string&lt;&gt;.</summary>
     public string RAddr { get; set; } = string.Empty;
 
-    /// <summary><c>r_owner</c>: string.</summary>
+    /// <summary><c>r_owner</c>: string&lt;&gt;.</summary>
     public string ROwner { get; set; } = string.Empty;
 
     public static global::Baselines.RpcbProt.Rpcb ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -110,10 +110,10 @@ public sealed partial class RpList : global::OncRpc.Xdr.IXdrSerializable<global:
 {
     public const string XdrName = "rp__list";
 
-    /// <summary><c>rpcb_map</c>: struct rpcb.</summary>
+    /// <summary><c>rpcb_map</c>: rpcb.</summary>
     public global::Baselines.RpcbProt.Rpcb RpcbMap { get; set; } = new global::Baselines.RpcbProt.Rpcb();
 
-    /// <summary><c>rpcb_next</c>: an optional.</summary>
+    /// <summary><c>rpcb_next</c>: optional rp__list.</summary>
     public global::Baselines.RpcbProt.RpList? RpcbNext { get; set; }
 
     public static global::Baselines.RpcbProt.RpList ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -204,7 +204,7 @@ public sealed partial class RpcbRmtcallargs : global::OncRpc.Xdr.IXdrSerializabl
     /// <summary><c>proc</c>: unsigned int.</summary>
     public uint Proc { get; set; }
 
-    /// <summary><c>args</c>: opaque.</summary>
+    /// <summary><c>args</c>: opaque&lt;&gt;.</summary>
     public byte[] Args { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.RpcbProt.RpcbRmtcallargs ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -259,10 +259,10 @@ public sealed partial class RpcbRmtcallres : global::OncRpc.Xdr.IXdrSerializable
 {
     public const string XdrName = "rpcb_rmtcallres";
 
-    /// <summary><c>addr</c>: string.</summary>
+    /// <summary><c>addr</c>: string&lt;&gt;.</summary>
     public string Addr { get; set; } = string.Empty;
 
-    /// <summary><c>results</c>: opaque.</summary>
+    /// <summary><c>results</c>: opaque&lt;&gt;.</summary>
     public byte[] Results { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.RpcbProt.RpcbRmtcallres ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -309,19 +309,19 @@ public sealed partial class RpcbEntry : global::OncRpc.Xdr.IXdrSerializable<glob
 {
     public const string XdrName = "rpcb_entry";
 
-    /// <summary><c>r_maddr</c>: string.</summary>
+    /// <summary><c>r_maddr</c>: string&lt;&gt;.</summary>
     public string RMaddr { get; set; } = string.Empty;
 
-    /// <summary><c>r_nc_netid</c>: string.</summary>
+    /// <summary><c>r_nc_netid</c>: string&lt;&gt;.</summary>
     public string RNcNetid { get; set; } = string.Empty;
 
     /// <summary><c>r_nc_semantics</c>: unsigned int.</summary>
     public uint RNcSemantics { get; set; }
 
-    /// <summary><c>r_nc_protofmly</c>: string.</summary>
+    /// <summary><c>r_nc_protofmly</c>: string&lt;&gt;.</summary>
     public string RNcProtofmly { get; set; } = string.Empty;
 
-    /// <summary><c>r_nc_proto</c>: string.</summary>
+    /// <summary><c>r_nc_proto</c>: string&lt;&gt;.</summary>
     public string RNcProto { get; set; } = string.Empty;
 
     public static global::Baselines.RpcbProt.RpcbEntry ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -380,10 +380,10 @@ public sealed partial class RpcbEntryList : global::OncRpc.Xdr.IXdrSerializable<
 {
     public const string XdrName = "rpcb_entry_list";
 
-    /// <summary><c>rpcb_entry_map</c>: struct rpcb_entry.</summary>
+    /// <summary><c>rpcb_entry_map</c>: rpcb_entry.</summary>
     public global::Baselines.RpcbProt.RpcbEntry RpcbEntryMap { get; set; } = new global::Baselines.RpcbProt.RpcbEntry();
 
-    /// <summary><c>rpcb_entry_next</c>: an optional.</summary>
+    /// <summary><c>rpcb_entry_next</c>: optional rpcb_entry_list.</summary>
     public global::Baselines.RpcbProt.RpcbEntryList? RpcbEntryNext { get; set; }
 
     public static global::Baselines.RpcbProt.RpcbEntryList ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -477,10 +477,10 @@ public sealed partial class RpcbsAddrlist : global::OncRpc.Xdr.IXdrSerializable<
     /// <summary><c>failure</c>: int.</summary>
     public int Failure { get; set; }
 
-    /// <summary><c>netid</c>: string.</summary>
+    /// <summary><c>netid</c>: string&lt;&gt;.</summary>
     public string Netid { get; set; } = string.Empty;
 
-    /// <summary><c>next</c>: an optional.</summary>
+    /// <summary><c>next</c>: optional rpcbs_addrlist.</summary>
     public global::Baselines.RpcbProt.RpcbsAddrlist? Next { get; set; }
 
     public static global::Baselines.RpcbProt.RpcbsAddrlist ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -608,10 +608,10 @@ public sealed partial class RpcbsRmtcalllist : global::OncRpc.Xdr.IXdrSerializab
     /// <summary><c>indirect</c>: int.</summary>
     public int Indirect { get; set; }
 
-    /// <summary><c>netid</c>: string.</summary>
+    /// <summary><c>netid</c>: string&lt;&gt;.</summary>
     public string Netid { get; set; } = string.Empty;
 
-    /// <summary><c>next</c>: an optional.</summary>
+    /// <summary><c>next</c>: optional rpcbs_rmtcalllist.</summary>
     public global::Baselines.RpcbProt.RpcbsRmtcalllist? Next { get; set; }
 
     public static global::Baselines.RpcbProt.RpcbsRmtcalllist ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -735,7 +735,7 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
 {
     public const string XdrName = "rpcb_stat";
 
-    /// <summary><c>info</c>: an array.</summary>
+    /// <summary><c>info</c>: int[13].</summary>
     public int[] Info { get; set; } = __OncRpcHelpers.NewArray<int>(13);
 
     /// <summary><c>setinfo</c>: int.</summary>
@@ -744,10 +744,10 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
     /// <summary><c>unsetinfo</c>: int.</summary>
     public int Unsetinfo { get; set; }
 
-    /// <summary><c>addrinfo</c>: an optional.</summary>
+    /// <summary><c>addrinfo</c>: optional rpcbs_addrlist.</summary>
     public global::Baselines.RpcbProt.RpcbsAddrlist? Addrinfo { get; set; }
 
-    /// <summary><c>rmtinfo</c>: an optional.</summary>
+    /// <summary><c>rmtinfo</c>: optional rpcbs_rmtcalllist.</summary>
     public global::Baselines.RpcbProt.RpcbsRmtcalllist? Rmtinfo { get; set; }
 
     public static global::Baselines.RpcbProt.RpcbStat ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -859,7 +859,7 @@ public sealed partial class Netbuf : global::OncRpc.Xdr.IXdrSerializable<global:
     /// <summary><c>maxlen</c>: unsigned int.</summary>
     public uint Maxlen { get; set; }
 
-    /// <summary><c>buf</c>: opaque.</summary>
+    /// <summary><c>buf</c>: opaque&lt;&gt;.</summary>
     public byte[] Buf { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.RpcbProt.Netbuf ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1550,10 +1550,10 @@ public sealed partial class Pmaplist : global::OncRpc.Xdr.IXdrSerializable<globa
 {
     public const string XdrName = "pmaplist";
 
-    /// <summary><c>map</c>: struct mapping.</summary>
+    /// <summary><c>map</c>: mapping.</summary>
     public global::Baselines.RpcbProt.Mapping Map { get; set; } = new global::Baselines.RpcbProt.Mapping();
 
-    /// <summary><c>next</c>: an optional.</summary>
+    /// <summary><c>next</c>: optional pmaplist.</summary>
     public global::Baselines.RpcbProt.Pmaplist? Next { get; set; }
 
     public static global::Baselines.RpcbProt.Pmaplist ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1644,7 +1644,7 @@ public sealed partial class CallArgs : global::OncRpc.Xdr.IXdrSerializable<globa
     /// <summary><c>proc</c>: unsigned int.</summary>
     public uint Proc { get; set; }
 
-    /// <summary><c>args</c>: opaque.</summary>
+    /// <summary><c>args</c>: opaque&lt;&gt;.</summary>
     public byte[] Args { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.RpcbProt.CallArgs ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
@@ -1702,7 +1702,7 @@ public sealed partial class CallResult : global::OncRpc.Xdr.IXdrSerializable<glo
     /// <summary><c>port</c>: unsigned int.</summary>
     public uint Port { get; set; }
 
-    /// <summary><c>res</c>: opaque.</summary>
+    /// <summary><c>res</c>: opaque&lt;&gt;.</summary>
     public byte[] Res { get; set; } = global::System.Array.Empty<byte>();
 
     public static global::Baselines.RpcbProt.CallResult ReadFrom(ref global::OncRpc.Xdr.XdrReader reader)
