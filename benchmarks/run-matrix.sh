@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# benchmarks/run-matrix.sh -- the side-by-side end-to-end matrix, C reference vs ours, in ONE run.
+#
+#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--peers DIR] [--no-build] [--quick]
+#
+# Builds the libtirpc peers (tests/TestData/c, bench_svc + bench_clnt) and the load generator
+# (Release), then for each scenario runs every client/server pairing:
+#   C client -> C server, ours -> ours, ours -> C server, C client -> our server
+# Scenarios: sequential (1 call in flight) TCP NULL / ADD / 1 KiB ECHO / 64 KiB ECHO, UDP NULL,
+# and pipelined: 64 calls in flight on one TCP connection (ours; libtirpc's client cannot
+# pipeline, so the C client runs 4, 8 and 16 threads and the best figure is the reference).
+# Pinning (docs/performance.md): sequential/latency runs put client and server on CPU 0
+# (taskset -c 0 for both); throughput runs put the client on CPU 0 and the server on CPU 1.
+# Finally our server's memory for 1,000 mostly idle TCP connections.
+# Every process is bounded (timeout / --lifetime) and killed at exit. Loopback only.
+# Prints each figure (calls/s, p50, p99; CPU and bytes per call where ours) and our/C ratios.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DUR=4
+WARM=1
+PEERS=""
+BUILD=1
+QUICK=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) DUR=$2; shift 2 ;;
+        --warmup) WARM=$2; shift 2 ;;
+        --peers) PEERS=$2; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        --quick) QUICK=1; shift ;;
+        *) echo "usage: $0 [--duration S] [--warmup S] [--peers DIR] [--no-build] [--quick]" >&2; exit 2 ;;
+    esac
+done
+
+WORK=$(mktemp -d /tmp/oncrpc-matrix.XXXXXX)
+PEERS=${PEERS:-$WORK/peers}
+LG_DIR=$ROOT/benchmarks/OncRpc.LoadGenerator
+LG=$LG_DIR/bin/Release/net10.0/OncRpc.LoadGenerator
+SRV_PID=""
+CLIENT_TIMEOUT=$(awk -v d="$DUR" -v w="$WARM" 'BEGIN { printf "%d", d + w + 40 }')
+
+cleanup() {
+    if [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; then
+        kill -TERM "$SRV_PID" 2>/dev/null || true
+        sleep 0.5
+        kill -KILL "$SRV_PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+if [ "$BUILD" = 1 ]; then
+    make -s -C "$ROOT/tests/TestData/c" OUT="$PEERS" >/dev/null
+    dotnet build -c Release -v quiet -nologo "$LG_DIR/OncRpc.LoadGenerator.csproj" >/dev/null
+fi
+[ -x "$PEERS/bench_svc" ] || { echo "missing $PEERS/bench_svc" >&2; exit 1; }
+[ -x "$LG" ] || { echo "missing $LG (build Release first)" >&2; exit 1; }
+
+echo "# machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# $(uname -sr), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), duration ${DUR}s + warm-up ${WARM}s per run"
+echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+# start_server c|ours tcp|udp CPUS -> SRV_PID, SRV_PORT
+start_server() {
+    local kind=$1 transport=$2 cpus=$3 out=$WORK/server.out
+    : >"$out"
+    if [ "$kind" = c ]; then
+        taskset -c "$cpus" "$PEERS/bench_svc" --port 0 --transport "$transport" --lifetime 300 --udp-bufsize 65000 >"$out" 2>"$WORK/server.err" &
+    else
+        taskset -c "$cpus" "$LG" serve --port 0 --transport "$transport" --lifetime 300 >"$out" 2>"$WORK/server.err" &
+    fi
+    SRV_PID=$!
+    local i
+    for i in $(seq 1 200); do
+        if grep -q '^READY' "$out"; then
+            break
+        fi
+        sleep 0.1
+    done
+    local line
+    line=$(grep -m1 '^READY' "$out") || { echo "server $kind did not start" >&2; cat "$WORK/server.err" >&2; exit 1; }
+    if [ "$transport" = udp ]; then SRV_PORT=$(echo "$line" | cut -d' ' -f3); else SRV_PORT=$(echo "$line" | cut -d' ' -f2); fi
+}
+
+stop_server() {
+    if [ -n "$SRV_PID" ]; then
+        kill -TERM "$SRV_PID" 2>/dev/null || true
+        local i
+        for i in $(seq 1 50); do
+            kill -0 "$SRV_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$SRV_PID" 2>/dev/null || true
+        wait "$SRV_PID" 2>/dev/null || true
+        SRV_PID=""
+    fi
+}
+
+# run_client c|ours CPUS transport proc size parallel -> LINE (the calls=... summary line)
+# parallel: C client threads, or our calls in flight on one connection.
+run_client() {
+    local kind=$1 cpus=$2 transport=$3 proc=$4 size=$5 par=$6
+    if [ "$kind" = c ]; then
+        LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$PEERS/bench_clnt" --host 127.0.0.1 --port "$SRV_PORT" \
+            --transport "$transport" --proc "$proc" --size "$size" --threads "$par" --seconds "$DUR" --warmup "$WARM" \
+            2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
+    else
+        LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$LG" --target "127.0.0.1:$SRV_PORT" --transport "$transport" \
+            --proc "$proc" --size "$size" --inflight "$par" --connections 1 --duration "$DUR" --warmup "$WARM" \
+            2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
+    fi
+}
+
+field() { echo "$1" | awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+# record SCENARIO PAIR LINE
+record() {
+    local cps p50 p99 ccpu cbytes scpu sbytes
+    cps=$(field "$3" cps); p50=$(field "$3" p50_us); p99=$(field "$3" p99_us)
+    ccpu=$(field "$3" client_cpu_us); cbytes=$(field "$3" client_bytes); scpu=$(field "$3" server_cpu_us); sbytes=$(field "$3" server_bytes)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${cps:-0}" "${p50:--}" "${p99:--}" "${ccpu:--}" "${cbytes:--}" "${scpu:--}" "${sbytes:--}" >>"$RESULTS"
+    printf '  %-22s %-10s %10s calls/s  p50 %8s µs  p99 %8s µs  client %6s µs %8s B  server %6s µs %8s B\n' \
+        "$1" "$2" "${cps:-0}" "${p50:--}" "${p99:--}" "${ccpu:--}" "${cbytes:--}" "${scpu:--}" "${sbytes:--}"
+}
+
+# sequential SCENARIO transport proc size: the four pairings, both pinned to CPU 0
+sequential() {
+    local name=$1 transport=$2 proc=$3 size=$4
+    start_server c "$transport" 0
+    run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->C" "$LINE"
+    run_client ours 0 "$transport" "$proc" "$size" 1; record "$name" "ours->C" "$LINE"
+    stop_server
+    start_server ours "$transport" 0
+    run_client ours 0 "$transport" "$proc" "$size" 1; record "$name" "ours->ours" "$LINE"
+    run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->ours" "$LINE"
+    stop_server
+}
+
+echo
+echo "## sequential (1 call in flight), client and server both on CPU 0"
+sequential tcp-null tcp null 0
+sequential tcp-add tcp add 0
+sequential tcp-echo-1KiB tcp echo 1024
+sequential udp-null udp null 0
+sequential tcp-echo-64KiB tcp echo 65536
+
+echo
+echo "## throughput on one connection, client on CPU 0, server on CPU 1"
+THREADS="4 8 16"
+[ "$QUICK" = 1 ] && THREADS="8"
+start_server c tcp 1
+for t in $THREADS; do
+    run_client c 0 tcp null 0 "$t"; record "pipe-null" "C->C/t$t" "$LINE"
+done
+run_client ours 0 tcp null 0 64; record "pipe-null" "ours->C/64" "$LINE"
+stop_server
+start_server ours tcp 1
+run_client ours 0 tcp null 0 64; record "pipe-null" "ours->ours/64" "$LINE"
+for t in $THREADS; do
+    run_client c 0 tcp null 0 "$t"; record "pipe-null" "C->ours/t$t" "$LINE"
+done
+stop_server
+
+echo
+echo "## 1,000 mostly idle TCP connections to our server (server on CPU 1, one NULL each)"
+start_server ours tcp 1
+IDLE=$(timeout 120 taskset -c 0 "$LG" --target "127.0.0.1:$SRV_PORT" --transport tcp --idle-connections 1000 2>"$WORK/client.err" \
+    | grep -m1 '^idle_connections=') || IDLE="idle_connections=failed"
+echo "  $IDLE"
+stop_server
+
+echo
+echo "## ratios (ours / C; calls/s, higher is better; p50 ratio C/ours, higher is better)"
+printf '| scenario | C->C calls/s | ours->ours | ours->C | C->ours | full stack | our client | our server | p50 C->C / ours->ours (µs) |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+get() { awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c; exit }' "$RESULTS"; }
+for s in tcp-null tcp-add tcp-echo-1KiB udp-null tcp-echo-64KiB; do
+    cc=$(get "$s" "C->C" 3); oo=$(get "$s" "ours->ours" 3); oc=$(get "$s" "ours->C" 3); co=$(get "$s" "C->ours" 3)
+    printf '| %s | %s | %s | %s | %s | %sx | %sx | %sx | %s / %s |\n' "$s" "$cc" "$oo" "$oc" "$co" \
+        "$(ratio "$oo" "$cc")" "$(ratio "$oc" "$cc")" "$(ratio "$co" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "ours->ours" 4)"
+done
+best_cc=$(awk -F'\t' '$1 == "pipe-null" && $2 ~ /^C->C/ && $3 + 0 > b { b = $3 + 0 } END { print b + 0 }' "$RESULTS")
+best_co=$(awk -F'\t' '$1 == "pipe-null" && $2 ~ /^C->ours/ && $3 + 0 > b { b = $3 + 0 } END { print b + 0 }' "$RESULTS")
+oo=$(get pipe-null "ours->ours/64" 3); oc=$(get pipe-null "ours->C/64" 3)
+printf '| pipe-null (64 in flight vs best C threads) | %s | %s | %s | %s | %sx | %sx | %sx | - |\n' "$best_cc" "$oo" "$oc" "$best_co" \
+    "$(ratio "$oo" "$best_cc")" "$(ratio "$oc" "$best_cc")" "$(ratio "$best_co" "$best_cc")"
+echo
+echo "targets: sequential ratios >= 1.0x; pipelined ours->ours >= 250000 calls/s and >= 2.5x best C;"
+echo "server bytes/call 0 for NULL/ADD; client at most one small allocation; 1,000 idle connections < 64 MiB."
