@@ -89,6 +89,10 @@ public sealed class RobustnessTests
         "union u switch (int k) { };",
         "program P { version V { } = 1; } = 1;",
         "struct s { int a<4294967295>; opaque b[2147483647]; };",
+        // Each struct holds two of the next, declared in the order that is worst for a naive fixed point.
+        string.Concat(Enumerable.Range(0, 3000).Select(i => $"struct s{i} {{ s{i + 1} a; s{i + 1} b; }};\n")) + "struct s3000 { int x; };",
+        string.Concat(Enumerable.Range(0, 3000).Select(i => $"union u{i} switch (int k) {{ case 1: u{i + 1} a; case 2: u{i + 1} b; }};\n")) +
+            "union u3000 switch (int k) { case 1: int x; };",
     };
 
     [Theory]

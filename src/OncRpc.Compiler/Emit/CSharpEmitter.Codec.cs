@@ -66,6 +66,12 @@ internal sealed partial class CSharpEmitter
     /// <paramref name="s"/> (a cycle through union arms); the property is then left null.</summary>
     private bool CanConstruct(StructSymbol s, System.Collections.Generic.HashSet<TypeSymbol> visiting)
     {
+        // Only "yes" is cached: it holds whatever is being visited, and it keeps chains of
+        // structs linear instead of exponential.
+        if (_constructible.Contains(s))
+        {
+            return true;
+        }
         if (!visiting.Add(s))
         {
             return false;
@@ -79,6 +85,7 @@ internal sealed partial class CSharpEmitter
                     return false;
                 }
             }
+            _constructible.Add(s);
             return true;
         }
         finally
@@ -89,8 +96,15 @@ internal sealed partial class CSharpEmitter
 
     /// <summary>The arm a new union property starts as: the first non-default arm whose value can be
     /// built without a cycle.</summary>
+    private readonly System.Collections.Generic.HashSet<StructSymbol> _constructible = new();
+    private readonly System.Collections.Generic.Dictionary<UnionSymbol, UnionArmSymbol> _defaultArms = new();
+
     private UnionArmSymbol? DefaultArm(UnionSymbol u, System.Collections.Generic.HashSet<TypeSymbol> visiting)
     {
+        if (_defaultArms.TryGetValue(u, out UnionArmSymbol? known))
+        {
+            return known;
+        }
         if (!visiting.Add(u))
         {
             return null;
@@ -101,6 +115,7 @@ internal sealed partial class CSharpEmitter
             {
                 if (arm.Body is null || DefaultValue(arm.Body.Type, visiting) != "null!")
                 {
+                    _defaultArms[u] = arm;
                     return arm;
                 }
             }

@@ -9,35 +9,78 @@ internal sealed partial class Binder
     /// <summary>
     /// A type can be encoded only if some finite value exists: a struct when every field can be,
     /// a union when at least one arm can (a void arm ends a union-encoded list). Optional data and
-    /// variable-length arrays always can (null, empty). Computed as a fixed point, so mutual
+    /// variable-length arrays always can (null, empty). Computed as a least fixed point with a
+    /// worklist (linear in the number of fields, whatever the definition order), so mutual
     /// recursion is handled; whatever is left is reported.
     /// </summary>
     private void CheckRecursion(List<Symbol> symbols)
     {
         var finite = new HashSet<TypeSymbol>();
-        bool changed = true;
-        while (changed)
+        var waiting = new Dictionary<TypeSymbol, int>();          // struct: fields not yet known finite
+        var dependents = new Dictionary<TypeSymbol, List<TypeSymbol>>();
+        var queue = new Queue<TypeSymbol>();
+        foreach (Symbol symbol in symbols)
         {
-            changed = false;
-            foreach (Symbol symbol in symbols)
+            switch (symbol)
             {
-                if (symbol is not TypeSymbol type || finite.Contains(type))
+                case StructSymbol s:
+                    int blocked = 0;
+                    foreach (FieldSymbol field in s.Fields)
+                    {
+                        if (ByValue(field.Type) is TypeSymbol dependency)
+                        {
+                            blocked++;
+                            Depend(dependents, dependency, s);
+                        }
+                    }
+                    waiting[s] = blocked;
+                    if (blocked == 0)
+                    {
+                        queue.Enqueue(s);
+                    }
+                    break;
+                case UnionSymbol u:
+                    bool free = u.Arms.Count == 0 && u.Default is null;
+                    foreach (UnionArmSymbol arm in AllArmsOf(u))
+                    {
+                        if (arm.Body is null || ByValue(arm.Body.Type) is not TypeSymbol dependency)
+                        {
+                            free = true;
+                        }
+                        else
+                        {
+                            Depend(dependents, dependency, u);
+                        }
+                    }
+                    if (free)
+                    {
+                        queue.Enqueue(u);
+                    }
+                    break;
+                case TypeSymbol other:
+                    queue.Enqueue(other);
+                    break;
+            }
+        }
+        while (queue.Count > 0)
+        {
+            TypeSymbol type = queue.Dequeue();
+            if (!finite.Add(type) || !dependents.TryGetValue(type, out List<TypeSymbol>? users))
+            {
+                continue;
+            }
+            foreach (TypeSymbol user in users)
+            {
+                if (user is StructSymbol)
                 {
-                    continue;
+                    if (--waiting[user] == 0)
+                    {
+                        queue.Enqueue(user);
+                    }
                 }
-                bool ok = type switch
+                else
                 {
-                    EnumSymbol => true,
-                    StructSymbol s => s.Fields.TrueForAll(f => IsFinite(f.Type, finite)),
-                    UnionSymbol u => u.Arms.Exists(a => a.Body is null || IsFinite(a.Body.Type, finite)) ||
-                                     (u.Default is not null && (u.Default.Body is null || IsFinite(u.Default.Body.Type, finite))) ||
-                                     (u.Arms.Count == 0 && u.Default is null),
-                    _ => true,
-                };
-                if (ok)
-                {
-                    finite.Add(type);
-                    changed = true;
+                    queue.Enqueue(user); // a union needs one finite arm
                 }
             }
         }
@@ -50,11 +93,33 @@ internal sealed partial class Binder
         }
     }
 
-    private static bool IsFinite(XdrType type, HashSet<TypeSymbol> finite) => type switch
+    private static void Depend(Dictionary<TypeSymbol, List<TypeSymbol>> dependents, TypeSymbol dependency, TypeSymbol user)
     {
-        NamedType n => finite.Contains(n.Symbol),
-        ArrayType { IsFixed: true } a => a.Size == 0 || IsFinite(a.Element, finite),
-        _ => true,
+        if (!dependents.TryGetValue(dependency, out List<TypeSymbol>? list))
+        {
+            dependents[dependency] = list = new List<TypeSymbol>();
+        }
+        list.Add(user); // once per field, so a struct's count goes down once per field
+    }
+
+    private static IEnumerable<UnionArmSymbol> AllArmsOf(UnionSymbol u)
+    {
+        foreach (UnionArmSymbol arm in u.Arms)
+        {
+            yield return arm;
+        }
+        if (u.Default is not null)
+        {
+            yield return u.Default;
+        }
+    }
+
+    /// <summary>The struct or union a value of <paramref name="type"/> must contain, if any.</summary>
+    private static TypeSymbol? ByValue(XdrType type) => type switch
+    {
+        NamedType { Symbol: StructSymbol or UnionSymbol } n => n.Symbol,
+        ArrayType { IsFixed: true } a when a.Size > 0 => ByValue(a.Element),
+        _ => null,
     };
 
     private void ComputeMinimumSizes(List<Symbol> symbols)
