@@ -171,12 +171,9 @@ internal static class InfoCommand
 
     private static async Task<int> PingAsync(Request request, string transportName, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        RpcTransportKind transport = transportName switch
-        {
-            "tcp" => RpcTransportKind.Tcp,
-            "udp" => RpcTransportKind.Udp,
-            _ => throw new FormatException($"-T takes tcp or udp, not '{transportName}'"),
-        };
+        RpcTransportKind transport = transportName == "tcp" ? RpcTransportKind.Tcp
+            : transportName == "udp" ? RpcTransportKind.Udp
+            : throw new FormatException($"-T takes tcp or udp, not '{transportName}'");
         if (request.Operands.Length < 2)
         {
             throw new FormatException("-T needs HOST PROG [VERS]");
@@ -225,10 +222,7 @@ internal static class InfoCommand
                     w.WriteNumber("version", v);
                     w.WriteString("transport", transportName);
                     w.WriteBoolean("ready", error is null);
-                    if (error is not null)
-                    {
-                        w.WriteString("error", error);
-                    }
+                    w.WriteString("error", error);
                     w.WriteEndObject();
                 }
                 w.WriteEndArray();
@@ -389,13 +383,8 @@ internal static class InfoCommand
             ? value
             : throw new FormatException($"{what} '{text}' is not a decimal number");
 
-    private static void WriteNameProperty(Utf8JsonWriter writer, uint program)
-    {
-        if (RpcProgramNames.NameOf(program) is { } name)
-        {
-            writer.WriteString("name", name);
-        }
-    }
+    private static void WriteNameProperty(Utf8JsonWriter writer, uint program) =>
+        writer.WriteString("name", RpcProgramNames.NameOf(program));
 
     private static void WriteJson(TextWriter output, Action<Utf8JsonWriter> write)
     {
