@@ -124,6 +124,28 @@ public static class XdrCompiler
         return new SpecificationSyntax(parsed.MainFile, definitions, preprocessor.ImportedFiles);
     }
 
+    /// <summary>A namespace that would not compile is reported here, not as errors in generated code.</summary>
+    private static void CheckNamespace(string ns, string path, DiagnosticBag bag)
+    {
+        if (ns.Length == 0)
+        {
+            return; // global namespace
+        }
+        foreach (string part in ns.Split('.'))
+        {
+            bool valid = part.Length > 0 && Lexer.IsIdentifierStart(part[0]) && Emit.Naming.Escape(part) == part;
+            for (int i = 1; valid && i < part.Length; i++)
+            {
+                valid = Lexer.IsIdentifierPart(part[i]);
+            }
+            if (!valid)
+            {
+                bag.Report(DiagnosticDescriptors.InvalidOption, new SourceLocation(path, 0, 0, 0), "'" + ns + "' is not a valid C# namespace");
+                return;
+            }
+        }
+    }
+
     /// <summary>Compiles one .x file (the main file; includes are resolved through the options).</summary>
     public static XdrCompilationResult Compile(string path, string text, XdrCompilerOptions options)
     {
@@ -133,6 +155,7 @@ public static class XdrCompiler
         string? code = null;
         try
         {
+            CheckNamespace(options.Namespace ?? string.Empty, path, bag);
             syntax = ParseCore(path, text, options, bag);
             model = new Binder(syntax, bag).Bind();
             if (!bag.HasErrors)

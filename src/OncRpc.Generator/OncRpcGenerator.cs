@@ -125,7 +125,7 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
     }
 
     private static OncRpc.Compiler.Diagnostics.Diagnostic OptionError(string path, string message) =>
-        new(OncRpc.Compiler.Diagnostics.DiagnosticDescriptors.UnknownDirective, new OncRpc.Compiler.Diagnostics.SourceLocation(path, 0, 0, 0), message);
+        new(OncRpc.Compiler.Diagnostics.DiagnosticDescriptors.InvalidOption, new OncRpc.Compiler.Diagnostics.SourceLocation(path, 0, 0, 0), message);
 
     private static void Emit(SourceProductionContext context, GeneratedFile file, string hintName)
     {

@@ -64,6 +64,18 @@ public sealed class DiagnosticTests
         Assert.All(result.Diagnostics, d => Assert.StartsWith("ONCRPC1", d.Id, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("My.2nd")]
+    [InlineData("My..Name")]
+    [InlineData("class")]
+    [InlineData("A-B")]
+    public void Invalid_namespace_is_reported_not_generated(string ns)
+    {
+        var result = Compile.X("const A = 1;", configure: o => o.Namespace = ns);
+        Assert.False(result.Success);
+        Assert.Contains(result.Diagnostics, d => d.Id == "ONCRPC1303");
+    }
+
     [Fact]
     public void Include_cycle_is_reported()
     {

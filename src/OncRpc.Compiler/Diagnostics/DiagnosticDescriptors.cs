@@ -49,6 +49,7 @@ public static class DiagnosticDescriptors
     // Limits and output.
     public static readonly DiagnosticDescriptor InputTooLarge = E("ONCRPC1301", "Input too large", "{0}");
     public static readonly DiagnosticDescriptor InternalError = E("ONCRPC1302", "Internal compiler error", "internal compiler error: {0}");
+    public static readonly DiagnosticDescriptor InvalidOption = E("ONCRPC1303", "Invalid option", "{0}");
 
     /// <summary>Every descriptor, in id order (docs and tests enumerate these).</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = new[]
@@ -58,6 +59,6 @@ public static class DiagnosticDescriptors
         UnexpectedToken, NestingTooDeep, BoundSyntaxRequired,
         UndefinedType, UndefinedConstant, DuplicateName, InvalidBound, InvalidDiscriminant, CaseTypeMismatch,
         DuplicateCase, InfiniteType, VoidNotAllowed, DuplicateNumber, ConstantCycle, ValueOutOfRange, WrongKind,
-        InvalidOptional, InputTooLarge, InternalError,
+        InvalidOptional, InputTooLarge, InternalError, InvalidOption,
     };
 }
