@@ -41,6 +41,27 @@ public class CallModesTests
     }
 
     [Fact]
+    public async Task A_normal_call_queued_before_a_batched_one_is_sent_without_waiting()
+    {
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
+        FakeStreamPeer peer = await server.AcceptAsync();
+        for (int round = 0; round < 20; round++)
+        {
+            ValueTask<XdrInt> normal = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, round, Ct);
+            await client.BatchAsync<XdrInt>(TcpClientTests.Echo, -1, Ct);
+            ReceivedCall received = await peer.ReadCallAsync(TimeSpan.FromSeconds(5));
+            if (received.IntArgument == -1)
+            {
+                received = await peer.ReadCallAsync(TimeSpan.FromSeconds(5)); // the previous round's batched call
+            }
+            Assert.Equal(round, received.IntArgument);
+            await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(round)));
+            Assert.Equal(round, (int)await normal);
+        }
+    }
+
+    [Fact]
     public async Task Raw_calls_return_the_whole_reply_message()
     {
         await using var server = new FakeStreamServer();

@@ -115,7 +115,9 @@ internal sealed class StreamConnection : IAsyncDisposable
         {
             while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                bool flush = false;
+                // Bytes of the batch up to the last flushing record: those must go out now; any
+                // batched records after it wait for the next flushing one.
+                int flushUpTo = 0;
                 while (queue.TryRead(out OutgoingRecord item))
                 {
                     PooledBufferWriter record = item.Buffer;
@@ -128,23 +130,34 @@ internal sealed class StreamConnection : IAsyncDisposable
                     {
                         record.WrittenSpan.CopyTo(batch.GetSpan(record.WrittenCount));
                         batch.Advance(record.WrittenCount);
+                        if (item.Flush)
+                        {
+                            flushUpTo = batch.WrittenCount;
+                        }
                     }
                     BufferPool.Return(record);
                     if (item.Written is not null)
                     {
                         written.Add(item.Written);
                     }
-                    flush = item.Flush;
                     if (batch.WrittenCount >= BatchLimit)
                     {
+                        // A full buffer goes out whole, batched records included (libtirpc does the same).
                         await SendAsync(batch.WrittenMemory).ConfigureAwait(false);
                         batch.Reset();
+                        flushUpTo = 0;
                     }
                 }
-                if (flush && batch.WrittenCount > 0)
+                if (flushUpTo > 0)
                 {
-                    await SendAsync(batch.WrittenMemory).ConfigureAwait(false);
+                    await SendAsync(batch.WrittenMemory[..flushUpTo]).ConfigureAwait(false);
+                    int rest = batch.WrittenCount - flushUpTo;
+                    if (rest > 0)
+                    {
+                        batch.WrittenSpanForUpdate[flushUpTo..].CopyTo(batch.WrittenSpanForUpdate);
+                    }
                     batch.Reset();
+                    batch.Advance(rest);
                 }
                 if (batch.WrittenCount == 0 && batch.Capacity > 4 * BatchLimit)
                 {
@@ -152,14 +165,12 @@ internal sealed class StreamConnection : IAsyncDisposable
                     batch.Dispose();
                     batch = new PooledBufferWriter(BatchLimit);
                 }
-                if (flush)
+                // Only flushing records carry a completion, and every one of them has been sent.
+                foreach (TaskCompletionSource tcs in written)
                 {
-                    foreach (TaskCompletionSource tcs in written)
-                    {
-                        tcs.TrySetResult();
-                    }
-                    written.Clear();
+                    tcs.TrySetResult();
                 }
+                written.Clear();
             }
         }
         catch (OperationCanceledException) when (_closing.IsCancellationRequested)
