@@ -198,13 +198,17 @@ internal sealed partial class Binder
 
     private void BindStruct(StructSyntax syntax, StructSymbol symbol)
     {
-        var names = new HashSet<string>(System.StringComparer.Ordinal);
+        var names = new Dictionary<string, SourceLocation>(System.StringComparer.Ordinal);
         foreach (DeclarationSyntax field in syntax.Fields)
         {
-            if (field.Name is not null && !names.Add(field.Name))
+            if (field.Name is not null && names.TryGetValue(field.Name, out SourceLocation previous))
             {
-                _diagnostics.Report(DiagnosticDescriptors.DuplicateName, field.Location, field.Name, syntax.Name);
+                _diagnostics.Report(DiagnosticDescriptors.DuplicateName, field.Location, field.Name, previous.ToString());
                 continue;
+            }
+            if (field.Name is not null)
+            {
+                names[field.Name] = field.Location;
             }
             XdrType? type = ResolveDeclaration(field, "as a struct member");
             if (type is not null)

@@ -148,7 +148,7 @@ internal sealed partial class Binder
             uint? versionNumber = EvaluateNumber(version.Number, "version");
             if (!versionNames.Add(version.Name))
             {
-                _diagnostics.Report(DiagnosticDescriptors.DuplicateName, version.Location, version.Name, syntax.Name);
+                _diagnostics.Report(DiagnosticDescriptors.DuplicateName, version.Location, version.Name, "program " + syntax.Name);
             }
             if (versionNumber is null)
             {
@@ -172,7 +172,7 @@ internal sealed partial class Binder
                 uint? procedureNumber = EvaluateNumber(procedure.Number, "procedure");
                 if (!procedureNames.Add(procedure.Name))
                 {
-                    _diagnostics.Report(DiagnosticDescriptors.DuplicateName, procedure.Location, procedure.Name, version.Name);
+                    _diagnostics.Report(DiagnosticDescriptors.DuplicateName, procedure.Location, procedure.Name, "version " + version.Name);
                     continue;
                 }
                 var arguments = new List<XdrType>();
