@@ -2,7 +2,6 @@ using System.CommandLine;
 using OncRpc.Tool.Commands;
 
 var root = new RootCommand("oncrpc: ONC RPC (Sun RPC) toolkit for .NET");
-root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(GenCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RpcbindCommand.Create());

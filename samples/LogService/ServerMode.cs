@@ -1,0 +1,63 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using OncRpc;
+using OncRpc.Rpcbind;
+using OncRpc.Server;
+
+namespace LogService;
+
+/// <summary>Runs the log server until Ctrl+C or SIGTERM, then stops gracefully (calls in flight
+/// finish, rpcbind registrations are removed).</summary>
+internal static class ServerMode
+{
+    public static async Task<int> RunAsync(Options options)
+    {
+        var address = IPAddress.Parse(options.Host);
+        string logFile = options.LogFile ?? "log.txt";
+        await using var server = new RpcServer();
+        server.Dispatcher.Add(new FileLogService(logFile));
+        if (options.Transport is "tcp" or "both")
+        {
+            server.ListenTcp(new IPEndPoint(address, options.Port));
+        }
+        if (options.Transport is "udp" or "both")
+        {
+            server.ListenUdp(new IPEndPoint(address, options.Port));
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
+
+        await server.StartAsync();
+        RpcbindRegistration? registration = null;
+        if (options.Rpcbind)
+        {
+            registration = new RpcbindRegistration(RpcbindRegistration.MappingsFor(server.Dispatcher.ProgramVersions(), server.EndPoints));
+            foreach (RpcbindRegistrationResult result in await registration.RegisterAsync())
+            {
+                Console.WriteLine($"rpcbind: {result.Mapping.Netid} {result.Mapping.Address} {(result.Registered ? "registered" : "not registered: " + result.Error)}");
+            }
+        }
+        foreach ((RpcTransportKind transport, EndPoint endPoint) in server.EndPoints)
+        {
+            Console.WriteLine($"listening on {transport} {endPoint}, logging to {Path.GetFullPath(logFile)}");
+        }
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        if (registration is not null)
+        {
+            await registration.UnregisterAsync();
+        }
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await server.StopAsync(drain.Token);
+        Console.WriteLine("stopped");
+        return 0;
+    }
+}
