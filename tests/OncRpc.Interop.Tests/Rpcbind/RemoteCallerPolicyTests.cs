@@ -14,8 +14,8 @@ namespace OncRpc.Interop.Tests.Rpcbind;
 /// 10.231.0.2) with <c>ip netns add</c>; both and the private addresses vanish with the test.
 /// From b: DUMP works; SET and INDIRECT sent as raw datagrams are refused with AUTH_ERROR /
 /// AUTH_TOOWEAK (INDIRECT passes the gate with --allow-remote-indirect and then meets
-/// PROG_UNAVAIL); Debian's <c>rpcinfo -b</c> gets an answer only when remote indirect calls
-/// are allowed. The same SET from A's own loopback is accepted.
+/// PROG_UNAVAIL); Debian's <c>rpcinfo -b</c> and our <c>oncrpc info -b</c> get an answer only
+/// when remote indirect calls are allowed. The same SET from A's own loopback is accepted.
 /// </summary>
 public sealed class RemoteCallerPolicyTests
 {
@@ -42,6 +42,7 @@ public sealed class RemoteCallerPolicyTests
           "$peers/log_svc" --port 0 --rpcbind --lifetime 50 --log /run/log.txt > /run/log.ready 2>/run/log.err & ls=$!
           i=0; while [ ! -s /run/log.ready ]; do i=$((i+1)); [ $i -gt 100 ] && break; sleep 0.1; done
           echo "=== remote.broadcast"; ip netns exec b timeout 20 rpcinfo -b 824395111 1; echo "rc=$?"
+          echo "=== remote.info.b"; ip netns exec b "$dotnet" "$dll" info -b 824395111 1 --broadcast-address 10.231.0.255 --timeout 2; echo "rc=$?"
           kill $ls; wait $ls 2>/dev/null
         fi
         echo "=== after.remote"; rpcinfo -p 127.0.0.1
@@ -85,13 +86,17 @@ public sealed class RemoteCallerPolicyTests
         if (peers.Length > 0)
         {
             string broadcast = s.Section("remote.broadcast", result);
+            string ours = s.Section("remote.info.b", result);
             if (allowRemoteIndirect)
             {
                 Assert.Contains("10.231.0.1", broadcast);
+                Assert.Matches(@"^127\.0\.0\.1\.\d+\.\d+ 10\.231\.0\.1\s", ours); // UADDR (log_svc binds loopback) SENDER
+                Assert.Contains("rc=0", ours);
             }
             else
             {
                 Assert.DoesNotContain("10.231.0.1", broadcast);
+                Assert.Contains("rc=1", ours);
             }
         }
         Assert.DoesNotContain("788572929", s.Section("after.remote", result)); // 0x2F00AB01
