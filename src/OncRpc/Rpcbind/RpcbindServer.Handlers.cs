@@ -18,6 +18,7 @@ public sealed partial class RpcbindServer
         bool ok = IsAcceptable(mapping.Netid, mapping.Address)
             && _table.Set(mapping with { Owner = caller.Owner });
         _statistics.Set(version, ok);
+        RpcbindLog.Registration(_logger, "SET", mapping.Program, mapping.Version, Printable(mapping.Netid), Printable(mapping.Address), caller.Owner, ok);
         return ok;
     }
 
@@ -28,6 +29,7 @@ public sealed partial class RpcbindServer
         RpcbindCaller caller = RequireLocal(context, "UNSET");
         bool ok = mapping.Netid.Length <= MaxNetidLength && _table.Unset(mapping.Program, mapping.Version, mapping.Netid, caller.Owner);
         _statistics.Unset(version, ok);
+        RpcbindLog.Registration(_logger, "UNSET", mapping.Program, mapping.Version, Printable(mapping.Netid), "", caller.Owner, ok);
         return ok;
     }
 
@@ -116,13 +118,18 @@ public sealed partial class RpcbindServer
         _ => null,
     };
 
-    private static RpcbindCaller RequireLocal(RpcCallContext context, string what)
+    private RpcbindCaller RequireLocal(RpcCallContext context, string what)
     {
         RpcbindCaller caller = RpcbindCaller.From(context);
-        return caller.IsLocal
-            ? caller
-            : throw new RpcException(AuthStat.TooWeak, $"{what} is accepted only from local callers");
+        if (!caller.IsLocal)
+        {
+            RpcbindLog.RegistrationRefused(_logger, what, context.RemoteEndPoint);
+            throw new RpcException(AuthStat.TooWeak, $"{what} is accepted only from local callers");
+        }
+        return caller;
     }
+
+    private static string Printable(string text) => UniversalAddress.Printable(text);
 
     /// <summary>Bounded, printable netid; an address that parses for the known netids, bounded
     /// printable text for others.</summary>

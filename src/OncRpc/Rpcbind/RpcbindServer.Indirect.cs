@@ -64,10 +64,12 @@ public sealed partial class RpcbindServer
     {
         if (!caller.IsLocal && !_options.AllowRemoteIndirectCalls)
         {
+            RpcbindLog.IndirectRefused(_logger, program, context.RemoteEndPoint, "not a local caller");
             throw new RpcException(AuthStat.TooWeak, "indirect calls are accepted only from local callers");
         }
         if (program == RpcbindProtocol.Program)
         {
+            RpcbindLog.IndirectRefused(_logger, program, context.RemoteEndPoint, "rpcbind itself");
             throw new RpcException(RpcStatus.ProgramUnavailable, "rpcbind does not call itself indirectly");
         }
         RpcbindMapping? target = _table.Find(program, version, netid);

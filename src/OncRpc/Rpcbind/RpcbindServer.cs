@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using OncRpc.Rpcbind.Internal;
 using OncRpc.Server;
 using OncRpc.Xdr;
@@ -22,9 +24,13 @@ public sealed partial class RpcbindServer : IRpcService
     private readonly RegistrationTable _table;
     private readonly StatisticsCollector _statistics = new();
     private readonly SemaphoreSlim _forwards;
+    private readonly ILogger _logger;
 
-    public RpcbindServer(RpcbindServerOptions? options = null)
+    /// <summary>Creates the service; refusals and registrations are logged to
+    /// <paramref name="loggerFactory"/>'s "OncRpc.Rpcbind" category (nowhere by default).</summary>
+    public RpcbindServer(RpcbindServerOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
+        _logger = loggerFactory?.CreateLogger("OncRpc.Rpcbind") ?? NullLogger.Instance;
         _options = (options ?? new RpcbindServerOptions()).Validate();
         _table = new RegistrationTable(_options.MaxRegistrations);
         _forwards = new SemaphoreSlim(_options.MaxConcurrentForwards, _options.MaxConcurrentForwards);
