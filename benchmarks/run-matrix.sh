@@ -12,13 +12,16 @@
 # Pinning (docs/performance.md): sequential/latency runs put client and server on CPU 0
 # (taskset -c 0 for both); throughput runs put the client on CPU 0 and the server on CPU 1.
 # Finally our server's memory for 1,000 mostly idle TCP connections.
+# Default 5 s warm-up + 3 s measured per run (about 4.5 minutes in all): on one pinned CPU shared
+# by client and server, .NET's tiered JIT (tier-0, instrumented, tier-1 with PGO) needs 3-8 s to
+# reach steady state; with a 1 s warm-up the measured window still contains JIT work.
 # Every process is bounded (timeout / --lifetime) and killed at exit. Loopback only.
 # Prints each figure (calls/s, p50, p99; CPU and bytes per call where ours) and our/C ratios.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-DUR=4
-WARM=1
+DUR=3
+WARM=5
 PEERS=""
 BUILD=1
 QUICK=0
