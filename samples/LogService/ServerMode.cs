@@ -14,7 +14,8 @@ internal static class ServerMode
     {
         var address = IPAddress.Parse(options.Host);
         string logFile = options.LogFile ?? "log.txt";
-        await using var server = new RpcServer();
+        // With --rpcbind the server registers tcp/udp for LOG_PROG at start and unregisters at stop.
+        await using var server = new RpcServer(new RpcServerOptions { Rpcbind = options.Rpcbind ? new RpcbindRegistrationOptions() : null });
         server.Dispatcher.Add(new FileLogService(logFile));
         if (options.Transport is "tcp" or "both")
         {
@@ -30,14 +31,9 @@ internal static class ServerMode
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
         await server.StartAsync();
-        RpcbindRegistration? registration = null;
-        if (options.Rpcbind)
+        foreach (RpcbindRegistrationResult result in server.RpcbindRegistrations)
         {
-            registration = new RpcbindRegistration(RpcbindRegistration.MappingsFor(server.Dispatcher.ProgramVersions(), server.EndPoints));
-            foreach (RpcbindRegistrationResult result in await registration.RegisterAsync())
-            {
-                Console.WriteLine($"rpcbind: {result.Mapping.Netid} {result.Mapping.Address} {(result.Registered ? "registered" : "not registered: " + result.Error)}");
-            }
+            Console.WriteLine($"rpcbind: {result.Mapping.Netid} {result.Mapping.Address} {(result.Registered ? "registered" : "not registered: " + result.Error)}");
         }
         foreach ((RpcTransportKind transport, EndPoint endPoint) in server.EndPoints)
         {
@@ -50,10 +46,6 @@ internal static class ServerMode
         }
         catch (OperationCanceledException)
         {
-        }
-        if (registration is not null)
-        {
-            await registration.UnregisterAsync();
         }
         using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await server.StopAsync(drain.Token);

@@ -59,4 +59,13 @@ internal static partial class ServerLog
 
     [LoggerMessage(1017, LogLevel.Debug, "Dropped a UDP datagram of {Size} bytes or more from {RemoteEndPoint}: over MaxUdpDatagramSize")]
     public static partial void DatagramTooLarge(ILogger logger, int size, EndPoint? remoteEndPoint);
+
+    [LoggerMessage(1018, LogLevel.Information, "Registered program {Program} version {Version} on {Netid} {Address} with rpcbind v{RpcbindVersion}")]
+    public static partial void RpcbindRegistered(ILogger logger, uint program, uint version, string netid, string address, uint rpcbindVersion);
+
+    [LoggerMessage(1019, LogLevel.Warning, "Rpcbind refused program {Program} version {Version} on {Netid} {Address}: {Error}")]
+    public static partial void RpcbindRefused(ILogger logger, uint program, uint version, string netid, string address, string? error);
+
+    [LoggerMessage(1020, LogLevel.Warning, "Could not unregister from rpcbind: {Error}")]
+    public static partial void RpcbindUnregisterFailed(ILogger logger, string error);
 }

@@ -7,11 +7,31 @@ namespace OncRpc.Server;
 public sealed partial class RpcServer
 {
     /// <summary>
-    /// Binds every declared end point and starts serving. If one cannot be bound, those already
-    /// bound are closed and the <see cref="System.Net.Sockets.SocketException"/> propagates.
-    /// Throws <see cref="InvalidOperationException"/> when already started or without end points.
+    /// Binds every declared end point and starts serving, then, when
+    /// <see cref="RpcServerOptions.Rpcbind"/> is set, registers every (program, version, netid,
+    /// address) with rpcbind. If an end point cannot be bound, those already bound are closed and
+    /// the <see cref="System.Net.Sockets.SocketException"/> propagates; if rpcbind cannot be reached
+    /// the server is stopped and the <see cref="RpcException"/> propagates. Throws
+    /// <see cref="InvalidOperationException"/> when already started or without end points.
     /// </summary>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        StartListening(cancellationToken);
+        if (_options.Rpcbind is { } rpcbind)
+        {
+            try
+            {
+                await RegisterWithRpcbindAsync(rpcbind, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private void StartListening(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_gate)
@@ -75,7 +95,6 @@ public sealed partial class RpcServer
                 _idleTimer = new Timer(CheckIdleConnections, null, period, period);
             }
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -83,10 +102,12 @@ public sealed partial class RpcServer
     /// the calls in flight finish and sends their replies, then closes everything. When
     /// <paramref name="cancellationToken"/> fires first, the stop turns hard: the remaining calls'
     /// tokens fire and connections close at once (no exception is thrown). Calling it again,
-    /// or before starting, does nothing.
+    /// or before starting, does nothing. Rpcbind registrations made at start are removed first,
+    /// while the server still answers, so no client is sent to a closed port.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
+        await UnregisterFromRpcbindAsync().ConfigureAwait(false);
         StreamConnection[] connections;
         lock (_gate)
         {

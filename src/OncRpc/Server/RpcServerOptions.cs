@@ -1,3 +1,4 @@
+using OncRpc.Rpcbind;
 using OncRpc.Auth;
 using OncRpc.Transport;
 using OncRpc.Xdr;
@@ -48,6 +49,11 @@ public sealed class RpcServerOptions
 
     /// <summary>How procedure arguments are decoded (padding strictness, string encoding).</summary>
     public XdrReaderOptions ArgumentReaderOptions { get; set; }
+
+    /// <summary>When set, <see cref="RpcServer.StartAsync"/> registers every (program, version,
+    /// netid, address) served with rpcbind (v4 SET, falling back to portmap v2), and
+    /// <see cref="RpcServer.StopAsync"/> unregisters them. Null (the default): no registration.</summary>
+    public RpcbindRegistrationOptions? Rpcbind { get; set; }
 
     internal void Validate()
     {
