@@ -33,28 +33,6 @@ public sealed record PortmapList(IReadOnlyList<PortmapEntry> Entries) : IXdrSeri
     public override int GetHashCode() => XdrList.SequenceHash(Entries);
 }
 
-/// <summary>pmap_prot.x <c>struct call_args</c> (rmtcallargs), the argument of PMAPPROC_CALLIT:
-/// the target procedure and its arguments, already XDR-encoded.</summary>
-public sealed record PortmapCallArgs(uint Program, uint Version, uint Procedure, ReadOnlyMemory<byte> Arguments)
-    : IXdrSerializable<PortmapCallArgs>
-{
-    public static PortmapCallArgs ReadFrom(ref XdrReader reader) =>
-        new(reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadUInt32(), reader.ReadOpaque());
-
-    public void WriteTo(ref XdrWriter writer)
-    {
-        writer.WriteUInt32(Program);
-        writer.WriteUInt32(Version);
-        writer.WriteUInt32(Procedure);
-        writer.WriteOpaque(Arguments.Span);
-    }
-
-    public bool Equals(PortmapCallArgs? other) => other is not null && Program == other.Program
-        && Version == other.Version && Procedure == other.Procedure && Arguments.Span.SequenceEqual(other.Arguments.Span);
-
-    public override int GetHashCode() => HashCode.Combine(Program, Version, Procedure, Arguments.Length);
-}
-
 /// <summary>pmap_prot.x <c>struct call_result</c> (rmtcallres), the result of PMAPPROC_CALLIT: the
 /// port of the program that answered and its XDR-encoded results.</summary>
 public sealed record PortmapCallResult(uint Port, ReadOnlyMemory<byte> Results) : IXdrSerializable<PortmapCallResult>

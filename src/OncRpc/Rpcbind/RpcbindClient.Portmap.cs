@@ -36,7 +36,7 @@ public sealed partial class RpcbindClient
 
     /// <summary>PMAPPROC_CALLIT: asks the port mapper to call a registered procedure over UDP.
     /// It answers only on success, so failures show as <see cref="RpcStatus.TimedOut"/>.</summary>
-    public async Task<PortmapCallResult> PortmapCallItAsync(PortmapCallArgs arguments, CancellationToken cancellationToken = default) =>
-        await CallAsync<PortmapCallArgs, PortmapCallResult>(RpcbindProtocol.PortmapVersion, RpcbindProtocol.PmapProcCallIt,
+    public async Task<PortmapCallResult> PortmapCallItAsync(RpcbindRemoteCallArgs arguments, CancellationToken cancellationToken = default) =>
+        await CallAsync<RpcbindRemoteCallArgs, PortmapCallResult>(RpcbindProtocol.PortmapVersion, RpcbindProtocol.PmapProcCallIt,
             arguments, cancellationToken).ConfigureAwait(false);
 }

@@ -73,7 +73,7 @@ public sealed partial class RpcbindServer
         Add<PortmapEntry, Xdr.XdrBool>(dispatcher, v2, RpcbindProtocol.PmapProcUnset, (a, c) => new Xdr.XdrBool(PortmapUnset(a, c)));
         Add<PortmapEntry, Xdr.XdrUInt>(dispatcher, v2, RpcbindProtocol.PmapProcGetPort, (a, c) => new Xdr.XdrUInt(PortmapGetPort(a, c)));
         Add<Xdr.XdrVoid, PortmapList>(dispatcher, v2, RpcbindProtocol.PmapProcDump, (_, _) => new PortmapList(_table.PortmapSnapshot()));
-        AddAsync<PortmapCallArgs, PortmapCallResult>(dispatcher, v2, RpcbindProtocol.PmapProcCallIt, PortmapCallItAsync);
+        AddAsync<RpcbindRemoteCallArgs, PortmapCallResult>(dispatcher, v2, RpcbindProtocol.PmapProcCallIt, PortmapCallItAsync);
     }
 
     /// <summary>PMAPPROC_SET (RFC 1833 §3): protocol 6/17 becomes netid tcp/udp and the port the

@@ -41,7 +41,7 @@ public sealed partial class RpcbindServer
     }
 
     /// <summary>PMAPPROC_CALLIT (RFC 1833 §3): the same over UDP, answering the target's port.</summary>
-    internal async ValueTask<PortmapCallResult> PortmapCallItAsync(PortmapCallArgs arguments, RpcCallContext context)
+    internal async ValueTask<PortmapCallResult> PortmapCallItAsync(RpcbindRemoteCallArgs arguments, RpcCallContext context)
     {
         RpcbindCaller caller = RpcbindCaller.From(context);
         bool success = false;

@@ -36,7 +36,8 @@ public sealed record RpcbindMappingList(IReadOnlyList<RpcbindMapping> Mappings) 
 }
 
 /// <summary>rpcb_prot.x <c>struct rpcb_rmtcallargs</c>: the argument of RPCBPROC_CALLIT, BCAST
-/// and INDIRECT.</summary>
+/// and INDIRECT, and of portmap's PMAPPROC_CALLIT, whose <c>call_args</c> has the same layout
+/// (RFC 1833 §3.1 and §4).</summary>
 public sealed record RpcbindRemoteCallArgs(uint Program, uint Version, uint Procedure, ReadOnlyMemory<byte> Arguments)
     : IXdrSerializable<RpcbindRemoteCallArgs>
 {

@@ -101,7 +101,7 @@ public sealed class RpcbindEndToEndTests : IAsyncLifetime
         Assert.Equal(UniversalAddress.Format(targetUdp), indirect.Address);
         RpcbindRemoteCallResult callit = await client.CallItAsync(new RpcbindRemoteCallArgs(TestProgram, 1, 1, args), 3, ct);
         Assert.Equal(42, XdrSerializer.Deserialize<XdrInt>(callit.Results.Span).Value);
-        PortmapCallResult pmapCall = await client.PortmapCallItAsync(new PortmapCallArgs(TestProgram, 1, 1, args), ct);
+        PortmapCallResult pmapCall = await client.PortmapCallItAsync(new RpcbindRemoteCallArgs(TestProgram, 1, 1, args), ct);
         Assert.Equal(((uint)targetUdp.Port, 42), (pmapCall.Port, XdrSerializer.Deserialize<XdrInt>(pmapCall.Results.Span).Value));
         var mismatch = await Assert.ThrowsAsync<RpcException>(async () =>
             await client.IndirectAsync(new RpcbindRemoteCallArgs(TestProgram, 2, 1, args), ct));

@@ -180,7 +180,7 @@ public sealed class RpcbindServerSemanticsTests
         var e = await Assert.ThrowsAsync<RpcException>(async () => await server.RemoteCallAsync(4, args, Context(s_remoteCaller), indirect: true));
         Assert.Equal((RpcStatus.AuthError, AuthStat.TooWeak), (e.Status, e.AuthStat));
         await Assert.ThrowsAsync<RpcException>(async () =>
-            await server.PortmapCallItAsync(new PortmapCallArgs(300000, 1, 0, ReadOnlyMemory<byte>.Empty), Context(s_remoteCaller)));
+            await server.PortmapCallItAsync(new RpcbindRemoteCallArgs(300000, 1, 0, ReadOnlyMemory<byte>.Empty), Context(s_remoteCaller)));
         e = await Assert.ThrowsAsync<RpcException>(async () =>
             await server.RemoteCallAsync(4, args with { Program = RpcbindProtocol.Program, Version = 4 }, Context(s_loopbackCaller), indirect: true));
         Assert.Equal(RpcStatus.ProgramUnavailable, e.Status);

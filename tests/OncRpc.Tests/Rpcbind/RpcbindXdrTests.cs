@@ -73,7 +73,7 @@ public sealed class RpcbindXdrTests
             "000186A5000000010000000000000005" + "0102030405000000");
         AssertVector(new RpcbindRemoteCallResult("127.0.0.1.3.255", new byte[] { 0, 0, 0, 1 }),
             "0000000F3132372E302E302E312E332E32353500" + "0000000400000001");
-        AssertVector(new PortmapCallArgs(100005, 1, 0, Array.Empty<byte>()), "000186A5000000010000000000000000");
+        AssertVector(new RpcbindRemoteCallArgs(100005, 1, 0, Array.Empty<byte>()), "000186A5000000010000000000000000");
         AssertVector(new PortmapCallResult(1023, new byte[] { 0, 0, 0, 1 }), "000003FF0000000400000001");
     }
 
