@@ -110,17 +110,16 @@ internal sealed partial class RpcCall
         _requestLength = 0;
     }
 
-    /// <summary>Builds the context handed to the handler.</summary>
-    public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor) => new()
+    private RpcCallContext? _context;
+
+    /// <summary>The context handed to the handler: one instance per pooled call, refilled for
+    /// each call (a call allocates nothing), valid until the handler completes.</summary>
+    public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor)
     {
-        Xid = Xid,
-        Procedure = descriptor,
-        RemoteEndPoint = RemoteEndPoint,
-        Transport = Transport,
-        Credential = Credential,
-        UnixCredential = UnixCredential,
-        CancellationToken = CancellationToken,
-    };
+        RpcCallContext context = _context ??= new RpcCallContext(pooled: true);
+        context.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, CancellationToken);
+        return context;
+    }
 
     /// <summary>Clears the call for reuse; keeps modest buffers, frees large ones.</summary>
     public bool Reset()
@@ -146,6 +145,7 @@ internal sealed partial class RpcCall
         UnixCredential = null;
         ReplyVerifier = default;
         Descriptor = null;
+        _context?.Clear();
         return reusable;
     }
 
