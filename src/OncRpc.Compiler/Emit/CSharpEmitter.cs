@@ -13,13 +13,14 @@ namespace OncRpc.Compiler.Emit;
 internal sealed partial class CSharpEmitter
 {
     private const string Xdr = "global::OncRpc.Xdr.";
-    private const string Helpers = "__OncRpcHelpers";
+    // Shared helpers live in OncRpc.Xdr (one copy, not one per generated file).
+    private const string Helpers = "global::OncRpc.Xdr.XdrGeneratedCode";
     private readonly SemanticModel _model;
     private readonly EmitOptions _options;
     private readonly CodeWriter _w = new();
     // Type names must differ from the members generated inside them (CS0542: a struct named
     // "equals" would otherwise become class Equals with a method Equals).
-    private readonly NameScope _topLevel = new(Helpers, "XdrName", "ReadFrom", "WriteTo", "WriteBody", "Equals", "GetHashCode",
+    private readonly NameScope _topLevel = new("XdrName", "ReadFrom", "WriteTo", "WriteBody", "Equals", "GetHashCode",
         "ToString", "GetType", "MemberwiseClone", "ReferenceEquals", "Finalize");
     private readonly Dictionary<TypeSymbol, string> _typeNames = new();
     private readonly Dictionary<EnumSymbol, string> _enumHelperNames = new();
@@ -74,7 +75,6 @@ internal sealed partial class CSharpEmitter
                     break;
             }
         }
-        EmitHelpers();
         return _w.ToString();
     }
 

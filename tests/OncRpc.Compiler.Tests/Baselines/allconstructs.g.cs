@@ -167,15 +167,15 @@ public sealed partial class Point : global::OncRpc.Xdr.IXdrSerializable<global::
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(X, other.X)
-                && __OncRpcHelpers.ValueEqual(Y, other.Y));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(X, other.X)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Y, other.Y));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(X));
-        hash.Add(__OncRpcHelpers.ValueHash(Y));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(X));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Y));
         return hash.ToHashCode();
     }
 
@@ -225,7 +225,7 @@ public sealed partial class Node : global::OncRpc.Xdr.IXdrSerializable<global::B
         while (true)
         {
             writer.WriteInt32(node.Value);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.Label, "Node.Label"), 32u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Label, "Node.Label"), 32u);
             var following = node.Next;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -250,11 +250,11 @@ public sealed partial class Node : global::OncRpc.Xdr.IXdrSerializable<global::B
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Value, b.Value))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Value, b.Value))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Label, b.Label))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Label, b.Label))
             {
                 return false;
             }
@@ -268,8 +268,8 @@ public sealed partial class Node : global::OncRpc.Xdr.IXdrSerializable<global::B
         var hash = new global::System.HashCode();
         for (global::Baselines.Allconstructs.Node? node = this; node is not null; node = node.Next)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Value));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Label));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Value));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Label));
         }
         return hash.ToHashCode();
     }
@@ -340,7 +340,7 @@ public sealed partial class Link : global::OncRpc.Xdr.IXdrSerializable<global::B
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Id, b.Id))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Id, b.Id))
             {
                 return false;
             }
@@ -354,7 +354,7 @@ public sealed partial class Link : global::OncRpc.Xdr.IXdrSerializable<global::B
         var hash = new global::System.HashCode();
         for (global::Baselines.Allconstructs.Link? node = this; node is not null; node = node.Rest)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Id));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Id));
         }
         return hash.ToHashCode();
     }
@@ -450,9 +450,9 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
             writer.WriteInt32(Code);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Red arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Code, arm.Code);
+        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Red arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Code, arm.Code);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Code));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Code));
     }
 
     /// <summary>The arm for <c>GREEN, BLUE</c>: <c>where</c>.</summary>
@@ -491,12 +491,12 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Where, "Result.Green.Where").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Where, "Result.Green.Where").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Green arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Where, arm.Where);
+        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Green arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Where, arm.Where);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Where));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Where));
     }
 
     /// <summary>The arm for <c>NEGATIVE</c> (void).</summary>
@@ -512,9 +512,9 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
         {
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Negative arm && __OncRpcHelpers.ValueEqual(Status, arm.Status);
+        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Negative arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status));
     }
 
     /// <summary>The arm for <c>default</c>: <c>message</c>.</summary>
@@ -550,12 +550,12 @@ public abstract partial class Result : global::OncRpc.Xdr.IXdrSerializable<globa
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(Message, "Result.Default.Message"), 16u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Message, "Result.Default.Message"), 16u);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Message, arm.Message);
+        public override bool Equals(global::Baselines.Allconstructs.Result? other) => other is global::Baselines.Allconstructs.Result.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Message, arm.Message);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Message));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Message));
     }
 }
 
@@ -588,7 +588,7 @@ public abstract partial class FlagUnion : global::OncRpc.Xdr.IXdrSerializable<gl
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union flag_union");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union flag_union");
         }
     }
 
@@ -632,9 +632,9 @@ public abstract partial class FlagUnion : global::OncRpc.Xdr.IXdrSerializable<gl
             writer.WriteInt64(Amount);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.FlagUnion? other) => other is global::Baselines.Allconstructs.FlagUnion.True arm && __OncRpcHelpers.ValueEqual(Present, arm.Present) && __OncRpcHelpers.ValueEqual(Amount, arm.Amount);
+        public override bool Equals(global::Baselines.Allconstructs.FlagUnion? other) => other is global::Baselines.Allconstructs.FlagUnion.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Present, arm.Present) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Amount, arm.Amount);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Present), __OncRpcHelpers.ValueHash(Amount));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Present), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Amount));
     }
 
     /// <summary>The arm for <c>0</c> (void).</summary>
@@ -650,9 +650,9 @@ public abstract partial class FlagUnion : global::OncRpc.Xdr.IXdrSerializable<gl
         {
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.FlagUnion? other) => other is global::Baselines.Allconstructs.FlagUnion.False arm && __OncRpcHelpers.ValueEqual(Present, arm.Present);
+        public override bool Equals(global::Baselines.Allconstructs.FlagUnion? other) => other is global::Baselines.Allconstructs.FlagUnion.False arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Present, arm.Present);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Present));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Present));
     }
 }
 
@@ -698,7 +698,7 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union number_union");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union number_union");
         }
     }
 
@@ -742,9 +742,9 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
             writer.WriteSingle(F);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.Case1 arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.ValueEqual(F, arm.F);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.Case1 arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Kind, arm.Kind) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(F, arm.F);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.ValueHash(F));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Kind), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(F));
     }
 
     /// <summary>The arm for <c>2</c>: <c>d</c>.</summary>
@@ -769,9 +769,9 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
             writer.WriteDouble(D);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.Case2 arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.ValueEqual(D, arm.D);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.Case2 arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Kind, arm.Kind) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(D, arm.D);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.ValueHash(D));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Kind), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(D));
     }
 
     /// <summary>The arm for <c>NEG_CONST</c>: <c>big</c>.</summary>
@@ -796,9 +796,9 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
             writer.WriteUInt64(Big);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.NegConst arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.ValueEqual(Big, arm.Big);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.NegConst arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Kind, arm.Kind) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Big, arm.Big);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.ValueHash(Big));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Kind), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Big));
     }
 
     /// <summary>The arm for <c>FIXED_LEN</c>: <c>raw</c>.</summary>
@@ -820,12 +820,12 @@ public abstract partial class NumberUnion : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Raw, "NumberUnion.FixedLen.Raw"), 5);
+            writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Raw, "NumberUnion.FixedLen.Raw"), 5);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.FixedLen arm && __OncRpcHelpers.ValueEqual(Kind, arm.Kind) && __OncRpcHelpers.BytesEqual(Raw, arm.Raw);
+        public override bool Equals(global::Baselines.Allconstructs.NumberUnion? other) => other is global::Baselines.Allconstructs.NumberUnion.FixedLen arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Kind, arm.Kind) && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Raw, arm.Raw);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Kind), __OncRpcHelpers.BytesHash(Raw));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Kind), global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Raw));
     }
 }
 
@@ -859,7 +859,7 @@ public abstract partial class UnsignedUnion : global::OncRpc.Xdr.IXdrSerializabl
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union unsigned_union");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union unsigned_union");
         }
     }
 
@@ -903,9 +903,9 @@ public abstract partial class UnsignedUnion : global::OncRpc.Xdr.IXdrSerializabl
             writer.WriteBool(Yes);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.UnsignedUnion? other) => other is global::Baselines.Allconstructs.UnsignedUnion.Case0 arm && __OncRpcHelpers.ValueEqual(Which, arm.Which) && __OncRpcHelpers.ValueEqual(Yes, arm.Yes);
+        public override bool Equals(global::Baselines.Allconstructs.UnsignedUnion? other) => other is global::Baselines.Allconstructs.UnsignedUnion.Case0 arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Which, arm.Which) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Yes, arm.Yes);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Which), __OncRpcHelpers.ValueHash(Yes));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Which), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Yes));
     }
 
     /// <summary>The arm for <c>7</c>: <c>tiny</c>.</summary>
@@ -930,9 +930,9 @@ public abstract partial class UnsignedUnion : global::OncRpc.Xdr.IXdrSerializabl
             writer.WriteInt32(Tiny);
         }
 
-        public override bool Equals(global::Baselines.Allconstructs.UnsignedUnion? other) => other is global::Baselines.Allconstructs.UnsignedUnion.Case7 arm && __OncRpcHelpers.ValueEqual(Which, arm.Which) && __OncRpcHelpers.ValueEqual(Tiny, arm.Tiny);
+        public override bool Equals(global::Baselines.Allconstructs.UnsignedUnion? other) => other is global::Baselines.Allconstructs.UnsignedUnion.Case7 arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Which, arm.Which) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Tiny, arm.Tiny);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Which), __OncRpcHelpers.ValueHash(Tiny));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Which), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Tiny));
     }
 }
 
@@ -1002,7 +1002,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
     public byte[] Blob { get; set; } = global::System.Array.Empty<byte>();
 
     /// <summary><c>fixed_ints</c>: int[3].</summary>
-    public int[] FixedInts { get; set; } = __OncRpcHelpers.NewArray<int>(3);
+    public int[] FixedInts { get; set; } = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(3);
 
     /// <summary><c>var_ints</c>: int&lt;5&gt;.</summary>
     public int[] VarInts { get; set; } = global::System.Array.Empty<int>();
@@ -1011,7 +1011,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
     public int[] AnyInts { get; set; } = global::System.Array.Empty<int>();
 
     /// <summary><c>points</c>: point[2].</summary>
-    public global::Baselines.Allconstructs.Point[] Points { get; set; } = __OncRpcHelpers.Fill<global::Baselines.Allconstructs.Point>(2, static () => new global::Baselines.Allconstructs.Point());
+    public global::Baselines.Allconstructs.Point[] Points { get; set; } = global::OncRpc.Xdr.XdrGeneratedCode.Fill<global::Baselines.Allconstructs.Point>(2, static () => new global::Baselines.Allconstructs.Point());
 
     /// <summary><c>more_points</c>: point&lt;&gt;.</summary>
     public global::Baselines.Allconstructs.Point[] MorePoints { get; set; } = global::System.Array.Empty<global::Baselines.Allconstructs.Point>();
@@ -1084,7 +1084,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             const int count0 = 3;
             reader.EnsureFixedArray(count0, 4);
-            var array0 = __OncRpcHelpers.NewArray<int>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadInt32();
@@ -1093,7 +1093,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(5u, 4);
-            var array0 = __OncRpcHelpers.NewArray<int>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadInt32();
@@ -1102,7 +1102,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(uint.MaxValue, 4);
-            var array0 = __OncRpcHelpers.NewArray<int>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadInt32();
@@ -1112,7 +1112,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             const int count0 = 2;
             reader.EnsureFixedArray(count0, 8);
-            var array0 = __OncRpcHelpers.NewArray<global::Baselines.Allconstructs.Point>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<global::Baselines.Allconstructs.Point>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = global::Baselines.Allconstructs.Point.ReadFrom(ref reader);
@@ -1121,7 +1121,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(uint.MaxValue, 8);
-            var array0 = __OncRpcHelpers.NewArray<global::Baselines.Allconstructs.Point>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<global::Baselines.Allconstructs.Point>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = global::Baselines.Allconstructs.Point.ReadFrom(ref reader);
@@ -1130,7 +1130,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(4u, 4);
-            var array0 = __OncRpcHelpers.NewArray<string>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<string>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadString(32u);
@@ -1139,7 +1139,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(3u, 8);
-            var array0 = __OncRpcHelpers.NewArray<byte[]>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<byte[]>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadFixedOpaque(8);
@@ -1148,7 +1148,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         }
         {
             int count0 = reader.ReadArrayLength(uint.MaxValue, 4);
-            var array0 = __OncRpcHelpers.NewArray<global::Baselines.Allconstructs.Color>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<global::Baselines.Allconstructs.Color>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = global::Baselines.Allconstructs.ColorXdr.Read(ref reader);
@@ -1209,7 +1209,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         value.Uns = global::Baselines.Allconstructs.UnsignedUnion.ReadFrom(ref reader);
         {
             int count0 = reader.ReadArrayLength(2u, 4);
-            var array0 = __OncRpcHelpers.NewArray<global::Baselines.Allconstructs.Result>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<global::Baselines.Allconstructs.Result>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = global::Baselines.Allconstructs.Result.ReadFrom(ref reader);
@@ -1233,24 +1233,24 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         global::Baselines.Allconstructs.ShapeXdr.Write(ref writer, S);
         writer.WriteInt32(Alias);
         writer.WriteUInt32(Counter);
-        writer.WriteString(__OncRpcHelpers.NotNull(Unbounded, "Everything.Unbounded"));
-        writer.WriteString(__OncRpcHelpers.NotNull(Bounded, "Everything.Bounded"), 32u);
-        writer.WriteString(__OncRpcHelpers.NotNull(Name, "Everything.Name"), 32u);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(FixedBytes, "Everything.FixedBytes"), 3);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(VarBytes, "Everything.VarBytes"), 16u);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(AnyBytes, "Everything.AnyBytes"));
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Handle, "Everything.Handle"), 8);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Blob, "Everything.Blob"), 64u);
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Unbounded, "Everything.Unbounded"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Bounded, "Everything.Bounded"), 32u);
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Name, "Everything.Name"), 32u);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FixedBytes, "Everything.FixedBytes"), 3);
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(VarBytes, "Everything.VarBytes"), 16u);
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(AnyBytes, "Everything.AnyBytes"));
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Handle, "Everything.Handle"), 8);
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Blob, "Everything.Blob"), 64u);
         {
-            var array0 = __OncRpcHelpers.NotNull(FixedInts, "Everything.FixedInts");
-            __OncRpcHelpers.CheckFixedLength(array0.Length, 3, "Everything.FixedInts");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FixedInts, "Everything.FixedInts");
+            global::OncRpc.Xdr.XdrGeneratedCode.CheckFixedLength(array0.Length, 3, "Everything.FixedInts");
             foreach (var item0 in array0)
             {
                 writer.WriteInt32(item0);
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(VarInts, "Everything.VarInts");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(VarInts, "Everything.VarInts");
             writer.WriteLength(array0.Length, 5u);
             foreach (var item0 in array0)
             {
@@ -1258,7 +1258,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(AnyInts, "Everything.AnyInts");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(AnyInts, "Everything.AnyInts");
             writer.WriteLength(array0.Length, uint.MaxValue);
             foreach (var item0 in array0)
             {
@@ -1266,39 +1266,39 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(Points, "Everything.Points");
-            __OncRpcHelpers.CheckFixedLength(array0.Length, 2, "Everything.Points");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Points, "Everything.Points");
+            global::OncRpc.Xdr.XdrGeneratedCode.CheckFixedLength(array0.Length, 2, "Everything.Points");
             foreach (var item0 in array0)
             {
-                __OncRpcHelpers.NotNull(item0, "Everything.Points").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "Everything.Points").WriteTo(ref writer);
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(MorePoints, "Everything.MorePoints");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(MorePoints, "Everything.MorePoints");
             writer.WriteLength(array0.Length, uint.MaxValue);
             foreach (var item0 in array0)
             {
-                __OncRpcHelpers.NotNull(item0, "Everything.MorePoints").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "Everything.MorePoints").WriteTo(ref writer);
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(Names, "Everything.Names");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Names, "Everything.Names");
             writer.WriteLength(array0.Length, 4u);
             foreach (var item0 in array0)
             {
-                writer.WriteString(__OncRpcHelpers.NotNull(item0, "Everything.Names"), 32u);
+                writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "Everything.Names"), 32u);
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(Handles, "Everything.Handles");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Handles, "Everything.Handles");
             writer.WriteLength(array0.Length, 3u);
             foreach (var item0 in array0)
             {
-                writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(item0, "Everything.Handles"), 8);
+                writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "Everything.Handles"), 8);
             }
         }
         {
-            var array0 = __OncRpcHelpers.NotNull(Colors, "Everything.Colors");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Colors, "Everything.Colors");
             writer.WriteLength(array0.Length, uint.MaxValue);
             foreach (var item0 in array0)
             {
@@ -1309,7 +1309,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             if (MaybePoint is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Everything.MaybePoint").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Everything.MaybePoint").WriteTo(ref writer);
             }
             else
             {
@@ -1320,7 +1320,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             if (MaybePoint2 is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Everything.MaybePoint2").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Everything.MaybePoint2").WriteTo(ref writer);
             }
             else
             {
@@ -1353,7 +1353,7 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             if (List is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Everything.List").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Everything.List").WriteTo(ref writer);
             }
             else
             {
@@ -1364,23 +1364,23 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
             if (Links is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Everything.Links").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Everything.Links").WriteTo(ref writer);
             }
             else
             {
                 writer.WriteOptionalFlag(false);
             }
         }
-        __OncRpcHelpers.NotNull(Res, "Everything.Res").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Flag, "Everything.Flag").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Num, "Everything.Num").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Uns, "Everything.Uns").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Res, "Everything.Res").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Flag, "Everything.Flag").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Num, "Everything.Num").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Uns, "Everything.Uns").WriteTo(ref writer);
         {
-            var array0 = __OncRpcHelpers.NotNull(Results, "Everything.Results");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Results, "Everything.Results");
             writer.WriteLength(array0.Length, 2u);
             foreach (var item0 in array0)
             {
-                __OncRpcHelpers.NotNull(item0, "Everything.Results").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "Everything.Results").WriteTo(ref writer);
             }
         }
     }
@@ -1391,89 +1391,89 @@ public sealed partial class Everything : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(I, other.I)
-                && __OncRpcHelpers.ValueEqual(U, other.U)
-                && __OncRpcHelpers.ValueEqual(Bare, other.Bare)
-                && __OncRpcHelpers.ValueEqual(H, other.H)
-                && __OncRpcHelpers.ValueEqual(Uh, other.Uh)
-                && __OncRpcHelpers.ValueEqual(F, other.F)
-                && __OncRpcHelpers.ValueEqual(D, other.D)
-                && __OncRpcHelpers.ValueEqual(B, other.B)
-                && __OncRpcHelpers.ValueEqual(C, other.C)
-                && __OncRpcHelpers.ValueEqual(S, other.S)
-                && __OncRpcHelpers.ValueEqual(Alias, other.Alias)
-                && __OncRpcHelpers.ValueEqual(Counter, other.Counter)
-                && __OncRpcHelpers.ValueEqual(Unbounded, other.Unbounded)
-                && __OncRpcHelpers.ValueEqual(Bounded, other.Bounded)
-                && __OncRpcHelpers.ValueEqual(Name, other.Name)
-                && __OncRpcHelpers.BytesEqual(FixedBytes, other.FixedBytes)
-                && __OncRpcHelpers.BytesEqual(VarBytes, other.VarBytes)
-                && __OncRpcHelpers.BytesEqual(AnyBytes, other.AnyBytes)
-                && __OncRpcHelpers.BytesEqual(Handle, other.Handle)
-                && __OncRpcHelpers.BytesEqual(Blob, other.Blob)
-                && __OncRpcHelpers.ArrayEqual(FixedInts, other.FixedInts, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(VarInts, other.VarInts, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(AnyInts, other.AnyInts, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(Points, other.Points, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(MorePoints, other.MorePoints, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(Names, other.Names, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(Handles, other.Handles, static (x0, y0) => __OncRpcHelpers.BytesEqual(x0, y0))
-                && __OncRpcHelpers.ArrayEqual(Colors, other.Colors, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.Allconstructs.Point>(MaybePoint, other.MaybePoint, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.Allconstructs.Point>(MaybePoint2, other.MaybePoint2, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ValueEqual(MaybeInt, other.MaybeInt)
-                && __OncRpcHelpers.ValueEqual(MaybeColor, other.MaybeColor)
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.Allconstructs.Node>(List, other.List, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.Allconstructs.Link>(Links, other.Links, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ValueEqual(Res, other.Res)
-                && __OncRpcHelpers.ValueEqual(Flag, other.Flag)
-                && __OncRpcHelpers.ValueEqual(Num, other.Num)
-                && __OncRpcHelpers.ValueEqual(Uns, other.Uns)
-                && __OncRpcHelpers.ArrayEqual(Results, other.Results, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0)));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(I, other.I)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(U, other.U)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Bare, other.Bare)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(H, other.H)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Uh, other.Uh)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(F, other.F)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(D, other.D)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(B, other.B)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(C, other.C)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(S, other.S)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Alias, other.Alias)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Counter, other.Counter)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Unbounded, other.Unbounded)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Bounded, other.Bounded)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Name, other.Name)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(FixedBytes, other.FixedBytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(VarBytes, other.VarBytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(AnyBytes, other.AnyBytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Handle, other.Handle)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Blob, other.Blob)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(FixedInts, other.FixedInts, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(VarInts, other.VarInts, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(AnyInts, other.AnyInts, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Points, other.Points, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(MorePoints, other.MorePoints, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Names, other.Names, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Handles, other.Handles, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Colors, other.Colors, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Allconstructs.Point>(MaybePoint, other.MaybePoint, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Allconstructs.Point>(MaybePoint2, other.MaybePoint2, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(MaybeInt, other.MaybeInt)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(MaybeColor, other.MaybeColor)
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Allconstructs.Node>(List, other.List, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Allconstructs.Link>(Links, other.Links, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Res, other.Res)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Flag, other.Flag)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Num, other.Num)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Uns, other.Uns)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Results, other.Results, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0)));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(I));
-        hash.Add(__OncRpcHelpers.ValueHash(U));
-        hash.Add(__OncRpcHelpers.ValueHash(Bare));
-        hash.Add(__OncRpcHelpers.ValueHash(H));
-        hash.Add(__OncRpcHelpers.ValueHash(Uh));
-        hash.Add(__OncRpcHelpers.ValueHash(F));
-        hash.Add(__OncRpcHelpers.ValueHash(D));
-        hash.Add(__OncRpcHelpers.ValueHash(B));
-        hash.Add(__OncRpcHelpers.ValueHash(C));
-        hash.Add(__OncRpcHelpers.ValueHash(S));
-        hash.Add(__OncRpcHelpers.ValueHash(Alias));
-        hash.Add(__OncRpcHelpers.ValueHash(Counter));
-        hash.Add(__OncRpcHelpers.ValueHash(Unbounded));
-        hash.Add(__OncRpcHelpers.ValueHash(Bounded));
-        hash.Add(__OncRpcHelpers.ValueHash(Name));
-        hash.Add(__OncRpcHelpers.BytesHash(FixedBytes));
-        hash.Add(__OncRpcHelpers.BytesHash(VarBytes));
-        hash.Add(__OncRpcHelpers.BytesHash(AnyBytes));
-        hash.Add(__OncRpcHelpers.BytesHash(Handle));
-        hash.Add(__OncRpcHelpers.BytesHash(Blob));
-        hash.Add(__OncRpcHelpers.ArrayHash(FixedInts, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(VarInts, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(AnyInts, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(Points, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(MorePoints, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(Names, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(Handles, static x0 => __OncRpcHelpers.BytesHash(x0)));
-        hash.Add(__OncRpcHelpers.ArrayHash(Colors, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Allconstructs.Point>(MaybePoint, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Allconstructs.Point>(MaybePoint2, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ValueHash(MaybeInt));
-        hash.Add(__OncRpcHelpers.ValueHash(MaybeColor));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Allconstructs.Node>(List, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Allconstructs.Link>(Links, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ValueHash(Res));
-        hash.Add(__OncRpcHelpers.ValueHash(Flag));
-        hash.Add(__OncRpcHelpers.ValueHash(Num));
-        hash.Add(__OncRpcHelpers.ValueHash(Uns));
-        hash.Add(__OncRpcHelpers.ArrayHash(Results, static x0 => __OncRpcHelpers.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(I));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(U));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Bare));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(H));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Uh));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(F));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(D));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(B));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(C));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(S));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Alias));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Counter));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Unbounded));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Bounded));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Name));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(FixedBytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(VarBytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(AnyBytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Handle));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Blob));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(FixedInts, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(VarInts, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(AnyInts, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Points, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(MorePoints, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Names, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Handles, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Colors, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Allconstructs.Point>(MaybePoint, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Allconstructs.Point>(MaybePoint2, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(MaybeInt));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(MaybeColor));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Allconstructs.Node>(List, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Allconstructs.Link>(Links, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Res));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Flag));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Num));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Uns));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Results, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
         return hash.ToHashCode();
     }
 
@@ -1564,7 +1564,7 @@ public static partial class AllconstructsV1Procedures
 
         public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(Value, "ALL_NAME result"), 32u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Value, "ALL_NAME result"), 32u);
         }
     }
 
@@ -1832,7 +1832,7 @@ public static partial class AllconstructsV2Procedures
 
         public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Value, "ALL_HANDLE result"), 8);
+            writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Value, "ALL_HANDLE result"), 8);
         }
     }
 }
@@ -1899,90 +1899,3 @@ public abstract partial class AllconstructsV2ServiceBase : global::OncRpc.Server
     }
 }
 
-/// <summary>Equality, hashing and checks shared by the types above.</summary>
-file static class __OncRpcHelpers
-{
-    public static T[] NewArray<T>(int count) => count == 0 ? global::System.Array.Empty<T>() : new T[count];
-
-    public static T[] Fill<T>(int count, global::System.Func<T> create)
-    {
-        var array = new T[count];
-        for (int i = 0; i < array.Length; i++)
-        {
-            array[i] = create();
-        }
-        return array;
-    }
-
-    public static T NotNull<T>(T? value, string what) where T : class =>
-        value ?? throw new global::System.ArgumentNullException(what, what + " is null and cannot be encoded");
-
-    public static void CheckFixedLength(int actual, int expected, string what)
-    {
-        if (actual != expected)
-        {
-            throw new global::System.ArgumentException(what + " must have exactly " + expected.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + " elements, not " + actual.ToString(global::System.Globalization.CultureInfo.InvariantCulture), what);
-        }
-    }
-
-    public static bool ValueEqual<T>(T a, T b) => global::System.Collections.Generic.EqualityComparer<T>.Default.Equals(a, b);
-
-    public static int ValueHash<T>(T value) => value is null ? 0 : global::System.Collections.Generic.EqualityComparer<T>.Default.GetHashCode(value);
-
-    public static bool BytesEqual(byte[]? a, byte[]? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && global::System.MemoryExtensions.SequenceEqual<byte>(a, b));
-
-    public static int BytesHash(byte[]? value)
-    {
-        if (value is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        hash.AddBytes(value);
-        return hash.ToHashCode();
-    }
-
-    public static bool ArrayEqual<T>(T[]? a, T[]? b, global::System.Func<T, T, bool> equal)
-    {
-        if (ReferenceEquals(a, b))
-        {
-            return true;
-        }
-        if (a is null || b is null || a.Length != b.Length)
-        {
-            return false;
-        }
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (!equal(a[i], b[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public static int ArrayHash<T>(T[]? array, global::System.Func<T, int> hashOf)
-    {
-        if (array is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        foreach (T item in array)
-        {
-            hash.Add(hashOf(item));
-        }
-        return hash.ToHashCode();
-    }
-
-    public static bool OptionalEqual<T>(T? a, T? b, global::System.Func<T, T, bool> equal) where T : class =>
-        a is null ? b is null : b is not null && equal(a, b);
-
-    public static int OptionalHash<T>(T? value, global::System.Func<T, int> hashOf) where T : class =>
-        value is null ? 0 : hashOf(value);
-
-    public static string Format<T>(T value) where T : struct =>
-        value is global::System.IFormattable formattable ? formattable.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture) : value.ToString() ?? string.Empty;
-}

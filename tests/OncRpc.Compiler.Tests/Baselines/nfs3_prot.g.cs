@@ -303,15 +303,15 @@ public sealed partial class Specdata3 : global::OncRpc.Xdr.IXdrSerializable<glob
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Specdata1, other.Specdata1)
-                && __OncRpcHelpers.ValueEqual(Specdata2, other.Specdata2));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Specdata1, other.Specdata1)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Specdata2, other.Specdata2));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Specdata1));
-        hash.Add(__OncRpcHelpers.ValueHash(Specdata2));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Specdata1));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Specdata2));
         return hash.ToHashCode();
     }
 
@@ -339,7 +339,7 @@ public sealed partial class NfsFh3 : global::OncRpc.Xdr.IXdrSerializable<global:
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Data, "NfsFh3.Data"), 64u);
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Data, "NfsFh3.Data"), 64u);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.NfsFh3? other)
@@ -348,13 +348,13 @@ public sealed partial class NfsFh3 : global::OncRpc.Xdr.IXdrSerializable<global:
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.BytesEqual(Data, other.Data));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Data, other.Data));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.BytesHash(Data));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Data));
         return hash.ToHashCode();
     }
 
@@ -396,15 +396,15 @@ public sealed partial class Nfstime3 : global::OncRpc.Xdr.IXdrSerializable<globa
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Seconds, other.Seconds)
-                && __OncRpcHelpers.ValueEqual(Nseconds, other.Nseconds));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Seconds, other.Seconds)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Nseconds, other.Nseconds));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Seconds));
-        hash.Add(__OncRpcHelpers.ValueHash(Nseconds));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Seconds));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Nseconds));
         return hash.ToHashCode();
     }
 
@@ -487,12 +487,12 @@ public sealed partial class Fattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
         writer.WriteUInt32(Gid);
         writer.WriteUInt64(Size);
         writer.WriteUInt64(Used);
-        __OncRpcHelpers.NotNull(Rdev, "Fattr3.Rdev").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Rdev, "Fattr3.Rdev").WriteTo(ref writer);
         writer.WriteUInt64(Fsid);
         writer.WriteUInt64(Fileid);
-        __OncRpcHelpers.NotNull(Atime, "Fattr3.Atime").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Mtime, "Fattr3.Mtime").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Ctime, "Fattr3.Ctime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Atime, "Fattr3.Atime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mtime, "Fattr3.Mtime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Ctime, "Fattr3.Ctime").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Fattr3? other)
@@ -501,37 +501,37 @@ public sealed partial class Fattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Type, other.Type)
-                && __OncRpcHelpers.ValueEqual(Mode, other.Mode)
-                && __OncRpcHelpers.ValueEqual(Nlink, other.Nlink)
-                && __OncRpcHelpers.ValueEqual(Uid, other.Uid)
-                && __OncRpcHelpers.ValueEqual(Gid, other.Gid)
-                && __OncRpcHelpers.ValueEqual(Size, other.Size)
-                && __OncRpcHelpers.ValueEqual(Used, other.Used)
-                && __OncRpcHelpers.ValueEqual(Rdev, other.Rdev)
-                && __OncRpcHelpers.ValueEqual(Fsid, other.Fsid)
-                && __OncRpcHelpers.ValueEqual(Fileid, other.Fileid)
-                && __OncRpcHelpers.ValueEqual(Atime, other.Atime)
-                && __OncRpcHelpers.ValueEqual(Mtime, other.Mtime)
-                && __OncRpcHelpers.ValueEqual(Ctime, other.Ctime));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Type, other.Type)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mode, other.Mode)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Nlink, other.Nlink)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Uid, other.Uid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Gid, other.Gid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Size, other.Size)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Used, other.Used)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Rdev, other.Rdev)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Fsid, other.Fsid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Fileid, other.Fileid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Atime, other.Atime)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mtime, other.Mtime)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Ctime, other.Ctime));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Type));
-        hash.Add(__OncRpcHelpers.ValueHash(Mode));
-        hash.Add(__OncRpcHelpers.ValueHash(Nlink));
-        hash.Add(__OncRpcHelpers.ValueHash(Uid));
-        hash.Add(__OncRpcHelpers.ValueHash(Gid));
-        hash.Add(__OncRpcHelpers.ValueHash(Size));
-        hash.Add(__OncRpcHelpers.ValueHash(Used));
-        hash.Add(__OncRpcHelpers.ValueHash(Rdev));
-        hash.Add(__OncRpcHelpers.ValueHash(Fsid));
-        hash.Add(__OncRpcHelpers.ValueHash(Fileid));
-        hash.Add(__OncRpcHelpers.ValueHash(Atime));
-        hash.Add(__OncRpcHelpers.ValueHash(Mtime));
-        hash.Add(__OncRpcHelpers.ValueHash(Ctime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Type));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mode));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Nlink));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Uid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Gid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Size));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Used));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Rdev));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Fsid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Fileid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Atime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mtime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Ctime));
         return hash.ToHashCode();
     }
 
@@ -571,7 +571,7 @@ public abstract partial class PostOpAttr : global::OncRpc.Xdr.IXdrSerializable<g
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union post_op_attr");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union post_op_attr");
         }
     }
 
@@ -612,12 +612,12 @@ public abstract partial class PostOpAttr : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Attributes, "PostOpAttr.True.Attributes").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Attributes, "PostOpAttr.True.Attributes").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PostOpAttr? other) => other is global::Baselines.Nfs3Prot.PostOpAttr.True arm && __OncRpcHelpers.ValueEqual(AttributesFollow, arm.AttributesFollow) && __OncRpcHelpers.ValueEqual(Attributes, arm.Attributes);
+        public override bool Equals(global::Baselines.Nfs3Prot.PostOpAttr? other) => other is global::Baselines.Nfs3Prot.PostOpAttr.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(AttributesFollow, arm.AttributesFollow) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Attributes, arm.Attributes);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(AttributesFollow), __OncRpcHelpers.ValueHash(Attributes));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(AttributesFollow), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Attributes));
     }
 
     /// <summary>The arm for <c>0</c> (void).</summary>
@@ -633,9 +633,9 @@ public abstract partial class PostOpAttr : global::OncRpc.Xdr.IXdrSerializable<g
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PostOpAttr? other) => other is global::Baselines.Nfs3Prot.PostOpAttr.False arm && __OncRpcHelpers.ValueEqual(AttributesFollow, arm.AttributesFollow);
+        public override bool Equals(global::Baselines.Nfs3Prot.PostOpAttr? other) => other is global::Baselines.Nfs3Prot.PostOpAttr.False arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(AttributesFollow, arm.AttributesFollow);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(AttributesFollow));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(AttributesFollow));
     }
 }
 
@@ -665,8 +665,8 @@ public sealed partial class WccAttr : global::OncRpc.Xdr.IXdrSerializable<global
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
         writer.WriteUInt64(Size);
-        __OncRpcHelpers.NotNull(Mtime, "WccAttr.Mtime").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Ctime, "WccAttr.Ctime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mtime, "WccAttr.Mtime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Ctime, "WccAttr.Ctime").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.WccAttr? other)
@@ -675,17 +675,17 @@ public sealed partial class WccAttr : global::OncRpc.Xdr.IXdrSerializable<global
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Size, other.Size)
-                && __OncRpcHelpers.ValueEqual(Mtime, other.Mtime)
-                && __OncRpcHelpers.ValueEqual(Ctime, other.Ctime));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Size, other.Size)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mtime, other.Mtime)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Ctime, other.Ctime));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Size));
-        hash.Add(__OncRpcHelpers.ValueHash(Mtime));
-        hash.Add(__OncRpcHelpers.ValueHash(Ctime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Size));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mtime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Ctime));
         return hash.ToHashCode();
     }
 
@@ -725,7 +725,7 @@ public abstract partial class PreOpAttr : global::OncRpc.Xdr.IXdrSerializable<gl
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union pre_op_attr");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union pre_op_attr");
         }
     }
 
@@ -766,12 +766,12 @@ public abstract partial class PreOpAttr : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Attributes, "PreOpAttr.True.Attributes").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Attributes, "PreOpAttr.True.Attributes").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PreOpAttr? other) => other is global::Baselines.Nfs3Prot.PreOpAttr.True arm && __OncRpcHelpers.ValueEqual(AttributesFollow, arm.AttributesFollow) && __OncRpcHelpers.ValueEqual(Attributes, arm.Attributes);
+        public override bool Equals(global::Baselines.Nfs3Prot.PreOpAttr? other) => other is global::Baselines.Nfs3Prot.PreOpAttr.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(AttributesFollow, arm.AttributesFollow) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Attributes, arm.Attributes);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(AttributesFollow), __OncRpcHelpers.ValueHash(Attributes));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(AttributesFollow), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Attributes));
     }
 
     /// <summary>The arm for <c>0</c> (void).</summary>
@@ -787,9 +787,9 @@ public abstract partial class PreOpAttr : global::OncRpc.Xdr.IXdrSerializable<gl
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PreOpAttr? other) => other is global::Baselines.Nfs3Prot.PreOpAttr.False arm && __OncRpcHelpers.ValueEqual(AttributesFollow, arm.AttributesFollow);
+        public override bool Equals(global::Baselines.Nfs3Prot.PreOpAttr? other) => other is global::Baselines.Nfs3Prot.PreOpAttr.False arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(AttributesFollow, arm.AttributesFollow);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(AttributesFollow));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(AttributesFollow));
     }
 }
 
@@ -814,8 +814,8 @@ public sealed partial class WccData : global::OncRpc.Xdr.IXdrSerializable<global
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Before, "WccData.Before").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(After, "WccData.After").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Before, "WccData.Before").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(After, "WccData.After").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.WccData? other)
@@ -824,15 +824,15 @@ public sealed partial class WccData : global::OncRpc.Xdr.IXdrSerializable<global
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Before, other.Before)
-                && __OncRpcHelpers.ValueEqual(After, other.After));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Before, other.Before)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(After, other.After));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Before));
-        hash.Add(__OncRpcHelpers.ValueHash(After));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Before));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(After));
         return hash.ToHashCode();
     }
 
@@ -872,7 +872,7 @@ public abstract partial class PostOpFh3 : global::OncRpc.Xdr.IXdrSerializable<gl
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union post_op_fh3");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union post_op_fh3");
         }
     }
 
@@ -913,12 +913,12 @@ public abstract partial class PostOpFh3 : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Handle, "PostOpFh3.True.Handle").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Handle, "PostOpFh3.True.Handle").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PostOpFh3? other) => other is global::Baselines.Nfs3Prot.PostOpFh3.True arm && __OncRpcHelpers.ValueEqual(HandleFollows, arm.HandleFollows) && __OncRpcHelpers.ValueEqual(Handle, arm.Handle);
+        public override bool Equals(global::Baselines.Nfs3Prot.PostOpFh3? other) => other is global::Baselines.Nfs3Prot.PostOpFh3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(HandleFollows, arm.HandleFollows) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Handle, arm.Handle);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(HandleFollows), __OncRpcHelpers.ValueHash(Handle));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(HandleFollows), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Handle));
     }
 
     /// <summary>The arm for <c>0</c> (void).</summary>
@@ -934,9 +934,9 @@ public abstract partial class PostOpFh3 : global::OncRpc.Xdr.IXdrSerializable<gl
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.PostOpFh3? other) => other is global::Baselines.Nfs3Prot.PostOpFh3.False arm && __OncRpcHelpers.ValueEqual(HandleFollows, arm.HandleFollows);
+        public override bool Equals(global::Baselines.Nfs3Prot.PostOpFh3? other) => other is global::Baselines.Nfs3Prot.PostOpFh3.False arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(HandleFollows, arm.HandleFollows);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(HandleFollows));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(HandleFollows));
     }
 }
 
@@ -1065,9 +1065,9 @@ public abstract partial class SetMode3 : global::OncRpc.Xdr.IXdrSerializable<glo
             writer.WriteUInt32(Mode);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetMode3? other) => other is global::Baselines.Nfs3Prot.SetMode3.True arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Mode, arm.Mode);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetMode3? other) => other is global::Baselines.Nfs3Prot.SetMode3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mode, arm.Mode);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Mode));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mode));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1093,9 +1093,9 @@ public abstract partial class SetMode3 : global::OncRpc.Xdr.IXdrSerializable<glo
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetMode3? other) => other is global::Baselines.Nfs3Prot.SetMode3.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetMode3? other) => other is global::Baselines.Nfs3Prot.SetMode3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1170,9 +1170,9 @@ public abstract partial class SetUid3 : global::OncRpc.Xdr.IXdrSerializable<glob
             writer.WriteUInt32(Uid);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetUid3? other) => other is global::Baselines.Nfs3Prot.SetUid3.True arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Uid, arm.Uid);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetUid3? other) => other is global::Baselines.Nfs3Prot.SetUid3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Uid, arm.Uid);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Uid));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Uid));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1198,9 +1198,9 @@ public abstract partial class SetUid3 : global::OncRpc.Xdr.IXdrSerializable<glob
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetUid3? other) => other is global::Baselines.Nfs3Prot.SetUid3.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetUid3? other) => other is global::Baselines.Nfs3Prot.SetUid3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1275,9 +1275,9 @@ public abstract partial class SetGid3 : global::OncRpc.Xdr.IXdrSerializable<glob
             writer.WriteUInt32(Gid);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetGid3? other) => other is global::Baselines.Nfs3Prot.SetGid3.True arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Gid, arm.Gid);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetGid3? other) => other is global::Baselines.Nfs3Prot.SetGid3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Gid, arm.Gid);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Gid));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Gid));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1303,9 +1303,9 @@ public abstract partial class SetGid3 : global::OncRpc.Xdr.IXdrSerializable<glob
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetGid3? other) => other is global::Baselines.Nfs3Prot.SetGid3.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetGid3? other) => other is global::Baselines.Nfs3Prot.SetGid3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1380,9 +1380,9 @@ public abstract partial class SetSize3 : global::OncRpc.Xdr.IXdrSerializable<glo
             writer.WriteUInt64(Size);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetSize3? other) => other is global::Baselines.Nfs3Prot.SetSize3.True arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Size, arm.Size);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetSize3? other) => other is global::Baselines.Nfs3Prot.SetSize3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Size, arm.Size);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Size));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Size));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1408,9 +1408,9 @@ public abstract partial class SetSize3 : global::OncRpc.Xdr.IXdrSerializable<glo
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetSize3? other) => other is global::Baselines.Nfs3Prot.SetSize3.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetSize3? other) => other is global::Baselines.Nfs3Prot.SetSize3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1482,12 +1482,12 @@ public abstract partial class SetAtime : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Atime, "SetAtime.SetToClientTime.Atime").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Atime, "SetAtime.SetToClientTime.Atime").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetAtime? other) => other is global::Baselines.Nfs3Prot.SetAtime.SetToClientTime arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Atime, arm.Atime);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetAtime? other) => other is global::Baselines.Nfs3Prot.SetAtime.SetToClientTime arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Atime, arm.Atime);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Atime));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Atime));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1513,9 +1513,9 @@ public abstract partial class SetAtime : global::OncRpc.Xdr.IXdrSerializable<glo
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetAtime? other) => other is global::Baselines.Nfs3Prot.SetAtime.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetAtime? other) => other is global::Baselines.Nfs3Prot.SetAtime.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1587,12 +1587,12 @@ public abstract partial class SetMtime : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Mtime, "SetMtime.SetToClientTime.Mtime").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mtime, "SetMtime.SetToClientTime.Mtime").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetMtime? other) => other is global::Baselines.Nfs3Prot.SetMtime.SetToClientTime arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt) && __OncRpcHelpers.ValueEqual(Mtime, arm.Mtime);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetMtime? other) => other is global::Baselines.Nfs3Prot.SetMtime.SetToClientTime arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mtime, arm.Mtime);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt), __OncRpcHelpers.ValueHash(Mtime));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mtime));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1618,9 +1618,9 @@ public abstract partial class SetMtime : global::OncRpc.Xdr.IXdrSerializable<glo
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.SetMtime? other) => other is global::Baselines.Nfs3Prot.SetMtime.Default arm && __OncRpcHelpers.ValueEqual(SetIt, arm.SetIt);
+        public override bool Equals(global::Baselines.Nfs3Prot.SetMtime? other) => other is global::Baselines.Nfs3Prot.SetMtime.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SetIt, arm.SetIt);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(SetIt));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SetIt));
     }
 }
 
@@ -1661,12 +1661,12 @@ public sealed partial class Sattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Mode, "Sattr3.Mode").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Uid, "Sattr3.Uid").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Gid, "Sattr3.Gid").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Size, "Sattr3.Size").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Atime, "Sattr3.Atime").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Mtime, "Sattr3.Mtime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mode, "Sattr3.Mode").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Uid, "Sattr3.Uid").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Gid, "Sattr3.Gid").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Size, "Sattr3.Size").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Atime, "Sattr3.Atime").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mtime, "Sattr3.Mtime").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Sattr3? other)
@@ -1675,23 +1675,23 @@ public sealed partial class Sattr3 : global::OncRpc.Xdr.IXdrSerializable<global:
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Mode, other.Mode)
-                && __OncRpcHelpers.ValueEqual(Uid, other.Uid)
-                && __OncRpcHelpers.ValueEqual(Gid, other.Gid)
-                && __OncRpcHelpers.ValueEqual(Size, other.Size)
-                && __OncRpcHelpers.ValueEqual(Atime, other.Atime)
-                && __OncRpcHelpers.ValueEqual(Mtime, other.Mtime));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mode, other.Mode)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Uid, other.Uid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Gid, other.Gid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Size, other.Size)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Atime, other.Atime)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mtime, other.Mtime));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Mode));
-        hash.Add(__OncRpcHelpers.ValueHash(Uid));
-        hash.Add(__OncRpcHelpers.ValueHash(Gid));
-        hash.Add(__OncRpcHelpers.ValueHash(Size));
-        hash.Add(__OncRpcHelpers.ValueHash(Atime));
-        hash.Add(__OncRpcHelpers.ValueHash(Mtime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mode));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Uid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Gid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Size));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Atime));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mtime));
         return hash.ToHashCode();
     }
 
@@ -1723,8 +1723,8 @@ public sealed partial class Diropargs3 : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Dir, "Diropargs3.Dir").WriteTo(ref writer);
-        writer.WriteString(__OncRpcHelpers.NotNull(Name, "Diropargs3.Name"));
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Dir, "Diropargs3.Dir").WriteTo(ref writer);
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Name, "Diropargs3.Name"));
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Diropargs3? other)
@@ -1733,15 +1733,15 @@ public sealed partial class Diropargs3 : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Dir, other.Dir)
-                && __OncRpcHelpers.ValueEqual(Name, other.Name));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Dir, other.Dir)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Name, other.Name));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Dir));
-        hash.Add(__OncRpcHelpers.ValueHash(Name));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Dir));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Name));
         return hash.ToHashCode();
     }
 
@@ -1769,7 +1769,7 @@ public sealed partial class Getattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Getattr3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Getattr3Args.Object").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Getattr3Args? other)
@@ -1778,13 +1778,13 @@ public sealed partial class Getattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
         return hash.ToHashCode();
     }
 
@@ -1812,7 +1812,7 @@ public sealed partial class Getattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Getattr3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Getattr3Resok.ObjAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Getattr3Resok? other)
@@ -1821,13 +1821,13 @@ public sealed partial class Getattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
         return hash.ToHashCode();
     }
 
@@ -1906,12 +1906,12 @@ public abstract partial class Getattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Getattr3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Getattr3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Getattr3Res? other) => other is global::Baselines.Nfs3Prot.Getattr3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Getattr3Res? other) => other is global::Baselines.Nfs3Prot.Getattr3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -1937,9 +1937,9 @@ public abstract partial class Getattr3Res : global::OncRpc.Xdr.IXdrSerializable<
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Getattr3Res? other) => other is global::Baselines.Nfs3Prot.Getattr3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status);
+        public override bool Equals(global::Baselines.Nfs3Prot.Getattr3Res? other) => other is global::Baselines.Nfs3Prot.Getattr3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status));
     }
 }
 
@@ -1972,7 +1972,7 @@ public abstract partial class Sattrguard3 : global::OncRpc.Xdr.IXdrSerializable<
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union sattrguard3");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union sattrguard3");
         }
     }
 
@@ -2013,12 +2013,12 @@ public abstract partial class Sattrguard3 : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(ObjCtime, "Sattrguard3.True.ObjCtime").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjCtime, "Sattrguard3.True.ObjCtime").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Sattrguard3? other) => other is global::Baselines.Nfs3Prot.Sattrguard3.True arm && __OncRpcHelpers.ValueEqual(Check, arm.Check) && __OncRpcHelpers.ValueEqual(ObjCtime, arm.ObjCtime);
+        public override bool Equals(global::Baselines.Nfs3Prot.Sattrguard3? other) => other is global::Baselines.Nfs3Prot.Sattrguard3.True arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Check, arm.Check) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjCtime, arm.ObjCtime);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Check), __OncRpcHelpers.ValueHash(ObjCtime));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Check), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjCtime));
     }
 
     /// <summary>The arm for <c>0</c> (void).</summary>
@@ -2034,9 +2034,9 @@ public abstract partial class Sattrguard3 : global::OncRpc.Xdr.IXdrSerializable<
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Sattrguard3? other) => other is global::Baselines.Nfs3Prot.Sattrguard3.False arm && __OncRpcHelpers.ValueEqual(Check, arm.Check);
+        public override bool Equals(global::Baselines.Nfs3Prot.Sattrguard3? other) => other is global::Baselines.Nfs3Prot.Sattrguard3.False arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Check, arm.Check);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Check));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Check));
     }
 }
 
@@ -2065,9 +2065,9 @@ public sealed partial class Setattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Setattr3Args.Object").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(NewAttributes, "Setattr3Args.NewAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Guard, "Setattr3Args.Guard").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Setattr3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(NewAttributes, "Setattr3Args.NewAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Guard, "Setattr3Args.Guard").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Setattr3Args? other)
@@ -2076,17 +2076,17 @@ public sealed partial class Setattr3Args : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object)
-                && __OncRpcHelpers.ValueEqual(NewAttributes, other.NewAttributes)
-                && __OncRpcHelpers.ValueEqual(Guard, other.Guard));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(NewAttributes, other.NewAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Guard, other.Guard));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
-        hash.Add(__OncRpcHelpers.ValueHash(NewAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Guard));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(NewAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Guard));
         return hash.ToHashCode();
     }
 
@@ -2114,7 +2114,7 @@ public sealed partial class Setattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjWcc, "Setattr3Resok.ObjWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjWcc, "Setattr3Resok.ObjWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Setattr3Resok? other)
@@ -2123,13 +2123,13 @@ public sealed partial class Setattr3Resok : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjWcc, other.ObjWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjWcc, other.ObjWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjWcc));
         return hash.ToHashCode();
     }
 
@@ -2157,7 +2157,7 @@ public sealed partial class Setattr3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjWcc, "Setattr3Resfail.ObjWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjWcc, "Setattr3Resfail.ObjWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Setattr3Resfail? other)
@@ -2166,13 +2166,13 @@ public sealed partial class Setattr3Resfail : global::OncRpc.Xdr.IXdrSerializabl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjWcc, other.ObjWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjWcc, other.ObjWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjWcc));
         return hash.ToHashCode();
     }
 
@@ -2252,12 +2252,12 @@ public abstract partial class Setattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Setattr3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Setattr3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Setattr3Res? other) => other is global::Baselines.Nfs3Prot.Setattr3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Setattr3Res? other) => other is global::Baselines.Nfs3Prot.Setattr3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -2290,12 +2290,12 @@ public abstract partial class Setattr3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Setattr3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Setattr3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Setattr3Res? other) => other is global::Baselines.Nfs3Prot.Setattr3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Setattr3Res? other) => other is global::Baselines.Nfs3Prot.Setattr3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -2316,7 +2316,7 @@ public sealed partial class Lookup3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(What, "Lookup3Args.What").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(What, "Lookup3Args.What").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Lookup3Args? other)
@@ -2325,13 +2325,13 @@ public sealed partial class Lookup3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(What, other.What));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(What, other.What));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(What));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(What));
         return hash.ToHashCode();
     }
 
@@ -2367,9 +2367,9 @@ public sealed partial class Lookup3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Lookup3Resok.Object").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(ObjAttributes, "Lookup3Resok.ObjAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(DirAttributes, "Lookup3Resok.DirAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Lookup3Resok.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Lookup3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Lookup3Resok.DirAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Lookup3Resok? other)
@@ -2378,17 +2378,17 @@ public sealed partial class Lookup3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object)
-                && __OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
         return hash.ToHashCode();
     }
 
@@ -2416,7 +2416,7 @@ public sealed partial class Lookup3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirAttributes, "Lookup3Resfail.DirAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Lookup3Resfail.DirAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Lookup3Resfail? other)
@@ -2425,13 +2425,13 @@ public sealed partial class Lookup3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
         return hash.ToHashCode();
     }
 
@@ -2511,12 +2511,12 @@ public abstract partial class Lookup3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Lookup3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Lookup3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Lookup3Res? other) => other is global::Baselines.Nfs3Prot.Lookup3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Lookup3Res? other) => other is global::Baselines.Nfs3Prot.Lookup3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -2549,12 +2549,12 @@ public abstract partial class Lookup3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Lookup3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Lookup3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Lookup3Res? other) => other is global::Baselines.Nfs3Prot.Lookup3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Lookup3Res? other) => other is global::Baselines.Nfs3Prot.Lookup3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -2579,7 +2579,7 @@ public sealed partial class Access3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Access3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Access3Args.Object").WriteTo(ref writer);
         writer.WriteUInt32(Access);
     }
 
@@ -2589,15 +2589,15 @@ public sealed partial class Access3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object)
-                && __OncRpcHelpers.ValueEqual(Access, other.Access));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Access, other.Access));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
-        hash.Add(__OncRpcHelpers.ValueHash(Access));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Access));
         return hash.ToHashCode();
     }
 
@@ -2629,7 +2629,7 @@ public sealed partial class Access3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Access3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Access3Resok.ObjAttributes").WriteTo(ref writer);
         writer.WriteUInt32(Access);
     }
 
@@ -2639,15 +2639,15 @@ public sealed partial class Access3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(Access, other.Access));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Access, other.Access));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Access));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Access));
         return hash.ToHashCode();
     }
 
@@ -2675,7 +2675,7 @@ public sealed partial class Access3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Access3Resfail.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Access3Resfail.ObjAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Access3Resfail? other)
@@ -2684,13 +2684,13 @@ public sealed partial class Access3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
         return hash.ToHashCode();
     }
 
@@ -2770,12 +2770,12 @@ public abstract partial class Access3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Access3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Access3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Access3Res? other) => other is global::Baselines.Nfs3Prot.Access3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Access3Res? other) => other is global::Baselines.Nfs3Prot.Access3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -2808,12 +2808,12 @@ public abstract partial class Access3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Access3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Access3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Access3Res? other) => other is global::Baselines.Nfs3Prot.Access3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Access3Res? other) => other is global::Baselines.Nfs3Prot.Access3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -2834,7 +2834,7 @@ public sealed partial class Readlink3Args : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Symlink, "Readlink3Args.Symlink").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Symlink, "Readlink3Args.Symlink").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readlink3Args? other)
@@ -2843,13 +2843,13 @@ public sealed partial class Readlink3Args : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Symlink, other.Symlink));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Symlink, other.Symlink));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Symlink));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Symlink));
         return hash.ToHashCode();
     }
 
@@ -2881,8 +2881,8 @@ public sealed partial class Readlink3Resok : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(SymlinkAttributes, "Readlink3Resok.SymlinkAttributes").WriteTo(ref writer);
-        writer.WriteString(__OncRpcHelpers.NotNull(Data, "Readlink3Resok.Data"));
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(SymlinkAttributes, "Readlink3Resok.SymlinkAttributes").WriteTo(ref writer);
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Data, "Readlink3Resok.Data"));
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readlink3Resok? other)
@@ -2891,15 +2891,15 @@ public sealed partial class Readlink3Resok : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(SymlinkAttributes, other.SymlinkAttributes)
-                && __OncRpcHelpers.ValueEqual(Data, other.Data));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SymlinkAttributes, other.SymlinkAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Data, other.Data));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(SymlinkAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Data));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SymlinkAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Data));
         return hash.ToHashCode();
     }
 
@@ -2927,7 +2927,7 @@ public sealed partial class Readlink3Resfail : global::OncRpc.Xdr.IXdrSerializab
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(SymlinkAttributes, "Readlink3Resfail.SymlinkAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(SymlinkAttributes, "Readlink3Resfail.SymlinkAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readlink3Resfail? other)
@@ -2936,13 +2936,13 @@ public sealed partial class Readlink3Resfail : global::OncRpc.Xdr.IXdrSerializab
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(SymlinkAttributes, other.SymlinkAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SymlinkAttributes, other.SymlinkAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(SymlinkAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SymlinkAttributes));
         return hash.ToHashCode();
     }
 
@@ -3022,12 +3022,12 @@ public abstract partial class Readlink3Res : global::OncRpc.Xdr.IXdrSerializable
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Readlink3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Readlink3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readlink3Res? other) => other is global::Baselines.Nfs3Prot.Readlink3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readlink3Res? other) => other is global::Baselines.Nfs3Prot.Readlink3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -3060,12 +3060,12 @@ public abstract partial class Readlink3Res : global::OncRpc.Xdr.IXdrSerializable
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Readlink3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Readlink3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readlink3Res? other) => other is global::Baselines.Nfs3Prot.Readlink3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readlink3Res? other) => other is global::Baselines.Nfs3Prot.Readlink3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -3094,7 +3094,7 @@ public sealed partial class Read3Args : global::OncRpc.Xdr.IXdrSerializable<glob
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(File, "Read3Args.File").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(File, "Read3Args.File").WriteTo(ref writer);
         writer.WriteUInt64(Offset);
         writer.WriteUInt32(Count);
     }
@@ -3105,17 +3105,17 @@ public sealed partial class Read3Args : global::OncRpc.Xdr.IXdrSerializable<glob
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(File, other.File)
-                && __OncRpcHelpers.ValueEqual(Offset, other.Offset)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(File, other.File)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Offset, other.Offset)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(File));
-        hash.Add(__OncRpcHelpers.ValueHash(Offset));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(File));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Offset));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
         return hash.ToHashCode();
     }
 
@@ -3155,10 +3155,10 @@ public sealed partial class Read3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileAttributes, "Read3Resok.FileAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileAttributes, "Read3Resok.FileAttributes").WriteTo(ref writer);
         writer.WriteUInt32(Count);
         writer.WriteBool(Eof);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Data, "Read3Resok.Data"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Data, "Read3Resok.Data"));
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Read3Resok? other)
@@ -3167,19 +3167,19 @@ public sealed partial class Read3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileAttributes, other.FileAttributes)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count)
-                && __OncRpcHelpers.ValueEqual(Eof, other.Eof)
-                && __OncRpcHelpers.BytesEqual(Data, other.Data));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileAttributes, other.FileAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Eof, other.Eof)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Data, other.Data));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
-        hash.Add(__OncRpcHelpers.ValueHash(Eof));
-        hash.Add(__OncRpcHelpers.BytesHash(Data));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Eof));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Data));
         return hash.ToHashCode();
     }
 
@@ -3207,7 +3207,7 @@ public sealed partial class Read3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileAttributes, "Read3Resfail.FileAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileAttributes, "Read3Resfail.FileAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Read3Resfail? other)
@@ -3216,13 +3216,13 @@ public sealed partial class Read3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileAttributes, other.FileAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileAttributes, other.FileAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileAttributes));
         return hash.ToHashCode();
     }
 
@@ -3302,12 +3302,12 @@ public abstract partial class Read3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Read3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Read3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Read3Res? other) => other is global::Baselines.Nfs3Prot.Read3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Read3Res? other) => other is global::Baselines.Nfs3Prot.Read3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -3340,12 +3340,12 @@ public abstract partial class Read3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Read3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Read3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Read3Res? other) => other is global::Baselines.Nfs3Prot.Read3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Read3Res? other) => other is global::Baselines.Nfs3Prot.Read3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -3436,11 +3436,11 @@ public sealed partial class Write3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(File, "Write3Args.File").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(File, "Write3Args.File").WriteTo(ref writer);
         writer.WriteUInt64(Offset);
         writer.WriteUInt32(Count);
         global::Baselines.Nfs3Prot.StableHowXdr.Write(ref writer, Stable);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Data, "Write3Args.Data"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Data, "Write3Args.Data"));
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Write3Args? other)
@@ -3449,21 +3449,21 @@ public sealed partial class Write3Args : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(File, other.File)
-                && __OncRpcHelpers.ValueEqual(Offset, other.Offset)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count)
-                && __OncRpcHelpers.ValueEqual(Stable, other.Stable)
-                && __OncRpcHelpers.BytesEqual(Data, other.Data));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(File, other.File)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Offset, other.Offset)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Stable, other.Stable)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Data, other.Data));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(File));
-        hash.Add(__OncRpcHelpers.ValueHash(Offset));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
-        hash.Add(__OncRpcHelpers.ValueHash(Stable));
-        hash.Add(__OncRpcHelpers.BytesHash(Data));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(File));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Offset));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Stable));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Data));
         return hash.ToHashCode();
     }
 
@@ -3503,10 +3503,10 @@ public sealed partial class Write3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileWcc, "Write3Resok.FileWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileWcc, "Write3Resok.FileWcc").WriteTo(ref writer);
         writer.WriteUInt32(Count);
         global::Baselines.Nfs3Prot.StableHowXdr.Write(ref writer, Committed);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Verf, "Write3Resok.Verf"), 8);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Verf, "Write3Resok.Verf"), 8);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Write3Resok? other)
@@ -3515,19 +3515,19 @@ public sealed partial class Write3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileWcc, other.FileWcc)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count)
-                && __OncRpcHelpers.ValueEqual(Committed, other.Committed)
-                && __OncRpcHelpers.BytesEqual(Verf, other.Verf));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileWcc, other.FileWcc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Committed, other.Committed)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Verf, other.Verf));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileWcc));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
-        hash.Add(__OncRpcHelpers.ValueHash(Committed));
-        hash.Add(__OncRpcHelpers.BytesHash(Verf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Committed));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Verf));
         return hash.ToHashCode();
     }
 
@@ -3555,7 +3555,7 @@ public sealed partial class Write3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileWcc, "Write3Resfail.FileWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileWcc, "Write3Resfail.FileWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Write3Resfail? other)
@@ -3564,13 +3564,13 @@ public sealed partial class Write3Resfail : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileWcc, other.FileWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileWcc, other.FileWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileWcc));
         return hash.ToHashCode();
     }
 
@@ -3650,12 +3650,12 @@ public abstract partial class Write3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Write3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Write3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Write3Res? other) => other is global::Baselines.Nfs3Prot.Write3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Write3Res? other) => other is global::Baselines.Nfs3Prot.Write3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -3688,12 +3688,12 @@ public abstract partial class Write3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Write3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Write3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Write3Res? other) => other is global::Baselines.Nfs3Prot.Write3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Write3Res? other) => other is global::Baselines.Nfs3Prot.Write3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -3782,7 +3782,7 @@ public abstract partial class Createhow3 : global::OncRpc.Xdr.IXdrSerializable<g
                 return arm;
             }
             default:
-                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, __OncRpcHelpers.Format(discriminant) + " is not a case of union createhow3");
+                throw new global::OncRpc.Xdr.XdrException(reader.Position - 4, global::OncRpc.Xdr.XdrGeneratedCode.Format(discriminant) + " is not a case of union createhow3");
         }
     }
 
@@ -3840,12 +3840,12 @@ public abstract partial class Createhow3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(ObjAttributes, "Createhow3.Unchecked.ObjAttributes").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Createhow3.Unchecked.ObjAttributes").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Createhow3? other) => other is global::Baselines.Nfs3Prot.Createhow3.Unchecked arm && __OncRpcHelpers.ValueEqual(Mode, arm.Mode) && __OncRpcHelpers.ValueEqual(ObjAttributes, arm.ObjAttributes);
+        public override bool Equals(global::Baselines.Nfs3Prot.Createhow3? other) => other is global::Baselines.Nfs3Prot.Createhow3.Unchecked arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mode, arm.Mode) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, arm.ObjAttributes);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Mode), __OncRpcHelpers.ValueHash(ObjAttributes));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mode), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
     }
 
     /// <summary>The arm for <c>EXCLUSIVE</c>: <c>verf</c>.</summary>
@@ -3867,12 +3867,12 @@ public abstract partial class Createhow3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Verf, "Createhow3.Exclusive.Verf"), 8);
+            writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Verf, "Createhow3.Exclusive.Verf"), 8);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Createhow3? other) => other is global::Baselines.Nfs3Prot.Createhow3.Exclusive arm && __OncRpcHelpers.ValueEqual(Mode, arm.Mode) && __OncRpcHelpers.BytesEqual(Verf, arm.Verf);
+        public override bool Equals(global::Baselines.Nfs3Prot.Createhow3? other) => other is global::Baselines.Nfs3Prot.Createhow3.Exclusive arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mode, arm.Mode) && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Verf, arm.Verf);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Mode), __OncRpcHelpers.BytesHash(Verf));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mode), global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Verf));
     }
 }
 
@@ -3897,8 +3897,8 @@ public sealed partial class Create3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Where, "Create3Args.Where").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(How, "Create3Args.How").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Where, "Create3Args.Where").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(How, "Create3Args.How").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Create3Args? other)
@@ -3907,15 +3907,15 @@ public sealed partial class Create3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Where, other.Where)
-                && __OncRpcHelpers.ValueEqual(How, other.How));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Where, other.Where)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(How, other.How));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Where));
-        hash.Add(__OncRpcHelpers.ValueHash(How));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Where));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(How));
         return hash.ToHashCode();
     }
 
@@ -3951,9 +3951,9 @@ public sealed partial class Create3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Obj, "Create3Resok.Obj").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(ObjAttributes, "Create3Resok.ObjAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(DirWcc, "Create3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Obj, "Create3Resok.Obj").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Create3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Create3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Create3Resok? other)
@@ -3962,17 +3962,17 @@ public sealed partial class Create3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Obj, other.Obj)
-                && __OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Obj, other.Obj)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Obj));
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Obj));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4000,7 +4000,7 @@ public sealed partial class Create3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Create3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Create3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Create3Resfail? other)
@@ -4009,13 +4009,13 @@ public sealed partial class Create3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4095,12 +4095,12 @@ public abstract partial class Create3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Create3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Create3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Create3Res? other) => other is global::Baselines.Nfs3Prot.Create3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Create3Res? other) => other is global::Baselines.Nfs3Prot.Create3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -4133,12 +4133,12 @@ public abstract partial class Create3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Create3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Create3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Create3Res? other) => other is global::Baselines.Nfs3Prot.Create3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Create3Res? other) => other is global::Baselines.Nfs3Prot.Create3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -4163,8 +4163,8 @@ public sealed partial class Mkdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Where, "Mkdir3Args.Where").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Attributes, "Mkdir3Args.Attributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Where, "Mkdir3Args.Where").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Attributes, "Mkdir3Args.Attributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mkdir3Args? other)
@@ -4173,15 +4173,15 @@ public sealed partial class Mkdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Where, other.Where)
-                && __OncRpcHelpers.ValueEqual(Attributes, other.Attributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Where, other.Where)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Attributes, other.Attributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Where));
-        hash.Add(__OncRpcHelpers.ValueHash(Attributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Where));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Attributes));
         return hash.ToHashCode();
     }
 
@@ -4217,9 +4217,9 @@ public sealed partial class Mkdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Obj, "Mkdir3Resok.Obj").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(ObjAttributes, "Mkdir3Resok.ObjAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(DirWcc, "Mkdir3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Obj, "Mkdir3Resok.Obj").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Mkdir3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Mkdir3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mkdir3Resok? other)
@@ -4228,17 +4228,17 @@ public sealed partial class Mkdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Obj, other.Obj)
-                && __OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Obj, other.Obj)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Obj));
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Obj));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4266,7 +4266,7 @@ public sealed partial class Mkdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Mkdir3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Mkdir3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mkdir3Resfail? other)
@@ -4275,13 +4275,13 @@ public sealed partial class Mkdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4361,12 +4361,12 @@ public abstract partial class Mkdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Mkdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Mkdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mkdir3Res? other) => other is global::Baselines.Nfs3Prot.Mkdir3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mkdir3Res? other) => other is global::Baselines.Nfs3Prot.Mkdir3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -4399,12 +4399,12 @@ public abstract partial class Mkdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Mkdir3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Mkdir3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mkdir3Res? other) => other is global::Baselines.Nfs3Prot.Mkdir3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mkdir3Res? other) => other is global::Baselines.Nfs3Prot.Mkdir3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -4429,8 +4429,8 @@ public sealed partial class Symlinkdata3 : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(SymlinkAttributes, "Symlinkdata3.SymlinkAttributes").WriteTo(ref writer);
-        writer.WriteString(__OncRpcHelpers.NotNull(SymlinkData, "Symlinkdata3.SymlinkData"));
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(SymlinkAttributes, "Symlinkdata3.SymlinkAttributes").WriteTo(ref writer);
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(SymlinkData, "Symlinkdata3.SymlinkData"));
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Symlinkdata3? other)
@@ -4439,15 +4439,15 @@ public sealed partial class Symlinkdata3 : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(SymlinkAttributes, other.SymlinkAttributes)
-                && __OncRpcHelpers.ValueEqual(SymlinkData, other.SymlinkData));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SymlinkAttributes, other.SymlinkAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(SymlinkData, other.SymlinkData));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(SymlinkAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(SymlinkData));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SymlinkAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(SymlinkData));
         return hash.ToHashCode();
     }
 
@@ -4479,8 +4479,8 @@ public sealed partial class Symlink3Args : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Where, "Symlink3Args.Where").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Symlink, "Symlink3Args.Symlink").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Where, "Symlink3Args.Where").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Symlink, "Symlink3Args.Symlink").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Symlink3Args? other)
@@ -4489,15 +4489,15 @@ public sealed partial class Symlink3Args : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Where, other.Where)
-                && __OncRpcHelpers.ValueEqual(Symlink, other.Symlink));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Where, other.Where)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Symlink, other.Symlink));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Where));
-        hash.Add(__OncRpcHelpers.ValueHash(Symlink));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Where));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Symlink));
         return hash.ToHashCode();
     }
 
@@ -4533,9 +4533,9 @@ public sealed partial class Symlink3Resok : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Obj, "Symlink3Resok.Obj").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(ObjAttributes, "Symlink3Resok.ObjAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(DirWcc, "Symlink3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Obj, "Symlink3Resok.Obj").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Symlink3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Symlink3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Symlink3Resok? other)
@@ -4544,17 +4544,17 @@ public sealed partial class Symlink3Resok : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Obj, other.Obj)
-                && __OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Obj, other.Obj)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Obj));
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Obj));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4582,7 +4582,7 @@ public sealed partial class Symlink3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Symlink3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Symlink3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Symlink3Resfail? other)
@@ -4591,13 +4591,13 @@ public sealed partial class Symlink3Resfail : global::OncRpc.Xdr.IXdrSerializabl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -4677,12 +4677,12 @@ public abstract partial class Symlink3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Symlink3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Symlink3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Symlink3Res? other) => other is global::Baselines.Nfs3Prot.Symlink3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Symlink3Res? other) => other is global::Baselines.Nfs3Prot.Symlink3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -4715,12 +4715,12 @@ public abstract partial class Symlink3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Symlink3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Symlink3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Symlink3Res? other) => other is global::Baselines.Nfs3Prot.Symlink3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Symlink3Res? other) => other is global::Baselines.Nfs3Prot.Symlink3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -4745,8 +4745,8 @@ public sealed partial class Devicedata3 : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DevAttributes, "Devicedata3.DevAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Spec, "Devicedata3.Spec").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DevAttributes, "Devicedata3.DevAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Spec, "Devicedata3.Spec").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Devicedata3? other)
@@ -4755,15 +4755,15 @@ public sealed partial class Devicedata3 : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DevAttributes, other.DevAttributes)
-                && __OncRpcHelpers.ValueEqual(Spec, other.Spec));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DevAttributes, other.DevAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Spec, other.Spec));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DevAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Spec));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DevAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Spec));
         return hash.ToHashCode();
     }
 
@@ -4867,12 +4867,12 @@ public abstract partial class Mknoddata3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Device, "Mknoddata3.Nf3Chr.Device").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Device, "Mknoddata3.Nf3Chr.Device").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Nf3Chr arm && __OncRpcHelpers.ValueEqual(Type, arm.Type) && __OncRpcHelpers.ValueEqual(Device, arm.Device);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Nf3Chr arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Type, arm.Type) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Device, arm.Device);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Type), __OncRpcHelpers.ValueHash(Device));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Type), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Device));
     }
 
     /// <summary>The arm for <c>NF3SOCK, NF3FIFO</c>: <c>pipe_attributes</c>.</summary>
@@ -4911,12 +4911,12 @@ public abstract partial class Mknoddata3 : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(PipeAttributes, "Mknoddata3.Nf3Sock.PipeAttributes").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(PipeAttributes, "Mknoddata3.Nf3Sock.PipeAttributes").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Nf3Sock arm && __OncRpcHelpers.ValueEqual(Type, arm.Type) && __OncRpcHelpers.ValueEqual(PipeAttributes, arm.PipeAttributes);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Nf3Sock arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Type, arm.Type) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(PipeAttributes, arm.PipeAttributes);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Type), __OncRpcHelpers.ValueHash(PipeAttributes));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Type), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(PipeAttributes));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -4945,9 +4945,9 @@ public abstract partial class Mknoddata3 : global::OncRpc.Xdr.IXdrSerializable<g
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Default arm && __OncRpcHelpers.ValueEqual(Type, arm.Type);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mknoddata3? other) => other is global::Baselines.Nfs3Prot.Mknoddata3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Type, arm.Type);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Type));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Type));
     }
 }
 
@@ -4972,8 +4972,8 @@ public sealed partial class Mknod3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Where, "Mknod3Args.Where").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(What, "Mknod3Args.What").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Where, "Mknod3Args.Where").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(What, "Mknod3Args.What").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mknod3Args? other)
@@ -4982,15 +4982,15 @@ public sealed partial class Mknod3Args : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Where, other.Where)
-                && __OncRpcHelpers.ValueEqual(What, other.What));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Where, other.Where)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(What, other.What));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Where));
-        hash.Add(__OncRpcHelpers.ValueHash(What));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Where));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(What));
         return hash.ToHashCode();
     }
 
@@ -5026,9 +5026,9 @@ public sealed partial class Mknod3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Obj, "Mknod3Resok.Obj").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(ObjAttributes, "Mknod3Resok.ObjAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(DirWcc, "Mknod3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Obj, "Mknod3Resok.Obj").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Mknod3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Mknod3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mknod3Resok? other)
@@ -5037,17 +5037,17 @@ public sealed partial class Mknod3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Obj, other.Obj)
-                && __OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Obj, other.Obj)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Obj));
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Obj));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5075,7 +5075,7 @@ public sealed partial class Mknod3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Mknod3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Mknod3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Mknod3Resfail? other)
@@ -5084,13 +5084,13 @@ public sealed partial class Mknod3Resfail : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5170,12 +5170,12 @@ public abstract partial class Mknod3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Mknod3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Mknod3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mknod3Res? other) => other is global::Baselines.Nfs3Prot.Mknod3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mknod3Res? other) => other is global::Baselines.Nfs3Prot.Mknod3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -5208,12 +5208,12 @@ public abstract partial class Mknod3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Mknod3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Mknod3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mknod3Res? other) => other is global::Baselines.Nfs3Prot.Mknod3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mknod3Res? other) => other is global::Baselines.Nfs3Prot.Mknod3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -5234,7 +5234,7 @@ public sealed partial class Remove3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Remove3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Remove3Args.Object").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Remove3Args? other)
@@ -5243,13 +5243,13 @@ public sealed partial class Remove3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
         return hash.ToHashCode();
     }
 
@@ -5277,7 +5277,7 @@ public sealed partial class Remove3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Remove3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Remove3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Remove3Resok? other)
@@ -5286,13 +5286,13 @@ public sealed partial class Remove3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5320,7 +5320,7 @@ public sealed partial class Remove3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Remove3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Remove3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Remove3Resfail? other)
@@ -5329,13 +5329,13 @@ public sealed partial class Remove3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5415,12 +5415,12 @@ public abstract partial class Remove3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Remove3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Remove3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Remove3Res? other) => other is global::Baselines.Nfs3Prot.Remove3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Remove3Res? other) => other is global::Baselines.Nfs3Prot.Remove3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -5453,12 +5453,12 @@ public abstract partial class Remove3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Remove3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Remove3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Remove3Res? other) => other is global::Baselines.Nfs3Prot.Remove3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Remove3Res? other) => other is global::Baselines.Nfs3Prot.Remove3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -5479,7 +5479,7 @@ public sealed partial class Rmdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Rmdir3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Rmdir3Args.Object").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rmdir3Args? other)
@@ -5488,13 +5488,13 @@ public sealed partial class Rmdir3Args : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
         return hash.ToHashCode();
     }
 
@@ -5522,7 +5522,7 @@ public sealed partial class Rmdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Rmdir3Resok.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Rmdir3Resok.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rmdir3Resok? other)
@@ -5531,13 +5531,13 @@ public sealed partial class Rmdir3Resok : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5565,7 +5565,7 @@ public sealed partial class Rmdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirWcc, "Rmdir3Resfail.DirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirWcc, "Rmdir3Resfail.DirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rmdir3Resfail? other)
@@ -5574,13 +5574,13 @@ public sealed partial class Rmdir3Resfail : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirWcc, other.DirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirWcc, other.DirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirWcc));
         return hash.ToHashCode();
     }
 
@@ -5660,12 +5660,12 @@ public abstract partial class Rmdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Rmdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Rmdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Rmdir3Res? other) => other is global::Baselines.Nfs3Prot.Rmdir3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Rmdir3Res? other) => other is global::Baselines.Nfs3Prot.Rmdir3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -5698,12 +5698,12 @@ public abstract partial class Rmdir3Res : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Rmdir3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Rmdir3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Rmdir3Res? other) => other is global::Baselines.Nfs3Prot.Rmdir3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Rmdir3Res? other) => other is global::Baselines.Nfs3Prot.Rmdir3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -5728,8 +5728,8 @@ public sealed partial class Rename3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(From, "Rename3Args.From").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(To, "Rename3Args.To").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(From, "Rename3Args.From").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(To, "Rename3Args.To").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rename3Args? other)
@@ -5738,15 +5738,15 @@ public sealed partial class Rename3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(From, other.From)
-                && __OncRpcHelpers.ValueEqual(To, other.To));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(From, other.From)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(To, other.To));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(From));
-        hash.Add(__OncRpcHelpers.ValueHash(To));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(From));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(To));
         return hash.ToHashCode();
     }
 
@@ -5778,8 +5778,8 @@ public sealed partial class Rename3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FromdirWcc, "Rename3Resok.FromdirWcc").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(TodirWcc, "Rename3Resok.TodirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FromdirWcc, "Rename3Resok.FromdirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(TodirWcc, "Rename3Resok.TodirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rename3Resok? other)
@@ -5788,15 +5788,15 @@ public sealed partial class Rename3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FromdirWcc, other.FromdirWcc)
-                && __OncRpcHelpers.ValueEqual(TodirWcc, other.TodirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FromdirWcc, other.FromdirWcc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(TodirWcc, other.TodirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FromdirWcc));
-        hash.Add(__OncRpcHelpers.ValueHash(TodirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FromdirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(TodirWcc));
         return hash.ToHashCode();
     }
 
@@ -5828,8 +5828,8 @@ public sealed partial class Rename3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FromdirWcc, "Rename3Resfail.FromdirWcc").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(TodirWcc, "Rename3Resfail.TodirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FromdirWcc, "Rename3Resfail.FromdirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(TodirWcc, "Rename3Resfail.TodirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Rename3Resfail? other)
@@ -5838,15 +5838,15 @@ public sealed partial class Rename3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FromdirWcc, other.FromdirWcc)
-                && __OncRpcHelpers.ValueEqual(TodirWcc, other.TodirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FromdirWcc, other.FromdirWcc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(TodirWcc, other.TodirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FromdirWcc));
-        hash.Add(__OncRpcHelpers.ValueHash(TodirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FromdirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(TodirWcc));
         return hash.ToHashCode();
     }
 
@@ -5926,12 +5926,12 @@ public abstract partial class Rename3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Rename3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Rename3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Rename3Res? other) => other is global::Baselines.Nfs3Prot.Rename3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Rename3Res? other) => other is global::Baselines.Nfs3Prot.Rename3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -5964,12 +5964,12 @@ public abstract partial class Rename3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Rename3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Rename3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Rename3Res? other) => other is global::Baselines.Nfs3Prot.Rename3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Rename3Res? other) => other is global::Baselines.Nfs3Prot.Rename3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -5994,8 +5994,8 @@ public sealed partial class Link3Args : global::OncRpc.Xdr.IXdrSerializable<glob
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(File, "Link3Args.File").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(Link, "Link3Args.Link").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(File, "Link3Args.File").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Link, "Link3Args.Link").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Link3Args? other)
@@ -6004,15 +6004,15 @@ public sealed partial class Link3Args : global::OncRpc.Xdr.IXdrSerializable<glob
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(File, other.File)
-                && __OncRpcHelpers.ValueEqual(Link, other.Link));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(File, other.File)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Link, other.Link));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(File));
-        hash.Add(__OncRpcHelpers.ValueHash(Link));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(File));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Link));
         return hash.ToHashCode();
     }
 
@@ -6044,8 +6044,8 @@ public sealed partial class Link3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileAttributes, "Link3Resok.FileAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(LinkdirWcc, "Link3Resok.LinkdirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileAttributes, "Link3Resok.FileAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(LinkdirWcc, "Link3Resok.LinkdirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Link3Resok? other)
@@ -6054,15 +6054,15 @@ public sealed partial class Link3Resok : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileAttributes, other.FileAttributes)
-                && __OncRpcHelpers.ValueEqual(LinkdirWcc, other.LinkdirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileAttributes, other.FileAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(LinkdirWcc, other.LinkdirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(LinkdirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(LinkdirWcc));
         return hash.ToHashCode();
     }
 
@@ -6094,8 +6094,8 @@ public sealed partial class Link3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileAttributes, "Link3Resfail.FileAttributes").WriteTo(ref writer);
-        __OncRpcHelpers.NotNull(LinkdirWcc, "Link3Resfail.LinkdirWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileAttributes, "Link3Resfail.FileAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(LinkdirWcc, "Link3Resfail.LinkdirWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Link3Resfail? other)
@@ -6104,15 +6104,15 @@ public sealed partial class Link3Resfail : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileAttributes, other.FileAttributes)
-                && __OncRpcHelpers.ValueEqual(LinkdirWcc, other.LinkdirWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileAttributes, other.FileAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(LinkdirWcc, other.LinkdirWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(LinkdirWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(LinkdirWcc));
         return hash.ToHashCode();
     }
 
@@ -6192,12 +6192,12 @@ public abstract partial class Link3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Link3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Link3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Link3Res? other) => other is global::Baselines.Nfs3Prot.Link3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Link3Res? other) => other is global::Baselines.Nfs3Prot.Link3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -6230,12 +6230,12 @@ public abstract partial class Link3Res : global::OncRpc.Xdr.IXdrSerializable<glo
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Link3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Link3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Link3Res? other) => other is global::Baselines.Nfs3Prot.Link3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Link3Res? other) => other is global::Baselines.Nfs3Prot.Link3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -6268,9 +6268,9 @@ public sealed partial class Readdir3Args : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Dir, "Readdir3Args.Dir").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Dir, "Readdir3Args.Dir").WriteTo(ref writer);
         writer.WriteUInt64(Cookie);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Cookieverf, "Readdir3Args.Cookieverf"), 8);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Cookieverf, "Readdir3Args.Cookieverf"), 8);
         writer.WriteUInt32(Count);
     }
 
@@ -6280,19 +6280,19 @@ public sealed partial class Readdir3Args : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Dir, other.Dir)
-                && __OncRpcHelpers.ValueEqual(Cookie, other.Cookie)
-                && __OncRpcHelpers.BytesEqual(Cookieverf, other.Cookieverf)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Dir, other.Dir)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Cookie, other.Cookie)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Cookieverf, other.Cookieverf)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Dir));
-        hash.Add(__OncRpcHelpers.ValueHash(Cookie));
-        hash.Add(__OncRpcHelpers.BytesHash(Cookieverf));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Dir));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Cookie));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Cookieverf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
         return hash.ToHashCode();
     }
 
@@ -6346,7 +6346,7 @@ public sealed partial class Entry3 : global::OncRpc.Xdr.IXdrSerializable<global:
         while (true)
         {
             writer.WriteUInt64(node.Fileid);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.Name, "Entry3.Name"));
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Name, "Entry3.Name"));
             writer.WriteUInt64(node.Cookie);
             var following = node.Nextentry;
             writer.WriteOptionalFlag(following is not null);
@@ -6372,15 +6372,15 @@ public sealed partial class Entry3 : global::OncRpc.Xdr.IXdrSerializable<global:
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Fileid, b.Fileid))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Fileid, b.Fileid))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Name, b.Name))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Name, b.Name))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Cookie, b.Cookie))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Cookie, b.Cookie))
             {
                 return false;
             }
@@ -6394,9 +6394,9 @@ public sealed partial class Entry3 : global::OncRpc.Xdr.IXdrSerializable<global:
         var hash = new global::System.HashCode();
         for (global::Baselines.Nfs3Prot.Entry3? node = this; node is not null; node = node.Nextentry)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Fileid));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Name));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Cookie));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Fileid));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Name));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Cookie));
         }
         return hash.ToHashCode();
     }
@@ -6440,7 +6440,7 @@ public sealed partial class Dirlist3 : global::OncRpc.Xdr.IXdrSerializable<globa
             if (Entries is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Dirlist3.Entries").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Dirlist3.Entries").WriteTo(ref writer);
             }
             else
             {
@@ -6456,15 +6456,15 @@ public sealed partial class Dirlist3 : global::OncRpc.Xdr.IXdrSerializable<globa
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.OptionalEqual<global::Baselines.Nfs3Prot.Entry3>(Entries, other.Entries, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ValueEqual(Eof, other.Eof));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Nfs3Prot.Entry3>(Entries, other.Entries, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Eof, other.Eof));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Nfs3Prot.Entry3>(Entries, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ValueHash(Eof));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Nfs3Prot.Entry3>(Entries, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Eof));
         return hash.ToHashCode();
     }
 
@@ -6500,9 +6500,9 @@ public sealed partial class Readdir3Resok : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirAttributes, "Readdir3Resok.DirAttributes").WriteTo(ref writer);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Cookieverf, "Readdir3Resok.Cookieverf"), 8);
-        __OncRpcHelpers.NotNull(Reply, "Readdir3Resok.Reply").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Readdir3Resok.DirAttributes").WriteTo(ref writer);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Cookieverf, "Readdir3Resok.Cookieverf"), 8);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Reply, "Readdir3Resok.Reply").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readdir3Resok? other)
@@ -6511,17 +6511,17 @@ public sealed partial class Readdir3Resok : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes)
-                && __OncRpcHelpers.BytesEqual(Cookieverf, other.Cookieverf)
-                && __OncRpcHelpers.ValueEqual(Reply, other.Reply));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Cookieverf, other.Cookieverf)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Reply, other.Reply));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
-        hash.Add(__OncRpcHelpers.BytesHash(Cookieverf));
-        hash.Add(__OncRpcHelpers.ValueHash(Reply));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Cookieverf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Reply));
         return hash.ToHashCode();
     }
 
@@ -6549,7 +6549,7 @@ public sealed partial class Readdir3Resfail : global::OncRpc.Xdr.IXdrSerializabl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirAttributes, "Readdir3Resfail.DirAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Readdir3Resfail.DirAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readdir3Resfail? other)
@@ -6558,13 +6558,13 @@ public sealed partial class Readdir3Resfail : global::OncRpc.Xdr.IXdrSerializabl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
         return hash.ToHashCode();
     }
 
@@ -6644,12 +6644,12 @@ public abstract partial class Readdir3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Readdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Readdir3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readdir3Res? other) => other is global::Baselines.Nfs3Prot.Readdir3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readdir3Res? other) => other is global::Baselines.Nfs3Prot.Readdir3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -6682,12 +6682,12 @@ public abstract partial class Readdir3Res : global::OncRpc.Xdr.IXdrSerializable<
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Readdir3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Readdir3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readdir3Res? other) => other is global::Baselines.Nfs3Prot.Readdir3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readdir3Res? other) => other is global::Baselines.Nfs3Prot.Readdir3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -6724,9 +6724,9 @@ public sealed partial class Readdirplus3Args : global::OncRpc.Xdr.IXdrSerializab
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Dir, "Readdirplus3Args.Dir").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Dir, "Readdirplus3Args.Dir").WriteTo(ref writer);
         writer.WriteUInt64(Cookie);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Cookieverf, "Readdirplus3Args.Cookieverf"), 8);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Cookieverf, "Readdirplus3Args.Cookieverf"), 8);
         writer.WriteUInt32(Dircount);
         writer.WriteUInt32(Maxcount);
     }
@@ -6737,21 +6737,21 @@ public sealed partial class Readdirplus3Args : global::OncRpc.Xdr.IXdrSerializab
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Dir, other.Dir)
-                && __OncRpcHelpers.ValueEqual(Cookie, other.Cookie)
-                && __OncRpcHelpers.BytesEqual(Cookieverf, other.Cookieverf)
-                && __OncRpcHelpers.ValueEqual(Dircount, other.Dircount)
-                && __OncRpcHelpers.ValueEqual(Maxcount, other.Maxcount));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Dir, other.Dir)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Cookie, other.Cookie)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Cookieverf, other.Cookieverf)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Dircount, other.Dircount)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Maxcount, other.Maxcount));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Dir));
-        hash.Add(__OncRpcHelpers.ValueHash(Cookie));
-        hash.Add(__OncRpcHelpers.BytesHash(Cookieverf));
-        hash.Add(__OncRpcHelpers.ValueHash(Dircount));
-        hash.Add(__OncRpcHelpers.ValueHash(Maxcount));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Dir));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Cookie));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Cookieverf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Dircount));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Maxcount));
         return hash.ToHashCode();
     }
 
@@ -6813,10 +6813,10 @@ public sealed partial class Entryplus3 : global::OncRpc.Xdr.IXdrSerializable<glo
         while (true)
         {
             writer.WriteUInt64(node.Fileid);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.Name, "Entryplus3.Name"));
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Name, "Entryplus3.Name"));
             writer.WriteUInt64(node.Cookie);
-            __OncRpcHelpers.NotNull(node.NameAttributes, "Entryplus3.NameAttributes").WriteTo(ref writer);
-            __OncRpcHelpers.NotNull(node.NameHandle, "Entryplus3.NameHandle").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.NameAttributes, "Entryplus3.NameAttributes").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.NameHandle, "Entryplus3.NameHandle").WriteTo(ref writer);
             var following = node.Nextentry;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -6841,23 +6841,23 @@ public sealed partial class Entryplus3 : global::OncRpc.Xdr.IXdrSerializable<glo
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Fileid, b.Fileid))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Fileid, b.Fileid))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Name, b.Name))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Name, b.Name))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Cookie, b.Cookie))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Cookie, b.Cookie))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.NameAttributes, b.NameAttributes))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.NameAttributes, b.NameAttributes))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.NameHandle, b.NameHandle))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.NameHandle, b.NameHandle))
             {
                 return false;
             }
@@ -6871,11 +6871,11 @@ public sealed partial class Entryplus3 : global::OncRpc.Xdr.IXdrSerializable<glo
         var hash = new global::System.HashCode();
         for (global::Baselines.Nfs3Prot.Entryplus3? node = this; node is not null; node = node.Nextentry)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Fileid));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Name));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Cookie));
-            hash.Add(__OncRpcHelpers.ValueHash(node.NameAttributes));
-            hash.Add(__OncRpcHelpers.ValueHash(node.NameHandle));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Fileid));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Name));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Cookie));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.NameAttributes));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.NameHandle));
         }
         return hash.ToHashCode();
     }
@@ -6919,7 +6919,7 @@ public sealed partial class Dirlistplus3 : global::OncRpc.Xdr.IXdrSerializable<g
             if (Entries is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "Dirlistplus3.Entries").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Dirlistplus3.Entries").WriteTo(ref writer);
             }
             else
             {
@@ -6935,15 +6935,15 @@ public sealed partial class Dirlistplus3 : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.OptionalEqual<global::Baselines.Nfs3Prot.Entryplus3>(Entries, other.Entries, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ValueEqual(Eof, other.Eof));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Nfs3Prot.Entryplus3>(Entries, other.Entries, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Eof, other.Eof));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Nfs3Prot.Entryplus3>(Entries, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ValueHash(Eof));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Nfs3Prot.Entryplus3>(Entries, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Eof));
         return hash.ToHashCode();
     }
 
@@ -6979,9 +6979,9 @@ public sealed partial class Readdirplus3Resok : global::OncRpc.Xdr.IXdrSerializa
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirAttributes, "Readdirplus3Resok.DirAttributes").WriteTo(ref writer);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Cookieverf, "Readdirplus3Resok.Cookieverf"), 8);
-        __OncRpcHelpers.NotNull(Reply, "Readdirplus3Resok.Reply").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Readdirplus3Resok.DirAttributes").WriteTo(ref writer);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Cookieverf, "Readdirplus3Resok.Cookieverf"), 8);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Reply, "Readdirplus3Resok.Reply").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Resok? other)
@@ -6990,17 +6990,17 @@ public sealed partial class Readdirplus3Resok : global::OncRpc.Xdr.IXdrSerializa
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes)
-                && __OncRpcHelpers.BytesEqual(Cookieverf, other.Cookieverf)
-                && __OncRpcHelpers.ValueEqual(Reply, other.Reply));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Cookieverf, other.Cookieverf)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Reply, other.Reply));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
-        hash.Add(__OncRpcHelpers.BytesHash(Cookieverf));
-        hash.Add(__OncRpcHelpers.ValueHash(Reply));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Cookieverf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Reply));
         return hash.ToHashCode();
     }
 
@@ -7028,7 +7028,7 @@ public sealed partial class Readdirplus3Resfail : global::OncRpc.Xdr.IXdrSeriali
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(DirAttributes, "Readdirplus3Resfail.DirAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(DirAttributes, "Readdirplus3Resfail.DirAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Resfail? other)
@@ -7037,13 +7037,13 @@ public sealed partial class Readdirplus3Resfail : global::OncRpc.Xdr.IXdrSeriali
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(DirAttributes, other.DirAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(DirAttributes, other.DirAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(DirAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(DirAttributes));
         return hash.ToHashCode();
     }
 
@@ -7123,12 +7123,12 @@ public abstract partial class Readdirplus3Res : global::OncRpc.Xdr.IXdrSerializa
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Readdirplus3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Readdirplus3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Res? other) => other is global::Baselines.Nfs3Prot.Readdirplus3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Res? other) => other is global::Baselines.Nfs3Prot.Readdirplus3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -7161,12 +7161,12 @@ public abstract partial class Readdirplus3Res : global::OncRpc.Xdr.IXdrSerializa
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Readdirplus3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Readdirplus3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Res? other) => other is global::Baselines.Nfs3Prot.Readdirplus3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Readdirplus3Res? other) => other is global::Baselines.Nfs3Prot.Readdirplus3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -7187,7 +7187,7 @@ public sealed partial class Fsstat3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Fsroot, "Fsstat3Args.Fsroot").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Fsroot, "Fsstat3Args.Fsroot").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Fsstat3Args? other)
@@ -7196,13 +7196,13 @@ public sealed partial class Fsstat3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Fsroot, other.Fsroot));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Fsroot, other.Fsroot));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Fsroot));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Fsroot));
         return hash.ToHashCode();
     }
 
@@ -7258,7 +7258,7 @@ public sealed partial class Fsstat3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Fsstat3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Fsstat3Resok.ObjAttributes").WriteTo(ref writer);
         writer.WriteUInt64(Tbytes);
         writer.WriteUInt64(Fbytes);
         writer.WriteUInt64(Abytes);
@@ -7274,27 +7274,27 @@ public sealed partial class Fsstat3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(Tbytes, other.Tbytes)
-                && __OncRpcHelpers.ValueEqual(Fbytes, other.Fbytes)
-                && __OncRpcHelpers.ValueEqual(Abytes, other.Abytes)
-                && __OncRpcHelpers.ValueEqual(Tfiles, other.Tfiles)
-                && __OncRpcHelpers.ValueEqual(Ffiles, other.Ffiles)
-                && __OncRpcHelpers.ValueEqual(Afiles, other.Afiles)
-                && __OncRpcHelpers.ValueEqual(Invarsec, other.Invarsec));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Tbytes, other.Tbytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Fbytes, other.Fbytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Abytes, other.Abytes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Tfiles, other.Tfiles)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Ffiles, other.Ffiles)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Afiles, other.Afiles)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Invarsec, other.Invarsec));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Tbytes));
-        hash.Add(__OncRpcHelpers.ValueHash(Fbytes));
-        hash.Add(__OncRpcHelpers.ValueHash(Abytes));
-        hash.Add(__OncRpcHelpers.ValueHash(Tfiles));
-        hash.Add(__OncRpcHelpers.ValueHash(Ffiles));
-        hash.Add(__OncRpcHelpers.ValueHash(Afiles));
-        hash.Add(__OncRpcHelpers.ValueHash(Invarsec));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Tbytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Fbytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Abytes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Tfiles));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Ffiles));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Afiles));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Invarsec));
         return hash.ToHashCode();
     }
 
@@ -7322,7 +7322,7 @@ public sealed partial class Fsstat3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Fsstat3Resfail.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Fsstat3Resfail.ObjAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Fsstat3Resfail? other)
@@ -7331,13 +7331,13 @@ public sealed partial class Fsstat3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
         return hash.ToHashCode();
     }
 
@@ -7417,12 +7417,12 @@ public abstract partial class Fsstat3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Fsstat3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Fsstat3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Fsstat3Res? other) => other is global::Baselines.Nfs3Prot.Fsstat3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Fsstat3Res? other) => other is global::Baselines.Nfs3Prot.Fsstat3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -7455,12 +7455,12 @@ public abstract partial class Fsstat3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Fsstat3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Fsstat3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Fsstat3Res? other) => other is global::Baselines.Nfs3Prot.Fsstat3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Fsstat3Res? other) => other is global::Baselines.Nfs3Prot.Fsstat3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -7481,7 +7481,7 @@ public sealed partial class Fsinfo3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Fsroot, "Fsinfo3Args.Fsroot").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Fsroot, "Fsinfo3Args.Fsroot").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Args? other)
@@ -7490,13 +7490,13 @@ public sealed partial class Fsinfo3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Fsroot, other.Fsroot));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Fsroot, other.Fsroot));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Fsroot));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Fsroot));
         return hash.ToHashCode();
     }
 
@@ -7564,7 +7564,7 @@ public sealed partial class Fsinfo3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Fsinfo3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Fsinfo3Resok.ObjAttributes").WriteTo(ref writer);
         writer.WriteUInt32(Rtmax);
         writer.WriteUInt32(Rtpref);
         writer.WriteUInt32(Rtmult);
@@ -7573,7 +7573,7 @@ public sealed partial class Fsinfo3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         writer.WriteUInt32(Wtmult);
         writer.WriteUInt32(Dtpref);
         writer.WriteUInt64(Maxfilesize);
-        __OncRpcHelpers.NotNull(TimeDelta, "Fsinfo3Resok.TimeDelta").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(TimeDelta, "Fsinfo3Resok.TimeDelta").WriteTo(ref writer);
         writer.WriteUInt32(Properties);
     }
 
@@ -7583,33 +7583,33 @@ public sealed partial class Fsinfo3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(Rtmax, other.Rtmax)
-                && __OncRpcHelpers.ValueEqual(Rtpref, other.Rtpref)
-                && __OncRpcHelpers.ValueEqual(Rtmult, other.Rtmult)
-                && __OncRpcHelpers.ValueEqual(Wtmax, other.Wtmax)
-                && __OncRpcHelpers.ValueEqual(Wtpref, other.Wtpref)
-                && __OncRpcHelpers.ValueEqual(Wtmult, other.Wtmult)
-                && __OncRpcHelpers.ValueEqual(Dtpref, other.Dtpref)
-                && __OncRpcHelpers.ValueEqual(Maxfilesize, other.Maxfilesize)
-                && __OncRpcHelpers.ValueEqual(TimeDelta, other.TimeDelta)
-                && __OncRpcHelpers.ValueEqual(Properties, other.Properties));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Rtmax, other.Rtmax)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Rtpref, other.Rtpref)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Rtmult, other.Rtmult)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Wtmax, other.Wtmax)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Wtpref, other.Wtpref)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Wtmult, other.Wtmult)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Dtpref, other.Dtpref)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Maxfilesize, other.Maxfilesize)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(TimeDelta, other.TimeDelta)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Properties, other.Properties));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Rtmax));
-        hash.Add(__OncRpcHelpers.ValueHash(Rtpref));
-        hash.Add(__OncRpcHelpers.ValueHash(Rtmult));
-        hash.Add(__OncRpcHelpers.ValueHash(Wtmax));
-        hash.Add(__OncRpcHelpers.ValueHash(Wtpref));
-        hash.Add(__OncRpcHelpers.ValueHash(Wtmult));
-        hash.Add(__OncRpcHelpers.ValueHash(Dtpref));
-        hash.Add(__OncRpcHelpers.ValueHash(Maxfilesize));
-        hash.Add(__OncRpcHelpers.ValueHash(TimeDelta));
-        hash.Add(__OncRpcHelpers.ValueHash(Properties));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Rtmax));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Rtpref));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Rtmult));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Wtmax));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Wtpref));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Wtmult));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Dtpref));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Maxfilesize));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(TimeDelta));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Properties));
         return hash.ToHashCode();
     }
 
@@ -7637,7 +7637,7 @@ public sealed partial class Fsinfo3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Fsinfo3Resfail.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Fsinfo3Resfail.ObjAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Resfail? other)
@@ -7646,13 +7646,13 @@ public sealed partial class Fsinfo3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
         return hash.ToHashCode();
     }
 
@@ -7732,12 +7732,12 @@ public abstract partial class Fsinfo3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Fsinfo3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Fsinfo3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Res? other) => other is global::Baselines.Nfs3Prot.Fsinfo3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Res? other) => other is global::Baselines.Nfs3Prot.Fsinfo3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -7770,12 +7770,12 @@ public abstract partial class Fsinfo3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Fsinfo3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Fsinfo3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Res? other) => other is global::Baselines.Nfs3Prot.Fsinfo3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Fsinfo3Res? other) => other is global::Baselines.Nfs3Prot.Fsinfo3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -7796,7 +7796,7 @@ public sealed partial class Pathconf3Args : global::OncRpc.Xdr.IXdrSerializable<
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(Object, "Pathconf3Args.Object").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Object, "Pathconf3Args.Object").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Pathconf3Args? other)
@@ -7805,13 +7805,13 @@ public sealed partial class Pathconf3Args : global::OncRpc.Xdr.IXdrSerializable<
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Object, other.Object));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Object, other.Object));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Object));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Object));
         return hash.ToHashCode();
     }
 
@@ -7863,7 +7863,7 @@ public sealed partial class Pathconf3Resok : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Pathconf3Resok.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Pathconf3Resok.ObjAttributes").WriteTo(ref writer);
         writer.WriteUInt32(Linkmax);
         writer.WriteUInt32(NameMax);
         writer.WriteBool(NoTrunc);
@@ -7878,25 +7878,25 @@ public sealed partial class Pathconf3Resok : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes)
-                && __OncRpcHelpers.ValueEqual(Linkmax, other.Linkmax)
-                && __OncRpcHelpers.ValueEqual(NameMax, other.NameMax)
-                && __OncRpcHelpers.ValueEqual(NoTrunc, other.NoTrunc)
-                && __OncRpcHelpers.ValueEqual(ChownRestricted, other.ChownRestricted)
-                && __OncRpcHelpers.ValueEqual(CaseInsensitive, other.CaseInsensitive)
-                && __OncRpcHelpers.ValueEqual(CasePreserving, other.CasePreserving));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Linkmax, other.Linkmax)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(NameMax, other.NameMax)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(NoTrunc, other.NoTrunc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ChownRestricted, other.ChownRestricted)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(CaseInsensitive, other.CaseInsensitive)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(CasePreserving, other.CasePreserving));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
-        hash.Add(__OncRpcHelpers.ValueHash(Linkmax));
-        hash.Add(__OncRpcHelpers.ValueHash(NameMax));
-        hash.Add(__OncRpcHelpers.ValueHash(NoTrunc));
-        hash.Add(__OncRpcHelpers.ValueHash(ChownRestricted));
-        hash.Add(__OncRpcHelpers.ValueHash(CaseInsensitive));
-        hash.Add(__OncRpcHelpers.ValueHash(CasePreserving));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Linkmax));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(NameMax));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(NoTrunc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ChownRestricted));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(CaseInsensitive));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(CasePreserving));
         return hash.ToHashCode();
     }
 
@@ -7924,7 +7924,7 @@ public sealed partial class Pathconf3Resfail : global::OncRpc.Xdr.IXdrSerializab
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(ObjAttributes, "Pathconf3Resfail.ObjAttributes").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ObjAttributes, "Pathconf3Resfail.ObjAttributes").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Pathconf3Resfail? other)
@@ -7933,13 +7933,13 @@ public sealed partial class Pathconf3Resfail : global::OncRpc.Xdr.IXdrSerializab
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(ObjAttributes, other.ObjAttributes));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ObjAttributes, other.ObjAttributes));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(ObjAttributes));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ObjAttributes));
         return hash.ToHashCode();
     }
 
@@ -8019,12 +8019,12 @@ public abstract partial class Pathconf3Res : global::OncRpc.Xdr.IXdrSerializable
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Pathconf3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Pathconf3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Pathconf3Res? other) => other is global::Baselines.Nfs3Prot.Pathconf3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Pathconf3Res? other) => other is global::Baselines.Nfs3Prot.Pathconf3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -8057,12 +8057,12 @@ public abstract partial class Pathconf3Res : global::OncRpc.Xdr.IXdrSerializable
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Pathconf3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Pathconf3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Pathconf3Res? other) => other is global::Baselines.Nfs3Prot.Pathconf3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Pathconf3Res? other) => other is global::Baselines.Nfs3Prot.Pathconf3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -8091,7 +8091,7 @@ public sealed partial class Commit3Args : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(File, "Commit3Args.File").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(File, "Commit3Args.File").WriteTo(ref writer);
         writer.WriteUInt64(Offset);
         writer.WriteUInt32(Count);
     }
@@ -8102,17 +8102,17 @@ public sealed partial class Commit3Args : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(File, other.File)
-                && __OncRpcHelpers.ValueEqual(Offset, other.Offset)
-                && __OncRpcHelpers.ValueEqual(Count, other.Count));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(File, other.File)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Offset, other.Offset)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Count, other.Count));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(File));
-        hash.Add(__OncRpcHelpers.ValueHash(Offset));
-        hash.Add(__OncRpcHelpers.ValueHash(Count));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(File));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Offset));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Count));
         return hash.ToHashCode();
     }
 
@@ -8144,8 +8144,8 @@ public sealed partial class Commit3Resok : global::OncRpc.Xdr.IXdrSerializable<g
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileWcc, "Commit3Resok.FileWcc").WriteTo(ref writer);
-        writer.WriteFixedOpaque(__OncRpcHelpers.NotNull(Verf, "Commit3Resok.Verf"), 8);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileWcc, "Commit3Resok.FileWcc").WriteTo(ref writer);
+        writer.WriteFixedOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Verf, "Commit3Resok.Verf"), 8);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Commit3Resok? other)
@@ -8154,15 +8154,15 @@ public sealed partial class Commit3Resok : global::OncRpc.Xdr.IXdrSerializable<g
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileWcc, other.FileWcc)
-                && __OncRpcHelpers.BytesEqual(Verf, other.Verf));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileWcc, other.FileWcc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Verf, other.Verf));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileWcc));
-        hash.Add(__OncRpcHelpers.BytesHash(Verf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Verf));
         return hash.ToHashCode();
     }
 
@@ -8190,7 +8190,7 @@ public sealed partial class Commit3Resfail : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        __OncRpcHelpers.NotNull(FileWcc, "Commit3Resfail.FileWcc").WriteTo(ref writer);
+        global::OncRpc.Xdr.XdrGeneratedCode.NotNull(FileWcc, "Commit3Resfail.FileWcc").WriteTo(ref writer);
     }
 
     public bool Equals(global::Baselines.Nfs3Prot.Commit3Resfail? other)
@@ -8199,13 +8199,13 @@ public sealed partial class Commit3Resfail : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(FileWcc, other.FileWcc));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FileWcc, other.FileWcc));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(FileWcc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FileWcc));
         return hash.ToHashCode();
     }
 
@@ -8285,12 +8285,12 @@ public abstract partial class Commit3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resok, "Commit3Res.Nfs3Ok.Resok").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resok, "Commit3Res.Nfs3Ok.Resok").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Commit3Res? other) => other is global::Baselines.Nfs3Prot.Commit3Res.Nfs3Ok arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resok, arm.Resok);
+        public override bool Equals(global::Baselines.Nfs3Prot.Commit3Res? other) => other is global::Baselines.Nfs3Prot.Commit3Res.Nfs3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resok, arm.Resok);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resok));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resok));
     }
 
     /// <summary>The arm for <c>default</c>: <c>resfail</c>.</summary>
@@ -8323,12 +8323,12 @@ public abstract partial class Commit3Res : global::OncRpc.Xdr.IXdrSerializable<g
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Resfail, "Commit3Res.Default.Resfail").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Resfail, "Commit3Res.Default.Resfail").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Commit3Res? other) => other is global::Baselines.Nfs3Prot.Commit3Res.Default arm && __OncRpcHelpers.ValueEqual(Status, arm.Status) && __OncRpcHelpers.ValueEqual(Resfail, arm.Resfail);
+        public override bool Equals(global::Baselines.Nfs3Prot.Commit3Res? other) => other is global::Baselines.Nfs3Prot.Commit3Res.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Status, arm.Status) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Resfail, arm.Resfail);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(Status), __OncRpcHelpers.ValueHash(Resfail));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Status), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Resfail));
     }
 }
 
@@ -8805,7 +8805,7 @@ public sealed partial class Mountres3Ok : global::OncRpc.Xdr.IXdrSerializable<gl
         value.Fhandle = reader.ReadOpaque(64u);
         {
             int count0 = reader.ReadArrayLength(uint.MaxValue, 4);
-            var array0 = __OncRpcHelpers.NewArray<int>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadInt32();
@@ -8817,9 +8817,9 @@ public sealed partial class Mountres3Ok : global::OncRpc.Xdr.IXdrSerializable<gl
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Fhandle, "Mountres3Ok.Fhandle"), 64u);
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Fhandle, "Mountres3Ok.Fhandle"), 64u);
         {
-            var array0 = __OncRpcHelpers.NotNull(AuthFlavors, "Mountres3Ok.AuthFlavors");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(AuthFlavors, "Mountres3Ok.AuthFlavors");
             writer.WriteLength(array0.Length, uint.MaxValue);
             foreach (var item0 in array0)
             {
@@ -8834,15 +8834,15 @@ public sealed partial class Mountres3Ok : global::OncRpc.Xdr.IXdrSerializable<gl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.BytesEqual(Fhandle, other.Fhandle)
-                && __OncRpcHelpers.ArrayEqual(AuthFlavors, other.AuthFlavors, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0)));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Fhandle, other.Fhandle)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(AuthFlavors, other.AuthFlavors, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0)));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.BytesHash(Fhandle));
-        hash.Add(__OncRpcHelpers.ArrayHash(AuthFlavors, static x0 => __OncRpcHelpers.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Fhandle));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(AuthFlavors, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
         return hash.ToHashCode();
     }
 
@@ -8921,12 +8921,12 @@ public abstract partial class Mountres3 : global::OncRpc.Xdr.IXdrSerializable<gl
 
         private protected override void WriteBody(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            __OncRpcHelpers.NotNull(Mountinfo, "Mountres3.Mnt3Ok.Mountinfo").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Mountinfo, "Mountres3.Mnt3Ok.Mountinfo").WriteTo(ref writer);
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mountres3? other) => other is global::Baselines.Nfs3Prot.Mountres3.Mnt3Ok arm && __OncRpcHelpers.ValueEqual(FhsStatus, arm.FhsStatus) && __OncRpcHelpers.ValueEqual(Mountinfo, arm.Mountinfo);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mountres3? other) => other is global::Baselines.Nfs3Prot.Mountres3.Mnt3Ok arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FhsStatus, arm.FhsStatus) && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Mountinfo, arm.Mountinfo);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(FhsStatus), __OncRpcHelpers.ValueHash(Mountinfo));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FhsStatus), global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Mountinfo));
     }
 
     /// <summary>The arm for <c>default</c> (void).</summary>
@@ -8952,9 +8952,9 @@ public abstract partial class Mountres3 : global::OncRpc.Xdr.IXdrSerializable<gl
         {
         }
 
-        public override bool Equals(global::Baselines.Nfs3Prot.Mountres3? other) => other is global::Baselines.Nfs3Prot.Mountres3.Default arm && __OncRpcHelpers.ValueEqual(FhsStatus, arm.FhsStatus);
+        public override bool Equals(global::Baselines.Nfs3Prot.Mountres3? other) => other is global::Baselines.Nfs3Prot.Mountres3.Default arm && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(FhsStatus, arm.FhsStatus);
 
-        public override int GetHashCode() => global::System.HashCode.Combine(__OncRpcHelpers.ValueHash(FhsStatus));
+        public override int GetHashCode() => global::System.HashCode.Combine(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(FhsStatus));
     }
 }
 
@@ -8996,8 +8996,8 @@ public sealed partial class Mountbody : global::OncRpc.Xdr.IXdrSerializable<glob
         var node = this;
         while (true)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(node.MlHostname, "Mountbody.MlHostname"), 255u);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.MlDirectory, "Mountbody.MlDirectory"), 1024u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.MlHostname, "Mountbody.MlHostname"), 255u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.MlDirectory, "Mountbody.MlDirectory"), 1024u);
             var following = node.MlNext;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -9022,11 +9022,11 @@ public sealed partial class Mountbody : global::OncRpc.Xdr.IXdrSerializable<glob
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.MlHostname, b.MlHostname))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.MlHostname, b.MlHostname))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.MlDirectory, b.MlDirectory))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.MlDirectory, b.MlDirectory))
             {
                 return false;
             }
@@ -9040,8 +9040,8 @@ public sealed partial class Mountbody : global::OncRpc.Xdr.IXdrSerializable<glob
         var hash = new global::System.HashCode();
         for (global::Baselines.Nfs3Prot.Mountbody? node = this; node is not null; node = node.MlNext)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.MlHostname));
-            hash.Add(__OncRpcHelpers.ValueHash(node.MlDirectory));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.MlHostname));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.MlDirectory));
         }
         return hash.ToHashCode();
     }
@@ -9087,7 +9087,7 @@ public sealed partial class Groupnode : global::OncRpc.Xdr.IXdrSerializable<glob
         var node = this;
         while (true)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(node.GrName, "Groupnode.GrName"), 255u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.GrName, "Groupnode.GrName"), 255u);
             var following = node.GrNext;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -9112,7 +9112,7 @@ public sealed partial class Groupnode : global::OncRpc.Xdr.IXdrSerializable<glob
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.GrName, b.GrName))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.GrName, b.GrName))
             {
                 return false;
             }
@@ -9126,7 +9126,7 @@ public sealed partial class Groupnode : global::OncRpc.Xdr.IXdrSerializable<glob
         var hash = new global::System.HashCode();
         for (global::Baselines.Nfs3Prot.Groupnode? node = this; node is not null; node = node.GrNext)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.GrName));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.GrName));
         }
         return hash.ToHashCode();
     }
@@ -9183,12 +9183,12 @@ public sealed partial class Exportnode : global::OncRpc.Xdr.IXdrSerializable<glo
         var node = this;
         while (true)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(node.ExDir, "Exportnode.ExDir"), 1024u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.ExDir, "Exportnode.ExDir"), 1024u);
             {
                 if (node.ExGroups is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "Exportnode.ExGroups").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "Exportnode.ExGroups").WriteTo(ref writer);
                 }
                 else
                 {
@@ -9219,11 +9219,11 @@ public sealed partial class Exportnode : global::OncRpc.Xdr.IXdrSerializable<glo
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.ExDir, b.ExDir))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.ExDir, b.ExDir))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.OptionalEqual<global::Baselines.Nfs3Prot.Groupnode>(a.ExGroups, b.ExGroups, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0)))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.Nfs3Prot.Groupnode>(a.ExGroups, b.ExGroups, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0)))
             {
                 return false;
             }
@@ -9237,8 +9237,8 @@ public sealed partial class Exportnode : global::OncRpc.Xdr.IXdrSerializable<glo
         var hash = new global::System.HashCode();
         for (global::Baselines.Nfs3Prot.Exportnode? node = this; node is not null; node = node.ExNext)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.ExDir));
-            hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.Nfs3Prot.Groupnode>(node.ExGroups, static x0 => __OncRpcHelpers.ValueHash(x0)));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.ExDir));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.Nfs3Prot.Groupnode>(node.ExGroups, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
         }
         return hash.ToHashCode();
     }
@@ -9295,7 +9295,7 @@ public static partial class MountV3Procedures
 
         public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(Value, "MOUNTPROC3_MNT arguments"), 1024u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Value, "MOUNTPROC3_MNT arguments"), 1024u);
         }
     }
 
@@ -9329,7 +9329,7 @@ public static partial class MountV3Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "MOUNTPROC3_DUMP result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "MOUNTPROC3_DUMP result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -9358,7 +9358,7 @@ public static partial class MountV3Procedures
 
         public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
         {
-            writer.WriteString(__OncRpcHelpers.NotNull(Value, "MOUNTPROC3_UMNT arguments"), 1024u);
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Value, "MOUNTPROC3_UMNT arguments"), 1024u);
         }
     }
 
@@ -9392,7 +9392,7 @@ public static partial class MountV3Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "MOUNTPROC3_EXPORT result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "MOUNTPROC3_EXPORT result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -9528,90 +9528,3 @@ public abstract partial class MountV3ServiceBase : global::OncRpc.Server.IRpcSer
     }
 }
 
-/// <summary>Equality, hashing and checks shared by the types above.</summary>
-file static class __OncRpcHelpers
-{
-    public static T[] NewArray<T>(int count) => count == 0 ? global::System.Array.Empty<T>() : new T[count];
-
-    public static T[] Fill<T>(int count, global::System.Func<T> create)
-    {
-        var array = new T[count];
-        for (int i = 0; i < array.Length; i++)
-        {
-            array[i] = create();
-        }
-        return array;
-    }
-
-    public static T NotNull<T>(T? value, string what) where T : class =>
-        value ?? throw new global::System.ArgumentNullException(what, what + " is null and cannot be encoded");
-
-    public static void CheckFixedLength(int actual, int expected, string what)
-    {
-        if (actual != expected)
-        {
-            throw new global::System.ArgumentException(what + " must have exactly " + expected.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + " elements, not " + actual.ToString(global::System.Globalization.CultureInfo.InvariantCulture), what);
-        }
-    }
-
-    public static bool ValueEqual<T>(T a, T b) => global::System.Collections.Generic.EqualityComparer<T>.Default.Equals(a, b);
-
-    public static int ValueHash<T>(T value) => value is null ? 0 : global::System.Collections.Generic.EqualityComparer<T>.Default.GetHashCode(value);
-
-    public static bool BytesEqual(byte[]? a, byte[]? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && global::System.MemoryExtensions.SequenceEqual<byte>(a, b));
-
-    public static int BytesHash(byte[]? value)
-    {
-        if (value is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        hash.AddBytes(value);
-        return hash.ToHashCode();
-    }
-
-    public static bool ArrayEqual<T>(T[]? a, T[]? b, global::System.Func<T, T, bool> equal)
-    {
-        if (ReferenceEquals(a, b))
-        {
-            return true;
-        }
-        if (a is null || b is null || a.Length != b.Length)
-        {
-            return false;
-        }
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (!equal(a[i], b[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public static int ArrayHash<T>(T[]? array, global::System.Func<T, int> hashOf)
-    {
-        if (array is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        foreach (T item in array)
-        {
-            hash.Add(hashOf(item));
-        }
-        return hash.ToHashCode();
-    }
-
-    public static bool OptionalEqual<T>(T? a, T? b, global::System.Func<T, T, bool> equal) where T : class =>
-        a is null ? b is null : b is not null && equal(a, b);
-
-    public static int OptionalHash<T>(T? value, global::System.Func<T, int> hashOf) where T : class =>
-        value is null ? 0 : hashOf(value);
-
-    public static string Format<T>(T value) where T : struct =>
-        value is global::System.IFormattable formattable ? formattable.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture) : value.ToString() ?? string.Empty;
-}

@@ -69,9 +69,9 @@ public sealed partial class Rpcb : global::OncRpc.Xdr.IXdrSerializable<global::B
     {
         writer.WriteUInt32(RProg);
         writer.WriteUInt32(RVers);
-        writer.WriteString(__OncRpcHelpers.NotNull(RNetid, "Rpcb.RNetid"));
-        writer.WriteString(__OncRpcHelpers.NotNull(RAddr, "Rpcb.RAddr"));
-        writer.WriteString(__OncRpcHelpers.NotNull(ROwner, "Rpcb.ROwner"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RNetid, "Rpcb.RNetid"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RAddr, "Rpcb.RAddr"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(ROwner, "Rpcb.ROwner"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.Rpcb? other)
@@ -80,21 +80,21 @@ public sealed partial class Rpcb : global::OncRpc.Xdr.IXdrSerializable<global::B
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(RProg, other.RProg)
-                && __OncRpcHelpers.ValueEqual(RVers, other.RVers)
-                && __OncRpcHelpers.ValueEqual(RNetid, other.RNetid)
-                && __OncRpcHelpers.ValueEqual(RAddr, other.RAddr)
-                && __OncRpcHelpers.ValueEqual(ROwner, other.ROwner));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RProg, other.RProg)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RVers, other.RVers)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RNetid, other.RNetid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RAddr, other.RAddr)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(ROwner, other.ROwner));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(RProg));
-        hash.Add(__OncRpcHelpers.ValueHash(RVers));
-        hash.Add(__OncRpcHelpers.ValueHash(RNetid));
-        hash.Add(__OncRpcHelpers.ValueHash(RAddr));
-        hash.Add(__OncRpcHelpers.ValueHash(ROwner));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RProg));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RVers));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RNetid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RAddr));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(ROwner));
         return hash.ToHashCode();
     }
 
@@ -139,7 +139,7 @@ public sealed partial class RpList : global::OncRpc.Xdr.IXdrSerializable<global:
         var node = this;
         while (true)
         {
-            __OncRpcHelpers.NotNull(node.RpcbMap, "RpList.RpcbMap").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.RpcbMap, "RpList.RpcbMap").WriteTo(ref writer);
             var following = node.RpcbNext;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -164,7 +164,7 @@ public sealed partial class RpList : global::OncRpc.Xdr.IXdrSerializable<global:
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.RpcbMap, b.RpcbMap))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.RpcbMap, b.RpcbMap))
             {
                 return false;
             }
@@ -178,7 +178,7 @@ public sealed partial class RpList : global::OncRpc.Xdr.IXdrSerializable<global:
         var hash = new global::System.HashCode();
         for (global::Baselines.RpcbProt.RpList? node = this; node is not null; node = node.RpcbNext)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.RpcbMap));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.RpcbMap));
         }
         return hash.ToHashCode();
     }
@@ -222,7 +222,7 @@ public sealed partial class RpcbRmtcallargs : global::OncRpc.Xdr.IXdrSerializabl
         writer.WriteUInt32(Prog);
         writer.WriteUInt32(Vers);
         writer.WriteUInt32(Proc);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Args, "RpcbRmtcallargs.Args"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Args, "RpcbRmtcallargs.Args"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.RpcbRmtcallargs? other)
@@ -231,19 +231,19 @@ public sealed partial class RpcbRmtcallargs : global::OncRpc.Xdr.IXdrSerializabl
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Prog, other.Prog)
-                && __OncRpcHelpers.ValueEqual(Vers, other.Vers)
-                && __OncRpcHelpers.ValueEqual(Proc, other.Proc)
-                && __OncRpcHelpers.BytesEqual(Args, other.Args));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Prog, other.Prog)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Vers, other.Vers)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Proc, other.Proc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Args, other.Args));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Prog));
-        hash.Add(__OncRpcHelpers.ValueHash(Vers));
-        hash.Add(__OncRpcHelpers.ValueHash(Proc));
-        hash.Add(__OncRpcHelpers.BytesHash(Args));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Prog));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Vers));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Proc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Args));
         return hash.ToHashCode();
     }
 
@@ -275,8 +275,8 @@ public sealed partial class RpcbRmtcallres : global::OncRpc.Xdr.IXdrSerializable
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        writer.WriteString(__OncRpcHelpers.NotNull(Addr, "RpcbRmtcallres.Addr"));
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Results, "RpcbRmtcallres.Results"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Addr, "RpcbRmtcallres.Addr"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Results, "RpcbRmtcallres.Results"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.RpcbRmtcallres? other)
@@ -285,15 +285,15 @@ public sealed partial class RpcbRmtcallres : global::OncRpc.Xdr.IXdrSerializable
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Addr, other.Addr)
-                && __OncRpcHelpers.BytesEqual(Results, other.Results));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Addr, other.Addr)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Results, other.Results));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Addr));
-        hash.Add(__OncRpcHelpers.BytesHash(Results));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Addr));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Results));
         return hash.ToHashCode();
     }
 
@@ -337,11 +337,11 @@ public sealed partial class RpcbEntry : global::OncRpc.Xdr.IXdrSerializable<glob
 
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
-        writer.WriteString(__OncRpcHelpers.NotNull(RMaddr, "RpcbEntry.RMaddr"));
-        writer.WriteString(__OncRpcHelpers.NotNull(RNcNetid, "RpcbEntry.RNcNetid"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RMaddr, "RpcbEntry.RMaddr"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RNcNetid, "RpcbEntry.RNcNetid"));
         writer.WriteUInt32(RNcSemantics);
-        writer.WriteString(__OncRpcHelpers.NotNull(RNcProtofmly, "RpcbEntry.RNcProtofmly"));
-        writer.WriteString(__OncRpcHelpers.NotNull(RNcProto, "RpcbEntry.RNcProto"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RNcProtofmly, "RpcbEntry.RNcProtofmly"));
+        writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(RNcProto, "RpcbEntry.RNcProto"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.RpcbEntry? other)
@@ -350,21 +350,21 @@ public sealed partial class RpcbEntry : global::OncRpc.Xdr.IXdrSerializable<glob
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(RMaddr, other.RMaddr)
-                && __OncRpcHelpers.ValueEqual(RNcNetid, other.RNcNetid)
-                && __OncRpcHelpers.ValueEqual(RNcSemantics, other.RNcSemantics)
-                && __OncRpcHelpers.ValueEqual(RNcProtofmly, other.RNcProtofmly)
-                && __OncRpcHelpers.ValueEqual(RNcProto, other.RNcProto));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RMaddr, other.RMaddr)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RNcNetid, other.RNcNetid)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RNcSemantics, other.RNcSemantics)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RNcProtofmly, other.RNcProtofmly)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(RNcProto, other.RNcProto));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(RMaddr));
-        hash.Add(__OncRpcHelpers.ValueHash(RNcNetid));
-        hash.Add(__OncRpcHelpers.ValueHash(RNcSemantics));
-        hash.Add(__OncRpcHelpers.ValueHash(RNcProtofmly));
-        hash.Add(__OncRpcHelpers.ValueHash(RNcProto));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RMaddr));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RNcNetid));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RNcSemantics));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RNcProtofmly));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(RNcProto));
         return hash.ToHashCode();
     }
 
@@ -409,7 +409,7 @@ public sealed partial class RpcbEntryList : global::OncRpc.Xdr.IXdrSerializable<
         var node = this;
         while (true)
         {
-            __OncRpcHelpers.NotNull(node.RpcbEntryMap, "RpcbEntryList.RpcbEntryMap").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.RpcbEntryMap, "RpcbEntryList.RpcbEntryMap").WriteTo(ref writer);
             var following = node.RpcbEntryNext;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -434,7 +434,7 @@ public sealed partial class RpcbEntryList : global::OncRpc.Xdr.IXdrSerializable<
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.RpcbEntryMap, b.RpcbEntryMap))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.RpcbEntryMap, b.RpcbEntryMap))
             {
                 return false;
             }
@@ -448,7 +448,7 @@ public sealed partial class RpcbEntryList : global::OncRpc.Xdr.IXdrSerializable<
         var hash = new global::System.HashCode();
         for (global::Baselines.RpcbProt.RpcbEntryList? node = this; node is not null; node = node.RpcbEntryNext)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.RpcbEntryMap));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.RpcbEntryMap));
         }
         return hash.ToHashCode();
     }
@@ -514,7 +514,7 @@ public sealed partial class RpcbsAddrlist : global::OncRpc.Xdr.IXdrSerializable<
             writer.WriteUInt32(node.Vers);
             writer.WriteInt32(node.Success);
             writer.WriteInt32(node.Failure);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.Netid, "RpcbsAddrlist.Netid"));
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Netid, "RpcbsAddrlist.Netid"));
             var following = node.Next;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -539,23 +539,23 @@ public sealed partial class RpcbsAddrlist : global::OncRpc.Xdr.IXdrSerializable<
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Prog, b.Prog))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Prog, b.Prog))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Vers, b.Vers))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Vers, b.Vers))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Success, b.Success))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Success, b.Success))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Failure, b.Failure))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Failure, b.Failure))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Netid, b.Netid))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Netid, b.Netid))
             {
                 return false;
             }
@@ -569,11 +569,11 @@ public sealed partial class RpcbsAddrlist : global::OncRpc.Xdr.IXdrSerializable<
         var hash = new global::System.HashCode();
         for (global::Baselines.RpcbProt.RpcbsAddrlist? node = this; node is not null; node = node.Next)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Prog));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Vers));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Success));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Failure));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Netid));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Prog));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Vers));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Success));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Failure));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Netid));
         }
         return hash.ToHashCode();
     }
@@ -649,7 +649,7 @@ public sealed partial class RpcbsRmtcalllist : global::OncRpc.Xdr.IXdrSerializab
             writer.WriteInt32(node.Success);
             writer.WriteInt32(node.Failure);
             writer.WriteInt32(node.Indirect);
-            writer.WriteString(__OncRpcHelpers.NotNull(node.Netid, "RpcbsRmtcalllist.Netid"));
+            writer.WriteString(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Netid, "RpcbsRmtcalllist.Netid"));
             var following = node.Next;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -674,31 +674,31 @@ public sealed partial class RpcbsRmtcalllist : global::OncRpc.Xdr.IXdrSerializab
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Prog, b.Prog))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Prog, b.Prog))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Vers, b.Vers))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Vers, b.Vers))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Proc, b.Proc))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Proc, b.Proc))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Success, b.Success))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Success, b.Success))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Failure, b.Failure))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Failure, b.Failure))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Indirect, b.Indirect))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Indirect, b.Indirect))
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Netid, b.Netid))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Netid, b.Netid))
             {
                 return false;
             }
@@ -712,13 +712,13 @@ public sealed partial class RpcbsRmtcalllist : global::OncRpc.Xdr.IXdrSerializab
         var hash = new global::System.HashCode();
         for (global::Baselines.RpcbProt.RpcbsRmtcalllist? node = this; node is not null; node = node.Next)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Prog));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Vers));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Proc));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Success));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Failure));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Indirect));
-            hash.Add(__OncRpcHelpers.ValueHash(node.Netid));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Prog));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Vers));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Proc));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Success));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Failure));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Indirect));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Netid));
         }
         return hash.ToHashCode();
     }
@@ -736,7 +736,7 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
     public const string XdrName = "rpcb_stat";
 
     /// <summary><c>info</c>: int[13].</summary>
-    public int[] Info { get; set; } = __OncRpcHelpers.NewArray<int>(13);
+    public int[] Info { get; set; } = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(13);
 
     /// <summary><c>setinfo</c>: int.</summary>
     public int Setinfo { get; set; }
@@ -756,7 +756,7 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
         {
             const int count0 = 13;
             reader.EnsureFixedArray(count0, 4);
-            var array0 = __OncRpcHelpers.NewArray<int>(count0);
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<int>(count0);
             for (int i0 = 0; i0 < array0.Length; i0++)
             {
                 array0[i0] = reader.ReadInt32();
@@ -787,8 +787,8 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
         {
-            var array0 = __OncRpcHelpers.NotNull(Info, "RpcbStat.Info");
-            __OncRpcHelpers.CheckFixedLength(array0.Length, 13, "RpcbStat.Info");
+            var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Info, "RpcbStat.Info");
+            global::OncRpc.Xdr.XdrGeneratedCode.CheckFixedLength(array0.Length, 13, "RpcbStat.Info");
             foreach (var item0 in array0)
             {
                 writer.WriteInt32(item0);
@@ -800,7 +800,7 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
             if (Addrinfo is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "RpcbStat.Addrinfo").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "RpcbStat.Addrinfo").WriteTo(ref writer);
             }
             else
             {
@@ -811,7 +811,7 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
             if (Rmtinfo is { } present0)
             {
                 writer.WriteOptionalFlag(true);
-                __OncRpcHelpers.NotNull(present0, "RpcbStat.Rmtinfo").WriteTo(ref writer);
+                global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "RpcbStat.Rmtinfo").WriteTo(ref writer);
             }
             else
             {
@@ -826,21 +826,21 @@ public sealed partial class RpcbStat : global::OncRpc.Xdr.IXdrSerializable<globa
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ArrayEqual(Info, other.Info, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.ValueEqual(Setinfo, other.Setinfo)
-                && __OncRpcHelpers.ValueEqual(Unsetinfo, other.Unsetinfo)
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.RpcbProt.RpcbsAddrlist>(Addrinfo, other.Addrinfo, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0))
-                && __OncRpcHelpers.OptionalEqual<global::Baselines.RpcbProt.RpcbsRmtcalllist>(Rmtinfo, other.Rmtinfo, static (x0, y0) => __OncRpcHelpers.ValueEqual(x0, y0)));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ArrayEqual(Info, other.Info, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Setinfo, other.Setinfo)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Unsetinfo, other.Unsetinfo)
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.RpcbProt.RpcbsAddrlist>(Addrinfo, other.Addrinfo, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0))
+                && global::OncRpc.Xdr.XdrGeneratedCode.OptionalEqual<global::Baselines.RpcbProt.RpcbsRmtcalllist>(Rmtinfo, other.Rmtinfo, static (x0, y0) => global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(x0, y0)));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ArrayHash(Info, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.ValueHash(Setinfo));
-        hash.Add(__OncRpcHelpers.ValueHash(Unsetinfo));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.RpcbProt.RpcbsAddrlist>(Addrinfo, static x0 => __OncRpcHelpers.ValueHash(x0)));
-        hash.Add(__OncRpcHelpers.OptionalHash<global::Baselines.RpcbProt.RpcbsRmtcalllist>(Rmtinfo, static x0 => __OncRpcHelpers.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ArrayHash(Info, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Setinfo));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Unsetinfo));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.RpcbProt.RpcbsAddrlist>(Addrinfo, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.OptionalHash<global::Baselines.RpcbProt.RpcbsRmtcalllist>(Rmtinfo, static x0 => global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(x0)));
         return hash.ToHashCode();
     }
 
@@ -873,7 +873,7 @@ public sealed partial class Netbuf : global::OncRpc.Xdr.IXdrSerializable<global:
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
         writer.WriteUInt32(Maxlen);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Buf, "Netbuf.Buf"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Buf, "Netbuf.Buf"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.Netbuf? other)
@@ -882,15 +882,15 @@ public sealed partial class Netbuf : global::OncRpc.Xdr.IXdrSerializable<global:
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Maxlen, other.Maxlen)
-                && __OncRpcHelpers.BytesEqual(Buf, other.Buf));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Maxlen, other.Maxlen)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Buf, other.Buf));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Maxlen));
-        hash.Add(__OncRpcHelpers.BytesHash(Buf));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Maxlen));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Buf));
         return hash.ToHashCode();
     }
 
@@ -963,7 +963,7 @@ public static partial class RpcbV3Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "RPCBPROC_DUMP result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "RPCBPROC_DUMP result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -1191,7 +1191,7 @@ public static partial class RpcbV4Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "RPCBPROC_DUMP result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "RPCBPROC_DUMP result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -1231,7 +1231,7 @@ public static partial class RpcbV4Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "RPCBPROC_GETADDRLIST result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "RPCBPROC_GETADDRLIST result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -1257,7 +1257,7 @@ public static partial class RpcbV4Procedures
             {
                 const int count0 = 3;
                 reader.EnsureFixedArray(count0, 68);
-                var array0 = __OncRpcHelpers.NewArray<global::Baselines.RpcbProt.RpcbStat>(count0);
+                var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NewArray<global::Baselines.RpcbProt.RpcbStat>(count0);
                 for (int i0 = 0; i0 < array0.Length; i0++)
                 {
                     array0[i0] = global::Baselines.RpcbProt.RpcbStat.ReadFrom(ref reader);
@@ -1270,11 +1270,11 @@ public static partial class RpcbV4Procedures
         public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
         {
             {
-                var array0 = __OncRpcHelpers.NotNull(Value, "RPCBPROC_GETSTAT result");
-                __OncRpcHelpers.CheckFixedLength(array0.Length, 3, "RPCBPROC_GETSTAT result");
+                var array0 = global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Value, "RPCBPROC_GETSTAT result");
+                global::OncRpc.Xdr.XdrGeneratedCode.CheckFixedLength(array0.Length, 3, "RPCBPROC_GETSTAT result");
                 foreach (var item0 in array0)
                 {
-                    __OncRpcHelpers.NotNull(item0, "RPCBPROC_GETSTAT result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(item0, "RPCBPROC_GETSTAT result").WriteTo(ref writer);
                 }
             }
         }
@@ -1522,19 +1522,19 @@ public sealed partial class Mapping : global::OncRpc.Xdr.IXdrSerializable<global
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Prog, other.Prog)
-                && __OncRpcHelpers.ValueEqual(Vers, other.Vers)
-                && __OncRpcHelpers.ValueEqual(Prot, other.Prot)
-                && __OncRpcHelpers.ValueEqual(Port, other.Port));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Prog, other.Prog)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Vers, other.Vers)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Prot, other.Prot)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Port, other.Port));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Prog));
-        hash.Add(__OncRpcHelpers.ValueHash(Vers));
-        hash.Add(__OncRpcHelpers.ValueHash(Prot));
-        hash.Add(__OncRpcHelpers.ValueHash(Port));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Prog));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Vers));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Prot));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Port));
         return hash.ToHashCode();
     }
 
@@ -1579,7 +1579,7 @@ public sealed partial class Pmaplist : global::OncRpc.Xdr.IXdrSerializable<globa
         var node = this;
         while (true)
         {
-            __OncRpcHelpers.NotNull(node.Map, "Pmaplist.Map").WriteTo(ref writer);
+            global::OncRpc.Xdr.XdrGeneratedCode.NotNull(node.Map, "Pmaplist.Map").WriteTo(ref writer);
             var following = node.Next;
             writer.WriteOptionalFlag(following is not null);
             if (following is null)
@@ -1604,7 +1604,7 @@ public sealed partial class Pmaplist : global::OncRpc.Xdr.IXdrSerializable<globa
             {
                 return false;
             }
-            if (!__OncRpcHelpers.ValueEqual(a.Map, b.Map))
+            if (!global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(a.Map, b.Map))
             {
                 return false;
             }
@@ -1618,7 +1618,7 @@ public sealed partial class Pmaplist : global::OncRpc.Xdr.IXdrSerializable<globa
         var hash = new global::System.HashCode();
         for (global::Baselines.RpcbProt.Pmaplist? node = this; node is not null; node = node.Next)
         {
-            hash.Add(__OncRpcHelpers.ValueHash(node.Map));
+            hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(node.Map));
         }
         return hash.ToHashCode();
     }
@@ -1662,7 +1662,7 @@ public sealed partial class CallArgs : global::OncRpc.Xdr.IXdrSerializable<globa
         writer.WriteUInt32(Prog);
         writer.WriteUInt32(Vers);
         writer.WriteUInt32(Proc);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Args, "CallArgs.Args"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Args, "CallArgs.Args"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.CallArgs? other)
@@ -1671,19 +1671,19 @@ public sealed partial class CallArgs : global::OncRpc.Xdr.IXdrSerializable<globa
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Prog, other.Prog)
-                && __OncRpcHelpers.ValueEqual(Vers, other.Vers)
-                && __OncRpcHelpers.ValueEqual(Proc, other.Proc)
-                && __OncRpcHelpers.BytesEqual(Args, other.Args));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Prog, other.Prog)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Vers, other.Vers)
+                && global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Proc, other.Proc)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Args, other.Args));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Prog));
-        hash.Add(__OncRpcHelpers.ValueHash(Vers));
-        hash.Add(__OncRpcHelpers.ValueHash(Proc));
-        hash.Add(__OncRpcHelpers.BytesHash(Args));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Prog));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Vers));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Proc));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Args));
         return hash.ToHashCode();
     }
 
@@ -1716,7 +1716,7 @@ public sealed partial class CallResult : global::OncRpc.Xdr.IXdrSerializable<glo
     public void WriteTo(ref global::OncRpc.Xdr.XdrWriter writer)
     {
         writer.WriteUInt32(Port);
-        writer.WriteOpaque(__OncRpcHelpers.NotNull(Res, "CallResult.Res"));
+        writer.WriteOpaque(global::OncRpc.Xdr.XdrGeneratedCode.NotNull(Res, "CallResult.Res"));
     }
 
     public bool Equals(global::Baselines.RpcbProt.CallResult? other)
@@ -1725,15 +1725,15 @@ public sealed partial class CallResult : global::OncRpc.Xdr.IXdrSerializable<glo
         {
             return false;
         }
-        return ReferenceEquals(this, other) || (__OncRpcHelpers.ValueEqual(Port, other.Port)
-                && __OncRpcHelpers.BytesEqual(Res, other.Res));
+        return ReferenceEquals(this, other) || (global::OncRpc.Xdr.XdrGeneratedCode.ValueEqual(Port, other.Port)
+                && global::OncRpc.Xdr.XdrGeneratedCode.BytesEqual(Res, other.Res));
     }
 
     public override int GetHashCode()
     {
         var hash = new global::System.HashCode();
-        hash.Add(__OncRpcHelpers.ValueHash(Port));
-        hash.Add(__OncRpcHelpers.BytesHash(Res));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.ValueHash(Port));
+        hash.Add(global::OncRpc.Xdr.XdrGeneratedCode.BytesHash(Res));
         return hash.ToHashCode();
     }
 
@@ -1800,7 +1800,7 @@ public static partial class PmapV2Procedures
                 if (Value is { } present0)
                 {
                     writer.WriteOptionalFlag(true);
-                    __OncRpcHelpers.NotNull(present0, "PMAPPROC_DUMP result").WriteTo(ref writer);
+                    global::OncRpc.Xdr.XdrGeneratedCode.NotNull(present0, "PMAPPROC_DUMP result").WriteTo(ref writer);
                 }
                 else
                 {
@@ -1930,90 +1930,3 @@ public abstract partial class PmapV2ServiceBase : global::OncRpc.Server.IRpcServ
     }
 }
 
-/// <summary>Equality, hashing and checks shared by the types above.</summary>
-file static class __OncRpcHelpers
-{
-    public static T[] NewArray<T>(int count) => count == 0 ? global::System.Array.Empty<T>() : new T[count];
-
-    public static T[] Fill<T>(int count, global::System.Func<T> create)
-    {
-        var array = new T[count];
-        for (int i = 0; i < array.Length; i++)
-        {
-            array[i] = create();
-        }
-        return array;
-    }
-
-    public static T NotNull<T>(T? value, string what) where T : class =>
-        value ?? throw new global::System.ArgumentNullException(what, what + " is null and cannot be encoded");
-
-    public static void CheckFixedLength(int actual, int expected, string what)
-    {
-        if (actual != expected)
-        {
-            throw new global::System.ArgumentException(what + " must have exactly " + expected.ToString(global::System.Globalization.CultureInfo.InvariantCulture) + " elements, not " + actual.ToString(global::System.Globalization.CultureInfo.InvariantCulture), what);
-        }
-    }
-
-    public static bool ValueEqual<T>(T a, T b) => global::System.Collections.Generic.EqualityComparer<T>.Default.Equals(a, b);
-
-    public static int ValueHash<T>(T value) => value is null ? 0 : global::System.Collections.Generic.EqualityComparer<T>.Default.GetHashCode(value);
-
-    public static bool BytesEqual(byte[]? a, byte[]? b) =>
-        ReferenceEquals(a, b) || (a is not null && b is not null && global::System.MemoryExtensions.SequenceEqual<byte>(a, b));
-
-    public static int BytesHash(byte[]? value)
-    {
-        if (value is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        hash.AddBytes(value);
-        return hash.ToHashCode();
-    }
-
-    public static bool ArrayEqual<T>(T[]? a, T[]? b, global::System.Func<T, T, bool> equal)
-    {
-        if (ReferenceEquals(a, b))
-        {
-            return true;
-        }
-        if (a is null || b is null || a.Length != b.Length)
-        {
-            return false;
-        }
-        for (int i = 0; i < a.Length; i++)
-        {
-            if (!equal(a[i], b[i]))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    public static int ArrayHash<T>(T[]? array, global::System.Func<T, int> hashOf)
-    {
-        if (array is null)
-        {
-            return 0;
-        }
-        var hash = new global::System.HashCode();
-        foreach (T item in array)
-        {
-            hash.Add(hashOf(item));
-        }
-        return hash.ToHashCode();
-    }
-
-    public static bool OptionalEqual<T>(T? a, T? b, global::System.Func<T, T, bool> equal) where T : class =>
-        a is null ? b is null : b is not null && equal(a, b);
-
-    public static int OptionalHash<T>(T? value, global::System.Func<T, int> hashOf) where T : class =>
-        value is null ? 0 : hashOf(value);
-
-    public static string Format<T>(T value) where T : struct =>
-        value is global::System.IFormattable formattable ? formattable.ToString(null, global::System.Globalization.CultureInfo.InvariantCulture) : value.ToString() ?? string.Empty;
-}
