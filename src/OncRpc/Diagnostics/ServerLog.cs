@@ -68,4 +68,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(1020, LogLevel.Warning, "Could not unregister from rpcbind: {Error}")]
     public static partial void RpcbindUnregisterFailed(ILogger logger, string error);
+
+    [LoggerMessage(1021, LogLevel.Critical, "Event loop {Loop} stopped: epoll_wait failed with errno {Errno}")]
+    public static partial void EventLoopFailed(ILogger logger, string loop, int errno);
+
+    [LoggerMessage(1022, LogLevel.Error, "A socket handler failed on event loop {Loop}")]
+    public static partial void EventHandlerFailed(ILogger logger, Exception exception, string loop);
 }

@@ -46,6 +46,10 @@ public sealed partial class RpcServer
             }
             _options.Validate();
             _runtime = new RpcServerRuntime(_options, Dispatcher, _logger);
+            if (_options.EventLoopThreads > 0 && Transport.Internal.Libc.IsSupported)
+            {
+                _loops = new EpollLoopGroup(_options.EventLoopThreads, _logger);
+            }
             var bound = new List<(RpcTransportKind, EndPoint)>(_requested.Count);
             try
             {
@@ -54,7 +58,10 @@ public sealed partial class RpcServer
                     switch (transport)
                     {
                         case RpcTransportKind.Udp:
-                            UdpListener udp = UdpListener.Bind(_runtime, (IPEndPoint)endPoint);
+                            System.Net.Sockets.Socket socket = IUdpEndPoint.Bind((IPEndPoint)endPoint);
+                            IUdpEndPoint udp = _loops is { } loops
+                                ? new EpollUdpListener(_runtime, loops.Next(), socket)
+                                : new UdpListener(_runtime, socket);
                             _udpListeners.Add(udp);
                             bound.Add((transport, udp.LocalEndPoint));
                             break;
@@ -75,6 +82,8 @@ public sealed partial class RpcServer
             catch
             {
                 CloseListeners();
+                _loops?.Dispose();
+                _loops = null;
                 _runtime.Dispose();
                 _runtime = null;
                 throw;
@@ -85,7 +94,7 @@ public sealed partial class RpcServer
             {
                 listener.Start(_listening.Token);
             }
-            foreach (UdpListener listener in _udpListeners)
+            foreach (IUdpEndPoint listener in _udpListeners)
             {
                 listener.Start(_listening.Token);
             }
@@ -108,7 +117,7 @@ public sealed partial class RpcServer
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await UnregisterFromRpcbindAsync().ConfigureAwait(false);
-        StreamConnection[] connections;
+        IServerConnection[] connections;
         lock (_gate)
         {
             if (_state != State.Started)
@@ -127,12 +136,12 @@ public sealed partial class RpcServer
         {
             pending.Add(listener.CloseAsync());
         }
-        foreach (StreamConnection connection in connections)
+        foreach (IServerConnection connection in connections)
         {
             connection.StopReading();
             pending.Add(connection.Completion);
         }
-        foreach (UdpListener listener in _udpListeners)
+        foreach (IUdpEndPoint listener in _udpListeners)
         {
             pending.Add(listener.DrainAsync());
         }
@@ -149,13 +158,13 @@ public sealed partial class RpcServer
                 ServerLog.StopForced(_logger);
             }
             runtime.AbortCalls();
-            foreach (StreamConnection connection in connections)
+            foreach (IServerConnection connection in connections)
             {
                 connection.Abort();
             }
         }
 
-        foreach (UdpListener listener in _udpListeners)
+        foreach (IUdpEndPoint listener in _udpListeners)
         {
             listener.Close();
         }
@@ -163,6 +172,9 @@ public sealed partial class RpcServer
         {
             listener.DeleteSocketFile();
         }
+        // Handlers that ignored a forced stop may still finish later: their replies find the
+        // loops gone and are dropped.
+        _loops?.Dispose();
         lock (_gate)
         {
             _state = State.Stopped;
@@ -193,7 +205,7 @@ public sealed partial class RpcServer
             _ = listener.CloseAsync();
             listener.DeleteSocketFile();
         }
-        foreach (UdpListener listener in _udpListeners)
+        foreach (IUdpEndPoint listener in _udpListeners)
         {
             listener.Close();
         }

@@ -19,12 +19,13 @@ public sealed partial class RpcServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<(RpcTransportKind Transport, EndPoint EndPoint)> _requested = [];
     private readonly Lock _gate = new();
-    private readonly HashSet<StreamConnection> _connections = [];
+    private readonly HashSet<IServerConnection> _connections = [];
     private readonly List<StreamListener> _streamListeners = [];
-    private readonly List<UdpListener> _udpListeners = [];
+    private readonly List<IUdpEndPoint> _udpListeners = [];
     private readonly CancellationTokenSource _listening = new();
     private IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> _endPoints = [];
     private RpcServerRuntime? _runtime;
+    private EpollLoopGroup? _loops;
     private Timer? _idleTimer;
     private State _state;
     private int _connectionCount;
@@ -83,7 +84,7 @@ public sealed partial class RpcServer : IAsyncDisposable
     private void OnAccepted(Socket socket, RpcTransportKind transport)
     {
         RpcServerRuntime runtime = _runtime!;
-        StreamConnection connection;
+        IServerConnection connection;
         lock (_gate)
         {
             if (_state != State.Started)
@@ -104,7 +105,9 @@ public sealed partial class RpcServer : IAsyncDisposable
                 {
                     socket.NoDelay = true;
                 }
-                connection = new StreamConnection(runtime, socket, transport, OnConnectionClosed);
+                connection = _loops is { } loops
+                    ? new EpollStreamConnection(runtime, loops.Next(), socket, transport, OnConnectionClosed)
+                    : new StreamConnection(runtime, socket, transport, OnConnectionClosed);
             }
             catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
             {
@@ -119,7 +122,7 @@ public sealed partial class RpcServer : IAsyncDisposable
         connection.Start();
     }
 
-    private void OnConnectionClosed(StreamConnection connection)
+    private void OnConnectionClosed(IServerConnection connection)
     {
         lock (_gate)
         {
@@ -146,12 +149,12 @@ public sealed partial class RpcServer : IAsyncDisposable
     {
         long idle = (long)_options.IdleTimeout.TotalMilliseconds;
         long now = Environment.TickCount64;
-        StreamConnection[] connections;
+        IServerConnection[] connections;
         lock (_gate)
         {
             connections = [.. _connections];
         }
-        foreach (StreamConnection connection in connections)
+        foreach (IServerConnection connection in connections)
         {
             connection.CheckIdle(now, idle);
         }

@@ -55,8 +55,20 @@ public sealed class RpcServerOptions
     /// <see cref="RpcServer.StopAsync"/> unregisters them. Null (the default): no registration.</summary>
     public RpcbindRegistrationOptions? Rpcbind { get; set; }
 
+    /// <summary>
+    /// Event-loop threads serving the sockets on Linux (the default is one per processor). Each
+    /// waits in epoll for its share of the connections and UDP end points and runs a call's handler
+    /// itself; a handler that completes synchronously is answered without any thread hop, as
+    /// libtirpc's svc_run does, so it must not block: a handler that waits on I/O or locks should
+    /// await (it then continues on the thread pool and the loop serves others meanwhile).
+    /// 0 serves sockets through .NET's socket engine and the thread pool instead (an extra hop per
+    /// call; handlers never run on a loop), which is also what happens on other systems.
+    /// </summary>
+    public int EventLoopThreads { get; set; } = Environment.ProcessorCount;
+
     internal void Validate()
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(EventLoopThreads, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64, nameof(MaxRecordSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCallsPerConnection, 1, nameof(MaxConcurrentCallsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));

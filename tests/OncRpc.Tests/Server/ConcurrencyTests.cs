@@ -21,13 +21,16 @@ public sealed class ConcurrencyTests
     }
 
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Local)]
-    [InlineData(RpcTransportKind.Udp)]
-    public async Task Calls_on_one_connection_run_concurrently(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, 0)]
+    [InlineData(RpcTransportKind.Tcp, 2)]
+    [InlineData(RpcTransportKind.Local, 0)]
+    [InlineData(RpcTransportKind.Local, 2)]
+    [InlineData(RpcTransportKind.Udp, 0)]
+    [InlineData(RpcTransportKind.Udp, 2)]
+    public async Task Calls_on_one_connection_run_concurrently(RpcTransportKind transport, int eventLoopThreads)
     {
         // Each RENDEZVOUS handler waits for the other: only concurrent execution answers both.
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(transport);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, RendezvousProc, XdrBytes.Words(0)));
         await peer.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, RendezvousProc, XdrBytes.Words(1)));
@@ -36,10 +39,12 @@ public sealed class ConcurrencyTests
         Assert.Contains(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(1))), replies);
     }
 
-    [Fact]
-    public async Task The_per_connection_limit_stops_reading_until_a_call_finishes()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task The_per_connection_limit_stops_reading_until_a_call_finishes(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 2 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxConcurrentCallsPerConnection = 2 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         for (uint xid = 1; xid <= 5; xid++)
         {
@@ -64,10 +69,12 @@ public sealed class ConcurrencyTests
         Assert.Equal(2, harness.MaxWaiting);
     }
 
-    [Fact]
-    public async Task Udp_concurrency_is_bounded()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Udp_concurrency_is_bounded(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentUdpCalls = 3 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxConcurrentUdpCalls = 3 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Udp);
         for (uint xid = 1; xid <= 6; xid++)
         {
@@ -83,10 +90,12 @@ public sealed class ConcurrencyTests
         }
     }
 
-    [Fact]
-    public async Task Replies_never_interleave_under_many_concurrent_large_replies()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Replies_never_interleave_under_many_concurrent_large_replies(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 64 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxConcurrentCallsPerConnection = 64 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         const int calls = 120;
         byte[] batch = [];
@@ -113,10 +122,12 @@ public sealed class ConcurrencyTests
         Assert.Empty(pending);
     }
 
-    [Fact]
-    public async Task Replies_completing_together_on_pool_threads_never_interleave()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Replies_completing_together_on_pool_threads_never_interleave(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConcurrentCallsPerConnection = 64 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxConcurrentCallsPerConnection = 64 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         const int calls = 60;
         byte[] batch = [];
@@ -137,10 +148,12 @@ public sealed class ConcurrencyTests
         }
     }
 
-    [Fact]
-    public async Task Graceful_stop_drains_the_call_in_flight_and_refuses_new_connections()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Graceful_stop_drains_the_call_in_flight_and_refuses_new_connections(int eventLoopThreads)
     {
-        ServerHarness harness = await ServerHarness.StartAsync();
+        ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         await using FakePeer udp = await harness.ConnectAsync(RpcTransportKind.Udp);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, WaitProc, XdrBytes.Words(41)));
@@ -160,10 +173,12 @@ public sealed class ConcurrencyTests
         await harness.DisposeAsync();
     }
 
-    [Fact]
-    public async Task Stop_past_its_deadline_cancels_calls_and_closes()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Stop_past_its_deadline_cancels_calls_and_closes(int eventLoopThreads)
     {
-        ServerHarness harness = await ServerHarness.StartAsync();
+        ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, UntilCancelledProc));
         await harness.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);

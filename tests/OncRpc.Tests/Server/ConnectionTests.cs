@@ -7,11 +7,13 @@ namespace OncRpc.Tests.Server;
 public sealed class ConnectionTests
 {
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Local)]
-    public async Task A_silent_peer_is_closed_after_the_idle_timeout_while_others_are_served(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, 0)]
+    [InlineData(RpcTransportKind.Tcp, 2)]
+    [InlineData(RpcTransportKind.Local, 0)]
+    [InlineData(RpcTransportKind.Local, 2)]
+    public async Task A_silent_peer_is_closed_after_the_idle_timeout_while_others_are_served(RpcTransportKind transport, int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(400) });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, IdleTimeout = TimeSpan.FromMilliseconds(400) });
         await using FakePeer silent = await harness.ConnectAsync(transport);
         await harness.AssertStillServesAsync(transport);
         Assert.True(await silent.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
@@ -29,10 +31,12 @@ public sealed class ConnectionTests
         Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(2))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
     }
 
-    [Fact]
-    public async Task A_peer_that_never_reads_its_replies_is_closed_after_the_idle_timeout()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_peer_that_never_reads_its_replies_is_closed_after_the_idle_timeout(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, IdleTimeout = TimeSpan.FromMilliseconds(500) });
         await using FakePeer greedy = await harness.ConnectAsync(RpcTransportKind.Tcp);
         greedy.Socket.ReceiveBufferSize = 4096;
         byte[] call = RpcBytes.Fragment(RpcBytes.CallMessage(1, Program, 1, BigProc, XdrBytes.Words(1 << 20)));
@@ -59,11 +63,13 @@ public sealed class ConnectionTests
     }
 
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Local)]
-    public async Task A_client_that_disappears_mid_call_cancels_the_handler(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, 0)]
+    [InlineData(RpcTransportKind.Tcp, 2)]
+    [InlineData(RpcTransportKind.Local, 0)]
+    [InlineData(RpcTransportKind.Local, 2)]
+    public async Task A_client_that_disappears_mid_call_cancels_the_handler(RpcTransportKind transport, int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         FakePeer peer = await harness.ConnectAsync(transport);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, UntilCancelledProc));
         await harness.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);

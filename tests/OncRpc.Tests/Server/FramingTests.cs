@@ -10,11 +10,13 @@ public sealed class FramingTests
     private static byte[] Str(string s) => new XdrBytes().String(s).ToArray();
 
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Local)]
-    public async Task Multi_fragment_calls_with_empty_and_odd_fragments_are_reassembled(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, 0)]
+    [InlineData(RpcTransportKind.Tcp, 2)]
+    [InlineData(RpcTransportKind.Local, 0)]
+    [InlineData(RpcTransportKind.Local, 2)]
+    public async Task Multi_fragment_calls_with_empty_and_odd_fragments_are_reassembled(RpcTransportKind transport, int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(transport);
         byte[] call = RpcBytes.CallMessage(1, Program, 1, EchoProc, Str("fragmented record"));
         await peer.SendRawAsync(RpcBytes.Fragment(call, 0, 1, 3, 0, 5, 7, 0, 13));
@@ -33,10 +35,12 @@ public sealed class FramingTests
         Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3, Str("dribble"))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
     }
 
-    [Fact]
-    public async Task A_1MiB_call_in_libtirpc_sized_fragments_round_trips()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_1MiB_call_in_libtirpc_sized_fragments_round_trips(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         string text = new('z', 1 << 20);
         byte[] call = RpcBytes.CallMessage(4, Program, 1, EchoProc, Str(text));
@@ -45,10 +49,12 @@ public sealed class FramingTests
         Assert.Equal(RpcBytes.Success(4, Str(text)), await peer.ReceiveMessageAsync());
     }
 
-    [Fact]
-    public async Task Pipelined_records_in_one_write_are_all_answered()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Pipelined_records_in_one_write_are_all_answered(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         byte[] batch = [];
         for (uint xid = 1; xid <= 20; xid++)
@@ -67,10 +73,12 @@ public sealed class FramingTests
         }
     }
 
-    [Fact]
-    public async Task The_cap_is_cumulative_over_fragments()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task The_cap_is_cumulative_over_fragments(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxRecordSize = 4096 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxRecordSize = 4096 });
         await using (FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp))
         {
             // Three non-final fragments of 2000 bytes: the third crosses 4096.
@@ -82,11 +90,13 @@ public sealed class FramingTests
     }
 
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Local)]
-    public async Task A_truncated_record_is_dropped_and_the_server_keeps_serving(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, 0)]
+    [InlineData(RpcTransportKind.Tcp, 2)]
+    [InlineData(RpcTransportKind.Local, 0)]
+    [InlineData(RpcTransportKind.Local, 2)]
+    public async Task A_truncated_record_is_dropped_and_the_server_keeps_serving(RpcTransportKind transport, int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using (FakePeer peer = await harness.ConnectAsync(transport))
         {
             byte[] call = RpcBytes.CallMessage(5, Program, 1, EchoProc, Str("never finished"));

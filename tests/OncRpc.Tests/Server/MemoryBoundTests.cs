@@ -1,3 +1,4 @@
+using OncRpc.Server;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -12,11 +13,13 @@ public sealed class ServerMemoryCollection;
 public sealed class MemoryBoundTests
 {
     [Theory]
-    [InlineData(0x7FFF_FFFFu)]
-    [InlineData(0xFFFF_FFFFu)]
-    public async Task A_fragment_claiming_2GiB_closes_the_connection_without_allocating(uint header)
+    [InlineData(0x7FFF_FFFFu, 0)]
+    [InlineData(0x7FFF_FFFFu, 2)]
+    [InlineData(0xFFFF_FFFFu, 0)]
+    [InlineData(0xFFFF_FFFFu, 2)]
+    public async Task A_fragment_claiming_2GiB_closes_the_connection_without_allocating(uint header, int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         long before = GC.GetTotalMemory(forceFullCollection: true);
         await using (FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp))
         {

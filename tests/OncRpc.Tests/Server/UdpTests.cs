@@ -6,10 +6,12 @@ namespace OncRpc.Tests.Server;
 
 public sealed class UdpTests
 {
-    [Fact]
-    public async Task A_reply_over_the_datagram_limit_becomes_SYSTEM_ERR()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_reply_over_the_datagram_limit_becomes_SYSTEM_ERR(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Udp);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, BigProc, XdrBytes.Words(66_000)));
         Assert.Equal(RpcBytes.Hex(RpcBytes.SystemError(1)), RpcBytes.Hex(reply));
@@ -18,20 +20,24 @@ public sealed class UdpTests
         Assert.Equal(60_000 + 28, reply.Length);
     }
 
-    [Fact]
-    public async Task A_datagram_over_the_limit_is_dropped()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_datagram_over_the_limit_is_dropped(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxUdpDatagramSize = 1000 });
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads, MaxUdpDatagramSize = 1000 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Udp);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, EchoProc, new XdrBytes().String(new string('a', 1500)).ToArray()));
         Assert.True(await peer.ReceivesNothingAsync(TimeSpan.FromMilliseconds(300)));
         await harness.AssertStillServesAsync(RpcTransportKind.Udp);
     }
 
-    [Fact]
-    public async Task Replies_go_to_each_sender()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task Replies_go_to_each_sender(int eventLoopThreads)
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         var peers = new List<FakePeer>();
         try
         {

@@ -13,12 +13,12 @@ namespace OncRpc.Server.Internal;
 /// the per-connection limit (at the limit the loop stops reading: backpressure, no queue), and one
 /// writer (a lock around a whole-record send) so replies never interleave.
 /// </summary>
-internal sealed partial class StreamConnection
+internal sealed partial class StreamConnection : IServerConnection
 {
     private readonly RpcServerRuntime _runtime;
     private readonly Socket _socket;
     private readonly RpcTransportKind _transport;
-    private readonly Action<StreamConnection> _onClosed;
+    private readonly Action<IServerConnection> _onClosed;
     private readonly PipeReader _reader;
     private readonly RecordDecoder _decoder;
     private readonly SemaphoreSlim _callSlots;
@@ -34,7 +34,7 @@ internal sealed partial class StreamConnection
     private long _sendStarted;
     private int _closed;
 
-    public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<StreamConnection> onClosed)
+    public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<IServerConnection> onClosed)
     {
         _runtime = runtime;
         _socket = socket;

@@ -12,7 +12,7 @@ namespace OncRpc.Server.Internal;
 /// than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> is replaced by SYSTEM_ERR, so the
 /// client learns at once instead of retransmitting into a timeout.
 /// </summary>
-internal sealed class UdpListener
+internal sealed class UdpListener : IUdpEndPoint
 {
     private readonly RpcServerRuntime _runtime;
     private readonly Socket _socket;
@@ -22,7 +22,7 @@ internal sealed class UdpListener
     private readonly int _maxDatagram;
     private Task _receiveLoop = Task.CompletedTask;
 
-    private UdpListener(RpcServerRuntime runtime, Socket socket)
+    public UdpListener(RpcServerRuntime runtime, Socket socket)
     {
         _runtime = runtime;
         _socket = socket;
@@ -34,25 +34,6 @@ internal sealed class UdpListener
     }
 
     public EndPoint LocalEndPoint { get; }
-
-    public static UdpListener Bind(RpcServerRuntime runtime, IPEndPoint endPoint)
-    {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
-            {
-                socket.DualMode = false;
-            }
-            socket.Bind(endPoint);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        return new UdpListener(runtime, socket);
-    }
 
     public void Start(CancellationToken stopping) => _receiveLoop = ReceiveLoopAsync(stopping);
 

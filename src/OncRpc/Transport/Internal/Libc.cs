@@ -1,0 +1,136 @@
+using System.Runtime.InteropServices;
+
+namespace OncRpc.Transport.Internal;
+
+/// <summary>
+/// The few Linux system calls the server's event loops make directly: epoll, an eventfd to wake a
+/// loop, and non-blocking send/receive (MSG_DONTWAIT, so the socket itself stays in .NET's blocking
+/// mode and is never registered with .NET's own socket engine). Sockets are passed as
+/// <see cref="SafeHandle"/>s: the marshaller holds a reference for the duration of the call, so a
+/// concurrent close cannot hand the descriptor number to another socket mid-call.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    private const string Library = "libc";
+
+    public const int EINTR = 4;
+    public const int EAGAIN = 11;
+
+    public const uint EPOLLIN = 0x001;
+    public const uint EPOLLOUT = 0x004;
+    public const uint EPOLLERR = 0x008;
+    public const uint EPOLLHUP = 0x010;
+    public const uint EPOLLRDHUP = 0x2000;
+
+    public const int EPOLL_CTL_ADD = 1;
+    public const int EPOLL_CTL_DEL = 2;
+    public const int EPOLL_CTL_MOD = 3;
+
+    public const int EPOLL_CLOEXEC = 0x80000;
+    public const int EFD_CLOEXEC = 0x80000;
+    public const int EFD_NONBLOCK = 0x800;
+
+    public const int MSG_DONTWAIT = 0x40;
+    public const int MSG_NOSIGNAL = 0x4000;
+
+    /// <summary>struct epoll_event is packed (12 bytes) on x86 and x64, naturally aligned (16) elsewhere.</summary>
+    public static readonly bool EpollEventPacked =
+        RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86;
+
+    public static int EpollEventSize => EpollEventPacked ? 12 : 16;
+
+    public static int EpollDataOffset => EpollEventPacked ? 4 : 8;
+
+    /// <summary>The loops need Linux's epoll; elsewhere the server uses .NET's socket engine.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux();
+
+    [LibraryImport(Library, EntryPoint = "epoll_create1", SetLastError = true)]
+    public static partial int EpollCreate(int flags);
+
+    [LibraryImport(Library, EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollCtl(int epfd, int op, SafeHandle fd, byte* eventBytes);
+
+    [LibraryImport(Library, EntryPoint = "epoll_ctl", SetLastError = true)]
+    public static partial int EpollCtl(int epfd, int op, int fd, byte* eventBytes);
+
+    [LibraryImport(Library, EntryPoint = "epoll_wait", SetLastError = true)]
+    public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
+
+    [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
+    public static partial int EventFd(uint initialValue, int flags);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    public static partial nint Read(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Library, EntryPoint = "write", SetLastError = true)]
+    public static partial nint Write(int fd, byte* buffer, nint count);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(SafeHandle socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
+
+    [LibraryImport(Library, EntryPoint = "recvfrom", SetLastError = true)]
+    public static partial nint RecvFrom(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int* addressLength);
+
+    [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
+    public static partial nint SendTo(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int addressLength);
+
+    /// <summary>Writes an epoll_event (events, 64-bit data) in this architecture's layout.</summary>
+    public static void WriteEvent(Span<byte> destination, uint events, ulong data)
+    {
+        destination.Clear();
+        MemoryMarshal.Write(destination, in events);
+        MemoryMarshal.Write(destination[EpollDataOffset..], in data);
+    }
+
+    /// <summary>Receives what the socket holds without blocking: the byte count, 0 at end of
+    /// stream, -1 with <paramref name="errno"/> (EAGAIN when nothing is there).</summary>
+    public static int TryReceive(SafeHandle socket, Span<byte> buffer, out int errno)
+    {
+        fixed (byte* p = buffer)
+        {
+            while (true)
+            {
+                nint n = Recv(socket, p, buffer.Length, MSG_DONTWAIT);
+                if (n >= 0)
+                {
+                    errno = 0;
+                    return (int)n;
+                }
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    return -1;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends what the socket takes without blocking (no SIGPIPE): the byte count, or -1
+    /// with <paramref name="errno"/> (EAGAIN when the send buffer is full).</summary>
+    public static int TrySend(SafeHandle socket, ReadOnlySpan<byte> data, out int errno)
+    {
+        fixed (byte* p = data)
+        {
+            while (true)
+            {
+                nint n = Send(socket, p, data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
+                if (n >= 0)
+                {
+                    errno = 0;
+                    return (int)n;
+                }
+                errno = Marshal.GetLastPInvokeError();
+                if (errno != EINTR)
+                {
+                    return -1;
+                }
+            }
+        }
+    }
+}
