@@ -112,4 +112,19 @@ public sealed class EventLoopTests
         byte[] echo = new XdrBytes().String("after").ToArray();
         Assert.Equal(RpcBytes.Success(2, echo), await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, EchoProc, echo)));
     }
+
+    [Fact]
+    public async Task A_peer_leaving_while_its_connection_is_paused_at_the_call_limit_cancels_the_handler()
+    {
+        // At the limit the loop no longer reads the socket; the hang-up must still be noticed.
+        await using ServerHarness harness = await ServerHarness.StartAsync(
+            new RpcServerOptions { EventLoopThreads = 1, MaxConcurrentCallsPerConnection = 1 });
+        FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
+        await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, UntilCancelledProc));
+        await peer.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, EchoProc, new XdrBytes().String("queued").ToArray()));
+        await harness.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await peer.DisposeAsync();
+        Assert.True(await harness.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        await harness.AssertStillServesAsync();
+    }
 }

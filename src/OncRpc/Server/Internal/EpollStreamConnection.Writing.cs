@@ -132,11 +132,13 @@ internal sealed partial class EpollStreamConnection
     /// <summary>EPOLLIN while reading is enabled, EPOLLOUT while output waits.</summary>
     private void UpdateInterestLocked()
     {
-        if (IsClosed)
+        if (IsClosed || !_registered)
         {
             return;
         }
-        uint wanted = (ReadingEnabled ? Libc.EPOLLIN : 0) | (_output is not null ? Libc.EPOLLOUT : 0);
+        // EPOLLRDHUP always: a peer that leaves while its connection is not being read (at the
+        // call limit, or draining for a stop) is noticed, and its calls cancelled, at once.
+        uint wanted = Libc.EPOLLRDHUP | (ReadingEnabled ? Libc.EPOLLIN : 0) | (_output is not null ? Libc.EPOLLOUT : 0);
         if (wanted != _interest)
         {
             _interest = wanted;

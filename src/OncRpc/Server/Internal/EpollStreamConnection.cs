@@ -34,6 +34,7 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
     private readonly InFlightTracker _inFlight = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _registration;
+    private bool _registered;   // guarded by _gate
     private long _lastActivity;
     private long _sendStarted;
     private int _closed;
@@ -68,10 +69,20 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
 
     public void Start()
     {
-        lock (_gate)
+        try
         {
-            _interest = Libc.EPOLLIN;
-            _registration = _loop.Add(_handle, _interest, this);
+            lock (_gate)
+            {
+                _interest = Libc.EPOLLIN | Libc.EPOLLRDHUP;
+                _registration = _loop.Add(_handle, _interest, this);
+                _registered = true;
+            }
+        }
+        catch (IOException e)
+        {
+            // epoll refused the socket (ENOMEM, ENOSPC: max_user_watches): close it, count it out.
+            ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
+            EndReading("cannot watch the socket: " + e.Message, graceful: false);
         }
     }
 
@@ -94,12 +105,16 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
         catch (ObjectDisposedException)
         {
         }
-        _loop.Remove(_handle, _registration);
-        _socket.Dispose();
         lock (_gate)
         {
+            if (_registered)
+            {
+                _registered = false;
+                _loop.Remove(_handle, _registration);
+            }
             _outputDrained?.TrySetResult();
         }
+        _socket.Dispose();
         // Reading state belongs to the loop thread: it ends reading and frees the buffers there.
         _loop.Post(this);
     }
@@ -129,15 +144,19 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
         {
             OnWritable();
         }
-        if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+        if ((events & (Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
         {
             if (ReadingEnabled)
             {
-                ReadAvailable();
+                ReadAvailable(); // reads the calls still buffered, then the end of the stream
             }
-            else if ((events & (Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+            else if ((events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
             {
-                // Not reading (backpressure) yet the peer is gone: nobody will read the replies.
+                // Not reading (backpressure, or a graceful stop draining) yet the peer is gone:
+                // its end of the stream counts as leaving, as when reading (libtirpc closes too).
+                // Close now: a hang-up is reported whatever the interest set, so waiting would
+                // spin the loop.
+                Abort();
                 EndReading("connection error", graceful: false);
             }
         }
