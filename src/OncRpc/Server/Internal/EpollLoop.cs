@@ -71,8 +71,10 @@ internal sealed unsafe class EpollLoop : IDisposable
         _thread.UnsafeStart();
     }
 
-    /// <summary>Loop-thread scratch space: what a handler reads into when it holds no partial record.</summary>
-    public byte[] ReadBuffer { get; } = GC.AllocateUninitializedArray<byte>(64 * 1024);
+    /// <summary>Loop-thread scratch space: what a handler reads into when it holds no partial record.
+    /// Large enough for any record <see cref="Transport.RecordDecoder"/> waits for whole (256 KiB), so
+    /// a 64 KiB call usually arrives and runs without being copied to a buffer of its connection's.</summary>
+    public byte[] ReadBuffer { get; } = GC.AllocateUninitializedArray<byte>(256 * 1024 + 64);
 
     /// <summary>Loop-thread scratch space: replies gathered during one handler invocation.</summary>
     public PooledBufferWriter Batch { get; } = new(16 * 1024);

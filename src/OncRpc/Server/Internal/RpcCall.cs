@@ -121,11 +121,16 @@ internal sealed partial class RpcCall
         return context;
     }
 
+    /// <summary>Buffers up to this size stay with a pooled call: a 64 KiB payload (NFS's usual
+    /// rsize/wsize) plus its RPC and record headers, so such calls reuse their buffers instead of
+    /// growing new ones each time.</summary>
+    private const int KeptBufferSize = 68 * 1024;
+
     /// <summary>Clears the call for reuse; keeps modest buffers, frees large ones.</summary>
     public bool Reset()
     {
-        bool reusable = Reply.WrittenCount <= 64 * 1024 && _request.Length <= 64 * 1024;
-        if (_request.Length > 64 * 1024)
+        bool reusable = Reply.WrittenCount <= KeptBufferSize && _request.Length <= 2 * KeptBufferSize;
+        if (_request.Length > 2 * KeptBufferSize)
         {
             ReturnRequest();
         }
