@@ -63,4 +63,75 @@ internal static class SocketConnector
             throw;
         }
     }
+
+    /// <summary>The blocking counterpart of <see cref="ConnectAsync"/>, for synchronous calls; same errors.</summary>
+    public static Socket Connect(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeoutSource.CancelAfter(timeout);
+        }
+        try
+        {
+            if (endPoint is not DnsEndPoint dns)
+            {
+                return ConnectOne(endPoint, timeoutSource.Token);
+            }
+            IPAddress[] addresses = Dns.GetHostAddresses(dns.Host, dns.AddressFamily);
+            SocketException? last = null;
+            foreach (IPAddress address in addresses)
+            {
+                try
+                {
+                    return ConnectOne(new IPEndPoint(address, dns.Port), timeoutSource.Token);
+                }
+                catch (SocketException e)
+                {
+                    last = e;
+                }
+            }
+            throw last ?? new SocketException((int)SocketError.HostNotFound);
+        }
+        catch (SocketException e)
+        {
+            throw new RpcException(RpcStatus.CannotBind, $"cannot connect to {endPoint}: {e.Message}", e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(RpcStatus.TimedOut, $"connecting to {endPoint} took longer than {timeout}", e);
+        }
+    }
+
+    private static Socket ConnectOne(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        Socket socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            // A blocking connect takes no token: closing the socket is what interrupts it.
+            using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+            {
+                socket.Connect(endPoint);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return socket;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (e is ObjectDisposedException)
+            {
+                throw new SocketException((int)SocketError.OperationAborted);
+            }
+            throw;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
 }

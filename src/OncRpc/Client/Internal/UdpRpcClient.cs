@@ -9,18 +9,18 @@ using OncRpc.Xdr;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The client over UDP: one connected datagram socket, one receive loop, one pending-call table
+/// The client over UDP: one connected datagram socket, a reader role (UdpRpcClient.Receive.cs), one pending-call table
 /// whose timer retransmits each call's datagram (same bytes, so the same xid: a server's
 /// duplicate-request cache recognises it) with exponential backoff until the reply or the timeout.
 /// Replies to calls no longer pending (answers to earlier transmissions) are dropped.
 /// </summary>
-internal sealed class UdpRpcClient : RpcClientBase
+internal sealed partial class UdpRpcClient : RpcClientBase
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _endPoint;
     private readonly PendingCallTable _pending;
     private readonly CancellationTokenSource _closing = new();
-    private readonly Task _receiveLoop;
+    private readonly CancellationToken _closingToken;
     private readonly long _initialRetransmitMs;
     private int _disposed;
 
@@ -41,7 +41,8 @@ internal sealed class UdpRpcClient : RpcClientBase
             throw new RpcException(RpcStatus.CannotBind, $"cannot reach {endPoint}: {e.Message}", e);
         }
         _pending = new PendingCallTable(options.Timeout, options.RetransmitInterval, options.MaxRetransmitInterval, Retransmit);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _closingToken = _closing.Token;
+        _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
     }
 
     protected override string TransportName => "udp";
@@ -76,6 +77,42 @@ internal sealed class UdpRpcClient : RpcClientBase
             return ValueTask.FromException<T>((Exception?)closed ?? new InvalidOperationException($"xid {call.Xid} is already in use"));
         }
         call.RegisterCancellation(cancellationToken);
+        SendFirst(call, datagram);
+        return call.AsValueTask();
+    }
+
+    private void SendFirst(PendingCall call, byte[] datagram)
+    {
+        try
+        {
+            _socket.Send(datagram);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            if (_pending.TryRemove(call))
+            {
+                call.Fail(SendFailed(e));
+            }
+            return;
+        }
+        EnsureReader();
+    }
+
+    protected override TResult CallCore<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        uint xid = NextXid();
+        byte[] datagram = Encode(xid, procedure, arguments, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        call.MakeSync();
+        call.Datagram = datagram;
+        call.RetransmitIntervalMs = _initialRetransmitMs;
+        if (!_pending.TryAdd(call, out RpcException? closed))
+        {
+            throw (Exception?)closed ?? new InvalidOperationException($"xid {xid} is already in use");
+        }
+        call.RegisterCancellation(cancellationToken);
         try
         {
             _socket.Send(datagram);
@@ -87,7 +124,8 @@ internal sealed class UdpRpcClient : RpcClientBase
                 call.Fail(SendFailed(e));
             }
         }
-        return call.AsValueTask();
+        WaitForReply(call);
+        return call.GetResultSync();
     }
 
     private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential)
@@ -131,44 +169,6 @@ internal sealed class UdpRpcClient : RpcClientBase
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
             // An ICMP error shows up here or in the receive loop; the call's timeout still runs.
-        }
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(Options.MaxUdpDatagramSize);
-        while (!_closing.IsCancellationRequested)
-        {
-            int received;
-            try
-            {
-                received = await _socket.ReceiveAsync(buffer, SocketFlags.None, _closing.Token).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                // ICMP port unreachable for an earlier datagram: nobody listens there (clnt_dg's RPC_CANTRECV).
-                _pending.FailAll(RpcStatus.CannotBind, $"{_endPoint} is unreachable (ICMP port unreachable)", e);
-                continue;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
-            {
-                continue; // an oversize datagram is dropped, like any reply we cannot read
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException e)
-            {
-                ClientLog.ReceiveFailed(Logger, _endPoint, e);
-                _pending.FailAll(RpcStatus.ConnectionLost, $"receiving from {_endPoint} failed: {e.Message}", e);
-                continue;
-            }
-            if (!_pending.Dispatch(new ReadOnlySequence<byte>(buffer, 0, received)))
-            {
-                ClientTelemetry.DroppedReplies.Add(1);
-                ClientLog.DroppedReply(Logger, _endPoint);
-            }
         }
     }
 
@@ -219,7 +219,7 @@ internal sealed class UdpRpcClient : RpcClientBase
         _socket.Dispose();
         try
         {
-            await _receiveLoop.ConfigureAwait(false);
+            await _pump.ConfigureAwait(false);
         }
         catch (Exception)
         {
