@@ -51,7 +51,9 @@ internal sealed partial class UdpRpcClient
                     break;
                 }
                 int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, StreamConnection.SliceMilliseconds);
-                if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead))
+                // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
+                // does not report: look for it when the slice ends quietly.
+                if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
                 {
                     continue;
                 }
