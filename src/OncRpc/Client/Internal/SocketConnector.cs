@@ -9,60 +9,13 @@ namespace OncRpc.Client.Internal;
 /// <see cref="OperationCanceledException"/>.</summary>
 internal static class SocketConnector
 {
-    public static async Task<Socket> ConnectAsync(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan)
-        {
-            timeoutSource.CancelAfter(timeout);
-        }
-        try
-        {
-            if (endPoint is not DnsEndPoint dns)
-            {
-                return await ConnectOneAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
-            }
-            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, timeoutSource.Token).ConfigureAwait(false);
-            SocketException? last = null;
-            foreach (IPAddress address in addresses)
-            {
-                try
-                {
-                    return await ConnectOneAsync(new IPEndPoint(address, dns.Port), timeoutSource.Token).ConfigureAwait(false);
-                }
-                catch (SocketException e)
-                {
-                    last = e;
-                }
-            }
-            throw last ?? new SocketException((int)SocketError.HostNotFound);
-        }
-        catch (SocketException e)
-        {
-            throw new RpcException(RpcStatus.CannotBind, $"cannot connect to {endPoint}: {e.Message}", e);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new RpcException(RpcStatus.TimedOut, $"connecting to {endPoint} took longer than {timeout}", e);
-        }
-    }
-
-    private static async Task<Socket> ConnectOneAsync(EndPoint endPoint, CancellationToken cancellationToken)
-    {
-        Socket socket = endPoint is UnixDomainSocketEndPoint
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    /// <remarks>The connect itself is a blocking one on a pool thread, not Socket.ConnectAsync:
+    /// the first async operation on a socket registers it with the runtime's epoll thread for
+    /// good, and from then on every reply that arrives wakes that thread even when nobody waits
+    /// asynchronously. A client used only with synchronous calls must stay out of it to cost one
+    /// context switch per call, as libtirpc does; the first async call registers it.</remarks>
+    public static Task<Socket> ConnectAsync(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.Run(() => Connect(endPoint, timeout, cancellationToken), cancellationToken);
 
     /// <summary>The blocking counterpart of <see cref="ConnectAsync"/>, for synchronous calls; same errors.</summary>
     public static Socket Connect(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
