@@ -67,14 +67,15 @@ internal abstract class PendingCall
         return IsSignaled;
     }
 
-    /// <summary>Called after the outcome is stored: wakes a blocked sync caller.</summary>
+    /// <summary>Read before the outcome is stored: once an async call's outcome is in, its awaiter
+    /// may recycle the object into a new sync call, whose flag must not be mistaken for ours.</summary>
+    protected bool IsSync => _sync;
+
+    /// <summary>Called after the outcome of a sync call is stored: wakes the blocked caller.</summary>
     protected void Signal()
     {
-        if (_sync)
-        {
-            _event!.Set();
-            Volatile.Write(ref _signaled, 1);
-        }
+        _event!.Set();
+        Volatile.Write(ref _signaled, 1);
     }
 
     private void OnCanceled(CancellationToken token)
@@ -127,14 +128,22 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     protected void SetResult(T result)
     {
         // No continuation is ever registered on a sync call, so nothing user-supplied runs here.
+        bool sync = IsSync;
         _core.SetResult(result);
-        Signal();
+        if (sync)
+        {
+            Signal();
+        }
     }
 
     protected override void SetException(Exception exception)
     {
+        bool sync = IsSync;
         _core.SetException(exception);
-        Signal();
+        if (sync)
+        {
+            Signal();
+        }
     }
 
     /// <summary>The outcome of a completed sync call (throws its exception); recycles the call.</summary>

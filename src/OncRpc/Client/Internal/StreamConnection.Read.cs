@@ -5,19 +5,13 @@ using OncRpc.Transport;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The reader role ("leader reads"). Invariant: while calls are pending, someone holds it. A
-/// synchronous caller that finds it free reads on its own thread (poll, then recv: one context
-/// switch per call, as libtirpc's clnt_call) and dispatches every reply it meets, others' included,
-/// until its own call completes. Otherwise an async pump reads, and only while calls are pending.
-/// Whoever gives the role up re-checks the table afterwards, so a call registered meanwhile (whose
-/// caller saw the role held) is never left without a reader.
+/// Reading replies, under the connection's <see cref="ReaderRole"/>. A synchronous caller that
+/// finds the role free reads on its own thread (poll, then recv: one context switch per call, as
+/// libtirpc's clnt_call) and dispatches every reply it meets, others' included, until its own call
+/// completes. Otherwise the async pump reads, and only while calls are pending.
 /// </summary>
 internal sealed partial class StreamConnection
 {
-    private const int Idle = 0;
-    private const int AsyncPump = 1;
-    private const int SyncReader = 2;
-
     /// <summary>Longest a synchronous reader or waiter blocks before re-checking cancellation,
     /// deadline and connection state.</summary>
     internal const int SliceMilliseconds = 50;
@@ -27,7 +21,7 @@ internal sealed partial class StreamConnection
     private const long IdleProbeMilliseconds = 1000;
 
     private readonly RecordDecoder _decoder;
-    private int _reader;
+    private readonly ReaderRole _reader = new();
     private Task _pump = Task.CompletedTask;
     private long _lastActivityTicks;
 
@@ -37,24 +31,16 @@ internal sealed partial class StreamConnection
     private int _readEnd;
 
     /// <summary>Called by every caller after registering and sending: makes sure someone reads.</summary>
-    public void EnsureReader()
-    {
-        if (Volatile.Read(ref _reader) == Idle && Interlocked.CompareExchange(ref _reader, AsyncPump, Idle) == Idle)
-        {
-            _pump = PumpAsync();
-        }
-    }
-
-    private bool TryTakeSyncReader() =>
-        Volatile.Read(ref _reader) == Idle && Interlocked.CompareExchange(ref _reader, SyncReader, Idle) == Idle;
+    public void EnsureReader() => _reader.EnsureReader();
 
     private void ReleaseSyncReader()
     {
-        Volatile.Write(ref _reader, Idle);
-        if (Pending.Count > 0)
+        _reader.ReleaseSync();
+        if (Pending.Count > 0 || Pending.IsClosed)
         {
-            // Callers that found the role held wait on us; the pump takes over for them.
-            EnsureReader();
+            // Callers that found the role held wait on us; the pump takes over for them (or,
+            // closed, wakes to exit).
+            _reader.EnsureReader();
         }
     }
 
@@ -64,7 +50,7 @@ internal sealed partial class StreamConnection
     {
         while (!call.IsSignaled)
         {
-            if (TryTakeSyncReader())
+            if (_reader.TryTakeSync())
             {
                 ReadUntil(call);
             }
@@ -73,7 +59,6 @@ internal sealed partial class StreamConnection
             call.WaitSignaled(SliceMilliseconds);
         }
     }
-
     private void ReadUntil(PendingCall call)
     {
         RpcException? error = null;
@@ -126,29 +111,40 @@ internal sealed partial class StreamConnection
         ReleaseSyncReader();
     }
 
+    /// <summary>The async reader: one loop per connection, parked while nobody needs it, reading
+    /// only while calls are pending. It exits when the connection closes, holding the role for good.</summary>
     private async Task PumpAsync()
     {
-        RpcException? error;
+        RpcException? error = null;
         try
         {
             while (true)
             {
-                if (Pending.Count == 0)
+                await _reader.ParkAsync().ConfigureAwait(false);
+                while (true)
                 {
-                    Volatile.Write(ref _reader, Idle);
-                    // A call added after the count was read may have seen the role held: take it back.
-                    if (Pending.Count == 0 || Interlocked.CompareExchange(ref _reader, AsyncPump, Idle) != Idle)
+                    if (Pending.IsClosed)
                     {
                         return;
                     }
+                    if (Pending.Count == 0)
+                    {
+                        _reader.ReleasePump();
+                        // A call added after the count was read may have seen the role held.
+                        if ((Pending.Count == 0 && !Pending.IsClosed) || !_reader.TryRetake())
+                        {
+                            break;
+                        }
+                        continue;
+                    }
+                    int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);
+                    if (received == 0)
+                    {
+                        error = ServerClosed();
+                        return;
+                    }
+                    OnReceived(received);
                 }
-                int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    error = ServerClosed();
-                    break;
-                }
-                OnReceived(received);
             }
         }
         catch (RpcException e)
@@ -163,7 +159,14 @@ internal sealed partial class StreamConnection
         {
             error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {RemoteEndPoint} failed: {e.Message}", e);
         }
-        Close(error);
+        finally
+        {
+            if (error is not null)
+            {
+                Close(error);
+            }
+            _decoder.Dispose();
+        }
     }
 
     private RpcException ServerClosed() => new(RpcStatus.ConnectionLost, $"the server at {RemoteEndPoint} closed the connection");
@@ -218,7 +221,7 @@ internal sealed partial class StreamConnection
     /// </summary>
     public bool ProbeClosedWhileIdle()
     {
-        if (Environment.TickCount64 - _lastActivityTicks < IdleProbeMilliseconds || !TryTakeSyncReader())
+        if (Environment.TickCount64 - _lastActivityTicks < IdleProbeMilliseconds || !_reader.TryTakeSync())
         {
             return false;
         }
@@ -248,14 +251,5 @@ internal sealed partial class StreamConnection
         }
         ReleaseSyncReader();
         return closed;
-    }
-
-    private void DisposeReadBuffers()
-    {
-        // Taking the role for good keeps a late reader away from the decoder's pooled buffers.
-        if (TryTakeSyncReader())
-        {
-            _decoder.Dispose();
-        }
     }
 }

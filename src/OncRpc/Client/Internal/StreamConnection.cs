@@ -31,6 +31,9 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         _decoder = new RecordDecoder(options.MaxRecordSize);
         _batch = new PooledBufferWriter(BatchLimit);
         _lastActivityTicks = Environment.TickCount64;
+        // Parks at once without touching the socket: a connection used only synchronously never
+        // enters the runtime's socket engine.
+        _pump = PumpAsync();
     }
 
     public PendingCallTable Pending { get; }
@@ -70,6 +73,9 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         catch (ObjectDisposedException)
         {
         }
+        // A parked pump wakes to exit; one reading sees the cancellation; a sync reader hands the
+        // role over (ReleaseSyncReader) once it notices the close.
+        _reader.EnsureReader();
     }
 
     public async ValueTask DisposeAsync()
@@ -89,7 +95,6 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         Pending.Dispose();
         _closing.Dispose();
         DisposeSendBuffers();
-        DisposeReadBuffers();
     }
 }
 

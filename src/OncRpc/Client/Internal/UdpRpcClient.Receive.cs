@@ -4,33 +4,23 @@ using System.Net.Sockets;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The reader role over the datagram socket, as on stream connections (StreamConnection.Read.cs):
+/// The <see cref="ReaderRole"/> over the datagram socket, as on stream connections (StreamConnection.Read.cs):
 /// a synchronous caller that finds it free receives on its own thread; otherwise an async pump
 /// receives, only while calls are pending. The table's timer keeps retransmitting meanwhile.
 /// </summary>
 internal sealed partial class UdpRpcClient
 {
-    private const int Idle = 0;
-    private const int AsyncPump = 1;
-    private const int SyncReader = 2;
-
     private readonly byte[] _receiveBuffer; // only the role holder touches it
-    private int _reader;
+    private readonly ReaderRole _reader = new();
     private Task _pump = Task.CompletedTask;
 
-    private void EnsureReader()
-    {
-        if (Volatile.Read(ref _reader) == Idle && Interlocked.CompareExchange(ref _reader, AsyncPump, Idle) == Idle)
-        {
-            _pump = PumpAsync();
-        }
-    }
+    private void EnsureReader() => _reader.EnsureReader();
 
     private void WaitForReply(PendingCall call)
     {
         while (!call.IsSignaled)
         {
-            if (Volatile.Read(ref _reader) == Idle && Interlocked.CompareExchange(ref _reader, SyncReader, Idle) == Idle)
+            if (_reader.TryTakeSync())
             {
                 ReadUntil(call);
             }
@@ -72,41 +62,52 @@ internal sealed partial class UdpRpcClient
         {
             // Disposed while polling: Dispose closed the table, failing the call.
         }
-        Volatile.Write(ref _reader, Idle);
-        if (_pending.Count > 0)
+        _reader.ReleaseSync();
+        if (_pending.Count > 0 || _pending.IsClosed)
         {
-            EnsureReader();
+            _reader.EnsureReader();
         }
     }
 
+    /// <summary>The async reader: one loop per client, parked while nobody needs it (see
+    /// <see cref="ReaderRole"/>), receiving only while calls are pending; exits once disposed.</summary>
     private async Task PumpAsync()
     {
         while (true)
         {
-            if (_pending.Count == 0)
+            await _reader.ParkAsync().ConfigureAwait(false);
+            while (true)
             {
-                Volatile.Write(ref _reader, Idle);
-                // A call added after the count was read may have seen the role held: take it back.
-                if (_pending.Count == 0 || Interlocked.CompareExchange(ref _reader, AsyncPump, Idle) != Idle)
+                if (_pending.IsClosed)
                 {
                     return;
                 }
+                if (_pending.Count == 0)
+                {
+                    _reader.ReleasePump();
+                    // A call added after the count was read may have seen the role held.
+                    if ((_pending.Count == 0 && !_pending.IsClosed) || !_reader.TryRetake())
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                int received;
+                try
+                {
+                    received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    OnReceiveError(e);
+                    continue;
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+                {
+                    return;
+                }
+                Dispatch(received);
             }
-            int received;
-            try
-            {
-                received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);
-            }
-            catch (SocketException e)
-            {
-                OnReceiveError(e);
-                continue;
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            Dispatch(received);
         }
     }
 

@@ -43,6 +43,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         _pending = new PendingCallTable(options.Timeout, options.RetransmitInterval, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
+        _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
     }
 
     protected override string TransportName => "udp";
@@ -215,6 +216,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
             return;
         }
         _pending.Close(new RpcException(RpcStatus.ConnectionLost, "the client was disposed"));
+        _reader.EnsureReader(); // a parked pump wakes to exit
         _closing.Cancel();
         _socket.Dispose();
         try
