@@ -168,4 +168,22 @@ public class SyncCallTests
         await again.SendReplyAsync(Replies.Success(c2.Xid, Wire.I32(2)));
         Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
+
+    [Fact]
+    public async Task A_sync_call_flushes_batched_calls_ahead_of_itself_in_order()
+    {
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
+        FakeStreamPeer peer = await server.AcceptAsync();
+        await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 1, Ct);
+        await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 2, Ct);
+        Assert.False(await peer.HasDataWithinAsync(TimeSpan.FromMilliseconds(200)));
+        Task<int> call = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct).Value);
+        Assert.Equal(1, (await peer.ReadCallAsync()).IntArgument);
+        Assert.Equal(2, (await peer.ReadCallAsync()).IntArgument);
+        ReceivedCall flushing = await peer.ReadCallAsync();
+        Assert.Equal(3, flushing.IntArgument);
+        await peer.SendReplyAsync(Replies.Success(flushing.Xid, Wire.I32(30)));
+        Assert.Equal(30, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+    }
 }

@@ -59,6 +59,7 @@ internal sealed partial class StreamConnection
             call.WaitSignaled(SliceMilliseconds);
         }
     }
+
     private void ReadUntil(PendingCall call)
     {
         RpcException? error = null;
