@@ -25,6 +25,10 @@ internal sealed partial class StreamConnection
     private Task _pump = Task.CompletedTask;
     private long _lastActivityTicks;
 
+    // Set before the first async operation on the socket, which hands it to the runtime's engine
+    // for good (non-blocking from then on).
+    private volatile bool _usedAsync;
+
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; only the role holder touches them.
     private byte[] _readBuffer = new byte[InitialReadBuffer];
     private int _readStart;
@@ -73,13 +77,26 @@ internal sealed partial class StreamConnection
                     Pending.TryTimeOut(call);
                     break;
                 }
-                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, SliceMilliseconds);
-                if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead))
+                int received;
+                SocketError status;
+                if (!_usedAsync)
                 {
-                    continue;
+                    // The socket never saw an async operation, so it is still a blocking one: one
+                    // recv that blocks up to a slice (SO_RCVTIMEO) is the whole wait.
+                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
                 }
-                int received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out SocketError status);
-                if (status == SocketError.WouldBlock)
+                else
+                {
+                    // The runtime's engine owns the socket now; its sync receive would wait through
+                    // the engine's thread, so wait here in poll and receive only what is there.
+                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, SliceMilliseconds);
+                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead))
+                    {
+                        continue;
+                    }
+                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
+                }
+                if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
                     continue;
                 }
@@ -138,6 +155,7 @@ internal sealed partial class StreamConnection
                         }
                         continue;
                     }
+                    _usedAsync = true;
                     int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);
                     if (received == 0)
                     {

@@ -225,6 +225,7 @@ internal sealed partial class StreamConnection
 
     private async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
+        _usedAsync = true;
         while (!data.IsEmpty)
         {
             int sent = await _socket.SendAsync(data, SocketFlags.None, _closingToken).ConfigureAwait(false);

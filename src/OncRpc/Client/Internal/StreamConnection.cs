@@ -31,6 +31,8 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         _decoder = new RecordDecoder(options.MaxRecordSize);
         _batch = new PooledBufferWriter(BatchLimit);
         _lastActivityTicks = Environment.TickCount64;
+        // Bounds a synchronous reader's blocking recv to one slice (ReadUntil); async receives ignore it.
+        socket.ReceiveTimeout = SliceMilliseconds;
         // Parks at once without touching the socket: a connection used only synchronously never
         // enters the runtime's socket engine.
         _pump = PumpAsync();

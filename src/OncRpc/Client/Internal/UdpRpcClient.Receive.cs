@@ -14,6 +14,9 @@ internal sealed partial class UdpRpcClient
     private readonly ReaderRole _reader = new();
     private Task _pump = Task.CompletedTask;
 
+    // Set before the first async operation on the socket (see StreamConnection._usedAsync).
+    private volatile bool _usedAsync;
+
     private void EnsureReader() => _reader.EnsureReader();
 
     private void WaitForReply(PendingCall call)
@@ -40,14 +43,29 @@ internal sealed partial class UdpRpcClient
                     _pending.TryTimeOut(call);
                     break;
                 }
-                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, StreamConnection.SliceMilliseconds);
-                // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
-                // does not report: look for it when the slice ends quietly.
-                if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
+                int received;
+                SocketError status;
+                if (!_usedAsync)
+                {
+                    // Still a blocking socket (see StreamConnection.ReadUntil): one recv bounded by
+                    // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
+                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                }
+                else
+                {
+                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, StreamConnection.SliceMilliseconds);
+                    // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
+                    // does not report: look for it when the slice ends quietly.
+                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
+                    {
+                        continue;
+                    }
+                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                }
+                if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
                     continue;
                 }
-                int received = _socket.Receive(_receiveBuffer, SocketFlags.None, out SocketError status);
                 if (status == SocketError.Success)
                 {
                     Dispatch(received);
@@ -93,6 +111,7 @@ internal sealed partial class UdpRpcClient
                     continue;
                 }
                 int received;
+                _usedAsync = true;
                 try
                 {
                     received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);

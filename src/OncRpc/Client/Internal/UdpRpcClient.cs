@@ -34,6 +34,8 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         {
             // Connected, so the kernel filters other senders and reports ICMP unreachable.
             _socket.Connect(endPoint);
+            // Bounds a synchronous reader's blocking recv to one slice; async receives ignore it.
+            _socket.ReceiveTimeout = StreamConnection.SliceMilliseconds;
         }
         catch (SocketException e)
         {
@@ -186,6 +188,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
     {
         try
         {
+            _usedAsync = true;
             await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
