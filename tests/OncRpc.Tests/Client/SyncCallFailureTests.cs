@@ -35,6 +35,21 @@ public class SyncCallFailureTests
     }
 
     [Fact]
+    public async Task A_sync_call_into_a_server_that_stops_reading_fails_within_bound()
+    {
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
+            new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(500) }, Ct);
+        using FakeStreamPeer peer = await server.AcceptAsync(); // never reads
+        byte[] big = new byte[64 * 1024 * 1024]; // more than loopback socket buffers hold
+        var watch = Stopwatch.StartNew();
+        var e = await OnThread(() => Assert.Throws<RpcException>(() => client.Call<XdrOpaque, XdrVoid>(TcpClientTests.Echo, big, Ct)))
+            .WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.True(e.Status is RpcStatus.TimedOut or RpcStatus.ConnectionLost, e.Status.ToString());
+        Assert.InRange(watch.ElapsedMilliseconds, 400, 5000);
+    }
+
+    [Fact]
     public async Task Cancellation_while_blocked_throws_OperationCanceledException_for_leader_and_waiter()
     {
         await using var server = new FakeStreamServer();

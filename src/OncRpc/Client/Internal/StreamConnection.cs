@@ -33,6 +33,13 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         _lastActivityTicks = Environment.TickCount64;
         // Bounds a synchronous reader's blocking recv to one slice (ReadUntil); async receives ignore it.
         socket.ReceiveTimeout = SliceMilliseconds;
+        if (options.Timeout != Timeout.InfiniteTimeSpan)
+        {
+            // A caller sending on its own thread into a server that stopped reading must not block
+            // for ever: past the call timeout the send fails and the connection (now holding part
+            // of a record) closes. Async sends ignore it.
+            socket.SendTimeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
+        }
         // Parks at once without touching the socket: a connection used only synchronously never
         // enters the runtime's socket engine.
         _pump = PumpAsync();
