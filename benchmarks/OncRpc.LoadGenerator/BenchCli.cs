@@ -10,7 +10,7 @@ namespace OncRpc.LoadGenerator;
 /// The command line shared by the load generator's Main and <c>oncrpc bench</c>:
 /// <code>
 ///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]
-///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K]
+///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json]
@@ -61,7 +61,7 @@ public static class BenchCli
 
     public const string Usage = """
         usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]]
-               [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C]
+               [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
                [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
         """;
@@ -74,6 +74,7 @@ public static class BenchCli
             Procedure = a.Get("--proc") ?? "null",
             Size = a.Int("--size", -1),
             InFlight = a.Int("--inflight", 1),
+            Api = a.Get("--api") ?? "async",
             Connections = a.Int("--connections", 1),
             Duration = TimeSpan.FromSeconds(a.Double("--duration", 5)),
             Warmup = TimeSpan.FromSeconds(a.Double("--warmup", 1)),
@@ -89,6 +90,10 @@ public static class BenchCli
         if (options.Transport is not ("tcp" or "udp" or "unix"))
         {
             throw new UsageException("--transport: tcp, udp or unix");
+        }
+        if (options.Api is not ("sync" or "async"))
+        {
+            throw new UsageException("--api: sync (RpcClient.Call on a thread per loop) or async");
         }
         if (options.Procedure is not ("null" or "add" or "echo" or "record"))
         {
@@ -246,7 +251,7 @@ public static class BenchCli
     {
         private static readonly HashSet<string> s_known =
         [
-            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--connections", "--duration",
+            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--connections", "--duration",
             "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections",
         ];
 

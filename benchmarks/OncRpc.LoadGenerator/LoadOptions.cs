@@ -18,6 +18,10 @@ public sealed record LoadOptions
     /// its reply arrives).</summary>
     public int InFlight { get; init; } = 1;
 
+    /// <summary>async: each loop awaits <see cref="Client.RpcClient.CallAsync"/>; sync: each loop is a
+    /// dedicated thread calling <see cref="Client.RpcClient.Call"/>, which reads its own reply.</summary>
+    public string Api { get; init; } = "async";
+
     /// <summary>Connections (UDP: sockets), each its own <see cref="Client.RpcClient"/>.</summary>
     public int Connections { get; init; } = 1;
 
@@ -53,5 +57,5 @@ public sealed record LoadOptions
     public int EffectiveSize => Size >= 0 ? Size : Procedure == "record" ? 16 : Procedure == "echo" ? 64 : 0;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
+        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
 }

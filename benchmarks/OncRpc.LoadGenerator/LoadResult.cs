@@ -33,7 +33,7 @@ public sealed record LoadResult
         line.Append(CultureInfo.InvariantCulture,
             $"calls={Calls} secs={Seconds:F3} cps={CallsPerSecond:F1} mean_us={MeanMicroseconds:F2} p50_us={P50Microseconds:F2} p90_us={P90Microseconds:F2} p99_us={P99Microseconds:F2} max_us={MaxMicroseconds:F2}");
         line.Append(CultureInfo.InvariantCulture,
-            $" errors={Errors} proc={Options.Procedure} transport={Options.Transport} threads={Options.Connections} inflight={Options.InFlight} size={Options.EffectiveSize}");
+            $" errors={Errors} proc={Options.Procedure} transport={Options.Transport} threads={Options.Connections} inflight={Options.InFlight} size={Options.EffectiveSize} api={Options.Api}");
         line.Append(CultureInfo.InvariantCulture,
             $" client_cpu_us={Fmt(ClientCpuMicrosecondsPerCall)} client_bytes={Fmt(ClientBytesPerCall)} server_cpu_us={Fmt(ServerCpuMicrosecondsPerCall)} server_bytes={Fmt(ServerBytesPerCall)}");
         return line.ToString();
@@ -67,6 +67,7 @@ public sealed record LoadResult
             json.WriteString("proc", Options.Procedure);
             json.WriteNumber("size", Options.EffectiveSize);
             json.WriteNumber("inflight", Options.InFlight);
+            json.WriteString("api", Options.Api);
             json.WriteNumber("connections", Options.Connections);
             json.WriteNumber("durationSeconds", Options.Duration.TotalSeconds);
             json.WriteNumber("warmupSeconds", Options.Warmup.TotalSeconds);

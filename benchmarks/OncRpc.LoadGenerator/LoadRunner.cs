@@ -44,7 +44,9 @@ public static class LoadRunner
                 {
                     var loop = new Loop(client, options.Procedure, payload, measureStart, measureEnd, seed: loops.Count * 1_000_000);
                     loops.Add(loop);
-                    tasks.Add(Task.Run(loop.RunAsync, CancellationToken.None));
+                    tasks.Add(options.Api == "sync"
+                        ? Task.Factory.StartNew(loop.RunSync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                        : Task.Run(loop.RunAsync, CancellationToken.None));
                 }
             }
 
@@ -235,23 +237,75 @@ public static class LoadRunner
                     FirstError ??= e.Message;
                 }
                 seq++;
-                long t1 = Stopwatch.GetTimestamp();
-                if (t0 < measureStart)
+                if (!Record(t0, ok))
                 {
-                    continue;
+                    return;
                 }
-                if (!ok)
-                {
-                    Errors++;
-                    FirstError ??= "wrong result";
-                    if (Errors > 1000)
-                    {
-                        return;
-                    }
-                    continue;
-                }
-                Histogram.Record((long)((t1 - t0) * (1e9 / Stopwatch.Frequency)));
             }
+        }
+
+        /// <summary>The same loop with blocking calls, on a dedicated thread: the thread that
+        /// sends also reads the reply (libtirpc's clnt_call shape).</summary>
+        public void RunSync()
+        {
+            int seq = seed;
+            while (true)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                if (t0 >= measureEnd)
+                {
+                    return;
+                }
+                bool ok;
+                try
+                {
+                    switch (procedure)
+                    {
+                        case "add":
+                            ok = client.Call<AddArgs, XdrInt>(BenchProgram.Add, new AddArgs(seq, 1)).Value == unchecked(seq + 1);
+                            break;
+                        case "echo":
+                            ok = client.Call<XdrOpaque, XdrOpaque>(BenchProgram.Echo, payload.Bytes).Value.Length == payload.Bytes.Value.Length;
+                            break;
+                        case "record":
+                            BenchRecord record = client.Call<BenchRecord, BenchRecord>(BenchProgram.EchoRecord, payload.Record);
+                            ok = record.Id == payload.Record.Id && record.Items.Length == payload.Record.Items.Length;
+                            break;
+                        default:
+                            client.Call<XdrVoid, XdrVoid>(BenchProgram.Null, default);
+                            ok = true;
+                            break;
+                    }
+                }
+                catch (RpcException e)
+                {
+                    ok = false;
+                    FirstError ??= e.Message;
+                }
+                seq++;
+                if (!Record(t0, ok))
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>Counts a call started at <paramref name="t0"/>; false once there are too many errors.</summary>
+        private bool Record(long t0, bool ok)
+        {
+            long t1 = Stopwatch.GetTimestamp();
+            if (t0 < measureStart)
+            {
+                return true;
+            }
+            if (!ok)
+            {
+                Errors++;
+                FirstError ??= "wrong result";
+                return Errors <= 1000;
+            }
+            Histogram.Record((long)((t1 - t0) * (1e9 / Stopwatch.Frequency)));
+            return true;
         }
     }
 }

@@ -35,4 +35,31 @@ public sealed class NamingTests
         Assert.True(result.Success);
         Assert.Empty(Compile.Problems(Compile.CSharp([("a.cs", result.GeneratedCode!)])));
     }
+
+    [Fact]
+    public void Sync_client_methods_that_clash_with_members_or_async_names_get_a_suffix()
+    {
+        var result = Compile.X("""
+            program T_PROG {
+                version T_VERS {
+                    int RPC_CLIENT(int) = 1;
+                    int FOO(int) = 2;
+                    int FOO_ASYNC(int) = 3;
+                    void EQUALS(void) = 4;
+                } = 1;
+            } = 0x20000099;
+            """);
+        Assert.True(result.Success, string.Join("\n", result.Diagnostics));
+        string code = result.GeneratedCode!;
+        // Async names are claimed first and stay as they were; the sync twins take what is left.
+        Assert.Contains(" RpcClientAsync(int arg,", code);
+        Assert.Contains(" FooAsync(int arg,", code);
+        Assert.Contains(" FooAsyncAsync(int arg,", code);
+        Assert.Contains("public int RpcClient2(int arg,", code);
+        Assert.Contains("public int Foo(int arg,", code);
+        Assert.Contains("public int FooAsync2(int arg,", code);
+        Assert.Contains("public void Equals2(", code);
+        Assert.Contains("int RpcClient2(int arg, global::System.Threading.CancellationToken cancellationToken = default);", code);
+        Assert.Empty(Compile.Problems(Compile.CSharp([("a.cs", code)])));
+    }
 }

@@ -13,6 +13,7 @@ internal sealed partial class CSharpEmitter
     {
         public string Procedures = "", Interface = "", Client = "", Service = "";
         public readonly Dictionary<ProcedureSymbol, string> Methods = new();
+        public readonly Dictionary<ProcedureSymbol, string> SyncMethods = new();
         public readonly Dictionary<ProcedureSymbol, string> Descriptors = new();
         public readonly Dictionary<ProcedureSymbol, string> ArgumentStructs = new();
         public readonly Dictionary<ProcedureSymbol, string> ResultStructs = new();
@@ -83,12 +84,21 @@ internal sealed partial class CSharpEmitter
             methodScope.Reserve("Register");
             methodScope.Reserve(names.Client);
             methodScope.Reserve(names.Service);
-            var procedureScope = new NameScope(names.Procedures, "Program", "Version", "ProgramXdrName", "VersionXdrName");
+            // object's members too: a procedure EQUALS must not hide object.Equals (CS0108).
+            var procedureScope = new NameScope(names.Procedures, "Program", "Version", "ProgramXdrName", "VersionXdrName",
+                "Equals", "GetHashCode", "ToString", "GetType", "MemberwiseClone", "ReferenceEquals", "Finalize");
             foreach (ProcedureSymbol procedure in version.Procedures)
             {
                 string pascal = Naming.Pascal(procedure.Name.Substring(prefix.Length));
                 names.Methods[procedure] = methodScope.Claim(pascal + "Async");
                 names.Descriptors[procedure] = procedureScope.Claim(pascal);
+            }
+            // The blocking twins are named after every Async name is taken, so adding them never
+            // renames an existing method; a clash (a procedure FOO_ASYNC next to FOO, or one named
+            // like a member) gets the scope's numeric suffix.
+            foreach (ProcedureSymbol procedure in version.Procedures)
+            {
+                names.SyncMethods[procedure] = methodScope.Claim(Naming.Pascal(procedure.Name.Substring(prefix.Length)));
             }
             foreach (ProcedureSymbol procedure in version.Procedures)
             {

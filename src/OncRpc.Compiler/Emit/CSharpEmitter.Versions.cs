@@ -118,6 +118,9 @@ internal sealed partial class CSharpEmitter
             string signature = Signature(procedure, parameters);
             _w.Line("/// <summary>Calls <c>" + procedure.Name + "</c> (procedure " + U(procedure.Number).TrimEnd('u') + ").</summary>");
             _w.Line(returns + " " + names.Methods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
+            _w.Line();
+            _w.Line("/// <summary>Calls <c>" + procedure.Name + "</c> (procedure " + U(procedure.Number).TrimEnd('u') + ") and blocks until the reply.</summary>");
+            _w.Line(SyncReturns(procedure) + " " + names.SyncMethods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
         }
         _w.Close();
         _w.Line();
@@ -160,10 +163,26 @@ internal sealed partial class CSharpEmitter
                 _w.Line("return result.Value;");
                 _w.Close();
             }
+            _w.Line();
+            string syncCall = "RpcClient.Call<" + argumentsType + ", " + resultType + ">(" + procs + "." + names.Descriptors[procedure] + ", " + argumentsValue + ", cancellationToken)";
+            string syncHead = names.SyncMethods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default)";
+            if (procedure.Result is null)
+            {
+                _w.Open("public void " + syncHead);
+                _w.Line(syncCall + ";");
+                _w.Close();
+            }
+            else
+            {
+                _w.Line("public " + SyncReturns(procedure) + " " + syncHead + " =>");
+                _w.Line("    " + syncCall + (IsDirect(procedure.Result) ? ";" : ".Value;"));
+            }
         }
         _w.Close();
         _w.Line();
     }
+
+    private string SyncReturns(ProcedureSymbol procedure) => procedure.Result is null ? "void" : TypeName(procedure.Result);
 
     private void EmitService(ProgramSymbol program, VersionSymbol version, VersionNames names, string procs)
     {

@@ -19,6 +19,16 @@ public abstract partial class RpcClient : IAsyncDisposable
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
+    /// <summary>Calls <paramref name="procedure"/> and blocks the calling thread until the result
+    /// arrives: same errors, timeout and options as <see cref="CallAsync"/>. Made for sequential,
+    /// latency-bound code: when no other thread is reading the connection, the calling thread
+    /// sends and receives itself (as libtirpc's clnt_call does), with no thread-pool hop. Mixes
+    /// freely with async calls on the same client.</summary>
+    public abstract TResult Call<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>;
+
     /// <summary>Sends a call that expects no reply (the server's procedure does not answer).
     /// Completes once the call has been handed to the socket; there is no timeout and no retransmission.</summary>
     public virtual ValueTask SendOneWayAsync<TArgs>(

@@ -1656,26 +1656,50 @@ public partial interface IAllconstructsV1
     /// <summary>Calls <c>ALL_NULL</c> (procedure 0).</summary>
     global::System.Threading.Tasks.Task NullAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>ALL_NULL</c> (procedure 0) and blocks until the reply.</summary>
+    void Null(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>ALL_ECHO</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Everything> EchoAsync(global::Baselines.Allconstructs.Everything everything, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>ALL_ECHO</c> (procedure 1) and blocks until the reply.</summary>
+    global::Baselines.Allconstructs.Everything Echo(global::Baselines.Allconstructs.Everything everything, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>ALL_ADD</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<int> AddAsync(int arg1, int arg2, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>ALL_ADD</c> (procedure 2) and blocks until the reply.</summary>
+    int Add(int arg1, int arg2, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>ALL_NAME</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task<string> NameAsync(global::Baselines.Allconstructs.Point point, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>ALL_NAME</c> (procedure 3) and blocks until the reply.</summary>
+    string Name(global::Baselines.Allconstructs.Point point, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>ALL_COLOR</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Color> ColorAsync(global::Baselines.Allconstructs.Color color, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>ALL_COLOR</c> (procedure 4) and blocks until the reply.</summary>
+    global::Baselines.Allconstructs.Color Color(global::Baselines.Allconstructs.Color color, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>ALL_RESULT</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Result> ResultAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>ALL_RESULT</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.Allconstructs.Result Result(string arg, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>ALL_LIST</c> (procedure 6).</summary>
     global::System.Threading.Tasks.Task ListAsync(global::Baselines.Allconstructs.Node node, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>ALL_LIST</c> (procedure 6) and blocks until the reply.</summary>
+    void List(global::Baselines.Allconstructs.Node node, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>ALL_FLAG</c> (procedure 7).</summary>
     global::System.Threading.Tasks.Task<bool> FlagAsync(long arg1, ulong arg2, double arg3, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>ALL_FLAG</c> (procedure 7) and blocks until the reply.</summary>
+    bool Flag(long arg1, ulong arg2, double arg3, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>ALLCONSTRUCTS_PROG</c> version 1 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -1694,8 +1718,16 @@ public partial class AllconstructsV1Client : global::Baselines.Allconstructs.IAl
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Null, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Null(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Null, default, cancellationToken);
+    }
+
     public global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Everything> EchoAsync(global::Baselines.Allconstructs.Everything everything, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Allconstructs.Everything, global::Baselines.Allconstructs.Everything>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Echo, everything, cancellationToken).AsTask();
+
+    public global::Baselines.Allconstructs.Everything Echo(global::Baselines.Allconstructs.Everything everything, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Allconstructs.Everything, global::Baselines.Allconstructs.Everything>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Echo, everything, cancellationToken);
 
     public async global::System.Threading.Tasks.Task<int> AddAsync(int arg1, int arg2, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1703,11 +1735,17 @@ public partial class AllconstructsV1Client : global::Baselines.Allconstructs.IAl
         return result.Value;
     }
 
+    public int Add(int arg1, int arg2, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Allconstructs.AllconstructsV1Procedures.AddArguments, global::OncRpc.Xdr.XdrInt>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Add, new global::Baselines.Allconstructs.AllconstructsV1Procedures.AddArguments(arg1, arg2), cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<string> NameAsync(global::Baselines.Allconstructs.Point point, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.Allconstructs.AllconstructsV1Procedures.NameResult result = await RpcClient.CallAsync<global::Baselines.Allconstructs.Point, global::Baselines.Allconstructs.AllconstructsV1Procedures.NameResult>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Name, point, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public string Name(global::Baselines.Allconstructs.Point point, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Allconstructs.Point, global::Baselines.Allconstructs.AllconstructsV1Procedures.NameResult>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Name, point, cancellationToken).Value;
 
     public async global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Color> ColorAsync(global::Baselines.Allconstructs.Color color, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1715,12 +1753,23 @@ public partial class AllconstructsV1Client : global::Baselines.Allconstructs.IAl
         return result.Value;
     }
 
+    public global::Baselines.Allconstructs.Color Color(global::Baselines.Allconstructs.Color color, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Allconstructs.AllconstructsV1Procedures.ColorArguments, global::Baselines.Allconstructs.AllconstructsV1Procedures.ColorResult>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Color, new global::Baselines.Allconstructs.AllconstructsV1Procedures.ColorArguments(color), cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.Result> ResultAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::OncRpc.Xdr.XdrString, global::Baselines.Allconstructs.Result>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Result, new global::OncRpc.Xdr.XdrString(arg), cancellationToken).AsTask();
+
+    public global::Baselines.Allconstructs.Result Result(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrString, global::Baselines.Allconstructs.Result>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Result, new global::OncRpc.Xdr.XdrString(arg), cancellationToken);
 
     public async global::System.Threading.Tasks.Task ListAsync(global::Baselines.Allconstructs.Node node, global::System.Threading.CancellationToken cancellationToken = default)
     {
         await RpcClient.CallAsync<global::Baselines.Allconstructs.Node, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV1Procedures.List, node, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void List(global::Baselines.Allconstructs.Node node, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::Baselines.Allconstructs.Node, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV1Procedures.List, node, cancellationToken);
     }
 
     public async global::System.Threading.Tasks.Task<bool> FlagAsync(long arg1, ulong arg2, double arg3, global::System.Threading.CancellationToken cancellationToken = default)
@@ -1728,6 +1777,9 @@ public partial class AllconstructsV1Client : global::Baselines.Allconstructs.IAl
         global::OncRpc.Xdr.XdrBool result = await RpcClient.CallAsync<global::Baselines.Allconstructs.AllconstructsV1Procedures.FlagArguments, global::OncRpc.Xdr.XdrBool>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Flag, new global::Baselines.Allconstructs.AllconstructsV1Procedures.FlagArguments(arg1, arg2, arg3), cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public bool Flag(long arg1, ulong arg2, double arg3, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Allconstructs.AllconstructsV1Procedures.FlagArguments, global::OncRpc.Xdr.XdrBool>(global::Baselines.Allconstructs.AllconstructsV1Procedures.Flag, new global::Baselines.Allconstructs.AllconstructsV1Procedures.FlagArguments(arg1, arg2, arg3), cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>ALLCONSTRUCTS_PROG</c> version 1: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>
@@ -1843,8 +1895,14 @@ public partial interface IAllconstructsV2
     /// <summary>Calls <c>ALL_NULL</c> (procedure 0).</summary>
     global::System.Threading.Tasks.Task NullAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>ALL_NULL</c> (procedure 0) and blocks until the reply.</summary>
+    void Null(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>ALL_HANDLE</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<byte[]> HandleAsync(uint countT, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>ALL_HANDLE</c> (procedure 1) and blocks until the reply.</summary>
+    byte[] Handle(uint countT, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>ALLCONSTRUCTS_PROG</c> version 2 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -1863,11 +1921,19 @@ public partial class AllconstructsV2Client : global::Baselines.Allconstructs.IAl
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV2Procedures.Null, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Null(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Allconstructs.AllconstructsV2Procedures.Null, default, cancellationToken);
+    }
+
     public async global::System.Threading.Tasks.Task<byte[]> HandleAsync(uint countT, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.Allconstructs.AllconstructsV2Procedures.HandleResult result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrUInt, global::Baselines.Allconstructs.AllconstructsV2Procedures.HandleResult>(global::Baselines.Allconstructs.AllconstructsV2Procedures.Handle, new global::OncRpc.Xdr.XdrUInt(countT), cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public byte[] Handle(uint countT, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrUInt, global::Baselines.Allconstructs.AllconstructsV2Procedures.HandleResult>(global::Baselines.Allconstructs.AllconstructsV2Procedures.Handle, new global::OncRpc.Xdr.XdrUInt(countT), cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>ALLCONSTRUCTS_PROG</c> version 2: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>

@@ -76,8 +76,14 @@ public partial interface IPairV1
     /// <summary>Calls <c>PAIR_SUM</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<int> SumAsync(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>PAIR_SUM</c> (procedure 1) and blocks until the reply.</summary>
+    int Sum(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>PAIR_SWAP</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.ClientOnly.Pair> SwapAsync(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>PAIR_SWAP</c> (procedure 2) and blocks until the reply.</summary>
+    global::Baselines.ClientOnly.Pair Swap(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>PAIR_PROG</c> version 1 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -97,7 +103,13 @@ public partial class PairV1Client : global::Baselines.ClientOnly.IPairV1
         return result.Value;
     }
 
+    public int Sum(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.ClientOnly.Pair, global::OncRpc.Xdr.XdrInt>(global::Baselines.ClientOnly.PairV1Procedures.Sum, pair, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.ClientOnly.Pair> SwapAsync(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.ClientOnly.Pair, global::Baselines.ClientOnly.Pair>(global::Baselines.ClientOnly.PairV1Procedures.Swap, pair, cancellationToken).AsTask();
+
+    public global::Baselines.ClientOnly.Pair Swap(global::Baselines.ClientOnly.Pair pair, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.ClientOnly.Pair, global::Baselines.ClientOnly.Pair>(global::Baselines.ClientOnly.PairV1Procedures.Swap, pair, cancellationToken);
 }
 

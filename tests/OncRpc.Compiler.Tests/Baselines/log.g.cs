@@ -22,6 +22,9 @@ public partial interface ILogV1
 {
     /// <summary>Calls <c>RLOG</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<int> RlogAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RLOG</c> (procedure 1) and blocks until the reply.</summary>
+    int Rlog(string arg, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>LOG_PROG</c> version 1 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -40,6 +43,9 @@ public partial class LogV1Client : global::Baselines.Log.ILogV1
         global::OncRpc.Xdr.XdrInt result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrString, global::OncRpc.Xdr.XdrInt>(global::Baselines.Log.LogV1Procedures.Rlog, new global::OncRpc.Xdr.XdrString(arg), cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public int Rlog(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrString, global::OncRpc.Xdr.XdrInt>(global::Baselines.Log.LogV1Procedures.Rlog, new global::OncRpc.Xdr.XdrString(arg), cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>LOG_PROG</c> version 1: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>

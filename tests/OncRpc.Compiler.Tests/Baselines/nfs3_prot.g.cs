@@ -8413,68 +8413,134 @@ public partial interface INfsV3
     /// <summary>Calls <c>NFSPROC3_NULL</c> (procedure 0).</summary>
     global::System.Threading.Tasks.Task NullAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_NULL</c> (procedure 0) and blocks until the reply.</summary>
+    void Null(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_GETATTR</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Getattr3Res> GetattrAsync(global::Baselines.Nfs3Prot.Getattr3Args getattr3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_GETATTR</c> (procedure 1) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Getattr3Res Getattr(global::Baselines.Nfs3Prot.Getattr3Args getattr3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_SETATTR</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Setattr3Res> SetattrAsync(global::Baselines.Nfs3Prot.Setattr3Args setattr3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_SETATTR</c> (procedure 2) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Setattr3Res Setattr(global::Baselines.Nfs3Prot.Setattr3Args setattr3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_LOOKUP</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Lookup3Res> LookupAsync(global::Baselines.Nfs3Prot.Lookup3Args lookup3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_LOOKUP</c> (procedure 3) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Lookup3Res Lookup(global::Baselines.Nfs3Prot.Lookup3Args lookup3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_ACCESS</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Access3Res> AccessAsync(global::Baselines.Nfs3Prot.Access3Args access3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_ACCESS</c> (procedure 4) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Access3Res Access(global::Baselines.Nfs3Prot.Access3Args access3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_READLINK</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readlink3Res> ReadlinkAsync(global::Baselines.Nfs3Prot.Readlink3Args readlink3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_READLINK</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Readlink3Res Readlink(global::Baselines.Nfs3Prot.Readlink3Args readlink3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_READ</c> (procedure 6).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Read3Res> ReadAsync(global::Baselines.Nfs3Prot.Read3Args read3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_READ</c> (procedure 6) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Read3Res Read(global::Baselines.Nfs3Prot.Read3Args read3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_WRITE</c> (procedure 7).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Write3Res> WriteAsync(global::Baselines.Nfs3Prot.Write3Args write3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_WRITE</c> (procedure 7) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Write3Res Write(global::Baselines.Nfs3Prot.Write3Args write3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_CREATE</c> (procedure 8).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Create3Res> CreateAsync(global::Baselines.Nfs3Prot.Create3Args create3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_CREATE</c> (procedure 8) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Create3Res Create(global::Baselines.Nfs3Prot.Create3Args create3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_MKDIR</c> (procedure 9).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mkdir3Res> MkdirAsync(global::Baselines.Nfs3Prot.Mkdir3Args mkdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_MKDIR</c> (procedure 9) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Mkdir3Res Mkdir(global::Baselines.Nfs3Prot.Mkdir3Args mkdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_SYMLINK</c> (procedure 10).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Symlink3Res> SymlinkAsync(global::Baselines.Nfs3Prot.Symlink3Args symlink3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_SYMLINK</c> (procedure 10) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Symlink3Res Symlink(global::Baselines.Nfs3Prot.Symlink3Args symlink3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_MKNOD</c> (procedure 11).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mknod3Res> MknodAsync(global::Baselines.Nfs3Prot.Mknod3Args mknod3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_MKNOD</c> (procedure 11) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Mknod3Res Mknod(global::Baselines.Nfs3Prot.Mknod3Args mknod3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_REMOVE</c> (procedure 12).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Remove3Res> RemoveAsync(global::Baselines.Nfs3Prot.Remove3Args remove3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_REMOVE</c> (procedure 12) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Remove3Res Remove(global::Baselines.Nfs3Prot.Remove3Args remove3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_RMDIR</c> (procedure 13).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Rmdir3Res> RmdirAsync(global::Baselines.Nfs3Prot.Rmdir3Args rmdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_RMDIR</c> (procedure 13) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Rmdir3Res Rmdir(global::Baselines.Nfs3Prot.Rmdir3Args rmdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_RENAME</c> (procedure 14).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Rename3Res> RenameAsync(global::Baselines.Nfs3Prot.Rename3Args rename3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_RENAME</c> (procedure 14) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Rename3Res Rename(global::Baselines.Nfs3Prot.Rename3Args rename3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_LINK</c> (procedure 15).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Link3Res> LinkAsync(global::Baselines.Nfs3Prot.Link3Args link3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_LINK</c> (procedure 15) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Link3Res Link(global::Baselines.Nfs3Prot.Link3Args link3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_READDIR</c> (procedure 16).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readdir3Res> ReaddirAsync(global::Baselines.Nfs3Prot.Readdir3Args readdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_READDIR</c> (procedure 16) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Readdir3Res Readdir(global::Baselines.Nfs3Prot.Readdir3Args readdir3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_READDIRPLUS</c> (procedure 17).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readdirplus3Res> ReaddirplusAsync(global::Baselines.Nfs3Prot.Readdirplus3Args readdirplus3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_READDIRPLUS</c> (procedure 17) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Readdirplus3Res Readdirplus(global::Baselines.Nfs3Prot.Readdirplus3Args readdirplus3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_FSSTAT</c> (procedure 18).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Fsstat3Res> FsstatAsync(global::Baselines.Nfs3Prot.Fsstat3Args fsstat3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_FSSTAT</c> (procedure 18) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Fsstat3Res Fsstat(global::Baselines.Nfs3Prot.Fsstat3Args fsstat3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_FSINFO</c> (procedure 19).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Fsinfo3Res> FsinfoAsync(global::Baselines.Nfs3Prot.Fsinfo3Args fsinfo3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_FSINFO</c> (procedure 19) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Fsinfo3Res Fsinfo(global::Baselines.Nfs3Prot.Fsinfo3Args fsinfo3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>NFSPROC3_PATHCONF</c> (procedure 20).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Pathconf3Res> PathconfAsync(global::Baselines.Nfs3Prot.Pathconf3Args pathconf3Args, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>NFSPROC3_PATHCONF</c> (procedure 20) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Pathconf3Res Pathconf(global::Baselines.Nfs3Prot.Pathconf3Args pathconf3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>NFSPROC3_COMMIT</c> (procedure 21).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Commit3Res> CommitAsync(global::Baselines.Nfs3Prot.Commit3Args commit3Args, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>NFSPROC3_COMMIT</c> (procedure 21) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Commit3Res Commit(global::Baselines.Nfs3Prot.Commit3Args commit3Args, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>NFS_PROGRAM</c> version 3 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -8493,68 +8559,136 @@ public partial class NfsV3Client : global::Baselines.Nfs3Prot.INfsV3
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.NfsV3Procedures.Null, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Null(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.NfsV3Procedures.Null, default, cancellationToken);
+    }
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Getattr3Res> GetattrAsync(global::Baselines.Nfs3Prot.Getattr3Args getattr3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Getattr3Args, global::Baselines.Nfs3Prot.Getattr3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Getattr, getattr3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Getattr3Res Getattr(global::Baselines.Nfs3Prot.Getattr3Args getattr3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Getattr3Args, global::Baselines.Nfs3Prot.Getattr3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Getattr, getattr3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Setattr3Res> SetattrAsync(global::Baselines.Nfs3Prot.Setattr3Args setattr3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Setattr3Args, global::Baselines.Nfs3Prot.Setattr3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Setattr, setattr3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Setattr3Res Setattr(global::Baselines.Nfs3Prot.Setattr3Args setattr3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Setattr3Args, global::Baselines.Nfs3Prot.Setattr3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Setattr, setattr3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Lookup3Res> LookupAsync(global::Baselines.Nfs3Prot.Lookup3Args lookup3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Lookup3Args, global::Baselines.Nfs3Prot.Lookup3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Lookup, lookup3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Lookup3Res Lookup(global::Baselines.Nfs3Prot.Lookup3Args lookup3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Lookup3Args, global::Baselines.Nfs3Prot.Lookup3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Lookup, lookup3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Access3Res> AccessAsync(global::Baselines.Nfs3Prot.Access3Args access3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Access3Args, global::Baselines.Nfs3Prot.Access3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Access, access3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Access3Res Access(global::Baselines.Nfs3Prot.Access3Args access3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Access3Args, global::Baselines.Nfs3Prot.Access3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Access, access3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readlink3Res> ReadlinkAsync(global::Baselines.Nfs3Prot.Readlink3Args readlink3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Readlink3Args, global::Baselines.Nfs3Prot.Readlink3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readlink, readlink3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Readlink3Res Readlink(global::Baselines.Nfs3Prot.Readlink3Args readlink3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Readlink3Args, global::Baselines.Nfs3Prot.Readlink3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readlink, readlink3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Read3Res> ReadAsync(global::Baselines.Nfs3Prot.Read3Args read3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Read3Args, global::Baselines.Nfs3Prot.Read3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Read, read3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Read3Res Read(global::Baselines.Nfs3Prot.Read3Args read3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Read3Args, global::Baselines.Nfs3Prot.Read3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Read, read3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Write3Res> WriteAsync(global::Baselines.Nfs3Prot.Write3Args write3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Write3Args, global::Baselines.Nfs3Prot.Write3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Write, write3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Write3Res Write(global::Baselines.Nfs3Prot.Write3Args write3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Write3Args, global::Baselines.Nfs3Prot.Write3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Write, write3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Create3Res> CreateAsync(global::Baselines.Nfs3Prot.Create3Args create3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Create3Args, global::Baselines.Nfs3Prot.Create3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Create, create3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Create3Res Create(global::Baselines.Nfs3Prot.Create3Args create3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Create3Args, global::Baselines.Nfs3Prot.Create3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Create, create3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mkdir3Res> MkdirAsync(global::Baselines.Nfs3Prot.Mkdir3Args mkdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Mkdir3Args, global::Baselines.Nfs3Prot.Mkdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Mkdir, mkdir3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Mkdir3Res Mkdir(global::Baselines.Nfs3Prot.Mkdir3Args mkdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Mkdir3Args, global::Baselines.Nfs3Prot.Mkdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Mkdir, mkdir3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Symlink3Res> SymlinkAsync(global::Baselines.Nfs3Prot.Symlink3Args symlink3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Symlink3Args, global::Baselines.Nfs3Prot.Symlink3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Symlink, symlink3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Symlink3Res Symlink(global::Baselines.Nfs3Prot.Symlink3Args symlink3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Symlink3Args, global::Baselines.Nfs3Prot.Symlink3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Symlink, symlink3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mknod3Res> MknodAsync(global::Baselines.Nfs3Prot.Mknod3Args mknod3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Mknod3Args, global::Baselines.Nfs3Prot.Mknod3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Mknod, mknod3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Mknod3Res Mknod(global::Baselines.Nfs3Prot.Mknod3Args mknod3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Mknod3Args, global::Baselines.Nfs3Prot.Mknod3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Mknod, mknod3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Remove3Res> RemoveAsync(global::Baselines.Nfs3Prot.Remove3Args remove3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Remove3Args, global::Baselines.Nfs3Prot.Remove3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Remove, remove3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Remove3Res Remove(global::Baselines.Nfs3Prot.Remove3Args remove3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Remove3Args, global::Baselines.Nfs3Prot.Remove3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Remove, remove3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Rmdir3Res> RmdirAsync(global::Baselines.Nfs3Prot.Rmdir3Args rmdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Rmdir3Args, global::Baselines.Nfs3Prot.Rmdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Rmdir, rmdir3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Rmdir3Res Rmdir(global::Baselines.Nfs3Prot.Rmdir3Args rmdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Rmdir3Args, global::Baselines.Nfs3Prot.Rmdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Rmdir, rmdir3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Rename3Res> RenameAsync(global::Baselines.Nfs3Prot.Rename3Args rename3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Rename3Args, global::Baselines.Nfs3Prot.Rename3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Rename, rename3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Rename3Res Rename(global::Baselines.Nfs3Prot.Rename3Args rename3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Rename3Args, global::Baselines.Nfs3Prot.Rename3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Rename, rename3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Link3Res> LinkAsync(global::Baselines.Nfs3Prot.Link3Args link3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Link3Args, global::Baselines.Nfs3Prot.Link3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Link, link3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Link3Res Link(global::Baselines.Nfs3Prot.Link3Args link3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Link3Args, global::Baselines.Nfs3Prot.Link3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Link, link3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readdir3Res> ReaddirAsync(global::Baselines.Nfs3Prot.Readdir3Args readdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Readdir3Args, global::Baselines.Nfs3Prot.Readdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readdir, readdir3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Readdir3Res Readdir(global::Baselines.Nfs3Prot.Readdir3Args readdir3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Readdir3Args, global::Baselines.Nfs3Prot.Readdir3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readdir, readdir3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Readdirplus3Res> ReaddirplusAsync(global::Baselines.Nfs3Prot.Readdirplus3Args readdirplus3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Readdirplus3Args, global::Baselines.Nfs3Prot.Readdirplus3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readdirplus, readdirplus3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Readdirplus3Res Readdirplus(global::Baselines.Nfs3Prot.Readdirplus3Args readdirplus3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Readdirplus3Args, global::Baselines.Nfs3Prot.Readdirplus3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Readdirplus, readdirplus3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Fsstat3Res> FsstatAsync(global::Baselines.Nfs3Prot.Fsstat3Args fsstat3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Fsstat3Args, global::Baselines.Nfs3Prot.Fsstat3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Fsstat, fsstat3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Fsstat3Res Fsstat(global::Baselines.Nfs3Prot.Fsstat3Args fsstat3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Fsstat3Args, global::Baselines.Nfs3Prot.Fsstat3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Fsstat, fsstat3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Fsinfo3Res> FsinfoAsync(global::Baselines.Nfs3Prot.Fsinfo3Args fsinfo3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Fsinfo3Args, global::Baselines.Nfs3Prot.Fsinfo3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Fsinfo, fsinfo3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Fsinfo3Res Fsinfo(global::Baselines.Nfs3Prot.Fsinfo3Args fsinfo3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Fsinfo3Args, global::Baselines.Nfs3Prot.Fsinfo3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Fsinfo, fsinfo3Args, cancellationToken);
 
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Pathconf3Res> PathconfAsync(global::Baselines.Nfs3Prot.Pathconf3Args pathconf3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Pathconf3Args, global::Baselines.Nfs3Prot.Pathconf3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Pathconf, pathconf3Args, cancellationToken).AsTask();
 
+    public global::Baselines.Nfs3Prot.Pathconf3Res Pathconf(global::Baselines.Nfs3Prot.Pathconf3Args pathconf3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Pathconf3Args, global::Baselines.Nfs3Prot.Pathconf3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Pathconf, pathconf3Args, cancellationToken);
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Commit3Res> CommitAsync(global::Baselines.Nfs3Prot.Commit3Args commit3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.Commit3Args, global::Baselines.Nfs3Prot.Commit3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Commit, commit3Args, cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Commit3Res Commit(global::Baselines.Nfs3Prot.Commit3Args commit3Args, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.Commit3Args, global::Baselines.Nfs3Prot.Commit3Res>(global::Baselines.Nfs3Prot.NfsV3Procedures.Commit, commit3Args, cancellationToken);
 }
 
 /// <summary>Server side of <c>NFS_PROGRAM</c> version 3: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>
@@ -9409,20 +9543,38 @@ public partial interface IMountV3
     /// <summary>Calls <c>MOUNTPROC3_NULL</c> (procedure 0).</summary>
     global::System.Threading.Tasks.Task NullAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>MOUNTPROC3_NULL</c> (procedure 0) and blocks until the reply.</summary>
+    void Null(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>MOUNTPROC3_MNT</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mountres3> MntAsync(string dirpath, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>MOUNTPROC3_MNT</c> (procedure 1) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Mountres3 Mnt(string dirpath, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>MOUNTPROC3_DUMP</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mountbody?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>MOUNTPROC3_DUMP</c> (procedure 2) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Mountbody? Dump(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>MOUNTPROC3_UMNT</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task UmntAsync(string dirpath, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>MOUNTPROC3_UMNT</c> (procedure 3) and blocks until the reply.</summary>
+    void Umnt(string dirpath, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>MOUNTPROC3_UMNTALL</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task UmntallAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>MOUNTPROC3_UMNTALL</c> (procedure 4) and blocks until the reply.</summary>
+    void Umntall(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>MOUNTPROC3_EXPORT</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Exportnode?> ExportAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>MOUNTPROC3_EXPORT</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.Nfs3Prot.Exportnode? Export(global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>MOUNT_PROGRAM</c> version 3 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -9441,8 +9593,16 @@ public partial class MountV3Client : global::Baselines.Nfs3Prot.IMountV3
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Null, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Null(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Null, default, cancellationToken);
+    }
+
     public global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mountres3> MntAsync(string dirpath, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.Nfs3Prot.MountV3Procedures.MntArguments, global::Baselines.Nfs3Prot.Mountres3>(global::Baselines.Nfs3Prot.MountV3Procedures.Mnt, new global::Baselines.Nfs3Prot.MountV3Procedures.MntArguments(dirpath), cancellationToken).AsTask();
+
+    public global::Baselines.Nfs3Prot.Mountres3 Mnt(string dirpath, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.Nfs3Prot.MountV3Procedures.MntArguments, global::Baselines.Nfs3Prot.Mountres3>(global::Baselines.Nfs3Prot.MountV3Procedures.Mnt, new global::Baselines.Nfs3Prot.MountV3Procedures.MntArguments(dirpath), cancellationToken);
 
     public async global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Mountbody?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -9450,9 +9610,17 @@ public partial class MountV3Client : global::Baselines.Nfs3Prot.IMountV3
         return result.Value;
     }
 
+    public global::Baselines.Nfs3Prot.Mountbody? Dump(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.Nfs3Prot.MountV3Procedures.DumpResult>(global::Baselines.Nfs3Prot.MountV3Procedures.Dump, default, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task UmntAsync(string dirpath, global::System.Threading.CancellationToken cancellationToken = default)
     {
         await RpcClient.CallAsync<global::Baselines.Nfs3Prot.MountV3Procedures.UmntArguments, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Umnt, new global::Baselines.Nfs3Prot.MountV3Procedures.UmntArguments(dirpath), cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Umnt(string dirpath, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::Baselines.Nfs3Prot.MountV3Procedures.UmntArguments, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Umnt, new global::Baselines.Nfs3Prot.MountV3Procedures.UmntArguments(dirpath), cancellationToken);
     }
 
     public async global::System.Threading.Tasks.Task UmntallAsync(global::System.Threading.CancellationToken cancellationToken = default)
@@ -9460,11 +9628,19 @@ public partial class MountV3Client : global::Baselines.Nfs3Prot.IMountV3
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Umntall, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Umntall(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.Nfs3Prot.MountV3Procedures.Umntall, default, cancellationToken);
+    }
+
     public async global::System.Threading.Tasks.Task<global::Baselines.Nfs3Prot.Exportnode?> ExportAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.Nfs3Prot.MountV3Procedures.ExportResult result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::Baselines.Nfs3Prot.MountV3Procedures.ExportResult>(global::Baselines.Nfs3Prot.MountV3Procedures.Export, default, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public global::Baselines.Nfs3Prot.Exportnode? Export(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.Nfs3Prot.MountV3Procedures.ExportResult>(global::Baselines.Nfs3Prot.MountV3Procedures.Export, default, cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>MOUNT_PROGRAM</c> version 3: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>

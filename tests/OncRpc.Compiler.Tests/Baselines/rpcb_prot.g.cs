@@ -980,26 +980,50 @@ public partial interface IRpcbV3
     /// <summary>Calls <c>RPCBPROC_SET</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<bool> SetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_SET</c> (procedure 1) and blocks until the reply.</summary>
+    bool Set(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_UNSET</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_UNSET</c> (procedure 2) and blocks until the reply.</summary>
+    bool Unset(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_GETADDR</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_GETADDR</c> (procedure 3) and blocks until the reply.</summary>
+    string Getaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_DUMP</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpList?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_DUMP</c> (procedure 4) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpList? Dump(global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_CALLIT</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> CallitAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_CALLIT</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpcbRmtcallres Callit(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_GETTIME</c> (procedure 6).</summary>
     global::System.Threading.Tasks.Task<uint> GettimeAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_GETTIME</c> (procedure 6) and blocks until the reply.</summary>
+    uint Gettime(global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_UADDR2TADDR</c> (procedure 7).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_UADDR2TADDR</c> (procedure 7) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.Netbuf Uaddr2Taddr(string arg, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_TADDR2UADDR</c> (procedure 8).</summary>
     global::System.Threading.Tasks.Task<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_TADDR2UADDR</c> (procedure 8) and blocks until the reply.</summary>
+    string Taddr2Uaddr(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>RPCBPROG</c> version 3 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -1019,11 +1043,17 @@ public partial class RpcbV3Client : global::Baselines.RpcbProt.IRpcbV3
         return result.Value;
     }
 
+    public bool Set(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV3Procedures.Set, rpcb, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrBool result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV3Procedures.Unset, rpcb, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public bool Unset(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV3Procedures.Unset, rpcb, cancellationToken).Value;
 
     public async global::System.Threading.Tasks.Task<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1031,14 +1061,23 @@ public partial class RpcbV3Client : global::Baselines.RpcbProt.IRpcbV3
         return result.Value;
     }
 
+    public string Getaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV3Procedures.Getaddr, rpcb, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpList?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.RpcbProt.RpcbV3Procedures.DumpResult result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV3Procedures.DumpResult>(global::Baselines.RpcbProt.RpcbV3Procedures.Dump, default, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
 
+    public global::Baselines.RpcbProt.RpList? Dump(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV3Procedures.DumpResult>(global::Baselines.RpcbProt.RpcbV3Procedures.Dump, default, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> CallitAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV3Procedures.Callit, rpcbRmtcallargs, cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.RpcbRmtcallres Callit(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV3Procedures.Callit, rpcbRmtcallargs, cancellationToken);
 
     public async global::System.Threading.Tasks.Task<uint> GettimeAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1046,14 +1085,23 @@ public partial class RpcbV3Client : global::Baselines.RpcbProt.IRpcbV3
         return result.Value;
     }
 
+    public uint Gettime(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrUInt>(global::Baselines.RpcbProt.RpcbV3Procedures.Gettime, default, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::OncRpc.Xdr.XdrString, global::Baselines.RpcbProt.Netbuf>(global::Baselines.RpcbProt.RpcbV3Procedures.Uaddr2Taddr, new global::OncRpc.Xdr.XdrString(arg), cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.Netbuf Uaddr2Taddr(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrString, global::Baselines.RpcbProt.Netbuf>(global::Baselines.RpcbProt.RpcbV3Procedures.Uaddr2Taddr, new global::OncRpc.Xdr.XdrString(arg), cancellationToken);
 
     public async global::System.Threading.Tasks.Task<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrString result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Netbuf, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV3Procedures.Taddr2Uaddr, netbuf, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public string Taddr2Uaddr(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Netbuf, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV3Procedures.Taddr2Uaddr, netbuf, cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>RPCBPROG</c> version 3: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>
@@ -1287,38 +1335,74 @@ public partial interface IRpcbV4
     /// <summary>Calls <c>RPCBPROC_SET</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<bool> SetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_SET</c> (procedure 1) and blocks until the reply.</summary>
+    bool Set(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_UNSET</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_UNSET</c> (procedure 2) and blocks until the reply.</summary>
+    bool Unset(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_GETADDR</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_GETADDR</c> (procedure 3) and blocks until the reply.</summary>
+    string Getaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_DUMP</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpList?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_DUMP</c> (procedure 4) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpList? Dump(global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_BCAST</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> BcastAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_BCAST</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpcbRmtcallres Bcast(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_GETTIME</c> (procedure 6).</summary>
     global::System.Threading.Tasks.Task<uint> GettimeAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_GETTIME</c> (procedure 6) and blocks until the reply.</summary>
+    uint Gettime(global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_UADDR2TADDR</c> (procedure 7).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_UADDR2TADDR</c> (procedure 7) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.Netbuf Uaddr2Taddr(string arg, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_TADDR2UADDR</c> (procedure 8).</summary>
     global::System.Threading.Tasks.Task<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_TADDR2UADDR</c> (procedure 8) and blocks until the reply.</summary>
+    string Taddr2Uaddr(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_GETVERSADDR</c> (procedure 9).</summary>
     global::System.Threading.Tasks.Task<string> GetversaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_GETVERSADDR</c> (procedure 9) and blocks until the reply.</summary>
+    string Getversaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_INDIRECT</c> (procedure 10).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> IndirectAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_INDIRECT</c> (procedure 10) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpcbRmtcallres Indirect(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>RPCBPROC_GETADDRLIST</c> (procedure 11).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbEntryList?> GetaddrlistAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>RPCBPROC_GETADDRLIST</c> (procedure 11) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpcbEntryList? Getaddrlist(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>RPCBPROC_GETSTAT</c> (procedure 12).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbStat[]> GetstatAsync(global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>RPCBPROC_GETSTAT</c> (procedure 12) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.RpcbStat[] Getstat(global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>RPCBPROG</c> version 4 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -1338,11 +1422,17 @@ public partial class RpcbV4Client : global::Baselines.RpcbProt.IRpcbV4
         return result.Value;
     }
 
+    public bool Set(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV4Procedures.Set, rpcb, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrBool result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV4Procedures.Unset, rpcb, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public bool Unset(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.RpcbV4Procedures.Unset, rpcb, cancellationToken).Value;
 
     public async global::System.Threading.Tasks.Task<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1350,14 +1440,23 @@ public partial class RpcbV4Client : global::Baselines.RpcbProt.IRpcbV4
         return result.Value;
     }
 
+    public string Getaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV4Procedures.Getaddr, rpcb, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpList?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.RpcbProt.RpcbV4Procedures.DumpResult result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV4Procedures.DumpResult>(global::Baselines.RpcbProt.RpcbV4Procedures.Dump, default, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
 
+    public global::Baselines.RpcbProt.RpList? Dump(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV4Procedures.DumpResult>(global::Baselines.RpcbProt.RpcbV4Procedures.Dump, default, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> BcastAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV4Procedures.Bcast, rpcbRmtcallargs, cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.RpcbRmtcallres Bcast(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV4Procedures.Bcast, rpcbRmtcallargs, cancellationToken);
 
     public async global::System.Threading.Tasks.Task<uint> GettimeAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1365,8 +1464,14 @@ public partial class RpcbV4Client : global::Baselines.RpcbProt.IRpcbV4
         return result.Value;
     }
 
+    public uint Gettime(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrUInt>(global::Baselines.RpcbProt.RpcbV4Procedures.Gettime, default, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::OncRpc.Xdr.XdrString, global::Baselines.RpcbProt.Netbuf>(global::Baselines.RpcbProt.RpcbV4Procedures.Uaddr2Taddr, new global::OncRpc.Xdr.XdrString(arg), cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.Netbuf Uaddr2Taddr(string arg, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrString, global::Baselines.RpcbProt.Netbuf>(global::Baselines.RpcbProt.RpcbV4Procedures.Uaddr2Taddr, new global::OncRpc.Xdr.XdrString(arg), cancellationToken);
 
     public async global::System.Threading.Tasks.Task<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1374,14 +1479,23 @@ public partial class RpcbV4Client : global::Baselines.RpcbProt.IRpcbV4
         return result.Value;
     }
 
+    public string Taddr2Uaddr(global::Baselines.RpcbProt.Netbuf netbuf, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Netbuf, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV4Procedures.Taddr2Uaddr, netbuf, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<string> GetversaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrString result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV4Procedures.Getversaddr, rpcb, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
 
+    public string Getversaddr(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::OncRpc.Xdr.XdrString>(global::Baselines.RpcbProt.RpcbV4Procedures.Getversaddr, rpcb, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbRmtcallres> IndirectAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV4Procedures.Indirect, rpcbRmtcallargs, cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.RpcbRmtcallres Indirect(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.RpcbRmtcallargs, global::Baselines.RpcbProt.RpcbRmtcallres>(global::Baselines.RpcbProt.RpcbV4Procedures.Indirect, rpcbRmtcallargs, cancellationToken);
 
     public async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbEntryList?> GetaddrlistAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1389,11 +1503,17 @@ public partial class RpcbV4Client : global::Baselines.RpcbProt.IRpcbV4
         return result.Value;
     }
 
+    public global::Baselines.RpcbProt.RpcbEntryList? Getaddrlist(global::Baselines.RpcbProt.Rpcb rpcb, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Rpcb, global::Baselines.RpcbProt.RpcbV4Procedures.GetaddrlistResult>(global::Baselines.RpcbProt.RpcbV4Procedures.Getaddrlist, rpcb, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbStat[]> GetstatAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::Baselines.RpcbProt.RpcbV4Procedures.GetstatResult result = await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV4Procedures.GetstatResult>(global::Baselines.RpcbProt.RpcbV4Procedures.Getstat, default, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public global::Baselines.RpcbProt.RpcbStat[] Getstat(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV4Procedures.GetstatResult>(global::Baselines.RpcbProt.RpcbV4Procedures.Getstat, default, cancellationToken).Value;
 }
 
 /// <summary>Server side of <c>RPCBPROG</c> version 4: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>
@@ -1817,20 +1937,38 @@ public partial interface IPmapV2
     /// <summary>Calls <c>PMAPPROC_NULL</c> (procedure 0).</summary>
     global::System.Threading.Tasks.Task NullAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>PMAPPROC_NULL</c> (procedure 0) and blocks until the reply.</summary>
+    void Null(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>PMAPPROC_SET</c> (procedure 1).</summary>
     global::System.Threading.Tasks.Task<bool> SetAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>PMAPPROC_SET</c> (procedure 1) and blocks until the reply.</summary>
+    bool Set(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>PMAPPROC_UNSET</c> (procedure 2).</summary>
     global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>PMAPPROC_UNSET</c> (procedure 2) and blocks until the reply.</summary>
+    bool Unset(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>PMAPPROC_GETPORT</c> (procedure 3).</summary>
     global::System.Threading.Tasks.Task<uint> GetportAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>PMAPPROC_GETPORT</c> (procedure 3) and blocks until the reply.</summary>
+    uint Getport(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default);
 
     /// <summary>Calls <c>PMAPPROC_DUMP</c> (procedure 4).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Pmaplist?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Calls <c>PMAPPROC_DUMP</c> (procedure 4) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.Pmaplist? Dump(global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Calls <c>PMAPPROC_CALLIT</c> (procedure 5).</summary>
     global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.CallResult> CallitAsync(global::Baselines.RpcbProt.CallArgs callArgs, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <c>PMAPPROC_CALLIT</c> (procedure 5) and blocks until the reply.</summary>
+    global::Baselines.RpcbProt.CallResult Callit(global::Baselines.RpcbProt.CallArgs callArgs, global::System.Threading.CancellationToken cancellationToken = default);
 }
 
 /// <summary>Client for <c>PMAP_PROG</c> version 2 over any <see cref="global::OncRpc.Client.RpcClient"/> (which owns transport, xids, retries and auth).</summary>
@@ -1849,11 +1987,19 @@ public partial class PmapV2Client : global::Baselines.RpcbProt.IPmapV2
         await RpcClient.CallAsync<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.RpcbProt.PmapV2Procedures.Null, default, cancellationToken).ConfigureAwait(false);
     }
 
+    public void Null(global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::OncRpc.Xdr.XdrVoid>(global::Baselines.RpcbProt.PmapV2Procedures.Null, default, cancellationToken);
+    }
+
     public async global::System.Threading.Tasks.Task<bool> SetAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrBool result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Mapping, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.PmapV2Procedures.Set, mapping, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public bool Set(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Mapping, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.PmapV2Procedures.Set, mapping, cancellationToken).Value;
 
     public async global::System.Threading.Tasks.Task<bool> UnsetAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1861,11 +2007,17 @@ public partial class PmapV2Client : global::Baselines.RpcbProt.IPmapV2
         return result.Value;
     }
 
+    public bool Unset(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Mapping, global::OncRpc.Xdr.XdrBool>(global::Baselines.RpcbProt.PmapV2Procedures.Unset, mapping, cancellationToken).Value;
+
     public async global::System.Threading.Tasks.Task<uint> GetportAsync(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default)
     {
         global::OncRpc.Xdr.XdrUInt result = await RpcClient.CallAsync<global::Baselines.RpcbProt.Mapping, global::OncRpc.Xdr.XdrUInt>(global::Baselines.RpcbProt.PmapV2Procedures.Getport, mapping, cancellationToken).ConfigureAwait(false);
         return result.Value;
     }
+
+    public uint Getport(global::Baselines.RpcbProt.Mapping mapping, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.Mapping, global::OncRpc.Xdr.XdrUInt>(global::Baselines.RpcbProt.PmapV2Procedures.Getport, mapping, cancellationToken).Value;
 
     public async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.Pmaplist?> DumpAsync(global::System.Threading.CancellationToken cancellationToken = default)
     {
@@ -1873,8 +2025,14 @@ public partial class PmapV2Client : global::Baselines.RpcbProt.IPmapV2
         return result.Value;
     }
 
+    public global::Baselines.RpcbProt.Pmaplist? Dump(global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.PmapV2Procedures.DumpResult>(global::Baselines.RpcbProt.PmapV2Procedures.Dump, default, cancellationToken).Value;
+
     public global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.CallResult> CallitAsync(global::Baselines.RpcbProt.CallArgs callArgs, global::System.Threading.CancellationToken cancellationToken = default) =>
         RpcClient.CallAsync<global::Baselines.RpcbProt.CallArgs, global::Baselines.RpcbProt.CallResult>(global::Baselines.RpcbProt.PmapV2Procedures.Callit, callArgs, cancellationToken).AsTask();
+
+    public global::Baselines.RpcbProt.CallResult Callit(global::Baselines.RpcbProt.CallArgs callArgs, global::System.Threading.CancellationToken cancellationToken = default) =>
+        RpcClient.Call<global::Baselines.RpcbProt.CallArgs, global::Baselines.RpcbProt.CallResult>(global::Baselines.RpcbProt.PmapV2Procedures.Callit, callArgs, cancellationToken);
 }
 
 /// <summary>Server side of <c>PMAP_PROG</c> version 2: implement the handlers, then add an instance to an <see cref="global::OncRpc.Server.RpcDispatcher"/>.</summary>

@@ -7,7 +7,7 @@ using OncRpc.Xdr;
 namespace OncRpc.Client.Internal;
 
 /// <summary>Encodes call messages into pooled buffers: for stream transports with the record
-/// marking already in place, so the write loop only copies or sends.</summary>
+/// marking already in place, so the send path only copies or sends.</summary>
 internal static class CallEncoder
 {
     /// <summary>Encodes call header and arguments. With <paramref name="recordMarking"/> the

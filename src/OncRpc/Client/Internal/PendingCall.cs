@@ -25,6 +25,13 @@ internal abstract class PendingCall
     /// <summary>Environment.TickCount64 at which the call times out; long.MaxValue for never.</summary>
     public long DeadlineTicks = long.MaxValue;
 
+    // Synchronous callers block on this event instead of awaiting; created on first sync use and
+    // kept while the object is pooled. _signaled turns 1 only after the event is set, so a caller
+    // that sees it may recycle the object: the completing thread touches nothing afterwards.
+    private ManualResetEventSlim? _event;
+    private volatile bool _sync;
+    private int _signaled;
+
     /// <summary>UDP: the datagram, kept (immutable) for retransmission.</summary>
     public byte[]? Datagram;
     public long NextRetransmitTicks = long.MaxValue;
@@ -37,6 +44,38 @@ internal abstract class PendingCall
             _cancellation = cancellationToken.UnsafeRegister(
                 static (state, token) => ((PendingCall)state!).OnCanceled(token), this);
         }
+    }
+
+    /// <summary>Marks the call as awaited by a blocked thread (<see cref="WaitSignaled"/>) rather than by an awaiter.</summary>
+    public void MakeSync()
+    {
+        _event ??= new ManualResetEventSlim(false, spinCount: 0);
+        _sync = true;
+    }
+
+    /// <summary>True once a sync call has its outcome and the completing thread is done with it.</summary>
+    public bool IsSignaled => Volatile.Read(ref _signaled) != 0;
+
+    /// <summary>Blocks up to <paramref name="milliseconds"/> for the outcome of a sync call.</summary>
+    public bool WaitSignaled(int milliseconds)
+    {
+        if (IsSignaled)
+        {
+            return true;
+        }
+        _event!.Wait(milliseconds);
+        return IsSignaled;
+    }
+
+    /// <summary>Read before the outcome is stored: once an async call's outcome is in, its awaiter
+    /// may recycle the object into a new sync call, whose flag must not be mistaken for ours.</summary>
+    protected bool IsSync => _sync;
+
+    /// <summary>Called after the outcome of a sync call is stored: wakes the blocked caller.</summary>
+    protected void Signal()
+    {
+        _event!.Set();
+        Volatile.Write(ref _signaled, 1);
     }
 
     private void OnCanceled(CancellationToken token)
@@ -73,6 +112,9 @@ internal abstract class PendingCall
         Datagram = null;
         NextRetransmitTicks = long.MaxValue;
         RetransmitIntervalMs = 0;
+        _sync = false;
+        _event?.Reset();
+        Volatile.Write(ref _signaled, 0);
     }
 }
 
@@ -85,10 +127,27 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
 
     protected void SetResult(T result)
     {
+        // No continuation is ever registered on a sync call, so nothing user-supplied runs here.
+        bool sync = IsSync;
         _core.SetResult(result);
+        if (sync)
+        {
+            Signal();
+        }
     }
 
-    protected override void SetException(Exception exception) => _core.SetException(exception);
+    protected override void SetException(Exception exception)
+    {
+        bool sync = IsSync;
+        _core.SetException(exception);
+        if (sync)
+        {
+            Signal();
+        }
+    }
+
+    /// <summary>The outcome of a completed sync call (throws its exception); recycles the call.</summary>
+    public T GetResultSync() => GetResult(_core.Version);
 
     public T GetResult(short token)
     {

@@ -233,11 +233,23 @@ internal sealed class PendingCallTable : IDisposable
         {
             foreach (PendingCall call in expired)
             {
-                call.Fail(new RpcException(RpcStatus.TimedOut,
-                    $"no reply to procedure {call.Procedure?.DisplayName ?? "(raw)"} (xid {call.Xid}) within {_timeout}"));
+                call.Fail(TimedOut(call));
             }
         }
     }
+
+    /// <summary>Times <paramref name="call"/> out now if it is still pending (a sync reader that
+    /// saw the deadline pass need not wait for the next tick).</summary>
+    public void TryTimeOut(PendingCall call)
+    {
+        if (TryRemove(call))
+        {
+            call.Fail(TimedOut(call));
+        }
+    }
+
+    private RpcException TimedOut(PendingCall call) => new(RpcStatus.TimedOut,
+        $"no reply to procedure {call.Procedure?.DisplayName ?? "(raw)"} (xid {call.Xid}) within {_timeout}");
 
     public void Dispose() => _timer.Dispose();
 }

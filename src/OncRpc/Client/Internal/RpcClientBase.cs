@@ -40,6 +40,13 @@ internal abstract class RpcClientBase : RpcClient
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
+    /// <summary>The blocking counterpart of <see cref="StartCallAsync"/>: sends, then waits on
+    /// this thread (reading the socket itself when nobody else does).</summary>
+    protected abstract TResult CallCore<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>;
+
     protected TypedPendingCall<TResult> NewCall<TResult>(uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential)
         where TResult : IXdrSerializable<TResult>
     {
@@ -88,6 +95,52 @@ internal abstract class RpcClientBase : RpcClient
                 // credential, as libtirpc's auth refresh does.
                 return await StartCallAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken)
                     .ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            activity?.SetTag("error.type", errorType);
+            throw;
+        }
+        finally
+        {
+            ClientTelemetry.RecordDuration(procedure, start, errorType);
+        }
+    }
+
+    public sealed override TResult Call<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
+        {
+            return CallCore<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+        }
+        return CallWithPolicy<TArgs, TResult>(procedure, arguments, cancellationToken);
+    }
+
+    /// <summary><see cref="CallWithPolicyAsync"/> for the blocking path: same activity, metrics and AUTH_SHORT retry.</summary>
+    private TResult CallWithPolicy<TArgs, TResult>(RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
+    {
+        using Activity? activity = ClientTelemetry.StartActivity(procedure, TransportName);
+        long start = Stopwatch.GetTimestamp();
+        string? errorType = null;
+        try
+        {
+            OpaqueAuth credential = Credentials.GetCredential();
+            try
+            {
+                return CallCore<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+            }
+            catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
+            {
+                // AUTH_REJECTEDCRED for a short handle: once more with the full credential.
+                return CallCore<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
             }
         }
         catch (Exception e)

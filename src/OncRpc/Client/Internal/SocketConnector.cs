@@ -9,7 +9,16 @@ namespace OncRpc.Client.Internal;
 /// <see cref="OperationCanceledException"/>.</summary>
 internal static class SocketConnector
 {
-    public static async Task<Socket> ConnectAsync(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <remarks>The connect itself is a blocking one on a pool thread, not Socket.ConnectAsync:
+    /// the first async operation on a socket registers it with the runtime's epoll thread for
+    /// good, and from then on every reply that arrives wakes that thread even when nobody waits
+    /// asynchronously. A client used only with synchronous calls must stay out of it to cost one
+    /// context switch per call, as libtirpc does; the first async call registers it.</remarks>
+    public static Task<Socket> ConnectAsync(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken) =>
+        Task.Run(() => Connect(endPoint, timeout, cancellationToken), cancellationToken);
+
+    /// <summary>The blocking counterpart of <see cref="ConnectAsync"/>, for synchronous calls; same errors.</summary>
+    public static Socket Connect(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout != Timeout.InfiniteTimeSpan)
@@ -20,15 +29,15 @@ internal static class SocketConnector
         {
             if (endPoint is not DnsEndPoint dns)
             {
-                return await ConnectOneAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
+                return ConnectOne(endPoint, timeoutSource.Token);
             }
-            IPAddress[] addresses = await Dns.GetHostAddressesAsync(dns.Host, dns.AddressFamily, timeoutSource.Token).ConfigureAwait(false);
+            IPAddress[] addresses = Dns.GetHostAddresses(dns.Host, dns.AddressFamily);
             SocketException? last = null;
             foreach (IPAddress address in addresses)
             {
                 try
                 {
-                    return await ConnectOneAsync(new IPEndPoint(address, dns.Port), timeoutSource.Token).ConfigureAwait(false);
+                    return ConnectOne(new IPEndPoint(address, dns.Port), timeoutSource.Token);
                 }
                 catch (SocketException e)
                 {
@@ -47,15 +56,30 @@ internal static class SocketConnector
         }
     }
 
-    private static async Task<Socket> ConnectOneAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    private static Socket ConnectOne(EndPoint endPoint, CancellationToken cancellationToken)
     {
         Socket socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
             : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            // A blocking connect takes no token: closing the socket is what interrupts it.
+            using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+            {
+                socket.Connect(endPoint);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
             return socket;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            socket.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            if (e is ObjectDisposedException)
+            {
+                throw new SocketException((int)SocketError.OperationAborted);
+            }
+            throw;
         }
         catch
         {

@@ -11,8 +11,10 @@ namespace OncRpc.Client.Internal;
 /// time; when it is lost its calls fail and, with <see cref="RpcClientOptions.Reconnect"/>, the
 /// next call opens a new one.
 /// </summary>
-internal sealed class StreamRpcClient : RpcClientBase
+internal sealed partial class StreamRpcClient : RpcClientBase
 {
+    private const int DirectSendLimit = 64 * 1024;
+
     private readonly EndPoint _endPoint;
     private readonly RpcTransportKind _kind;
     private readonly SemaphoreSlim _connectGate = new(1, 1);
@@ -79,7 +81,7 @@ internal sealed class StreamRpcClient : RpcClientBase
         RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
     {
         StreamConnection? connection = _connection;
-        if (connection is { IsClosed: false } && !_disposed)
+        if (connection is { IsClosed: false } && !_disposed && !connection.ProbeClosedWhileIdle())
         {
             return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken, mayReconnect: true);
         }
@@ -119,9 +121,18 @@ internal sealed class StreamRpcClient : RpcClientBase
             return ValueTask.FromException<TResult>((Exception?)closed ?? DuplicateXid(xid));
         }
         call.RegisterCancellation(cancellationToken);
-        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)) && connection.Pending.TryRemove(call))
+        // Small records go out on this thread when nothing is ahead of them; a large one goes
+        // through the queue so an async caller never blocks in a long send.
+        if (!connection.Send(record, allowDirect: record.WrittenCount < DirectSendLimit))
         {
-            call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+            if (connection.Pending.TryRemove(call))
+            {
+                call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+            }
+        }
+        else
+        {
+            connection.EnsureReader();
         }
         return call.AsValueTask();
     }
@@ -176,9 +187,16 @@ internal sealed class StreamRpcClient : RpcClientBase
         }
         call.RegisterCancellation(cancellationToken);
         PooledBufferWriter record = CallEncoder.EncodeRaw(callMessage.Span, recordMarking: true, Options.MaxFragmentSize);
-        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)) && connection.Pending.TryRemove(call))
+        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)))
         {
-            call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+            if (connection.Pending.TryRemove(call))
+            {
+                call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+            }
+        }
+        else
+        {
+            connection.EnsureReader();
         }
         return await call.AsValueTask().ConfigureAwait(false);
     }

@@ -9,18 +9,18 @@ using OncRpc.Xdr;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The client over UDP: one connected datagram socket, one receive loop, one pending-call table
+/// The client over UDP: one connected datagram socket, a reader role (UdpRpcClient.Receive.cs), one pending-call table
 /// whose timer retransmits each call's datagram (same bytes, so the same xid: a server's
 /// duplicate-request cache recognises it) with exponential backoff until the reply or the timeout.
 /// Replies to calls no longer pending (answers to earlier transmissions) are dropped.
 /// </summary>
-internal sealed class UdpRpcClient : RpcClientBase
+internal sealed partial class UdpRpcClient : RpcClientBase
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _endPoint;
     private readonly PendingCallTable _pending;
     private readonly CancellationTokenSource _closing = new();
-    private readonly Task _receiveLoop;
+    private readonly CancellationToken _closingToken;
     private readonly long _initialRetransmitMs;
     private int _disposed;
 
@@ -34,6 +34,8 @@ internal sealed class UdpRpcClient : RpcClientBase
         {
             // Connected, so the kernel filters other senders and reports ICMP unreachable.
             _socket.Connect(endPoint);
+            // Bounds a synchronous reader's blocking recv to one slice; async receives ignore it.
+            _socket.ReceiveTimeout = StreamConnection.SliceMilliseconds;
         }
         catch (SocketException e)
         {
@@ -41,7 +43,9 @@ internal sealed class UdpRpcClient : RpcClientBase
             throw new RpcException(RpcStatus.CannotBind, $"cannot reach {endPoint}: {e.Message}", e);
         }
         _pending = new PendingCallTable(options.Timeout, options.RetransmitInterval, options.MaxRetransmitInterval, Retransmit);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _closingToken = _closing.Token;
+        _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
+        _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
     }
 
     protected override string TransportName => "udp";
@@ -76,6 +80,42 @@ internal sealed class UdpRpcClient : RpcClientBase
             return ValueTask.FromException<T>((Exception?)closed ?? new InvalidOperationException($"xid {call.Xid} is already in use"));
         }
         call.RegisterCancellation(cancellationToken);
+        SendFirst(call, datagram);
+        return call.AsValueTask();
+    }
+
+    private void SendFirst(PendingCall call, byte[] datagram)
+    {
+        try
+        {
+            _socket.Send(datagram);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            if (_pending.TryRemove(call))
+            {
+                call.Fail(SendFailed(e));
+            }
+            return;
+        }
+        EnsureReader();
+    }
+
+    protected override TResult CallCore<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        uint xid = NextXid();
+        byte[] datagram = Encode(xid, procedure, arguments, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        call.MakeSync();
+        call.Datagram = datagram;
+        call.RetransmitIntervalMs = _initialRetransmitMs;
+        if (!_pending.TryAdd(call, out RpcException? closed))
+        {
+            throw (Exception?)closed ?? new InvalidOperationException($"xid {xid} is already in use");
+        }
+        call.RegisterCancellation(cancellationToken);
         try
         {
             _socket.Send(datagram);
@@ -87,7 +127,8 @@ internal sealed class UdpRpcClient : RpcClientBase
                 call.Fail(SendFailed(e));
             }
         }
-        return call.AsValueTask();
+        WaitForReply(call);
+        return call.GetResultSync();
     }
 
     private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential)
@@ -134,44 +175,6 @@ internal sealed class UdpRpcClient : RpcClientBase
         }
     }
 
-    private async Task ReceiveLoopAsync()
-    {
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(Options.MaxUdpDatagramSize);
-        while (!_closing.IsCancellationRequested)
-        {
-            int received;
-            try
-            {
-                received = await _socket.ReceiveAsync(buffer, SocketFlags.None, _closing.Token).ConfigureAwait(false);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
-            {
-                // ICMP port unreachable for an earlier datagram: nobody listens there (clnt_dg's RPC_CANTRECV).
-                _pending.FailAll(RpcStatus.CannotBind, $"{_endPoint} is unreachable (ICMP port unreachable)", e);
-                continue;
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.MessageSize or SocketError.ConnectionReset)
-            {
-                continue; // an oversize datagram is dropped, like any reply we cannot read
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
-            {
-                break;
-            }
-            catch (SocketException e)
-            {
-                ClientLog.ReceiveFailed(Logger, _endPoint, e);
-                _pending.FailAll(RpcStatus.ConnectionLost, $"receiving from {_endPoint} failed: {e.Message}", e);
-                continue;
-            }
-            if (!_pending.Dispatch(new ReadOnlySequence<byte>(buffer, 0, received)))
-            {
-                ClientTelemetry.DroppedReplies.Add(1);
-                ClientLog.DroppedReply(Logger, _endPoint);
-            }
-        }
-    }
-
     public override ValueTask SendOneWayAsync<TArgs>(
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
     {
@@ -185,6 +188,7 @@ internal sealed class UdpRpcClient : RpcClientBase
     {
         try
         {
+            _usedAsync = true;
             await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
@@ -215,11 +219,12 @@ internal sealed class UdpRpcClient : RpcClientBase
             return;
         }
         _pending.Close(new RpcException(RpcStatus.ConnectionLost, "the client was disposed"));
+        _reader.EnsureReader(); // a parked pump wakes to exit
         _closing.Cancel();
         _socket.Dispose();
         try
         {
-            await _receiveLoop.ConfigureAwait(false);
+            await _pump.ConfigureAwait(false);
         }
         catch (Exception)
         {

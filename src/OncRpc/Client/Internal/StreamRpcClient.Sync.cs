@@ -1,0 +1,97 @@
+using OncRpc.Auth;
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>Synchronous calls: the calling thread sends, then reads the reply itself when no
+/// other thread holds the connection's reader role (see StreamConnection.Read.cs).</summary>
+internal sealed partial class StreamRpcClient
+{
+    protected override TResult CallCore<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+    {
+        StreamConnection connection = GetConnection(cancellationToken);
+        bool mayReconnect = true;
+        while (true)
+        {
+            uint xid = NextXid();
+            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+                recordMarking: true, Options.MaxFragmentSize);
+            TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+            call.MakeSync();
+            if (!connection.Pending.TryAdd(call, out RpcException? closed))
+            {
+                BufferPool.Return(record);
+                if (closed is not null && mayReconnect && Options.Reconnect && !_disposed)
+                {
+                    // Died between the check and the insert: nothing was sent, so connect again.
+                    connection = Reconnect(cancellationToken);
+                    mayReconnect = false;
+                    continue;
+                }
+                throw (Exception?)closed ?? DuplicateXid(xid);
+            }
+            call.RegisterCancellation(cancellationToken);
+            if (!connection.Send(record, allowDirect: true) && connection.Pending.TryRemove(call))
+            {
+                call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
+            }
+            connection.WaitForReply(call);
+            return call.GetResultSync();
+        }
+    }
+
+    private StreamConnection GetConnection(CancellationToken cancellationToken)
+    {
+        StreamConnection? connection = _connection;
+        return connection is { IsClosed: false } && !_disposed && !connection.ProbeClosedWhileIdle()
+            ? connection
+            : Reconnect(cancellationToken);
+    }
+
+    /// <summary>The blocking counterpart of <see cref="ReconnectAsync"/>.</summary>
+    private StreamConnection Reconnect(CancellationToken cancellationToken)
+    {
+        _connectGate.Wait(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            StreamConnection? connection = _connection;
+            if (connection is { IsClosed: false })
+            {
+                return connection;
+            }
+            if (connection is not null)
+            {
+                if (!Options.Reconnect)
+                {
+                    throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} was lost and reconnection is off");
+                }
+                // Closed already: disposing it only waits for its loops to notice, which need not
+                // hold up this call.
+                _ = DisposeQuietlyAsync(connection);
+            }
+            var socket = SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken);
+            connection = new StreamConnection(socket, Options, Logger);
+            ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
+            _connection = connection;
+            return connection;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(StreamConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Its calls have failed already; nobody is left to tell.
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// The <see cref="ReaderRole"/> over the datagram socket, as on stream connections (StreamConnection.Read.cs):
+/// a synchronous caller that finds it free receives on its own thread; otherwise an async pump
+/// receives, only while calls are pending. The table's timer keeps retransmitting meanwhile.
+/// </summary>
+internal sealed partial class UdpRpcClient
+{
+    private readonly byte[] _receiveBuffer; // only the role holder touches it
+    private readonly ReaderRole _reader = new();
+    private Task _pump = Task.CompletedTask;
+
+    // Set before the first async operation on the socket (see StreamConnection._usedAsync).
+    private volatile bool _usedAsync;
+
+    private void EnsureReader() => _reader.EnsureReader();
+
+    private void WaitForReply(PendingCall call)
+    {
+        while (!call.IsSignaled)
+        {
+            if (_reader.TryTakeSync())
+            {
+                ReadUntil(call);
+            }
+            call.WaitSignaled(StreamConnection.SliceMilliseconds);
+        }
+    }
+
+    private void ReadUntil(PendingCall call)
+    {
+        try
+        {
+            while (!call.IsSignaled && !_pending.IsClosed)
+            {
+                long now = Environment.TickCount64;
+                if (now >= call.DeadlineTicks)
+                {
+                    _pending.TryTimeOut(call);
+                    break;
+                }
+                int received;
+                SocketError status;
+                if (!_usedAsync)
+                {
+                    // Still a blocking socket (see StreamConnection.ReadUntil): one recv bounded by
+                    // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
+                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                }
+                else
+                {
+                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, StreamConnection.SliceMilliseconds);
+                    // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
+                    // does not report: look for it when the slice ends quietly.
+                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
+                    {
+                        continue;
+                    }
+                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                }
+                if (status is SocketError.WouldBlock or SocketError.TimedOut)
+                {
+                    continue;
+                }
+                if (status == SocketError.Success)
+                {
+                    Dispatch(received);
+                }
+                else
+                {
+                    OnReceiveError(new SocketException((int)status));
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Disposed while polling: Dispose closed the table, failing the call.
+        }
+        _reader.ReleaseSync();
+        if (_pending.Count > 0 || _pending.IsClosed)
+        {
+            _reader.EnsureReader();
+        }
+    }
+
+    /// <summary>The async reader: one loop per client, parked while nobody needs it (see
+    /// <see cref="ReaderRole"/>), receiving only while calls are pending; exits once disposed.</summary>
+    private async Task PumpAsync()
+    {
+        while (true)
+        {
+            await _reader.ParkAsync().ConfigureAwait(false);
+            while (true)
+            {
+                if (_pending.IsClosed)
+                {
+                    return;
+                }
+                if (_pending.Count == 0)
+                {
+                    _reader.ReleasePump();
+                    // A call added after the count was read may have seen the role held.
+                    if ((_pending.Count == 0 && !_pending.IsClosed) || !_reader.TryRetake())
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                int received;
+                _usedAsync = true;
+                try
+                {
+                    received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    OnReceiveError(e);
+                    continue;
+                }
+                catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+                {
+                    return;
+                }
+                Dispatch(received);
+            }
+        }
+    }
+
+    private void Dispatch(int received)
+    {
+        if (!_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received)))
+        {
+            ClientTelemetry.DroppedReplies.Add(1);
+            ClientLog.DroppedReply(Logger, _endPoint);
+        }
+    }
+
+    private void OnReceiveError(SocketException e)
+    {
+        switch (e.SocketErrorCode)
+        {
+            case SocketError.ConnectionRefused:
+                // ICMP port unreachable for an earlier datagram: nobody listens there (clnt_dg's RPC_CANTRECV).
+                _pending.FailAll(RpcStatus.CannotBind, $"{_endPoint} is unreachable (ICMP port unreachable)", e);
+                break;
+            case SocketError.MessageSize or SocketError.ConnectionReset or SocketError.WouldBlock:
+                break; // an oversize datagram is dropped, like any reply we cannot read
+            default:
+                ClientLog.ReceiveFailed(Logger, _endPoint, e);
+                _pending.FailAll(RpcStatus.ConnectionLost, $"receiving from {_endPoint} failed: {e.Message}", e);
+                break;
+        }
+    }
+}
