@@ -100,17 +100,18 @@ stop_server() {
     fi
 }
 
-# run_client c|ours CPUS transport proc size parallel -> LINE (the calls=... summary line)
-# parallel: C client threads, or our calls in flight on one connection.
+# run_client c|ours CPUS transport proc size parallel [api] -> LINE (the calls=... summary line)
+# parallel: C client threads, or our calls in flight on one connection. api (ours only): sync
+# (RpcClient.Call: the calling thread does the I/O, as clnt_call does) or async (CallAsync).
 run_client() {
-    local kind=$1 cpus=$2 transport=$3 proc=$4 size=$5 par=$6
+    local kind=$1 cpus=$2 transport=$3 proc=$4 size=$5 par=$6 api=${7:-async}
     if [ "$kind" = c ]; then
         LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$PEERS/bench_clnt" --host 127.0.0.1 --port "$SRV_PORT" \
             --transport "$transport" --proc "$proc" --size "$size" --threads "$par" --seconds "$DUR" --warmup "$WARM" \
             2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
     else
         LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$LG" --target "127.0.0.1:$SRV_PORT" --transport "$transport" \
-            --proc "$proc" --size "$size" --inflight "$par" --connections 1 --duration "$DUR" --warmup "$WARM" \
+            --proc "$proc" --size "$size" --inflight "$par" --connections 1 --api "$api" --duration "$DUR" --warmup "$WARM" \
             2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
     fi
 }
@@ -126,19 +127,23 @@ record() {
     cps=$(field "$3" cps); p50=$(field "$3" p50_us); p99=$(field "$3" p99_us)
     ccpu=$(field "$3" client_cpu_us); cbytes=$(field "$3" client_bytes); scpu=$(field "$3" server_cpu_us); sbytes=$(field "$3" server_bytes)
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${cps:-0}" "${p50:--}" "${p99:--}" "${ccpu:--}" "${cbytes:--}" "${scpu:--}" "${sbytes:--}" >>"$RESULTS"
-    printf '  %-22s %-10s %10s calls/s  p50 %8s µs  p99 %8s µs  client %6s µs %8s B  server %6s µs %8s B\n' \
+    printf '  %-22s %-12s %10s calls/s  p50 %8s µs  p99 %8s µs  client %6s µs %8s B  server %6s µs %8s B\n' \
         "$1" "$2" "${cps:-0}" "${p50:--}" "${p99:--}" "${ccpu:--}" "${cbytes:--}" "${scpu:--}" "${sbytes:--}"
 }
 
-# sequential SCENARIO transport proc size: the four pairings, both pinned to CPU 0
+# sequential SCENARIO transport proc size: the four pairings, both pinned to CPU 0. Our client
+# makes synchronous calls (the C client's model: the caller sends, then reads its reply); the
+# async rows show CallAsync awaited one at a time, for reference.
 sequential() {
     local name=$1 transport=$2 proc=$3 size=$4
     start_server c "$transport" 0
     run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->C" "$LINE"
-    run_client ours 0 "$transport" "$proc" "$size" 1; record "$name" "ours->C" "$LINE"
+    run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->C" "$LINE"
+    run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->C" "$LINE"
     stop_server
     start_server ours "$transport" 0
-    run_client ours 0 "$transport" "$proc" "$size" 1; record "$name" "ours->ours" "$LINE"
+    run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->ours" "$LINE"
+    run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->ours" "$LINE"
     run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->ours" "$LINE"
     stop_server
 }
@@ -178,18 +183,19 @@ stop_server
 
 echo
 echo "## ratios (ours / C; calls/s, higher is better; p50 ratio C/ours, higher is better)"
-printf '| scenario | C->C calls/s | ours->ours | ours->C | C->ours | full stack | our client | our server | p50 C->C / ours->ours (µs) |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+printf '| scenario | C->C calls/s | ours->ours | ours->C | C->ours | full stack | our client | our server | async full stack | p50 C->C / ours->ours (µs) |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 get() { awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c; exit }' "$RESULTS"; }
 for s in tcp-null tcp-add tcp-echo-1KiB udp-null tcp-echo-64KiB; do
     cc=$(get "$s" "C->C" 3); oo=$(get "$s" "ours->ours" 3); oc=$(get "$s" "ours->C" 3); co=$(get "$s" "C->ours" 3)
-    printf '| %s | %s | %s | %s | %s | %sx | %sx | %sx | %s / %s |\n' "$s" "$cc" "$oo" "$oc" "$co" \
-        "$(ratio "$oo" "$cc")" "$(ratio "$oc" "$cc")" "$(ratio "$co" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "ours->ours" 4)"
+    ao=$(get "$s" "async->ours" 3)
+    printf '| %s | %s | %s | %s | %s | %sx | %sx | %sx | %sx | %s / %s |\n' "$s" "$cc" "$oo" "$oc" "$co" \
+        "$(ratio "$oo" "$cc")" "$(ratio "$oc" "$cc")" "$(ratio "$co" "$cc")" "$(ratio "$ao" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "ours->ours" 4)"
 done
 best_cc=$(awk -F'\t' '$1 == "pipe-null" && $2 ~ /^C->C/ && $3 + 0 > b { b = $3 + 0 } END { print b + 0 }' "$RESULTS")
 best_co=$(awk -F'\t' '$1 == "pipe-null" && $2 ~ /^C->ours/ && $3 + 0 > b { b = $3 + 0 } END { print b + 0 }' "$RESULTS")
 oo=$(get pipe-null "ours->ours/64" 3); oc=$(get pipe-null "ours->C/64" 3)
-printf '| pipe-null (64 in flight vs best C threads) | %s | %s | %s | %s | %sx | %sx | %sx | - |\n' "$best_cc" "$oo" "$oc" "$best_co" \
+printf '| pipe-null (64 in flight vs best C threads) | %s | %s | %s | %s | %sx | %sx | %sx | - | - |\n' "$best_cc" "$oo" "$oc" "$best_co" \
     "$(ratio "$oo" "$best_cc")" "$(ratio "$oc" "$best_cc")" "$(ratio "$best_co" "$best_cc")"
 echo
 echo "targets: sequential ratios >= 1.0x; pipelined ours->ours >= 250000 calls/s and >= 2.5x best C;"
