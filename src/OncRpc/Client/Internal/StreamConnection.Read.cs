@@ -30,7 +30,8 @@ internal sealed partial class StreamConnection
     private volatile bool _usedAsync;
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; only the role holder touches them.
-    private byte[] _readBuffer = new byte[InitialReadBuffer];
+    private readonly byte[] _ownReadBuffer = new byte[InitialReadBuffer];
+    private byte[] _readBuffer;
     private int _readStart;
     private int _readEnd;
 
@@ -190,24 +191,42 @@ internal sealed partial class StreamConnection
 
     private RpcException ServerClosed() => new(RpcStatus.ConnectionLost, $"the server at {RemoteEndPoint} closed the connection");
 
-    /// <summary>Free space at the end of the read buffer, at least <see cref="MinReceive"/> bytes.</summary>
+    /// <summary>Free space at the end of the read buffer, at least <see cref="MinReceive"/> bytes.
+    /// The buffer grows (from the pool) to hold a record the decoder waits for whole, sized from
+    /// its fragment header, and goes back to the pool once drained, so large replies neither
+    /// allocate nor copy their first bytes over and over.</summary>
     private Memory<byte> ReceiveSpace()
     {
         if (_readStart == _readEnd)
         {
             _readStart = _readEnd = 0;
-            if (_readBuffer.Length > 4 * InitialReadBuffer)
+            if (!ReferenceEquals(_readBuffer, _ownReadBuffer))
             {
-                // A large reply grew the buffer; do not keep it per connection.
-                _readBuffer = new byte[InitialReadBuffer];
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+                _readBuffer = _ownReadBuffer;
             }
         }
         else if (_readBuffer.Length - _readEnd < MinReceive)
         {
             int live = _readEnd - _readStart;
-            // The decoder waits for small single-fragment records whole, so the buffer grows to hold one.
-            byte[] target = live + MinReceive > _readBuffer.Length ? new byte[Math.Max(2 * _readBuffer.Length, live + MinReceive)] : _readBuffer;
+            byte[] target = _readBuffer;
+            if (live + MinReceive > _readBuffer.Length)
+            {
+                int wanted = live + MinReceive;
+                if (live >= RecordMarking.HeaderSize)
+                {
+                    // Usually a fragment header: the record the decoder waits for (a hint only; a
+                    // record larger than the zero-copy limit is copied out by the decoder as it comes).
+                    (int length, _) = RecordMarking.ReadHeader(_readBuffer.AsSpan(_readStart, RecordMarking.HeaderSize));
+                    wanted = Math.Max(wanted, Math.Min(length, 256 * 1024) + RecordMarking.HeaderSize);
+                }
+                target = ArrayPool<byte>.Shared.Rent(Math.Max(2 * _readBuffer.Length, wanted));
+            }
             Buffer.BlockCopy(_readBuffer, _readStart, target, 0, live);
+            if (!ReferenceEquals(target, _readBuffer) && !ReferenceEquals(_readBuffer, _ownReadBuffer))
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+            }
             _readBuffer = target;
             _readStart = 0;
             _readEnd = live;

@@ -57,12 +57,21 @@ internal sealed partial class StreamConnection
         {
             SendDirect(record);
         }
+        else if (Pending.Count > 1)
+        {
+            // Other calls are in flight: their callers are about to send too (typically the
+            // continuations of the replies just read). Drain after them, from the thread pool, so
+            // their records join this one in a single write instead of one system call each.
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
         else
         {
             _drain = DrainAsync();
         }
         return true;
     }
+
+    void IThreadPoolWorkItem.Execute() => _drain = DrainAsync();
 
     private void SendDirect(PooledBufferWriter record)
     {

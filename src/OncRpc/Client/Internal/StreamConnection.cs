@@ -12,7 +12,7 @@ namespace OncRpc.Client.Internal;
 /// needs replies takes: a synchronous caller reads on its own thread, as libtirpc's clnt_call does,
 /// and an async pump reads only while calls are pending. No thread is parked on an idle connection.
 /// </summary>
-internal sealed partial class StreamConnection : IAsyncDisposable
+internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWorkItem
 {
     private readonly Socket _socket;
     private readonly RpcClientOptions _options;
@@ -30,6 +30,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         Pending = new PendingCallTable(options.Timeout, options.RetransmitInterval, options.MaxRetransmitInterval, retransmit: null);
         _decoder = new RecordDecoder(options.MaxRecordSize);
         _batch = new PooledBufferWriter(BatchLimit);
+        _readBuffer = _ownReadBuffer;
         _lastActivityTicks = Environment.TickCount64;
         // Bounds a synchronous reader's blocking recv to one slice (ReadUntil); async receives ignore it.
         socket.ReceiveTimeout = SliceMilliseconds;

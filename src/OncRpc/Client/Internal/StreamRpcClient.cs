@@ -121,9 +121,12 @@ internal sealed partial class StreamRpcClient : RpcClientBase
             return ValueTask.FromException<TResult>((Exception?)closed ?? DuplicateXid(xid));
         }
         call.RegisterCancellation(cancellationToken);
-        // Small records go out on this thread when nothing is ahead of them; a large one goes
-        // through the queue so an async caller never blocks in a long send.
-        if (!connection.Send(record, allowDirect: record.WrittenCount < DirectSendLimit))
+        // A small record goes out on this thread when nothing is ahead of it and no other call is
+        // in flight (a sequential caller: one system call, no hop); with calls in flight it joins
+        // the queue, so pipelined calls share writes; a large one always goes through the queue so
+        // an async caller never blocks in a long send.
+        bool direct = record.WrittenCount < DirectSendLimit && connection.Pending.Count <= 1;
+        if (!connection.Send(record, allowDirect: direct))
         {
             if (connection.Pending.TryRemove(call))
             {
