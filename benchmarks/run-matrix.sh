@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # benchmarks/run-matrix.sh -- the side-by-side end-to-end matrix, C reference vs ours, in ONE run.
 #
-#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--peers DIR] [--no-build] [--quick]
+#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick]
 #
 # Builds the libtirpc peers (tests/TestData/c, bench_svc + bench_clnt) and the load generator
 # (Release), then for each scenario runs every client/server pairing:
@@ -15,6 +15,8 @@
 # Default 5 s warm-up + 3 s measured per run (about 4.5 minutes in all): on one pinned CPU shared
 # by client and server, .NET's tiered JIT (tier-0, instrumented, tier-1 with PGO) needs 3-8 s to
 # reach steady state; with a 1 s warm-up the measured window still contains JIT work.
+# --repeat N runs every sequential pairing N times, interleaved (C and ours alternate within each
+# round, so a noisy moment hits both), and the ratios use the median of each figure.
 # Every process is bounded (timeout / --lifetime) and killed at exit. Loopback only.
 # Prints each figure (calls/s, p50, p99; CPU and bytes per call where ours) and our/C ratios.
 set -euo pipefail
@@ -25,6 +27,7 @@ WARM=5
 PEERS=""
 BUILD=1
 QUICK=0
+REPEAT=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) DUR=$2; shift 2 ;;
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
         --peers) PEERS=$2; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --quick) QUICK=1; shift ;;
-        *) echo "usage: $0 [--duration S] [--warmup S] [--peers DIR] [--no-build] [--quick]" >&2; exit 2 ;;
+        --repeat) REPEAT=$2; shift 2 ;;
+        *) echo "usage: $0 [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick]" >&2; exit 2 ;;
     esac
 done
 
@@ -61,7 +65,7 @@ fi
 [ -x "$LG" ] || { echo "missing $LG (build Release first)" >&2; exit 1; }
 
 echo "# machine: $(nproc) vCPU, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $(uname -sr), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), duration ${DUR}s + warm-up ${WARM}s per run"
+echo "# $(uname -sr), $(dotnet --version 2>/dev/null | sed 's/^/.NET SDK /'), duration ${DUR}s + warm-up ${WARM}s per run, sequential runs x${REPEAT} (medians)"
 echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
 # start_server c|ours tcp|udp CPUS -> SRV_PID, SRV_PORT
@@ -135,17 +139,19 @@ record() {
 # makes synchronous calls (the C client's model: the caller sends, then reads its reply); the
 # async rows show CallAsync awaited one at a time, for reference.
 sequential() {
-    local name=$1 transport=$2 proc=$3 size=$4
-    start_server c "$transport" 0
-    run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->C" "$LINE"
-    run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->C" "$LINE"
-    run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->C" "$LINE"
-    stop_server
-    start_server ours "$transport" 0
-    run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->ours" "$LINE"
-    run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->ours" "$LINE"
-    run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->ours" "$LINE"
-    stop_server
+    local name=$1 transport=$2 proc=$3 size=$4 r
+    for r in $(seq 1 "$REPEAT"); do
+        start_server c "$transport" 0
+        run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->C" "$LINE"
+        run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->C" "$LINE"
+        run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->C" "$LINE"
+        stop_server
+        start_server ours "$transport" 0
+        run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->ours" "$LINE"
+        run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->ours" "$LINE"
+        run_client c 0 "$transport" "$proc" "$size" 1; record "$name" "C->ours" "$LINE"
+        stop_server
+    done
 }
 
 echo
@@ -185,7 +191,11 @@ echo
 echo "## ratios (ours / C; calls/s, higher is better; p50 ratio C/ours, higher is better)"
 printf '| scenario | C->C calls/s | ours->ours | ours->C | C->ours | full stack | our client | our server | async full stack | p50 C->C / ours->ours (µs) |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-get() { awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c; exit }' "$RESULTS"; }
+# get SCENARIO PAIR COLUMN: the median of that column over the pairing's runs
+get() {
+    awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c }' "$RESULTS" | sort -g \
+        | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
 for s in tcp-null tcp-add tcp-echo-1KiB udp-null tcp-echo-64KiB; do
     cc=$(get "$s" "C->C" 3); oo=$(get "$s" "ours->ours" 3); oc=$(get "$s" "ours->C" 3); co=$(get "$s" "C->ours" 3)
     ao=$(get "$s" "async->ours" 3)
