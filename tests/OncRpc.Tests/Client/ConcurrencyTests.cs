@@ -63,6 +63,34 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public async Task Pipelined_calls_share_socket_writes()
+    {
+        // 64 calls started together, none answered yet: the first goes out on its own, the others
+        // queue behind one drain and leave in a few writes, not one system call each (one write
+        // per call cost 6x the throughput at 64 in flight; docs/performance.md).
+        await using var server = new FakeStreamServer();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
+        FakeStreamPeer peer = await server.AcceptAsync();
+        const int Calls = 64;
+        Task<XdrInt>[] calls = Enumerable.Range(0, Calls)
+            .Select(i => client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, i, Ct).AsTask()).ToArray();
+        var received = new List<ReceivedCall>();
+        for (int i = 0; i < Calls; i++)
+        {
+            received.Add(await peer.ReadCallAsync());
+        }
+        long sends = ((OncRpc.Client.Internal.StreamRpcClient)client).SendSystemCalls;
+        Assert.InRange(sends, 1, 8);
+        Assert.Equal(Enumerable.Range(0, Calls), received.Select(c => c.IntArgument).Order());
+        foreach (ReceivedCall call in received)
+        {
+            await peer.SendReplyAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument + 1)));
+        }
+        int[] results = (await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10), Ct)).Select(r => (int)r).ToArray();
+        Assert.Equal(Enumerable.Range(1, Calls), results);
+    }
+
+    [Fact]
     public async Task Timed_out_calls_mixed_with_answered_ones_over_udp()
     {
         using var server = new FakeUdpServer();

@@ -24,6 +24,10 @@ internal sealed partial class StreamConnection
     private bool _batched;        // _batch holds batched records waiting for a flushing one
     private bool _sendClosed;
     private Task _drain = Task.CompletedTask;
+    private long _sendSystemCalls;
+
+    /// <summary>Socket sends made so far (for tests: pipelined calls must share writes).</summary>
+    internal long SendSystemCalls => Interlocked.Read(ref _sendSystemCalls);
 
     /// <summary>Sends a flushing record: directly on this thread when nothing is ahead of it and
     /// <paramref name="allowDirect"/>, else through the queue. Returns false when the connection is
@@ -81,6 +85,7 @@ internal sealed partial class StreamConnection
             while (!data.IsEmpty)
             {
                 data = data[_socket.Send(data, SocketFlags.None)..];
+                Interlocked.Increment(ref _sendSystemCalls);
             }
             _lastActivityTicks = Environment.TickCount64;
         }
@@ -238,6 +243,7 @@ internal sealed partial class StreamConnection
         while (!data.IsEmpty)
         {
             int sent = await _socket.SendAsync(data, SocketFlags.None, _closingToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _sendSystemCalls);
             data = data[sent..];
         }
         _lastActivityTicks = Environment.TickCount64;

@@ -28,6 +28,9 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         _kind = kind;
     }
 
+    /// <summary>Socket sends made on the current connection (for tests).</summary>
+    internal long SendSystemCalls => _connection?.SendSystemCalls ?? 0;
+
     protected override string TransportName => _kind == RpcTransportKind.Local ? "unix" : "tcp";
 
     public static async Task<StreamRpcClient> ConnectAsync(
