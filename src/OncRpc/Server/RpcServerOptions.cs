@@ -69,6 +69,7 @@ public sealed class RpcServerOptions
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(EventLoopThreads, nameof(EventLoopThreads));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(EventLoopThreads, 1024, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64, nameof(MaxRecordSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCallsPerConnection, 1, nameof(MaxConcurrentCallsPerConnection));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1, nameof(MaxConnections));

@@ -127,4 +127,15 @@ public sealed class EventLoopTests
         Assert.True(await harness.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         await harness.AssertStillServesAsync();
     }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1025)]
+    public async Task An_out_of_range_loop_count_is_refused_at_start(int loops)
+    {
+        await using var server = new RpcServer(new RpcServerOptions { EventLoopThreads = loops });
+        server.ListenTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => server.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(server.EndPoints);
+    }
 }
