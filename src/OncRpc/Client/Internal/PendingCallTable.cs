@@ -6,7 +6,8 @@ namespace OncRpc.Client.Internal;
 
 /// <summary>
 /// The calls in flight on one connection (or UDP socket), keyed by xid. A timer scans it while it
-/// is not empty, timing calls out and, for UDP, retransmitting them with exponential backoff.
+/// is not empty (one shot, at the earliest deadline or retransmission due), timing calls out and,
+/// for UDP, retransmitting them with exponential backoff.
 /// One timer per table rather than one per call keeps the per-call cost to a dictionary insert.
 /// </summary>
 internal sealed class PendingCallTable : IDisposable
@@ -14,26 +15,17 @@ internal sealed class PendingCallTable : IDisposable
     private readonly Dictionary<uint, PendingCall> _calls = [];
     private readonly Lock _gate = new();
     private readonly Timer _timer;
-    private readonly TimeSpan _period;
     private readonly Action<PendingCall>? _retransmit;
     private readonly long _maxRetransmitMs;
     private readonly TimeSpan _timeout;
     private RpcException? _closedWith;
-    private int _timerArmed;
+    private long _timerDue = long.MaxValue; // guarded by _gate: when the timer fires next; MaxValue = disarmed
 
-    public PendingCallTable(TimeSpan timeout, TimeSpan retransmitInterval, TimeSpan maxRetransmitInterval, Action<PendingCall>? retransmit)
+    public PendingCallTable(TimeSpan timeout, TimeSpan maxRetransmitInterval, Action<PendingCall>? retransmit)
     {
         _timeout = timeout;
         _retransmit = retransmit;
         _maxRetransmitMs = (long)maxRetransmitInterval.TotalMilliseconds;
-        // Tick at a tenth of the shortest interval that matters, between 5 ms and 200 ms: a call
-        // times out at most one tick late.
-        double shortest = timeout == Timeout.InfiniteTimeSpan ? 2000 : timeout.TotalMilliseconds;
-        if (retransmit is not null)
-        {
-            shortest = Math.Min(shortest, retransmitInterval.TotalMilliseconds);
-        }
-        _period = TimeSpan.FromMilliseconds(Math.Clamp(shortest / 10, 5, 200));
         _timer = new Timer(static s => ((PendingCallTable)s!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
     }
 
@@ -73,26 +65,33 @@ internal sealed class PendingCallTable : IDisposable
             {
                 return false;
             }
-        }
-        if (call.DeadlineTicks != long.MaxValue || call.Datagram is not null)
-        {
-            ArmTimer();
+            ArmFor(DueTicks(call), now);
         }
         return true;
     }
 
-    private void ArmTimer()
+    /// <summary>When the call next needs the timer: its deadline, or its next retransmission.</summary>
+    private static long DueTicks(PendingCall call) =>
+        call.Datagram is not null ? Math.Min(call.DeadlineTicks, call.NextRetransmitTicks) : call.DeadlineTicks;
+
+    /// <summary>Under the lock: makes the timer fire by <paramref name="due"/>. One shot at the
+    /// earliest due time, not a periodic tick: a sequential caller whose calls complete in
+    /// microseconds re-arms nothing (each new call is due after the one armed), and the timer's
+    /// thread-pool callback runs about once per timeout or retransmit interval, not ten times.</summary>
+    private void ArmFor(long due, long now)
     {
-        if (Volatile.Read(ref _timerArmed) == 0 && Interlocked.Exchange(ref _timerArmed, 1) == 0)
+        if (due >= _timerDue)
         {
-            try
-            {
-                _timer.Change(_period, _period);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The table was closed and disposed after this call got in; Close failed the call.
-            }
+            return;
+        }
+        _timerDue = due;
+        try
+        {
+            _timer.Change(Math.Clamp(due - now, 1, uint.MaxValue - 1), Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The table was closed and disposed after this call got in; Close failed the call.
         }
     }
 
@@ -153,6 +152,7 @@ internal sealed class PendingCallTable : IDisposable
             _closedWith = error;
             calls = [.. _calls.Values];
             _calls.Clear();
+            _timerDue = long.MaxValue;
         }
         try
         {
@@ -193,13 +193,15 @@ internal sealed class PendingCallTable : IDisposable
         List<PendingCall>? expired = null;
         lock (_gate)
         {
+            long next = long.MaxValue;
             foreach (PendingCall call in _calls.Values)
             {
                 if (call.DeadlineTicks <= now)
                 {
                     (expired ??= []).Add(call);
+                    continue;
                 }
-                else if (call.Datagram is not null && call.NextRetransmitTicks <= now)
+                if (call.Datagram is not null && call.NextRetransmitTicks <= now)
                 {
                     // RFC 5531 §7 / libtirpc clnt_dg: the same bytes, so the same xid, with the
                     // wait doubling up to the cap.
@@ -207,6 +209,7 @@ internal sealed class PendingCallTable : IDisposable
                     call.RetransmitIntervalMs = Math.Min(call.RetransmitIntervalMs * 2, _maxRetransmitMs);
                     call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
                 }
+                next = Math.Min(next, DueTicks(call));
             }
             if (expired is not null)
             {
@@ -215,18 +218,11 @@ internal sealed class PendingCallTable : IDisposable
                     _calls.Remove(call.Xid);
                 }
             }
-            if (_calls.Count == 0)
+            // Re-arm for the earliest call left, or stay disarmed until the next TryAdd.
+            _timerDue = long.MaxValue;
+            if (next != long.MaxValue && _closedWith is null)
             {
-                // Disarm under the lock: a concurrent TryAdd re-arms after its insert.
-                Volatile.Write(ref _timerArmed, 0);
-                try
-                {
-                    _timer.Change(Timeout.Infinite, Timeout.Infinite);
-                }
-                catch (ObjectDisposedException)
-                {
-                    // A last tick racing the owner's disposal.
-                }
+                ArmFor(next, now);
             }
         }
         if (expired is not null)

@@ -42,7 +42,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
             _socket.Dispose();
             throw new RpcException(RpcStatus.CannotBind, $"cannot reach {endPoint}: {e.Message}", e);
         }
-        _pending = new PendingCallTable(options.Timeout, options.RetransmitInterval, options.MaxRetransmitInterval, Retransmit);
+        _pending = new PendingCallTable(options.Timeout, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
         _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
