@@ -117,7 +117,7 @@ public sealed partial class RpcServer
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await UnregisterFromRpcbindAsync().ConfigureAwait(false);
-        IServerConnection[] connections;
+        ServerConnection[] connections;
         lock (_gate)
         {
             if (_state != State.Started)
@@ -136,7 +136,7 @@ public sealed partial class RpcServer
         {
             pending.Add(listener.CloseAsync());
         }
-        foreach (IServerConnection connection in connections)
+        foreach (ServerConnection connection in connections)
         {
             connection.StopReading();
             pending.Add(connection.Completion);
@@ -158,7 +158,7 @@ public sealed partial class RpcServer
                 ServerLog.StopForced(_logger);
             }
             runtime.AbortCalls();
-            foreach (IServerConnection connection in connections)
+            foreach (ServerConnection connection in connections)
             {
                 connection.Abort();
             }

@@ -19,7 +19,7 @@ public sealed partial class RpcServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly List<(RpcTransportKind Transport, EndPoint EndPoint)> _requested = [];
     private readonly Lock _gate = new();
-    private readonly HashSet<IServerConnection> _connections = [];
+    private readonly HashSet<ServerConnection> _connections = [];
     private readonly List<StreamListener> _streamListeners = [];
     private readonly List<IUdpEndPoint> _udpListeners = [];
     private readonly CancellationTokenSource _listening = new();
@@ -84,7 +84,7 @@ public sealed partial class RpcServer : IAsyncDisposable
     private void OnAccepted(Socket socket, RpcTransportKind transport)
     {
         RpcServerRuntime runtime = _runtime!;
-        IServerConnection connection;
+        ServerConnection connection;
         lock (_gate)
         {
             if (_state != State.Started)
@@ -122,7 +122,7 @@ public sealed partial class RpcServer : IAsyncDisposable
         connection.Start();
     }
 
-    private void OnConnectionClosed(IServerConnection connection)
+    private void OnConnectionClosed(ServerConnection connection)
     {
         lock (_gate)
         {
@@ -149,12 +149,12 @@ public sealed partial class RpcServer : IAsyncDisposable
     {
         long idle = (long)_options.IdleTimeout.TotalMilliseconds;
         long now = Environment.TickCount64;
-        IServerConnection[] connections;
+        ServerConnection[] connections;
         lock (_gate)
         {
             connections = [.. _connections];
         }
-        foreach (IServerConnection connection in connections)
+        foreach (ServerConnection connection in connections)
         {
             connection.CheckIdle(now, idle);
         }

@@ -41,9 +41,9 @@ internal sealed class ReaderRole : IValueTaskSource
     /// <summary>The pump waits here, without the role, until <see cref="EnsureReader"/> hands it over.</summary>
     public ValueTask ParkAsync() => new(this, _wake.Version);
 
-    /// <summary>The pump gives the role up; it must then re-check the table and either
-    /// <see cref="TryRetake"/> or park. A wake that comes in between completes the park at once.</summary>
-    public void ReleasePump()
+    /// <summary>The pump gives the role up; it then re-checks the table and either retakes the
+    /// role or parks. A wake that comes in between completes the park at once.</summary>
+    private void ReleasePump()
     {
         // Reset before going idle: a wake after this point is the next park's, never lost.
         _wake.Reset();
@@ -51,7 +51,31 @@ internal sealed class ReaderRole : IValueTaskSource
     }
 
     /// <summary>The pump takes the role back after <see cref="ReleasePump"/> (a call slipped in).</summary>
-    public bool TryRetake() => Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle;
+    private bool TryRetake() => Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle;
+
+    /// <summary>The pump, holding the role, asks what to do next: read while calls are pending;
+    /// exit (keeping the role for good) once the table is closed; otherwise give the role up and
+    /// park, unless a call registered meanwhile, whose caller saw the role held, makes it retake
+    /// the role and read on.</summary>
+    public PumpStep NextPumpStep(PendingCallTable pending)
+    {
+        while (true)
+        {
+            if (pending.IsClosed)
+            {
+                return PumpStep.Exit;
+            }
+            if (pending.Count > 0)
+            {
+                return PumpStep.Read;
+            }
+            ReleasePump();
+            if ((pending.Count == 0 && !pending.IsClosed) || !TryRetake())
+            {
+                return PumpStep.Park;
+            }
+        }
+    }
 
     void IValueTaskSource.GetResult(short token) => _wake.GetResult(token);
 
@@ -60,3 +84,12 @@ internal sealed class ReaderRole : IValueTaskSource
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _wake.OnCompleted(continuation, state, token, flags);
 }
+
+/// <summary>What the async pump does next (<see cref="ReaderRole.NextPumpStep"/>).</summary>
+internal enum PumpStep
+{
+    Read,
+    Park,
+    Exit,
+}
+

@@ -99,9 +99,7 @@ internal abstract class RpcClientBase : RpcClient
         }
         catch (Exception e)
         {
-            errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            activity?.SetTag("error.type", errorType);
+            errorType = RecordFailure(activity, e);
             throw;
         }
         finally
@@ -145,14 +143,21 @@ internal abstract class RpcClientBase : RpcClient
         }
         catch (Exception e)
         {
-            errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
-            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            activity?.SetTag("error.type", errorType);
+            errorType = RecordFailure(activity, e);
             throw;
         }
         finally
         {
             ClientTelemetry.RecordDuration(procedure, start, errorType);
         }
+    }
+
+    /// <summary>Marks the call's activity failed; returns the error.type for the duration metric.</summary>
+    private static string? RecordFailure(Activity? activity, Exception e)
+    {
+        string? errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
+        activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+        activity?.SetTag("error.type", errorType);
+        return errorType;
     }
 }

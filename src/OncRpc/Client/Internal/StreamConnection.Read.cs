@@ -140,21 +140,11 @@ internal sealed partial class StreamConnection
             while (true)
             {
                 await _reader.ParkAsync().ConfigureAwait(false);
-                while (true)
+                for (PumpStep step; (step = _reader.NextPumpStep(Pending)) != PumpStep.Park;)
                 {
-                    if (Pending.IsClosed)
+                    if (step == PumpStep.Exit)
                     {
                         return;
-                    }
-                    if (Pending.Count == 0)
-                    {
-                        _reader.ReleasePump();
-                        // A call added after the count was read may have seen the role held.
-                        if ((Pending.Count == 0 && !Pending.IsClosed) || !_reader.TryRetake())
-                        {
-                            break;
-                        }
-                        continue;
                     }
                     _usedAsync = true;
                     int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);

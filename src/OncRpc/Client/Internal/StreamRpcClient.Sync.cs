@@ -55,27 +55,17 @@ internal sealed partial class StreamRpcClient
         _connectGate.Wait(cancellationToken);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            StreamConnection? connection = _connection;
-            if (connection is { IsClosed: false })
+            if (OpenOrLost(out StreamConnection? lost) is { } open)
             {
-                return connection;
+                return open;
             }
-            if (connection is not null)
+            if (lost is not null)
             {
-                if (!Options.Reconnect)
-                {
-                    throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} was lost and reconnection is off");
-                }
                 // Closed already: disposing it only waits for its loops to notice, which need not
                 // hold up this call.
-                _ = DisposeQuietlyAsync(connection);
+                _ = DisposeQuietlyAsync(lost);
             }
-            var socket = SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken);
-            connection = new StreamConnection(socket, Options, Logger);
-            ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
-            _connection = connection;
-            return connection;
+            return Adopt(SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken));
         }
         finally
         {

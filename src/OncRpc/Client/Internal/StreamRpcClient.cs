@@ -54,30 +54,48 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            StreamConnection? connection = _connection;
-            if (connection is { IsClosed: false })
+            if (OpenOrLost(out StreamConnection? lost) is { } open)
             {
-                return connection;
+                return open;
             }
-            if (connection is not null)
+            if (lost is not null)
             {
-                if (!Options.Reconnect)
-                {
-                    throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} was lost and reconnection is off");
-                }
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await lost.DisposeAsync().ConfigureAwait(false);
             }
-            var socket = await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false);
-            connection = new StreamConnection(socket, Options, Logger);
-            ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
-            _connection = connection;
-            return connection;
+            return Adopt(await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false));
         }
         finally
         {
             _connectGate.Release();
         }
+    }
+
+    /// <summary>Under the connect gate: the open connection, if any; otherwise null, with the lost
+    /// one (to dispose) in <paramref name="lost"/>, or an exception when reconnection is off.</summary>
+    private StreamConnection? OpenOrLost(out StreamConnection? lost)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lost = _connection;
+        if (lost is { IsClosed: false })
+        {
+            StreamConnection open = lost;
+            lost = null;
+            return open;
+        }
+        if (lost is not null && !Options.Reconnect)
+        {
+            throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} was lost and reconnection is off");
+        }
+        return null;
+    }
+
+    /// <summary>Under the connect gate: makes a newly connected socket the client's connection.</summary>
+    private StreamConnection Adopt(System.Net.Sockets.Socket socket)
+    {
+        var connection = new StreamConnection(socket, Options, Logger);
+        ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
+        _connection = connection;
+        return connection;
     }
 
     protected override ValueTask<TResult> StartCallAsync<TArgs, TResult>(

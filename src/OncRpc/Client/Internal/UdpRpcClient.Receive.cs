@@ -94,21 +94,11 @@ internal sealed partial class UdpRpcClient
         while (true)
         {
             await _reader.ParkAsync().ConfigureAwait(false);
-            while (true)
+            for (PumpStep step; (step = _reader.NextPumpStep(_pending)) != PumpStep.Park;)
             {
-                if (_pending.IsClosed)
+                if (step == PumpStep.Exit)
                 {
                     return;
-                }
-                if (_pending.Count == 0)
-                {
-                    _reader.ReleasePump();
-                    // A call added after the count was read may have seen the role held.
-                    if ((_pending.Count == 0 && !_pending.IsClosed) || !_reader.TryRetake())
-                    {
-                        break;
-                    }
-                    continue;
                 }
                 int received;
                 _usedAsync = true;

@@ -16,58 +16,30 @@ namespace OncRpc.Server.Internal;
 /// read, the connection stops reading (backpressure, no queue). Replies never interleave: every
 /// send goes through one lock, and bytes the socket does not take wait in order for EPOLLOUT.
 /// </summary>
-internal sealed partial class EpollStreamConnection : IServerConnection, IEpollHandler
+internal sealed partial class EpollStreamConnection : ServerConnection, IEpollHandler
 {
-    private const int BatchLimit = 64 * 1024;
     private const int MaxPendingOutput = 1024 * 1024;
 
-    private readonly RpcServerRuntime _runtime;
-    private readonly Socket _socket;
     private readonly SafeSocketHandle _handle;
-    private readonly RpcTransportKind _transport;
     private readonly EpollLoop _loop;
-    private readonly Action<IServerConnection> _onClosed;
-    private readonly RecordDecoder _decoder;
     private readonly int _maxCalls;
-    private readonly CancellationTokenSource _calls;  // fires when the connection closes or a stop is forced
-    private readonly CancellationToken _callsToken;
-    private readonly InFlightTracker _inFlight = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _registration;
     private bool _registered;   // guarded by _gate
-    private long _lastActivity;
-    private long _sendStarted;
-    private int _closed;
     private volatile bool _stopRequested;
 
     public EpollStreamConnection(RpcServerRuntime runtime, EpollLoop loop, Socket socket, RpcTransportKind transport,
-        Action<IServerConnection> onClosed)
+        Action<ServerConnection> onClosed)
+        : base(runtime, socket, transport, onClosed)
     {
-        _runtime = runtime;
         _loop = loop;
-        _socket = socket;
         _handle = socket.SafeHandle;
-        _transport = transport;
-        _onClosed = onClosed;
-        try
-        {
-            RemoteEndPoint = socket.RemoteEndPoint;
-        }
-        catch (SocketException)
-        {
-        }
-        _decoder = new RecordDecoder(runtime.Options.MaxRecordSize);
         _maxCalls = runtime.Options.MaxConcurrentCallsPerConnection;
-        _calls = CancellationTokenSource.CreateLinkedTokenSource(runtime.AbortToken);
-        _callsToken = _calls.Token;
-        _lastActivity = Environment.TickCount64;
     }
 
-    public EndPoint? RemoteEndPoint { get; }
+    public override Task Completion => _completion.Task;
 
-    public Task Completion => _completion.Task;
-
-    public void Start()
+    public override void Start()
     {
         try
         {
@@ -86,24 +58,17 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
         }
     }
 
-    public void StopReading()
+    public override void StopReading()
     {
         _stopRequested = true;
         _loop.Post(this);
     }
 
-    public void Abort()
+    public override void Abort()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (!MarkClosed())
         {
             return;
-        }
-        try
-        {
-            _calls.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
         }
         lock (_gate)
         {
@@ -117,18 +82,6 @@ internal sealed partial class EpollStreamConnection : IServerConnection, IEpollH
         _socket.Dispose();
         // Reading state belongs to the loop thread: it ends reading and frees the buffers there.
         _loop.Post(this);
-    }
-
-    public void CheckIdle(long now, long idleMilliseconds)
-    {
-        long sendStarted = Volatile.Read(ref _sendStarted);
-        bool stuck = sendStarted != 0 && now - sendStarted > idleMilliseconds;
-        bool idle = _inFlight.Count == 0 && now - Volatile.Read(ref _lastActivity) > idleMilliseconds;
-        if (stuck || idle)
-        {
-            ServerLog.ConnectionIdle(_runtime.Logger, RemoteEndPoint, TimeSpan.FromMilliseconds(idleMilliseconds));
-            Abort();
-        }
     }
 
     private bool IsClosed => Volatile.Read(ref _closed) != 0;

@@ -113,21 +113,18 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler
         fixed (byte* buffer = _receiveBuffer)
         fixed (byte* addressBytes = address.Span)
         {
-            while (true)
+            nint n;
+            do
             {
-                nint n = Libc.RecvFrom(_handle, buffer, _receiveBuffer.Length, Libc.MSG_DONTWAIT, addressBytes, &addressLength);
-                if (n >= 0)
-                {
-                    _received.Size = addressLength;
-                    errno = 0;
-                    return (int)n;
-                }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != Libc.EINTR)
-                {
-                    return -1;
-                }
+                addressLength = address.Length;
+                n = Libc.RecvFrom(_handle, buffer, _receiveBuffer.Length, Libc.MSG_DONTWAIT, addressBytes, &addressLength);
             }
+            while (Libc.Interrupted(n, out errno));
+            if (n >= 0)
+            {
+                _received.Size = addressLength;
+            }
+            return (int)n;
         }
     }
 
@@ -199,14 +196,15 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler
             try
             {
                 nint n;
+                int errno;
                 do
                 {
                     n = Libc.SendTo(_handle, data, datagram.Length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL, address, to.Size);
                 }
-                while (n < 0 && Marshal.GetLastPInvokeError() == Libc.EINTR);
+                while (Libc.Interrupted(n, out errno));
                 if (n < 0)
                 {
-                    ServerLog.SendFailed(_runtime.Logger, new SocketException(Marshal.GetLastPInvokeError()), call.RemoteEndPoint);
+                    ServerLog.SendFailed(_runtime.Logger, new SocketException(errno), call.RemoteEndPoint);
                 }
             }
             catch (ObjectDisposedException)

@@ -13,63 +13,33 @@ namespace OncRpc.Server.Internal;
 /// the per-connection limit (at the limit the loop stops reading: backpressure, no queue), and one
 /// writer (a lock around a whole-record send) so replies never interleave.
 /// </summary>
-internal sealed partial class StreamConnection : IServerConnection
+internal sealed partial class StreamConnection : ServerConnection
 {
-    private readonly RpcServerRuntime _runtime;
-    private readonly Socket _socket;
-    private readonly RpcTransportKind _transport;
-    private readonly Action<IServerConnection> _onClosed;
     private readonly PipeReader _reader;
-    private readonly RecordDecoder _decoder;
     private readonly SemaphoreSlim _callSlots;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly CancellationTokenSource _calls;       // fires when the connection closes or a stop is forced
-    private readonly CancellationToken _callsToken;
     private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
     private readonly CancellationToken _readingToken;
-    private readonly InFlightTracker _inFlight = new();
     private readonly PooledBufferWriter _batch = new(4 * 1024); // replies of the current read; read loop only
-    private const int BatchLimit = 64 * 1024;
-    private long _lastActivity;
-    private long _sendStarted;
-    private int _closed;
 
-    public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<IServerConnection> onClosed)
+    public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<ServerConnection> onClosed)
+        : base(runtime, socket, transport, onClosed)
     {
-        _runtime = runtime;
-        _socket = socket;
-        _transport = transport;
-        _onClosed = onClosed;
-        try
-        {
-            RemoteEndPoint = socket.RemoteEndPoint;
-        }
-        catch (SocketException)
-        {
-        }
         // Zero-byte reads: an idle connection waits without holding a buffer; the 64 KiB one is
         // rented when data arrives (1,000 idle connections: GC heap +70 MiB -> +7.5 MiB).
         _reader = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
             new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true));
-        _decoder = new RecordDecoder(runtime.Options.MaxRecordSize);
         _callSlots = new SemaphoreSlim(runtime.Options.MaxConcurrentCallsPerConnection, runtime.Options.MaxConcurrentCallsPerConnection);
-        _calls = CancellationTokenSource.CreateLinkedTokenSource(runtime.AbortToken);
-        _callsToken = _calls.Token;
         _readingToken = _reading.Token;
-        _lastActivity = Environment.TickCount64;
-        Completion = Task.CompletedTask;
     }
 
-    public EndPoint? RemoteEndPoint { get; }
+    private Task _completion = Task.CompletedTask;
 
-    /// <summary>Completes when the connection is closed and its calls have finished.</summary>
-    public Task Completion { get; private set; }
+    public override Task Completion => _completion;
 
-    public void Start() => Completion = RunAsync();
+    public override void Start() => _completion = RunAsync();
 
-    /// <summary>Graceful stop: read no more calls; those in flight finish and are answered,
-    /// then the connection closes.</summary>
-    public void StopReading()
+    public override void StopReading()
     {
         try
         {
@@ -80,34 +50,11 @@ internal sealed partial class StreamConnection : IServerConnection
         }
     }
 
-    /// <summary>Closes the connection now: the calls' tokens fire, the socket closes.</summary>
-    public void Abort()
+    public override void Abort()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        if (MarkClosed())
         {
-            return;
-        }
-        try
-        {
-            _calls.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        _socket.Dispose();
-    }
-
-    /// <summary>Called periodically: closes a connection idle (nothing received, no call in
-    /// flight) or with a reply stuck in the socket for longer than the idle timeout.</summary>
-    public void CheckIdle(long now, long idleMilliseconds)
-    {
-        long sendStarted = Volatile.Read(ref _sendStarted);
-        bool stuck = sendStarted != 0 && now - sendStarted > idleMilliseconds;
-        bool idle = _inFlight.Count == 0 && now - Volatile.Read(ref _lastActivity) > idleMilliseconds;
-        if (stuck || idle)
-        {
-            ServerLog.ConnectionIdle(_runtime.Logger, RemoteEndPoint, TimeSpan.FromMilliseconds(idleMilliseconds));
-            Abort();
+            _socket.Dispose();
         }
     }
 

@@ -94,20 +94,13 @@ internal static unsafe partial class Libc
     {
         fixed (byte* p = buffer)
         {
-            while (true)
+            nint n;
+            do
             {
-                nint n = Recv(socket, p, buffer.Length, MSG_DONTWAIT);
-                if (n >= 0)
-                {
-                    errno = 0;
-                    return (int)n;
-                }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != EINTR)
-                {
-                    return -1;
-                }
+                n = Recv(socket, p, buffer.Length, MSG_DONTWAIT);
             }
+            while (Interrupted(n, out errno));
+            return (int)n;
         }
     }
 
@@ -117,20 +110,21 @@ internal static unsafe partial class Libc
     {
         fixed (byte* p = data)
         {
-            while (true)
+            nint n;
+            do
             {
-                nint n = Send(socket, p, data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
-                if (n >= 0)
-                {
-                    errno = 0;
-                    return (int)n;
-                }
-                errno = Marshal.GetLastPInvokeError();
-                if (errno != EINTR)
-                {
-                    return -1;
-                }
+                n = Send(socket, p, data.Length, MSG_DONTWAIT | MSG_NOSIGNAL);
             }
+            while (Interrupted(n, out errno));
+            return (int)n;
         }
+    }
+
+    /// <summary>After a system call returning <paramref name="result"/>: its errno (0 on success),
+    /// and whether a signal interrupted it (EINTR), so the caller retries.</summary>
+    public static bool Interrupted(nint result, out int errno)
+    {
+        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return errno == EINTR;
     }
 }

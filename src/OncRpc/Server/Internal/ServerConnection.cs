@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using OncRpc.Diagnostics;
+using OncRpc.Transport;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// An accepted stream connection, as the server manages it, whichever I/O model serves it
+/// (<see cref="EpollStreamConnection"/> on Linux, <see cref="StreamConnection"/> elsewhere): what
+/// both share is here (the calls' token, the calls in flight, the idle and stuck-send checks); how
+/// bytes are read and written is theirs.
+/// </summary>
+internal abstract class ServerConnection
+{
+    /// <summary>Replies gathered for one send at most (larger replies go out on their own).</summary>
+    private protected const int BatchLimit = 64 * 1024;
+
+    private protected readonly RpcServerRuntime _runtime;
+    private protected readonly Socket _socket;
+    private protected readonly RpcTransportKind _transport;
+    private protected readonly Action<ServerConnection> _onClosed;
+    private protected readonly RecordDecoder _decoder;
+    private protected readonly CancellationTokenSource _calls;  // fires when the connection closes or a stop is forced
+    private protected readonly CancellationToken _callsToken;
+    private protected readonly InFlightTracker _inFlight = new();
+    private protected long _lastActivity;
+    private protected long _sendStarted;  // Environment.TickCount64 while a reply waits for the socket, else 0
+    private protected int _closed;
+
+    private protected ServerConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<ServerConnection> onClosed)
+    {
+        _runtime = runtime;
+        _socket = socket;
+        _transport = transport;
+        _onClosed = onClosed;
+        try
+        {
+            RemoteEndPoint = socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+        }
+        _decoder = new RecordDecoder(runtime.Options.MaxRecordSize);
+        _calls = CancellationTokenSource.CreateLinkedTokenSource(runtime.AbortToken);
+        _callsToken = _calls.Token;
+        _lastActivity = Environment.TickCount64;
+    }
+
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Completes when the connection is closed and its calls have finished.</summary>
+    public abstract Task Completion { get; }
+
+    public abstract void Start();
+
+    /// <summary>Graceful stop: read no more calls; those in flight finish and are answered,
+    /// then the connection closes.</summary>
+    public abstract void StopReading();
+
+    /// <summary>Closes the connection now: the calls' tokens fire, the socket closes.</summary>
+    public abstract void Abort();
+
+    /// <summary>Called periodically: closes a connection idle (nothing received, no call in
+    /// flight) or with a reply stuck in the socket for longer than the idle timeout.</summary>
+    public void CheckIdle(long now, long idleMilliseconds)
+    {
+        long sendStarted = Volatile.Read(ref _sendStarted);
+        bool stuck = sendStarted != 0 && now - sendStarted > idleMilliseconds;
+        bool idle = _inFlight.Count == 0 && now - Volatile.Read(ref _lastActivity) > idleMilliseconds;
+        if (stuck || idle)
+        {
+            ServerLog.ConnectionIdle(_runtime.Logger, RemoteEndPoint, TimeSpan.FromMilliseconds(idleMilliseconds));
+            Abort();
+        }
+    }
+
+    /// <summary>The first step of <see cref="Abort"/>: marks the connection closed and fires the
+    /// calls' token. False when it was closed already (the caller then does nothing more).</summary>
+    private protected bool MarkClosed()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+        try
+        {
+            _calls.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        return true;
+    }
+}
