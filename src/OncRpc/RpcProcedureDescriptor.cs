@@ -14,4 +14,8 @@ public sealed record RpcProcedureDescriptor(
 {
     /// <summary>The procedure name, or its number when no name is known.</summary>
     public string DisplayName => ProcedureName ?? Procedure.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>How often the procedure may run for one call when requests or replies are lost
+    /// (see <see cref="RpcCallSemantics"/>). Default <see cref="RpcCallSemantics.AtLeastOnce"/>.</summary>
+    public RpcCallSemantics Semantics { get; init; } = RpcCallSemantics.AtLeastOnce;
 }
