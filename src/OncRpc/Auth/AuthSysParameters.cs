@@ -13,6 +13,34 @@ public sealed record AuthSysParameters(uint Stamp, string MachineName, uint Uid,
     public const int MaxMachineNameLength = 255;
     public const int MaxGids = 16;
 
+    /// <summary>This process's incarnation stamp: the second it started (as libtirpc stamps with
+    /// time(2)) mixed with random low bits, so a process restarted within the same second still
+    /// gets another. Servers that cancel orphans by incarnation
+    /// (<see cref="OncRpc.Server.RpcServerOptions.CancelCallsOfOldIncarnations"/>) tell a
+    /// restarted client from its previous life by it.</summary>
+    public static uint ProcessIncarnation { get; } = CreateIncarnation();
+
+    /// <summary>AUTH_SYS parameters for this process: <see cref="ProcessIncarnation"/> as stamp,
+    /// this host's name, and the given ids (the process's own on Unix when omitted).</summary>
+    public static AuthSysParameters ForCurrentProcess(uint? uid = null, uint? gid = null, IReadOnlyList<uint>? gids = null)
+    {
+        string machine = Environment.MachineName;
+        if (System.Text.Encoding.Latin1.GetByteCount(machine) > MaxMachineNameLength)
+        {
+            machine = machine[..MaxMachineNameLength];
+        }
+        return new AuthSysParameters(ProcessIncarnation, machine, uid ?? CurrentId(getUid: true), gid ?? CurrentId(getUid: false), gids ?? []);
+    }
+
+    private static uint CreateIncarnation()
+    {
+        long started = new DateTimeOffset(System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime()).ToUnixTimeSeconds();
+        return (uint)(started << 8) ^ (uint)Random.Shared.Next(256);
+    }
+
+    private static uint CurrentId(bool getUid) =>
+        OperatingSystem.IsWindows() ? 0 : getUid ? Internal.PosixIds.GetUid() : Internal.PosixIds.GetGid();
+
     public static AuthSysParameters ReadFrom(ref XdrReader reader)
     {
         uint stamp = reader.ReadUInt32();

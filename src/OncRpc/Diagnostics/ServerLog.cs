@@ -74,4 +74,16 @@ internal static partial class ServerLog
 
     [LoggerMessage(1022, LogLevel.Error, "A socket handler failed on event loop {Loop}")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception, string loop);
+
+    [LoggerMessage(1023, LogLevel.Error, "The duplicate-request cache could not write to {Directory}; the entry stays in memory only, so a restart could run its call again")]
+    public static partial void DuplicateCachePersistenceFailed(ILogger logger, Exception exception, string? directory);
+
+    [LoggerMessage(1024, LogLevel.Warning, "Procedure {Procedure} of program {Program} version {Version} is at-most-once but the duplicate-request cache is off: retransmissions run it again")]
+    public static partial void AtMostOnceWithoutCache(ILogger logger, string procedure, uint program, uint version);
+
+    [LoggerMessage(1025, LogLevel.Warning, "Procedure {Procedure} of program {Program} version {Version} (xid {Xid}) ran past its maximum execution time of {Limit} and was cancelled")]
+    public static partial void ExecutionTimeExceeded(ILogger logger, string procedure, uint program, uint version, uint xid, TimeSpan limit);
+
+    [LoggerMessage(1026, LogLevel.Information, "A new incarnation of client {Client} ({Machine}, uid {Uid}) appeared (stamp {OldStamp} -> {NewStamp}): the old one's calls are cancelled, its cached replies dropped")]
+    public static partial void NewIncarnation(ILogger logger, System.Net.EndPoint? client, string machine, uint uid, uint oldStamp, uint newStamp);
 }

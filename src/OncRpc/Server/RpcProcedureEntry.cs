@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using OncRpc.Diagnostics;
 using OncRpc.Protocol;
 using OncRpc.Server.Internal;
@@ -10,6 +11,29 @@ namespace OncRpc.Server;
 internal abstract class RpcProcedureEntry(RpcProcedureDescriptor descriptor)
 {
     public RpcProcedureDescriptor Descriptor { get; } = descriptor;
+
+    // Set under the dispatcher's lock, read by calls without one: a call sees the old or the new
+    // value, either of which was valid when it started.
+    private volatile StrongBox<RpcCallSemantics>? _semantics;
+    private volatile StrongBox<TimeSpan>? _maxExecutionTime;
+
+    /// <summary>The semantics on this server: the registration's, else the descriptor's.</summary>
+    public RpcCallSemantics Semantics => _semantics?.Value ?? Descriptor.Semantics;
+
+    /// <summary>How long a call may run before its token fires; null for no limit.</summary>
+    public TimeSpan? MaxExecutionTime => _maxExecutionTime?.Value;
+
+    public void Apply(RpcProcedureOptions? options)
+    {
+        if (options?.Semantics is { } semantics)
+        {
+            _semantics = new StrongBox<RpcCallSemantics>(semantics);
+        }
+        if (options?.MaxExecutionTime is { } limit)
+        {
+            _maxExecutionTime = new StrongBox<TimeSpan>(limit);
+        }
+    }
 
     /// <summary>Decodes the arguments (GARBAGE_ARGS when they do not decode or bytes remain),
     /// runs the handler (SYSTEM_ERR when it throws) and encodes the results into the call's

@@ -46,6 +46,16 @@ public sealed partial class RpcServer
             }
             _options.Validate();
             _runtime = new RpcServerRuntime(_options, Dispatcher, _logger);
+            if (_runtime.DuplicateRequests is null)
+            {
+                foreach (RpcProcedureEntry entry in Dispatcher.Entries())
+                {
+                    if (entry.Semantics == RpcCallSemantics.AtMostOnce)
+                    {
+                        ServerLog.AtMostOnceWithoutCache(_logger, entry.Descriptor.DisplayName, entry.Descriptor.Program, entry.Descriptor.Version);
+                    }
+                }
+            }
             if (_options.EventLoopThreads > 0 && Transport.Internal.Libc.IsSupported)
             {
                 _loops = new EpollLoopGroup(_options.EventLoopThreads, _logger);
@@ -101,7 +111,7 @@ public sealed partial class RpcServer
             if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
             {
                 var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.IdleTimeout.TotalMilliseconds / 4, 20, 1000));
-                _idleTimer = new Timer(CheckIdleConnections, null, period, period);
+                _idleTimer = _options.TimeProvider.CreateTimer(CheckIdleConnections, null, period, period);
             }
         }
     }

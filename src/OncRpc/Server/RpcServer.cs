@@ -26,7 +26,7 @@ public sealed partial class RpcServer : IAsyncDisposable
     private IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> _endPoints = [];
     private RpcServerRuntime? _runtime;
     private EpollLoopGroup? _loops;
-    private Timer? _idleTimer;
+    private ITimer? _idleTimer;
     private State _state;
     private int _connectionCount;
 
@@ -80,6 +80,11 @@ public sealed partial class RpcServer : IAsyncDisposable
 
     /// <summary>The shared runtime, once started (for tests).</summary>
     internal RpcServerRuntime? Runtime => _runtime;
+
+    /// <summary>What the duplicate-request cache has done; default (all zero) before start or
+    /// when the cache is off.</summary>
+    public DuplicateRequestCacheStatistics DuplicateRequestCacheStatistics =>
+        _runtime?.DuplicateRequests?.Statistics ?? default;
 
     private void OnAccepted(Socket socket, RpcTransportKind transport)
     {
@@ -148,7 +153,11 @@ public sealed partial class RpcServer : IAsyncDisposable
     private void CheckIdleConnections(object? state)
     {
         long idle = (long)_options.IdleTimeout.TotalMilliseconds;
-        long now = Environment.TickCount64;
+        if (_runtime is not { } runtime)
+        {
+            return; // stopped meanwhile
+        }
+        long now = runtime.NowMs;
         ServerConnection[] connections;
         lock (_gate)
         {

@@ -66,8 +66,27 @@ public sealed class RpcServerOptions
     /// </summary>
     public int EventLoopThreads { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>The duplicate-request cache for at-most-once procedures. Null turns it off:
+    /// at-most-once procedures then run again for every retransmission, like at-least-once ones
+    /// (a warning is logged at start when such procedures are registered).</summary>
+    public DuplicateRequestCacheOptions? DuplicateRequestCache { get; set; } = new();
+
+    /// <summary>Reincarnation of orphans: when a call arrives from a new incarnation of a client
+    /// (same address, machine name and uid in AUTH_SYS, another stamp: the client restarted), the
+    /// calls still running for the old incarnation are cancelled (their tokens fire) and its
+    /// duplicate-request cache entries are dropped. Off by default: libtirpc stamps each AUTH_SYS
+    /// handle with its creation time, so one C process with two handles looks like two
+    /// incarnations. Turn it on when clients stamp per process, as
+    /// <see cref="OncRpc.Auth.AuthSysParameters.ForCurrentProcess"/> does.</summary>
+    public bool CancelCallsOfOldIncarnations { get; set; }
+
+    /// <summary>Clock for deadlines, cache ages and orphan expiry (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        DuplicateRequestCache?.Validate();
         ArgumentOutOfRangeException.ThrowIfNegative(EventLoopThreads, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(EventLoopThreads, 1024, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64, nameof(MaxRecordSize));

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
 using OncRpc.Auth;
+using OncRpc.Internal;
 using OncRpc.Protocol;
 using OncRpc.Xdr;
 
@@ -214,36 +214,20 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
     where TResult : IXdrSerializable<TResult>
 {
     // Pooled per result type: a call object is reused once its awaiter has read the outcome.
-    private const int MaxPooled = 1024;
-    private static readonly ConcurrentQueue<TypedPendingCall<TResult>> s_pool = new();
-    private static int s_pooled;
+    private static readonly BoundedPool<TypedPendingCall<TResult>> s_pool = new(maxCount: 1024);
 
     private TypedPendingCall()
     {
     }
 
-    public static TypedPendingCall<TResult> Rent()
-    {
-        if (s_pool.TryDequeue(out TypedPendingCall<TResult>? call))
-        {
-            Interlocked.Decrement(ref s_pooled);
-            return call;
-        }
-        return new TypedPendingCall<TResult>();
-    }
+    public static TypedPendingCall<TResult> Rent() =>
+        s_pool.TryRent(out TypedPendingCall<TResult> call) ? call : new TypedPendingCall<TResult>();
 
     protected override void OnConsumed()
     {
         ResetForReuse();
         ResetCore();
-        if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
-        {
-            s_pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_pooled);
-        }
+        s_pool.Return(this);
     }
 
     public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader)

@@ -14,6 +14,9 @@ internal enum CallOutcome
     SystemError,
     RpcMismatch,
     AuthError,
+
+    /// <summary>Answered from the duplicate-request cache, not executed again.</summary>
+    Replayed,
 }
 
 internal static class CallOutcomeExtensions
@@ -29,6 +32,7 @@ internal static class CallOutcomeExtensions
         CallOutcome.GarbageArguments => "GARBAGE_ARGS",
         CallOutcome.SystemError => "SYSTEM_ERR",
         CallOutcome.RpcMismatch => "RPC_MISMATCH",
+        CallOutcome.Replayed => "REPLAYED",
         _ => "AUTH_ERROR",
     };
 }

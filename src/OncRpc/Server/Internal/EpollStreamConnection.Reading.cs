@@ -40,7 +40,7 @@ internal sealed partial class EpollStreamConnection
                 if (n > 0)
                 {
                     _end += n;
-                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                    Volatile.Write(ref _lastActivity, _runtime.NowMs);
                     ProcessBuffered(buffer);
                     if (n < space)
                     {
@@ -135,15 +135,11 @@ internal sealed partial class EpollStreamConnection
 
     private void RunCall(in ReadOnlySequence<byte> record, PooledBufferWriter batch)
     {
-        RpcCall call = _runtime.RentCall(_transport, RecordMarking.HeaderSize, _callsToken);
-        call.RemoteEndPoint = RemoteEndPoint;
-        call.SetRequest(record);
-        _inFlight.Increment();
-        ValueTask processing = _runtime.ProcessAsync(call);
-        if (!processing.IsCompletedSuccessfully)
+        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint);
+        if (!_runtime.Calls.Run(call))
         {
-            // The handler awaits: the loop reads on, so calls run concurrently.
-            _ = CompleteCallAsync(processing, call);
+            // The handler awaits: the loop reads on, so calls run concurrently; the reply goes
+            // out through SendLateReplyAsync.
             return;
         }
         try
@@ -168,28 +164,17 @@ internal sealed partial class EpollStreamConnection
         }
         finally
         {
-            FinishCall(call);
+            _runtime.Calls.End(call);
         }
     }
 
-    private async Task CompleteCallAsync(ValueTask processing, RpcCall call)
+    public override ValueTask SendLateReplyAsync(RpcCall call)
     {
-        try
+        if (!_callsToken.IsCancellationRequested)
         {
-            await processing.ConfigureAwait(false);
-            if (call.HasReply && !_callsToken.IsCancellationRequested)
-            {
-                Send(call.FinishStreamRecord().Span);
-            }
+            Send(call.FinishStreamRecord().Span);
         }
-        catch (Exception e)
-        {
-            ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
-        }
-        finally
-        {
-            FinishCall(call);
-        }
+        return ValueTask.CompletedTask;
     }
 
     private void SendBatch(PooledBufferWriter batch)

@@ -40,7 +40,7 @@ internal sealed partial class EpollStreamConnection
                 records = records[Math.Max(sent, 0)..];
                 _output = new PooledBufferWriter(Math.Max(records.Length, 4096));
                 _outputOffset = 0;
-                Volatile.Write(ref _sendStarted, Environment.TickCount64);
+                Volatile.Write(ref _sendStarted, _runtime.NowMs);
             }
             _output.Write(records);
             if (_output.WrittenCount - _outputOffset > MaxPendingOutput)
@@ -79,7 +79,7 @@ internal sealed partial class EpollStreamConnection
                     goto failed;
                 }
                 _outputOffset += sent;
-                Volatile.Write(ref _sendStarted, Environment.TickCount64);
+                Volatile.Write(ref _sendStarted, _runtime.NowMs);
             }
             if (_outputOffset == _output.WrittenCount)
             {

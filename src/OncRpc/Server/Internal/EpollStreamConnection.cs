@@ -135,11 +135,8 @@ internal sealed partial class EpollStreamConnection : ServerConnection, IEpollHa
         }
     }
 
-    private void FinishCall(RpcCall call)
+    public override void OnCallEnded()
     {
-        _runtime.ReturnCall(call);
-        Volatile.Write(ref _lastActivity, Environment.TickCount64);
-        _inFlight.Decrement();
         if (Volatile.Read(ref _pausedForCalls) && !_loop.IsLoopThread)
         {
             _loop.Post(this); // the loop resumes reading now that a slot is free

@@ -15,7 +15,7 @@ namespace OncRpc.Server.Internal;
 /// receiving and the kernel's buffer absorbs or drops the excess, as UDP allows. A reply larger
 /// than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> becomes SYSTEM_ERR.
 /// </summary>
-internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler
+internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
 {
     private const int DatagramsPerWakeUp = 64;
     private readonly RpcServerRuntime _runtime;
@@ -130,57 +130,39 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler
 
     private void RunCall(EndPoint peer, int length)
     {
-        RpcCall call = _runtime.RentCall(RpcTransportKind.Udp, 0, _runtime.AbortToken);
-        call.RemoteEndPoint = peer;
+        RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer);
         call.SetPeerAddress(_received);
         call.SetRequest(_receiveBuffer.AsSpan(0, length));
-        _inFlight.Increment();
-        ValueTask processing = _runtime.ProcessAsync(call);
-        if (processing.IsCompletedSuccessfully)
+        if (!_runtime.Calls.Run(call))
         {
-            Reply(call);
+            return; // answered from where the handler finishes (SendLateReplyAsync)
         }
-        else
-        {
-            _ = CompleteCallAsync(processing, call);
-        }
-    }
-
-    private async Task CompleteCallAsync(ValueTask processing, RpcCall call)
-    {
-        try
-        {
-            await processing.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            ServerLog.SendFailed(_runtime.Logger, e, call.RemoteEndPoint);
-        }
-        Reply(call);
-    }
-
-    private void Reply(RpcCall call)
-    {
         try
         {
             if (call.HasReply)
             {
-                if (call.Reply.WrittenCount > _maxDatagram)
-                {
-                    ServerLog.UdpReplyTooLarge(_runtime.Logger, call.Reply.WrittenCount, call.RemoteEndPoint, _maxDatagram);
-                    call.ReplyAccepted(AcceptStat.SystemError);
-                }
                 SendTo(call);
             }
         }
         finally
         {
-            _runtime.ReturnCall(call);
-            _inFlight.Decrement();
-            if (!Volatile.Read(ref _receiving) && !_stopped)
-            {
-                _loop.Post(this);
-            }
+            _runtime.Calls.End(call);
+        }
+    }
+
+    public InFlightTracker InFlight => _inFlight;
+
+    public ValueTask SendLateReplyAsync(RpcCall call)
+    {
+        SendTo(call);
+        return ValueTask.CompletedTask;
+    }
+
+    public void OnCallEnded()
+    {
+        if (!Volatile.Read(ref _receiving) && !_stopped)
+        {
+            _loop.Post(this);
         }
     }
 
@@ -188,7 +170,7 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler
     /// network could drop it; the client retransmits (RFC 5531 leaves UDP reliability to it).</summary>
     private unsafe void SendTo(RpcCall call)
     {
-        ReadOnlySpan<byte> datagram = call.FinishDatagram().Span;
+        ReadOnlySpan<byte> datagram = _runtime.Calls.FinishDatagram(call, _maxDatagram).Span;
         SocketAddress to = call.PeerAddress!;
         fixed (byte* data = datagram)
         fixed (byte* address = to.Buffer.Span)

@@ -10,10 +10,17 @@ internal sealed class InFlightTracker
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary><see cref="RpcServerRuntime.NowMs"/> when a call last ended (0: none yet). Written before the
+    /// count goes down, so an idle check that sees no call in flight also sees this.</summary>
+    public long LastEndedTicks => Volatile.Read(ref _lastEnded);
+
+    private long _lastEnded;
+
     public void Increment() => Interlocked.Increment(ref _count);
 
-    public void Decrement()
+    public void Decrement(long nowMs = 0)
     {
+        Volatile.Write(ref _lastEnded, nowMs);
         if (Interlocked.Decrement(ref _count) == 0 && Volatile.Read(ref _draining) != 0)
         {
             _drained.TrySetResult();

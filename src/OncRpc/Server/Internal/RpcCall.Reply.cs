@@ -11,8 +11,28 @@ internal sealed partial class RpcCall
     /// transports, 0 on UDP.</summary>
     public int ReplyPrefix { get; set; }
 
-    /// <summary>True once a reply has been encoded into <see cref="Reply"/>.</summary>
-    public bool HasReply { get; private set; }
+    private bool _hasReply;
+    private bool _oneWay;
+
+    /// <summary>True once a reply has been encoded into <see cref="Reply"/> (never for a one-way call).</summary>
+    public bool HasReply
+    {
+        get => _hasReply && !_oneWay;
+        private set => _hasReply = value;
+    }
+
+    /// <summary>A one-way call (<see cref="RpcCallSemantics.Maybe"/>): whatever the pipeline
+    /// writes, nothing is sent back.</summary>
+    public void MakeOneWay() => _oneWay = true;
+
+    /// <summary>Answers with a reply cached by the duplicate-request cache, byte for byte.</summary>
+    public void ReplyCached(ReadOnlySpan<byte> reply)
+    {
+        BeginReply();
+        System.Buffers.BuffersExtensions.Write(Reply, reply);
+        HasReply = true;
+        Outcome = CallOutcome.Replayed;
+    }
 
     /// <summary>How the call ended.</summary>
     public CallOutcome Outcome { get; private set; }

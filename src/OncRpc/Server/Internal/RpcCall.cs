@@ -9,7 +9,7 @@ namespace OncRpc.Server.Internal;
 /// <summary>
 /// One call travelling through the <see cref="RpcCallPipeline"/>: the request bytes (a pooled
 /// copy the call owns, so it can outlive the transport's read buffer), what the stages learned
-/// about it, and the reply being built. Pooled by <see cref="RpcServerRuntime"/>; a stage must not
+/// about it, and the reply being built. Pooled by <see cref="CallLifecycle"/>; a stage must not
 /// keep a reference after the call completes.
 /// </summary>
 internal sealed partial class RpcCall
@@ -19,7 +19,9 @@ internal sealed partial class RpcCall
 
     public RpcCall() => Reply = new PooledBufferWriter(256);
 
-    // Set by the transport.
+    // Set by the lifecycle and the transport.
+    /// <summary>Where the call came from and its reply goes.</summary>
+    public ICallSite? Site { get; set; }
     public RpcTransportKind Transport { get; set; }
     public EndPoint? RemoteEndPoint { get; set; }
 
@@ -56,7 +58,8 @@ internal sealed partial class RpcCall
     public AuthSysParameters? UnixCredential { get; set; }
     public OpaqueAuth ReplyVerifier { get; set; }
 
-    // Set by the dispatch stage.
+    // Set by the lookup stage.
+    public RpcProcedureEntry? Entry { get; set; }
     public RpcProcedureDescriptor? Descriptor { get; set; }
 
     /// <summary>The request: the whole rpc_msg.</summary>
@@ -126,6 +129,9 @@ internal sealed partial class RpcCall
     /// growing new ones each time.</summary>
     private const int KeptBufferSize = 68 * 1024;
 
+    /// <summary>Bytes of buffers the call keeps while pooled.</summary>
+    public long RetainedBytes => _request.Length + Reply.Capacity;
+
     /// <summary>Clears the call for reuse; keeps modest buffers, frees large ones.</summary>
     public bool Reset()
     {
@@ -138,7 +144,9 @@ internal sealed partial class RpcCall
         Reply.Reset();
         Outcome = CallOutcome.Dropped;
         HasReply = false;
+        _oneWay = false;
         RemoteEndPoint = null;
+        Site = null;
         CancellationToken = default;
         Xid = 0;
         HasXid = false;
@@ -150,6 +158,7 @@ internal sealed partial class RpcCall
         UnixCredential = null;
         ReplyVerifier = default;
         Descriptor = null;
+        Entry = null;
         _context?.Clear();
         return reusable;
     }

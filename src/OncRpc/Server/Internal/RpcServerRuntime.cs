@@ -1,22 +1,20 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OncRpc.Auth.Internal;
 using OncRpc.Diagnostics;
 using OncRpc.Protocol;
+using OncRpc.Server.Internal.DuplicateRequests;
 using OncRpc.Xdr;
 
 namespace OncRpc.Server.Internal;
 
 /// <summary>
-/// What every transport of one server shares: the options snapshot, the pipeline, the pool of
-/// call objects, the logger, and the token that aborts every call when a stop runs out of time.
+/// What every transport of one server shares: the options snapshot, the call lifecycle (pipeline
+/// and pool of call objects), the logger, and the token that aborts every call when a stop runs
+/// out of time.
 /// </summary>
 internal sealed class RpcServerRuntime : IDisposable
 {
-    private const int MaxPooledCalls = 1024;
-    private readonly ConcurrentQueue<RpcCall> _pool = new();
-    private int _pooled;
     private readonly CancellationTokenSource _abort = new();
 
     public RpcServerRuntime(RpcServerOptions options, RpcDispatcher dispatcher, ILogger logger)
@@ -26,18 +24,45 @@ internal sealed class RpcServerRuntime : IDisposable
         ArgumentReaderOptions = options.ArgumentReaderOptions;
         ShortHandles = options.EnableAuthShort ? new ShortHandleCache(options.AuthShortCacheSize) : null;
         AbortToken = _abort.Token;
+        DuplicateRequests = options.DuplicateRequestCache is { } drc
+            ? new DuplicateRequestCache(drc, options.TimeProvider, logger)
+            : null;
+        IncarnationTable? incarnations = options.CancelCallsOfOldIncarnations
+            ? new IncarnationTable(MaxTrackedIncarnations, DuplicateRequests, logger)
+            : null;
         Pipeline = new RpcCallPipeline(
             new HeaderStage(logger),
             new AuthStage(logger, options.AuthPolicy, ShortHandles),
-            // A duplicate-request cache and per-call deadlines go here, between auth and dispatch.
-            new DispatchStage(dispatcher, this));
+            new LookupStage(dispatcher),
+            new SemanticsStage(DuplicateRequests),
+            new OrphanStage(incarnations, options.TimeProvider, logger),
+            new InvokeStage(this));
+        Calls = new CallLifecycle(this, Pipeline, logger);
+        _time = options.TimeProvider;
+        _started = _time.GetTimestamp();
     }
 
+    /// <summary>Clients whose incarnation is remembered (reincarnation of orphans).</summary>
+    private const int MaxTrackedIncarnations = 16_384;
+
+    private readonly TimeProvider _time;
+    private readonly long _started;
+
     public RpcServerOptions Options { get; }
+
+    /// <summary>Milliseconds since the server started, from its <see cref="TimeProvider"/>, never
+    /// 0: the clock of idle and stuck-send checks, so tests drive them in virtual time.</summary>
+    public long NowMs => (long)_time.GetElapsedTime(_started).TotalMilliseconds + 1;
+
+    /// <summary>The duplicate-request cache of at-most-once procedures; null when turned off.</summary>
+    public DuplicateRequestCache? DuplicateRequests { get; }
     public ILogger Logger { get; }
     public XdrReaderOptions ArgumentReaderOptions { get; }
     public ShortHandleCache? ShortHandles { get; }
     public RpcCallPipeline Pipeline { get; }
+
+    /// <summary>The steps every call of every transport goes through.</summary>
+    public CallLifecycle Calls { get; }
 
     /// <summary>Fires when a stop runs out of time: every call's token is linked to it.</summary>
     public CancellationToken AbortToken { get; }
@@ -50,91 +75,6 @@ internal sealed class RpcServerRuntime : IDisposable
         }
         catch (ObjectDisposedException)
         {
-        }
-    }
-
-    public RpcCall RentCall(RpcTransportKind transport, int replyPrefix, CancellationToken cancellationToken)
-    {
-        if (_pool.TryDequeue(out RpcCall? call))
-        {
-            Interlocked.Decrement(ref _pooled);
-        }
-        else
-        {
-            call = new RpcCall();
-        }
-        call.Transport = transport;
-        call.ReplyPrefix = replyPrefix;
-        call.CancellationToken = cancellationToken;
-        return call;
-    }
-
-    public void ReturnCall(RpcCall call)
-    {
-        if (call.Reset() && Interlocked.Increment(ref _pooled) <= MaxPooledCalls)
-        {
-            _pool.Enqueue(call);
-            return;
-        }
-        call.Release();
-    }
-
-    /// <summary>Runs the pipeline and records telemetry. Never throws: an unexpected failure
-    /// becomes SYSTEM_ERR when the call has an xid, a drop otherwise.</summary>
-    public ValueTask ProcessAsync(RpcCall call)
-    {
-        call.StartTimestamp = Stopwatch.GetTimestamp();
-        ValueTask pending;
-        try
-        {
-            pending = Pipeline.InvokeAsync(call);
-        }
-        catch (Exception e)
-        {
-            OnPipelineFailed(call, e);
-            Complete(call);
-            return ValueTask.CompletedTask;
-        }
-        if (pending.IsCompletedSuccessfully)
-        {
-            Complete(call);
-            return ValueTask.CompletedTask;
-        }
-        return AwaitPipelineAsync(pending, call);
-    }
-
-    private async ValueTask AwaitPipelineAsync(ValueTask pending, RpcCall call)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            OnPipelineFailed(call, e);
-        }
-        Complete(call);
-    }
-
-    private void OnPipelineFailed(RpcCall call, Exception e)
-    {
-        ServerLog.HandlerFailed(Logger, e, call.Program, call.Version, call.Procedure.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (call.HasXid)
-        {
-            call.ReplyAccepted(AcceptStat.SystemError);
-        }
-        else
-        {
-            call.Drop();
-        }
-    }
-
-    private static void Complete(RpcCall call)
-    {
-        if (ServerTelemetry.MetricsEnabled)
-        {
-            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Outcome.ToTagValue(),
-                call.Outcome != CallOutcome.Success, call.StartTimestamp);
         }
     }
 
@@ -191,9 +131,7 @@ internal sealed class RpcServerRuntime : IDisposable
     public void Dispose()
     {
         _abort.Dispose();
-        while (_pool.TryDequeue(out RpcCall? call))
-        {
-            call.Release();
-        }
+        Calls.Dispose();
+        DuplicateRequests?.Dispose();
     }
 }

@@ -11,7 +11,7 @@ namespace OncRpc.Server.Internal;
 /// both share is here (the calls' token, the calls in flight, the idle and stuck-send checks); how
 /// bytes are read and written is theirs.
 /// </summary>
-internal abstract class ServerConnection
+internal abstract class ServerConnection : ICallSite
 {
     /// <summary>Replies gathered for one send at most (larger replies go out on their own).</summary>
     private protected const int BatchLimit = 64 * 1024;
@@ -25,7 +25,7 @@ internal abstract class ServerConnection
     private protected readonly CancellationToken _callsToken;
     private protected readonly InFlightTracker _inFlight = new();
     private protected long _lastActivity;
-    private protected long _sendStarted;  // Environment.TickCount64 while a reply waits for the socket, else 0
+    private protected long _sendStarted;  // _runtime.NowMs while a reply waits for the socket, else 0
     private protected int _closed;
 
     private protected ServerConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<ServerConnection> onClosed)
@@ -44,10 +44,16 @@ internal abstract class ServerConnection
         _decoder = new RecordDecoder(runtime.Options.MaxRecordSize);
         _calls = CancellationTokenSource.CreateLinkedTokenSource(runtime.AbortToken);
         _callsToken = _calls.Token;
-        _lastActivity = Environment.TickCount64;
+        _lastActivity = _runtime.NowMs;
     }
 
     public EndPoint? RemoteEndPoint { get; }
+
+    public InFlightTracker InFlight => _inFlight;
+
+    public abstract ValueTask SendLateReplyAsync(RpcCall call);
+
+    public abstract void OnCallEnded();
 
     /// <summary>Completes when the connection is closed and its calls have finished.</summary>
     public abstract Task Completion { get; }
@@ -67,7 +73,8 @@ internal abstract class ServerConnection
     {
         long sendStarted = Volatile.Read(ref _sendStarted);
         bool stuck = sendStarted != 0 && now - sendStarted > idleMilliseconds;
-        bool idle = _inFlight.Count == 0 && now - Volatile.Read(ref _lastActivity) > idleMilliseconds;
+        bool idle = _inFlight.Count == 0
+            && now - Math.Max(Volatile.Read(ref _lastActivity), _inFlight.LastEndedTicks) > idleMilliseconds;
         if (stuck || idle)
         {
             ServerLog.ConnectionIdle(_runtime.Logger, RemoteEndPoint, TimeSpan.FromMilliseconds(idleMilliseconds));

@@ -27,7 +27,7 @@ internal sealed partial class StreamConnection
             {
                 return "connection error: " + e.Message;
             }
-            Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            Volatile.Write(ref _lastActivity, _runtime.NowMs);
             ReadOnlySequence<byte> buffer = result.Buffer;
             try
             {
@@ -47,21 +47,12 @@ internal sealed partial class StreamConnection
                             return "server stopping";
                         }
                     }
-                    // A single-fragment record is a slice of the pipe's buffer, which is reused
-                    // once we advance: the call gets its own copy.
-                    RpcCall call = _runtime.RentCall(_transport, RecordMarking.HeaderSize, _callsToken);
-                    call.RemoteEndPoint = RemoteEndPoint;
-                    call.SetRequest(record);
-                    _inFlight.Increment();
-                    ValueTask processing = _runtime.ProcessAsync(call);
-                    if (processing.IsCompletedSuccessfully)
+                    RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint);
+                    // A call that awaits finishes on its own (SendLateReplyAsync): the loop reads
+                    // on, so calls run concurrently.
+                    if (_runtime.Calls.Run(call))
                     {
                         await ReplyFromReadLoopAsync(call).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        // The handler awaits: the loop reads on, so calls run concurrently.
-                        _ = CompleteCallAsync(processing, call);
                     }
                 }
                 await FlushBatchAsync().ConfigureAwait(false);
@@ -107,7 +98,7 @@ internal sealed partial class StreamConnection
         }
         finally
         {
-            FinishCall(call);
+            _runtime.Calls.End(call);
         }
         if (_batch.WrittenCount >= BatchLimit)
         {
@@ -148,34 +139,15 @@ internal sealed partial class StreamConnection
         }
     }
 
-    /// <summary>Finishes a call whose handler went asynchronous, then sends its reply on its own
-    /// under the write lock.</summary>
-    private async Task CompleteCallAsync(ValueTask processing, RpcCall call)
-    {
-        try
-        {
-            await processing.ConfigureAwait(false);
-            if (call.HasReply && !_callsToken.IsCancellationRequested)
-            {
-                await SendAsync(call.FinishStreamRecord()).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e)
-        {
-            ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
-        }
-        finally
-        {
-            FinishCall(call);
-        }
-    }
+    /// <summary>The reply of a call whose handler went asynchronous: sent on its own under the
+    /// write lock.</summary>
+    public override ValueTask SendLateReplyAsync(RpcCall call) =>
+        _callsToken.IsCancellationRequested ? ValueTask.CompletedTask : SendAsync(call.FinishStreamRecord());
 
-    private void FinishCall(RpcCall call)
+    public override void OnCallEnded()
     {
-        _runtime.ReturnCall(call);
         _callSlots.Release();
-        Volatile.Write(ref _lastActivity, Environment.TickCount64);
-        _inFlight.Decrement();
+        Volatile.Write(ref _lastActivity, _runtime.NowMs);
     }
 
     /// <summary>Sends one whole record under the connection's write lock, so the records of
@@ -196,7 +168,7 @@ internal sealed partial class StreamConnection
         }
         try
         {
-            Volatile.Write(ref _sendStarted, Environment.TickCount64);
+            Volatile.Write(ref _sendStarted, _runtime.NowMs);
             await _socket.SendAsync(record, SocketFlags.None, _callsToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

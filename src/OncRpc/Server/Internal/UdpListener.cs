@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Diagnostics;
-using OncRpc.Protocol;
 
 namespace OncRpc.Server.Internal;
 
@@ -12,7 +11,7 @@ namespace OncRpc.Server.Internal;
 /// than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> is replaced by SYSTEM_ERR, so the
 /// client learns at once instead of retransmitting into a timeout.
 /// </summary>
-internal sealed class UdpListener : IUdpEndPoint
+internal sealed class UdpListener : IUdpEndPoint, ICallSite
 {
     private readonly RpcServerRuntime _runtime;
     private readonly Socket _socket;
@@ -82,30 +81,27 @@ internal sealed class UdpListener : IUdpEndPoint
                 _slots.Release();
                 continue;
             }
-            RpcCall call = _runtime.RentCall(RpcTransportKind.Udp, 0, _runtime.AbortToken);
-            call.RemoteEndPoint = peer;
+            RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer);
             call.SetPeerAddress(received);
             call.SetRequest(_receiveBuffer.AsSpan(0, length));
-            _inFlight.Increment();
-            _ = ProcessCallAsync(call);
+            if (_runtime.Calls.Run(call))
+            {
+                await ReplyInlineAsync(call).ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task ProcessCallAsync(RpcCall call)
+    public InFlightTracker InFlight => _inFlight;
+
+    /// <summary>The reply of a call that completed while the loop waited.</summary>
+    private async ValueTask ReplyInlineAsync(RpcCall call)
     {
         try
         {
-            await _runtime.ProcessAsync(call).ConfigureAwait(false);
-            if (!call.HasReply)
+            if (call.HasReply)
             {
-                return;
+                await SendLateReplyAsync(call).ConfigureAwait(false);
             }
-            if (call.Reply.WrittenCount > _maxDatagram)
-            {
-                ServerLog.UdpReplyTooLarge(_runtime.Logger, call.Reply.WrittenCount, call.RemoteEndPoint, _maxDatagram);
-                call.ReplyAccepted(AcceptStat.SystemError);
-            }
-            await _socket.SendToAsync(call.FinishDatagram(), SocketFlags.None, call.PeerAddress!, _runtime.AbortToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -113,11 +109,15 @@ internal sealed class UdpListener : IUdpEndPoint
         }
         finally
         {
-            _runtime.ReturnCall(call);
-            _slots.Release();
-            _inFlight.Decrement();
+            _runtime.Calls.End(call);
         }
     }
+
+    public async ValueTask SendLateReplyAsync(RpcCall call) =>
+        await _socket.SendToAsync(_runtime.Calls.FinishDatagram(call, _maxDatagram), SocketFlags.None, call.PeerAddress!,
+            _runtime.AbortToken).ConfigureAwait(false);
+
+    public void OnCallEnded() => _slots.Release();
 
     /// <summary>Waits for the receive loop (already told to stop) and the calls in flight.</summary>
     public async Task DrainAsync()

@@ -1,21 +1,26 @@
-using System.Collections.Concurrent;
+using OncRpc.Internal;
 
 namespace OncRpc.Transport.Internal;
 
-/// <summary>A small pool of <see cref="PooledBufferWriter"/>s for encoding calls and replies, so
-/// the hot path allocates neither the writer nor (through ArrayPool) its array.</summary>
+/// <summary>A pool of <see cref="PooledBufferWriter"/>s for encoding calls and replies, so the hot
+/// path allocates neither the writer nor (through ArrayPool) its array. Bounded by bytes as well as
+/// count: a writer's array never shrinks, so after a load of large calls a count bound alone would
+/// keep every pooled writer large (256 x 1 MiB); a writer over 1 MiB is never kept.</summary>
 internal static class BufferPool
 {
     private const int MaxPooled = 256;
+    private const long MaxPooledBytes = 4 * 1024 * 1024;
     private const int MaxRetainedCapacity = 1024 * 1024;
-    private static readonly ConcurrentQueue<PooledBufferWriter> s_pool = new();
-    private static int s_count;
+    private static readonly BoundedPool<PooledBufferWriter> s_pool =
+        new(MaxPooled, MaxPooledBytes, static w => w.Capacity > MaxRetainedCapacity ? long.MaxValue : w.Capacity);
+
+    /// <summary>Bytes of buffers the pool holds now (for memory tests).</summary>
+    internal static long PooledBytes => s_pool.Bytes;
 
     public static PooledBufferWriter Rent()
     {
-        if (s_pool.TryDequeue(out PooledBufferWriter? writer))
+        if (s_pool.TryRent(out PooledBufferWriter writer))
         {
-            Interlocked.Decrement(ref s_count);
             writer.Reset();
             return writer;
         }
@@ -24,19 +29,10 @@ internal static class BufferPool
 
     public static void Return(PooledBufferWriter writer)
     {
-        // Keep neither huge buffers nor an unbounded number of writers.
-        if (writer.Capacity > MaxRetainedCapacity)
-        {
-            writer.Dispose();
-            return;
-        }
-        if (Interlocked.Increment(ref s_count) > MaxPooled)
-        {
-            Interlocked.Decrement(ref s_count);
-            writer.Dispose();
-            return;
-        }
         writer.Reset();
-        s_pool.Enqueue(writer);
+        if (!s_pool.Return(writer))
+        {
+            writer.Dispose();
+        }
     }
 }

@@ -4,10 +4,10 @@ namespace OncRpc.Server.Internal;
 
 /// <summary>
 /// Finds the procedure (RFC 5531 §9: PROG_UNAVAIL, PROG_MISMATCH with the registered low/high,
-/// PROC_UNAVAIL; procedure 0 of any registered version answers void) and runs it: argument
-/// decoding, handler, result encoding (see <see cref="RpcProcedureEntry.InvokeAsync"/>).
+/// PROC_UNAVAIL; procedure 0 of any registered version answers void) before the stages that
+/// depend on how it runs (semantics, orphans); <see cref="InvokeStage"/> runs it.
 /// </summary>
-internal sealed class DispatchStage(RpcDispatcher dispatcher, RpcServerRuntime runtime) : RpcCallStage
+internal sealed class LookupStage(RpcDispatcher dispatcher) : RpcCallStage
 {
     public override ValueTask InvokeAsync(RpcCall call)
     {
@@ -16,8 +16,9 @@ internal sealed class DispatchStage(RpcDispatcher dispatcher, RpcServerRuntime r
         switch (lookup)
         {
             case DispatchLookup.Found:
+                call.Entry = entry;
                 call.Descriptor = entry!.Descriptor;
-                return entry.InvokeAsync(call, runtime);
+                return NextAsync(call);
             case DispatchLookup.ProgramMismatch:
                 call.ReplyAccepted(AcceptStat.ProgramMismatch, low, high);
                 break;
@@ -30,4 +31,11 @@ internal sealed class DispatchStage(RpcDispatcher dispatcher, RpcServerRuntime r
         }
         return ValueTask.CompletedTask;
     }
+}
+
+/// <summary>Runs the procedure found by <see cref="LookupStage"/>: argument decoding, handler,
+/// result encoding (see <see cref="RpcProcedureEntry.InvokeAsync"/>). The last stage.</summary>
+internal sealed class InvokeStage(RpcServerRuntime runtime) : RpcCallStage
+{
+    public override ValueTask InvokeAsync(RpcCall call) => call.Entry!.InvokeAsync(call, runtime);
 }

@@ -1,0 +1,193 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using OncRpc.Diagnostics;
+using OncRpc.Internal;
+using OncRpc.Protocol;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// The one lifecycle of a server call, for every transport and both I/O models:
+/// <see cref="Begin(ICallSite, RpcTransportKind, int, CancellationToken, EndPoint?)"/> (rent the
+/// call, count it in flight), the site copies the request in, <see cref="Run"/> (the pipeline:
+/// header, auth, lookup, orphans, semantics, invoke), the reply (sent by the site inline when the
+/// pipeline completed synchronously, else by <see cref="ICallSite.SendLateReplyAsync"/> from
+/// here), <see cref="End"/> (return the call, count it out). Invariant: every call that begins
+/// ends exactly once, after its reply (if any) was handed to the site; a call concern (limits,
+/// semantics, orphans, deadlines, telemetry) is written here or in a pipeline stage, never in a
+/// transport.
+/// </summary>
+internal sealed class CallLifecycle : IDisposable
+{
+    private const int MaxPooledCalls = 1024;
+    private const long MaxPooledBytes = 64L * 1024 * 1024;
+
+    private readonly BoundedPool<RpcCall> _pool = new(MaxPooledCalls, MaxPooledBytes, static c => c.RetainedBytes);
+    private readonly RpcCallPipeline _pipeline;
+    private readonly ILogger _logger;
+
+    private readonly RpcServerRuntime _runtime;
+
+    public CallLifecycle(RpcServerRuntime runtime, RpcCallPipeline pipeline, ILogger logger)
+    {
+        _runtime = runtime;
+        _pipeline = pipeline;
+        _logger = logger;
+    }
+
+    /// <summary>Rents a call for <paramref name="site"/> and counts it in flight there; the site
+    /// then copies the request in (<see cref="RpcCall.SetRequest(ReadOnlySpan{byte})"/>).</summary>
+    public RpcCall Begin(ICallSite site, RpcTransportKind transport, int replyPrefix, CancellationToken cancellationToken,
+        EndPoint? remoteEndPoint)
+    {
+        if (!_pool.TryRent(out RpcCall call))
+        {
+            call = new RpcCall();
+        }
+        call.Site = site;
+        call.Transport = transport;
+        call.ReplyPrefix = replyPrefix;
+        call.CancellationToken = cancellationToken;
+        call.RemoteEndPoint = remoteEndPoint;
+        site.InFlight.Increment();
+        return call;
+    }
+
+    /// <summary>Begins a call from a record of a stream transport.</summary>
+    public RpcCall Begin(ICallSite site, RpcTransportKind transport, in ReadOnlySequence<byte> record,
+        CancellationToken cancellationToken, EndPoint? remoteEndPoint)
+    {
+        RpcCall call = Begin(site, transport, Transport.RecordMarking.HeaderSize, cancellationToken, remoteEndPoint);
+        // The record may be a slice of a buffer the transport reuses: the call gets its own copy.
+        call.SetRequest(record);
+        return call;
+    }
+
+    /// <summary>Runs the call. True: it completed synchronously, and the site sends the reply its
+    /// own way (batched with others) and then calls <see cref="End"/>. False: it went
+    /// asynchronous, and this lifecycle sends the reply through the site and ends it.</summary>
+    public bool Run(RpcCall call)
+    {
+        ValueTask processing = Process(call);
+        if (processing.IsCompletedSuccessfully)
+        {
+            return true;
+        }
+        _ = FinishLateAsync(processing, call);
+        return false;
+    }
+
+    private async Task FinishLateAsync(ValueTask processing, RpcCall call)
+    {
+        try
+        {
+            await processing.ConfigureAwait(false);
+            if (call.HasReply)
+            {
+                await call.Site!.SendLateReplyAsync(call).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            ServerLog.SendFailed(_logger, e, call.RemoteEndPoint);
+        }
+        finally
+        {
+            End(call);
+        }
+    }
+
+    /// <summary>The call is over: back to the pool, out of the site's count.</summary>
+    public void End(RpcCall call)
+    {
+        ICallSite site = call.Site!;
+        if (!call.Reset() || !_pool.Return(call))
+        {
+            call.Release();
+        }
+        site.InFlight.Decrement(_runtime.NowMs);
+        site.OnCallEnded();
+    }
+
+    /// <summary>A UDP reply: one datagram of at most <paramref name="maxDatagram"/> bytes. A
+    /// larger reply becomes SYSTEM_ERR, so the client learns at once instead of retransmitting
+    /// into its timeout.</summary>
+    public ReadOnlyMemory<byte> FinishDatagram(RpcCall call, int maxDatagram)
+    {
+        if (call.Reply.WrittenCount > maxDatagram)
+        {
+            ServerLog.UdpReplyTooLarge(_logger, call.Reply.WrittenCount, call.RemoteEndPoint, maxDatagram);
+            call.ReplyAccepted(AcceptStat.SystemError);
+        }
+        return call.FinishDatagram();
+    }
+
+    /// <summary>Runs the pipeline and records telemetry. Never throws: an unexpected failure
+    /// becomes SYSTEM_ERR when the call has an xid, a drop otherwise.</summary>
+    internal ValueTask Process(RpcCall call)
+    {
+        call.StartTimestamp = Stopwatch.GetTimestamp();
+        ValueTask pending;
+        try
+        {
+            pending = _pipeline.InvokeAsync(call);
+        }
+        catch (Exception e)
+        {
+            OnPipelineFailed(call, e);
+            Complete(call);
+            return ValueTask.CompletedTask;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            Complete(call);
+            return ValueTask.CompletedTask;
+        }
+        return AwaitPipelineAsync(pending, call);
+    }
+
+    private async ValueTask AwaitPipelineAsync(ValueTask pending, RpcCall call)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            OnPipelineFailed(call, e);
+        }
+        Complete(call);
+    }
+
+    private void OnPipelineFailed(RpcCall call, Exception e)
+    {
+        ServerLog.HandlerFailed(_logger, e, call.Program, call.Version, call.Procedure.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (call.HasXid)
+        {
+            call.ReplyAccepted(AcceptStat.SystemError);
+        }
+        else
+        {
+            call.Drop();
+        }
+    }
+
+    private static void Complete(RpcCall call)
+    {
+        if (ServerTelemetry.MetricsEnabled)
+        {
+            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Outcome.ToTagValue(),
+                call.Outcome is not (CallOutcome.Success or CallOutcome.Replayed), call.StartTimestamp);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (RpcCall call in _pool.Drain())
+        {
+            call.Release();
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using OncRpc.Auth;
+
+namespace OncRpc.Server.Internal.DuplicateRequests;
+
+/// <summary>One client as the cache tells them apart: its address without the port (a TCP client
+/// that reconnects comes from a new port, and its retransmission must still hit) and the
+/// credential it calls with (flavor and body; AUTH_SYS carries the process's stamp, AUTH_SHORT is
+/// resolved to the full credential first). Holds its completed entries in LRU order.</summary>
+internal sealed class DrcClient(byte[] key)
+{
+    public byte[] Key { get; } = key;
+
+    /// <summary>Completed entries, least recently used first.</summary>
+    public LinkedList<DrcEntry> Completed { get; } = new();
+
+    public int InProgress { get; set; }
+
+    public int Count => Completed.Count + InProgress;
+
+    /// <summary>Most bytes a key takes: family, an IPv6 address, flavor, a 400-byte body.</summary>
+    public const int MaxKeyLength = 1 + 16 + 4 + OpaqueAuth.MaxBodyLength;
+
+    /// <summary>Writes the identity of <paramref name="remote"/> calling with
+    /// <paramref name="credential"/>; returns its length.</summary>
+    public static int WriteKey(Span<byte> destination, EndPoint? remote, OpaqueAuth credential)
+    {
+        int length = 1;
+        if (remote is IPEndPoint ip)
+        {
+            IPAddress address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
+            destination[0] = address.AddressFamily == AddressFamily.InterNetwork ? (byte)4 : (byte)6;
+            address.TryWriteBytes(destination[1..], out int written);
+            length += written;
+        }
+        else
+        {
+            destination[0] = 0; // a Unix socket peer: the host itself
+        }
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[length..], (int)credential.Flavor);
+        length += 4;
+        credential.Body.Span.CopyTo(destination[length..]);
+        return length + credential.Body.Length;
+    }
+}
+
+/// <summary>Which call of a client: xid, program, version, procedure and a checksum of the
+/// arguments (as knfsd does), so an xid reused for another call is not mistaken for a retransmission.</summary>
+internal readonly record struct DrcCallKey(uint Xid, uint Program, uint Version, uint Procedure, ulong ArgumentsHash);
+
+/// <summary>A client's call in the cache: in progress (no reply yet) or completed (the reply,
+/// without any record mark, replayed byte for byte).</summary>
+internal sealed class DrcEntry
+{
+    public DrcEntry(DrcClient client, DrcCallKey key)
+    {
+        Client = client;
+        Key = key;
+        GlobalNode = new LinkedListNode<DrcEntry>(this);
+        ClientNode = new LinkedListNode<DrcEntry>(this);
+    }
+
+    public DrcClient Client { get; }
+    public DrcCallKey Key { get; }
+
+    /// <summary>The reply once completed; null while the first execution runs.</summary>
+    public byte[]? Reply { get; set; }
+
+    /// <summary>When the entry was completed or last hit (TimeProvider timestamp).</summary>
+    public long LastUsed { get; set; }
+
+    /// <summary>Wall-clock completion time, kept with a persisted entry so its age survives a restart.</summary>
+    public long CompletedUnixMs { get; set; }
+
+    /// <summary>In progress: when the client last sent the call (first time or retransmission).</summary>
+    public long LastSeen { get; set; }
+
+    /// <summary>Node in the cache-wide LRU list (completed entries only).</summary>
+    public LinkedListNode<DrcEntry> GlobalNode { get; }
+
+    /// <summary>Node in the client's LRU list (completed entries only).</summary>
+    public LinkedListNode<DrcEntry> ClientNode { get; }
+
+    /// <summary>In progress: completes when the first execution ends (created for the first waiter).</summary>
+    public TaskCompletionSource? Finished { get; set; }
+
+    public int Waiters { get; set; }
+
+    /// <summary>In progress over UDP with orphan expiry on: cancels the running call.</summary>
+    public CancellationTokenSource? Orphan { get; set; }
+
+    public RpcTransportKind Transport { get; set; }
+
+    /// <summary>Bytes the entry counts for against the cache's byte bound.</summary>
+    public long Weight => DuplicateRequestCache.EntryOverhead + (Reply?.Length ?? 0) + Client.Key.Length;
+}
+
+/// <summary>Byte-array keys compared by content, looked up by span without allocating.</summary>
+internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+{
+    public static ByteKeyComparer Instance { get; } = new();
+
+    // Seeded per process: the keys come from the network, so their bucket spread must not be
+    // predictable (hash flooding).
+    private static readonly long s_seed = Random.Shared.NextInt64();
+
+    public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+    public int GetHashCode(byte[] key) => GetHashCode((ReadOnlySpan<byte>)key);
+
+    public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)System.IO.Hashing.XxHash3.HashToUInt64(alternate, s_seed);
+
+    public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
+}

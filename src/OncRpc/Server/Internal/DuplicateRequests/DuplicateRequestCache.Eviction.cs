@@ -1,0 +1,92 @@
+namespace OncRpc.Server.Internal.DuplicateRequests;
+
+internal sealed partial class DuplicateRequestCache
+{
+    private readonly ITimer? _orphanTimer;
+
+    /// <summary>Under the lock: room for one more entry of <paramref name="client"/>. A client at
+    /// its share makes room among its own entries (fairness: it cannot flush others'); otherwise
+    /// the least recently used entry of anyone goes. False when only running calls fill the space.</summary>
+    private bool MakeRoomFor(DrcClient client)
+    {
+        if (client.Count >= _options.MaxEntriesPerClient)
+        {
+            if (client.Completed.First is not { } own)
+            {
+                return false;
+            }
+            Evict(own.Value);
+        }
+        return EvictWhile(() => _entries.Count >= _options.MaxEntries || _bytes + DrcEntryFloor(client) > _options.MaxBytes);
+    }
+
+    private static long DrcEntryFloor(DrcClient client) => EntryOverhead + client.Key.Length;
+
+    /// <summary>Under the lock: evicts least recently used completed entries while
+    /// <paramref name="over"/> holds; false if it still holds when none is left.</summary>
+    private bool EvictWhile(Func<bool> over)
+    {
+        while (over())
+        {
+            if (_lru.First is not { } oldest)
+            {
+                return false;
+            }
+            Evict(oldest.Value);
+        }
+        return true;
+    }
+
+    /// <summary>Under the lock: completed entries unused for longer than MaxAge go.</summary>
+    private void ExpireOld(long now)
+    {
+        while (_lru.First is { } oldest && now - oldest.Value.LastUsed > _maxAgeTicks)
+        {
+            Evict(oldest.Value);
+        }
+    }
+
+    private void Evict(DrcEntry entry)
+    {
+        _lru.Remove(entry.GlobalNode);
+        entry.Client.Completed.Remove(entry.ClientNode);
+        _entries.Remove((entry.Client, entry.Key));
+        _bytes -= entry.Weight;
+        _evictions++;
+        RemoveIfEmpty(entry.Client);
+    }
+
+    /// <summary>Timer: cancels UDP calls whose client stopped retransmitting (it gave up on them).</summary>
+    private void ExpireUdpOrphans()
+    {
+        long timeout = (long)(_options.UdpOrphanTimeout!.Value.TotalSeconds * _time.TimestampFrequency);
+        long now = _time.GetTimestamp();
+        List<CancellationTokenSource>? expired = null;
+        lock (_gate)
+        {
+            foreach (DrcEntry entry in _inProgress)
+            {
+                if (entry.Orphan is { IsCancellationRequested: false } orphan && now - entry.LastSeen > timeout)
+                {
+                    (expired ??= []).Add(orphan);
+                }
+            }
+        }
+        foreach (CancellationTokenSource orphan in expired ?? [])
+        {
+            try
+            {
+                orphan.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Completed meanwhile.
+            }
+            catch (AggregateException)
+            {
+                // A handler's cancellation callback threw: its own bug, and a timer thread must
+                // not die of it.
+            }
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using Microsoft.Extensions.Logging;
+using OncRpc.Diagnostics;
+
+namespace OncRpc.Server.Internal.DuplicateRequests;
+
+/// <summary>What the cache says to do with an at-most-once call.</summary>
+internal enum DrcDecision
+{
+    /// <summary>First time seen: run it (an in-progress entry now stands for it).</summary>
+    Execute,
+
+    /// <summary>Completed before: answer with the cached reply.</summary>
+    Replay,
+
+    /// <summary>Running now, or no room: send nothing (the client retransmits).</summary>
+    Drop,
+
+    /// <summary>Running now: wait for the first execution and answer with its reply.</summary>
+    Wait,
+}
+
+/// <summary>
+/// The duplicate-request cache of one server (see <see cref="DuplicateRequestCacheOptions"/>).
+/// Invariants, all under <c>_gate</c>: every entry is in <c>_entries</c>; an in-progress entry is
+/// in <c>_inProgress</c> and in no LRU list; a completed entry is in the global LRU list and its
+/// client's, and counts in <c>_bytes</c>; a client is in <c>_clients</c> exactly while it has an
+/// entry; the entries never exceed MaxEntries, nor a client's its share, nor the completed ones'
+/// weight MaxBytes (a completed reply that alone would is not kept).
+/// </summary>
+internal sealed partial class DuplicateRequestCache : IDisposable
+{
+    /// <summary>Bytes charged per entry besides its reply and client key (objects, list nodes,
+    /// dictionary slot).</summary>
+    public const int EntryOverhead = 256;
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<byte[], DrcClient> _clients = new(ByteKeyComparer.Instance);
+    private readonly Dictionary<(DrcClient Client, DrcCallKey Key), DrcEntry> _entries = [];
+    private readonly LinkedList<DrcEntry> _lru = new();
+    private readonly HashSet<DrcEntry> _inProgress = [];
+    private readonly DuplicateRequestCacheOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _maxAgeTicks;
+    private long _bytes;
+    private long _executions, _hits, _inProgressDuplicates, _evictions, _refused, _loaded, _persistenceFailures;
+
+    public DuplicateRequestCache(DuplicateRequestCacheOptions options, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _maxAgeTicks = (long)(options.MaxAge.TotalSeconds * time.TimestampFrequency);
+        if (options.PersistenceDirectory is { } directory)
+        {
+            _log = new DrcLog(directory, options.WriteThrough);
+            LoadPersisted();
+        }
+        if (options.UdpOrphanTimeout is { } orphanTimeout)
+        {
+            TimeSpan period = TimeSpan.FromTicks(Math.Max(orphanTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond));
+            _orphanTimer = time.CreateTimer(static s => ((DuplicateRequestCache)s!).ExpireUdpOrphans(), this, period, period);
+        }
+    }
+
+    public DuplicateRequestCacheStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new DuplicateRequestCacheStatistics(_entries.Count, _bytes, _executions, _hits, _inProgressDuplicates,
+                    _evictions, _refused, _loaded, Interlocked.Read(ref _persistenceFailures));
+            }
+        }
+    }
+
+    /// <summary>Looks the call up. Execute: <paramref name="entry"/> is its new in-progress entry,
+    /// to finish with <see cref="Complete"/> or <see cref="Abandon"/>. Replay:
+    /// <paramref name="reply"/> is the cached reply. Wait: <paramref name="entry"/> is the running
+    /// one, to wait on with <see cref="WaitForReplyAsync"/>.</summary>
+    public DrcDecision Begin(RpcCall call, out DrcEntry? entry, out byte[]? reply)
+    {
+        Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Credential)];
+        var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
+            System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
+        long now = _time.GetTimestamp();
+        reply = null;
+        lock (_gate)
+        {
+            ExpireOld(now);
+            var clients = _clients.GetAlternateLookup<ReadOnlySpan<byte>>();
+            if (clients.TryGetValue(keyBytes, out DrcClient? client) && _entries.TryGetValue((client, key), out entry))
+            {
+                if (entry.Reply is { } cached)
+                {
+                    Touch(entry, now);
+                    _hits++;
+                    reply = cached;
+                    return DrcDecision.Replay;
+                }
+                _inProgressDuplicates++;
+                entry.LastSeen = now;
+                if (call.Transport == RpcTransportKind.Udp || entry.Waiters >= _options.MaxWaitersPerEntry)
+                {
+                    entry = null;
+                    return DrcDecision.Drop;
+                }
+                entry.Waiters++;
+                entry.Finished ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return DrcDecision.Wait;
+            }
+            client ??= new DrcClient(keyBytes.ToArray());
+            if (!MakeRoomFor(client))
+            {
+                _refused++;
+                RemoveIfEmpty(client);
+                entry = null;
+                return DrcDecision.Drop;
+            }
+            // Making room may have evicted the client's last entry, and the client with it.
+            _clients.TryAdd(client.Key, client);
+            entry = new DrcEntry(client, key) { LastSeen = now, Transport = call.Transport };
+            _entries.Add((client, key), entry);
+            _inProgress.Add(entry);
+            client.InProgress++;
+            _executions++;
+            if (_orphanTimer is not null && call.Transport == RpcTransportKind.Udp)
+            {
+                entry.Orphan = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
+                call.CancellationToken = entry.Orphan.Token;
+            }
+            return DrcDecision.Execute;
+        }
+    }
+
+    /// <summary>The first execution of <paramref name="entry"/> ended with the call's reply (or
+    /// none, when it was dropped: then the entry goes, and a retransmission runs it again). The
+    /// reply is persisted, when configured, before this returns: before it is sent.</summary>
+    public void Complete(DrcEntry entry, RpcCall call)
+    {
+        if (!call.HasReply)
+        {
+            Abandon(entry);
+            return;
+        }
+        byte[] reply = call.Reply.WrittenSpan[call.ReplyPrefix..].ToArray();
+        bool keep;
+        lock (_gate)
+        {
+            keep = FinishInProgress(entry) && entry.Weight + reply.Length <= _options.MaxBytes;
+            if (keep)
+            {
+                entry.Reply = reply;
+                entry.LastUsed = _time.GetTimestamp();
+                entry.CompletedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                _lru.AddLast(entry.GlobalNode);
+                entry.Client.Completed.AddLast(entry.ClientNode);
+                _bytes += entry.Weight;
+                EvictWhile(() => _bytes > _options.MaxBytes);
+            }
+            else
+            {
+                _entries.Remove((entry.Client, entry.Key));
+                RemoveIfEmpty(entry.Client);
+            }
+        }
+        entry.Finished?.TrySetResult();
+        entry.Orphan?.Dispose();
+        if (keep && _log is not null)
+        {
+            Persist(entry, reply);
+        }
+    }
+
+    /// <summary>The first execution ended without a reply to keep: forget the call.</summary>
+    public void Abandon(DrcEntry entry)
+    {
+        lock (_gate)
+        {
+            if (FinishInProgress(entry))
+            {
+                _entries.Remove((entry.Client, entry.Key));
+                RemoveIfEmpty(entry.Client);
+            }
+        }
+        entry.Finished?.TrySetResult();
+        entry.Orphan?.Dispose();
+    }
+
+    /// <summary>Waits (bounded by <paramref name="cancellationToken"/>) for a running entry's
+    /// first execution; its reply, or null when it ended without one.</summary>
+    public async ValueTask<byte[]?> WaitForReplyAsync(DrcEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await entry.Finished!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return entry.Reply;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                entry.Waiters--;
+            }
+        }
+    }
+
+    /// <summary>Reincarnation: drops every entry of the client identified by this address and
+    /// credential (an incarnation that is over).</summary>
+    public void DropClient(System.Net.EndPoint? remote, Auth.OpaqueAuth credential)
+    {
+        Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, remote, credential)];
+        lock (_gate)
+        {
+            if (!_clients.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(keyBytes, out DrcClient? client))
+            {
+                return;
+            }
+            while (client.Completed.First is { } oldest)
+            {
+                Evict(oldest.Value);
+            }
+        }
+    }
+
+    /// <summary>Under the lock: the entry leaves the in-progress set; false if it had left already.</summary>
+    private bool FinishInProgress(DrcEntry entry)
+    {
+        if (!_inProgress.Remove(entry))
+        {
+            return false;
+        }
+        entry.Client.InProgress--;
+        return true;
+    }
+
+    private void Touch(DrcEntry entry, long now)
+    {
+        entry.LastUsed = now;
+        _lru.Remove(entry.GlobalNode);
+        _lru.AddLast(entry.GlobalNode);
+        entry.Client.Completed.Remove(entry.ClientNode);
+        entry.Client.Completed.AddLast(entry.ClientNode);
+    }
+
+    private void RemoveIfEmpty(DrcClient client)
+    {
+        if (client.Count == 0)
+        {
+            _clients.Remove(client.Key);
+        }
+    }
+
+    public void Dispose()
+    {
+        _orphanTimer?.Dispose();
+        _log?.Dispose();
+    }
+
+    private void LogPersistenceFailure(Exception e)
+    {
+        Interlocked.Increment(ref _persistenceFailures);
+        ServerLog.DuplicateCachePersistenceFailed(_logger, e, _options.PersistenceDirectory);
+    }
+}
