@@ -25,29 +25,19 @@ public sealed class PipelineTests
         return new RpcServerRuntime(options ?? new RpcServerOptions(), dispatcher, NullLogger.Instance);
     }
 
-    private static async Task<byte[]?> RunAsync(RpcServerRuntime runtime, byte[] message)
-    {
-        RpcCall call = runtime.RentCall(RpcTransportKind.Tcp, 4, CancellationToken.None);
-        try
-        {
-            call.SetRequest(new ReadOnlySequence<byte>(message));
-            await runtime.ProcessAsync(call);
-            return call.HasReply ? call.FinishStreamRecord()[4..].ToArray() : null;
-        }
-        finally
-        {
-            runtime.ReturnCall(call);
-        }
-    }
+    private static Task<byte[]?> RunAsync(RpcServerRuntime runtime, byte[] message) => OneCallSite.RunAsync(runtime, message);
 
     [Fact]
-    public void Stages_run_header_auth_dispatch_in_order()
+    public void Stages_run_header_auth_lookup_semantics_orphans_invoke_in_order()
     {
         using RpcServerRuntime runtime = CreateRuntime();
         Assert.Collection(runtime.Pipeline.Stages,
             s => Assert.IsType<HeaderStage>(s),
             s => Assert.IsType<AuthStage>(s),
-            s => Assert.IsType<DispatchStage>(s));
+            s => Assert.IsType<LookupStage>(s),
+            s => Assert.IsType<SemanticsStage>(s),
+            s => Assert.IsType<OrphanStage>(s),
+            s => Assert.IsType<InvokeStage>(s));
     }
 
     [Fact]
@@ -70,11 +60,11 @@ public sealed class PipelineTests
         byte[] message = authSys
             ? RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7), RpcBytes.AuthSys, RpcBytes.AuthSysBody(9, "client.example", 1000, 100, 4, 24, 27))
             : RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7));
-        RpcCall call = runtime.RentCall(RpcTransportKind.Tcp, 4, CancellationToken.None);
+        RpcCall call = runtime.Calls.Begin(new InFlightOnlySite(), RpcTransportKind.Tcp, 4, CancellationToken.None, null);
         for (int i = 0; i < 100; i++)
         {
             call.SetRequest(message.AsSpan());
-            ValueTask pending = runtime.ProcessAsync(call);
+            ValueTask pending = runtime.Calls.Process(call);
             Assert.True(pending.IsCompletedSuccessfully);
             Assert.Equal(0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(call.Reply.WrittenSpan[(authSys ? 32 : 24)..]));
             call.Reset();
@@ -85,7 +75,7 @@ public sealed class PipelineTests
         for (int i = 0; i < calls; i++)
         {
             call.SetRequest(message.AsSpan());
-            ValueTask pending = runtime.ProcessAsync(call);
+            ValueTask pending = runtime.Calls.Process(call);
             Assert.True(pending.IsCompletedSuccessfully);
             call.Reset();
             call.ReplyPrefix = 4;
@@ -160,5 +150,16 @@ public sealed class PipelineTests
         Assert.Equal(1u, span.GetTagItem("onc_rpc.procedure.number"));
         Assert.Equal(2, Interlocked.Read(ref calls));
         Assert.Equal(1, Interlocked.Read(ref errors));
+    }
+
+    private sealed class InFlightOnlySite : ICallSite
+    {
+        public InFlightTracker InFlight { get; } = new();
+
+        public ValueTask SendLateReplyAsync(RpcCall call) => ValueTask.CompletedTask;
+
+        public void OnCallEnded()
+        {
+        }
     }
 }
