@@ -28,7 +28,7 @@ public sealed class CInteropTests
         return Path.Combine(dir, "driver");
     }
 
-    private static string Run(string dir, string program, string arguments, string? input = null)
+    internal static string Run(string dir, string program, string arguments, string? input = null)
     {
         var start = new ProcessStartInfo(program, arguments)
         {

@@ -31,6 +31,7 @@ public sealed class CliTests
     [InlineData("nfs3_prot.x", "client,server", "Client;Server")]
     [InlineData("rpcb_prot.x", "client", "Client")]
     [InlineData("allconstructs.x", "server", "Server")]
+    [InlineData("bank.x", "client,server", "Client;Server")]
     public void Cli_writes_the_same_bytes_as_the_generator(string file, string cliServices, string itemServices)
     {
         string path = TestPaths.X(file);

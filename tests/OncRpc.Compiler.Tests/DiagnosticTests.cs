@@ -24,6 +24,7 @@ public sealed class DiagnosticTests
         { "ONCRPC1102", "struct s { " + string.Concat(Enumerable.Repeat("struct { ", 100)) + "int a;" },
         { "ONCRPC1103", "struct s { string name; };" },
         { "ONCRPC1103", "struct s { opaque data; };" },
+        { "ONCRPC1104", "program P { version V {\n/* maybe */\nvoid A(void) = 1; /* oneway */\n} = 1; } = 1;" },
         { "ONCRPC1201", "struct s { missing m; };" },
         { "ONCRPC1202", "struct s { int a<MISSING>; };" },
         { "ONCRPC1203", "struct s { int a; }; struct s { int b; };" },
@@ -50,6 +51,7 @@ public sealed class DiagnosticTests
         { "ONCRPC1213", "struct s { int a; }; struct t { int b<s>; };" },
         { "ONCRPC1213", "const A = 1; struct t { A b; };" },
         { "ONCRPC1214", "typedef int *ip; struct s { ip *p; };" },
+        { "ONCRPC1215", "program P { version V {\nint A(void) = 1; /* maybe */\n} = 1; } = 1;" },
         { "ONCRPC1301", "typedef int a0<>;\n" + string.Concat(Enumerable.Range(1, 40).Select(i => $"typedef a{i - 1} a{i}<>;\n")) + "struct s { a40 x; };" },
     };
 

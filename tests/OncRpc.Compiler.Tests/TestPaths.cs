@@ -13,8 +13,9 @@ internal static class TestPaths
 
     public static string BaselineDirectory => Path.Combine(TestsDirectory(), "Baselines");
 
-    /// <summary>The .x files this project owns (others in TestData/x belong to other test projects).</summary>
-    public static readonly string[] OwnXFiles = ["allconstructs.x", "rpcb_prot.x", "nfs3_prot.x"];
+    /// <summary>The .x files whose output this project checks: baselines, builds, robustness corpus
+    /// (others in TestData/x belong to other test projects; bank.x is shared with them).</summary>
+    public static readonly string[] OwnXFiles = ["allconstructs.x", "rpcb_prot.x", "nfs3_prot.x", "bank.x"];
 
     public static string X(string name) => Path.Combine(XDirectory, name);
 

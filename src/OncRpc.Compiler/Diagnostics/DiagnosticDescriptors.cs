@@ -29,6 +29,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnexpectedToken = E("ONCRPC1101", "Syntax error", "expected {0}, found {1}");
     public static readonly DiagnosticDescriptor NestingTooDeep = E("ONCRPC1102", "Nesting too deep", "definitions nest more than {0} levels deep");
     public static readonly DiagnosticDescriptor BoundSyntaxRequired = E("ONCRPC1103", "Missing size", "'{0}' must be declared with a size: {0} name<max> or {0} name[n]{1}");
+    public static readonly DiagnosticDescriptor SemanticsDeclaredTwice = E("ONCRPC1104", "Call semantics declared twice", "the call semantics of procedure '{0}' are already declared ('{1}', line {2}); declare them once");
 
     // Semantics.
     public static readonly DiagnosticDescriptor UndefinedType = E("ONCRPC1201", "Undefined type", "type '{0}' is not defined");
@@ -45,6 +46,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ValueOutOfRange = E("ONCRPC1212", "Value out of range", "{0} value {1} is out of range ({2})");
     public static readonly DiagnosticDescriptor WrongKind = E("ONCRPC1213", "Wrong kind of name", "'{0}' is {1}, not {2}");
     public static readonly DiagnosticDescriptor InvalidOptional = E("ONCRPC1214", "Invalid optional", "'{0}' cannot be optional: {1}");
+    public static readonly DiagnosticDescriptor OneWayWithResult = E("ONCRPC1215", "One-way procedure with a result", "procedure '{0}' is declared '{1}' (one-way: the server sends no reply), so its result must be void");
 
     // Limits and output.
     public static readonly DiagnosticDescriptor InputTooLarge = E("ONCRPC1301", "Input too large", "{0}");
@@ -56,9 +58,9 @@ public static class DiagnosticDescriptors
     {
         UnexpectedCharacter, UnterminatedComment, InvalidNumber, UnknownDirective, IncludeNotFound, IncludeCycle,
         ConditionalMismatch, InvalidCondition, UnsupportedMacro, ErrorDirective, MacroExpansionLimit, IncludeFailed,
-        UnexpectedToken, NestingTooDeep, BoundSyntaxRequired,
+        UnexpectedToken, NestingTooDeep, BoundSyntaxRequired, SemanticsDeclaredTwice,
         UndefinedType, UndefinedConstant, DuplicateName, InvalidBound, InvalidDiscriminant, CaseTypeMismatch,
         DuplicateCase, InfiniteType, VoidNotAllowed, DuplicateNumber, ConstantCycle, ValueOutOfRange, WrongKind,
-        InvalidOptional, InputTooLarge, InternalError, InvalidOption,
+        InvalidOptional, OneWayWithResult, InputTooLarge, InternalError, InvalidOption,
     };
 }

@@ -19,9 +19,9 @@ internal sealed partial class CSharpEmitter
         foreach (ProcedureSymbol procedure in version.Procedures)
         {
             _w.Line();
-            _w.Line("/// <summary><c>" + procedure.Name + "</c> = " + U(procedure.Number).TrimEnd('u') + ".</summary>");
+            _w.Line("/// <summary><c>" + procedure.Name + "</c> = " + U(procedure.Number).TrimEnd('u') + "." + SemanticsSentence(procedure) + "</summary>");
             _w.Line("public static readonly global::OncRpc.RpcProcedureDescriptor " + names.Descriptors[procedure] + " = new(Program, Version, " +
-                U(procedure.Number) + ", ProgramXdrName, " + Naming.Literal(procedure.Name) + ");");
+                U(procedure.Number) + ", ProgramXdrName, " + Naming.Literal(procedure.Name) + ")" + SemanticsInitializer(procedure) + ";");
         }
         foreach (ProcedureSymbol procedure in version.Procedures)
         {
@@ -101,87 +101,6 @@ internal sealed partial class CSharpEmitter
     private string Signature(ProcedureSymbol procedure, List<string> parameters) =>
         string.Join(", ", procedure.Arguments.Select((t, i) => TypeName(t) + " " + parameters[i]));
 
-    private void EmitClient(ProgramSymbol program, VersionSymbol version, VersionNames names, string procs)
-    {
-        _w.Line("/// <summary>The calls of <c>" + program.Name + "</c> version " + U(version.Number).TrimEnd('u') + ".</summary>");
-        _w.Open("public partial interface " + names.Interface);
-        bool first = true;
-        foreach (ProcedureSymbol procedure in version.Procedures)
-        {
-            if (!first)
-            {
-                _w.Line();
-            }
-            first = false;
-            List<string> parameters = ParameterNames(procedure);
-            string returns = procedure.Result is null ? Tasks + "Task" : Tasks + "Task<" + TypeName(procedure.Result) + ">";
-            string signature = Signature(procedure, parameters);
-            _w.Line("/// <summary>Calls <c>" + procedure.Name + "</c> (procedure " + U(procedure.Number).TrimEnd('u') + ").</summary>");
-            _w.Line(returns + " " + names.Methods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
-            _w.Line();
-            _w.Line("/// <summary>Calls <c>" + procedure.Name + "</c> (procedure " + U(procedure.Number).TrimEnd('u') + ") and blocks until the reply.</summary>");
-            _w.Line(SyncReturns(procedure) + " " + names.SyncMethods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
-        }
-        _w.Close();
-        _w.Line();
-        _w.Line("/// <summary>Client for <c>" + program.Name + "</c> version " + U(version.Number).TrimEnd('u') + " over any <see cref=\"global::OncRpc.Client.RpcClient\"/> (which owns transport, xids, retries and auth).</summary>");
-        _w.Open("public partial class " + names.Client + " : " + Qualified(names.Interface));
-        _w.Open("public " + names.Client + "(global::OncRpc.Client.RpcClient rpcClient)");
-        _w.Line("RpcClient = rpcClient ?? throw new global::System.ArgumentNullException(nameof(rpcClient));");
-        _w.Close();
-        _w.Line();
-        _w.Line("/// <summary>The connection calls go through.</summary>");
-        _w.Line("public global::OncRpc.Client.RpcClient RpcClient { get; }");
-        foreach (ProcedureSymbol procedure in version.Procedures)
-        {
-            _w.Line();
-            List<string> parameters = ParameterNames(procedure);
-            string signature = Signature(procedure, parameters);
-            string argumentsType = ArgumentsType(names, procedure, procs);
-            string resultType = ResultType(names, procedure, procs);
-            string argumentsValue = procedure.Arguments.Count == 0 ? "default"
-                : names.ArgumentStructs.ContainsKey(procedure) || PrimitiveWrapper(procedure.Arguments[0]) is not null
-                    ? "new " + argumentsType + "(" + string.Join(", ", parameters) + ")"
-                    : parameters[0];
-            string call = "RpcClient.CallAsync<" + argumentsType + ", " + resultType + ">(" + procs + "." + names.Descriptors[procedure] + ", " + argumentsValue + ", cancellationToken)";
-            string head = names.Methods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default)";
-            if (procedure.Result is null)
-            {
-                _w.Open("public async " + Tasks + "Task " + head);
-                _w.Line("await " + call + ".ConfigureAwait(false);");
-                _w.Close();
-            }
-            else if (IsDirect(procedure.Result))
-            {
-                _w.Line("public " + Tasks + "Task<" + TypeName(procedure.Result) + "> " + head + " =>");
-                _w.Line("    " + call + ".AsTask();");
-            }
-            else
-            {
-                _w.Open("public async " + Tasks + "Task<" + TypeName(procedure.Result) + "> " + head);
-                _w.Line(resultType + " result = await " + call + ".ConfigureAwait(false);");
-                _w.Line("return result.Value;");
-                _w.Close();
-            }
-            _w.Line();
-            string syncCall = "RpcClient.Call<" + argumentsType + ", " + resultType + ">(" + procs + "." + names.Descriptors[procedure] + ", " + argumentsValue + ", cancellationToken)";
-            string syncHead = names.SyncMethods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default)";
-            if (procedure.Result is null)
-            {
-                _w.Open("public void " + syncHead);
-                _w.Line(syncCall + ";");
-                _w.Close();
-            }
-            else
-            {
-                _w.Line("public " + SyncReturns(procedure) + " " + syncHead + " =>");
-                _w.Line("    " + syncCall + (IsDirect(procedure.Result) ? ";" : ".Value;"));
-            }
-        }
-        _w.Close();
-        _w.Line();
-    }
-
     private string SyncReturns(ProcedureSymbol procedure) => procedure.Result is null ? "void" : TypeName(procedure.Result);
 
     private void EmitService(ProgramSymbol program, VersionSymbol version, VersionNames names, string procs)
@@ -193,7 +112,7 @@ internal sealed partial class CSharpEmitter
             List<string> parameters = ParameterNames(procedure);
             string signature = Signature(procedure, parameters);
             string returns = procedure.Result is null ? Tasks + "ValueTask" : Tasks + "ValueTask<" + TypeName(procedure.Result) + ">";
-            _w.Line("/// <summary>Handles <c>" + procedure.Name + "</c> (procedure " + U(procedure.Number).TrimEnd('u') + ").</summary>");
+            _w.Line("/// <summary>" + HandlerSummary(procedure) + "</summary>");
             _w.Line("public abstract " + returns + " " + names.Methods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + "global::OncRpc.Server.RpcCallContext context);");
             _w.Line();
         }

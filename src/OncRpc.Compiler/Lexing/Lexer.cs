@@ -11,9 +11,10 @@ namespace OncRpc.Compiler.Lexing;
 internal static class Lexer
 {
     /// <summary>Replaces every comment with spaces, keeping newlines and columns, so locations in
-    /// later stages still point into the original text. Double-quoted text is skipped over so a
-    /// <c>"/*"</c> inside a <c>%</c> line does not swallow the file.</summary>
-    public static string StripComments(string text, string filePath, DiagnosticBag diagnostics)
+    /// later stages still point into the original text; the comments themselves go to
+    /// <paramref name="comments"/>, in order, to become trivia. Double-quoted text is skipped over
+    /// so a <c>"/*"</c> inside a <c>%</c> line does not swallow the file.</summary>
+    public static string StripComments(string text, string filePath, DiagnosticBag diagnostics, List<CommentTrivia> comments)
     {
         var result = new StringBuilder(text.Length);
         int line = 1, column = 1;
@@ -49,6 +50,7 @@ internal static class Lexer
             if (c == '/' && i + 1 < text.Length && text[i + 1] == '*')
             {
                 int startLine = line, startColumn = column;
+                int textStart = i + 2;
                 result.Append("  ");
                 i += 2;
                 column += 2;
@@ -57,6 +59,8 @@ internal static class Lexer
                 {
                     if (text[i] == '*' && i + 1 < text.Length && text[i + 1] == '/')
                     {
+                        comments.Add(new CommentTrivia(text.Substring(textStart, i - textStart),
+                            new SourceLocation(filePath, startLine, startColumn, line == startLine ? column + 2 - startColumn : 2), line));
                         result.Append("  ");
                         i += 2;
                         column += 2;
@@ -84,11 +88,16 @@ internal static class Lexer
             }
             if (c == '/' && i + 1 < text.Length && text[i + 1] == '/')
             {
+                int start = i;
                 while (i < text.Length && text[i] != '\n')
                 {
                     result.Append(' ');
                     i++;
                 }
+                // A CR of a CRLF ending is the line end's, not the comment's.
+                int end = i > start + 2 && text[i - 1] == '\r' ? i - 1 : i;
+                comments.Add(new CommentTrivia(text.Substring(start + 2, end - start - 2), new SourceLocation(filePath, line, column, end - start), line));
+                column += i - start;
                 continue;
             }
             result.Append(c);

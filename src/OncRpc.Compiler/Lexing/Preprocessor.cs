@@ -94,7 +94,9 @@ internal sealed partial class Preprocessor
             {
                 text = text.Substring(1); // a UTF-8 byte order mark read as text
             }
-            string stripped = Lexer.StripComments(text, path, _diagnostics);
+            var comments = new List<CommentTrivia>();
+            string stripped = Lexer.StripComments(text, path, _diagnostics, comments);
+            var attacher = new CommentAttacher(comments);
             string[] lines = stripped.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
             var conditionals = new Stack<Conditional>();
             for (int index = 0; index < lines.Length && !_tooLarge; index++)
@@ -116,22 +118,27 @@ internal sealed partial class Preprocessor
                 }
                 if (indent < line.Length && line[indent] == '#')
                 {
+                    attacher.SkipLines(index + 1);
                     Directive(path, lineNumber, indent + 2, line.Substring(indent + 1), conditionals, active);
                     continue;
                 }
                 if (!active)
                 {
+                    attacher.SkipLines(index + 1);
                     continue;
                 }
                 if (indent < line.Length && line[indent] == '%')
                 {
                     // C pass-through: meaningful to rpcgen's C output only, except what .x files lean on.
+                    attacher.SkipLines(index + 1);
                     PassThrough(path, lineNumber, indent + 1, line.Substring(indent + 1));
                     continue;
                 }
                 var tokens = new List<Token>();
                 Lexer.Tokenize(line, path, lineNumber, 1, tokens, _diagnostics);
+                int start = _output.Count;
                 Expand(tokens, _output, 0, new HashSet<string>(StringComparer.Ordinal));
+                attacher.AttachLine(_output, start, lineNumber, index + 1);
             }
             foreach (Conditional open in conditionals)
             {

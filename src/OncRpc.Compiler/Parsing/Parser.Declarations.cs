@@ -222,6 +222,7 @@ internal sealed partial class Parser
 
     private ProcedureSyntax ParseProcedure()
     {
+        Token first = Current;
         TypeSyntax? result = null;
         if (IsKeyword("void"))
         {
@@ -250,8 +251,8 @@ internal sealed partial class Parser
         Expect(TokenKind.RightParen, "',' or ')'");
         Expect(TokenKind.Equals, "'='");
         ValueSyntax number = ParseValue();
-        Expect(TokenKind.Semicolon, "';'");
-        return new ProcedureSyntax(name.Text, result, arguments, number, name.Location);
+        Token last = Expect(TokenKind.Semicolon, "';'");
+        return new ProcedureSyntax(name.Text, result, arguments, number, name.Location, ReadSemantics(name.Text, first, last));
     }
 
     /// <summary>A procedure argument or result: a type specifier; rpcgen also takes plain

@@ -190,6 +190,12 @@ internal sealed partial class Binder
                 }
                 XdrType? result = procedure.Result is null ? null : ResolveType(procedure.Result);
                 ok &= procedure.Result is null || result is not null;
+                if (procedure.Semantics is { Semantics: CallSemantics.Maybe } oneWay && procedure.Result is not null)
+                {
+                    // A one-way call gets no reply, so there is nowhere for a result to go.
+                    _diagnostics.Report(DiagnosticDescriptors.OneWayWithResult, oneWay.Location, procedure.Name, oneWay.Keyword);
+                    ok = false;
+                }
                 if (!ok)
                 {
                     continue;
@@ -204,7 +210,8 @@ internal sealed partial class Binder
                 {
                     _rpcNumbers[procedure.Name] = procedureNumber.Value;
                 }
-                versionSymbol.Procedures.Add(new ProcedureSymbol(procedure.Name, procedureNumber.Value, arguments, argumentNames, result, procedure.Location));
+                versionSymbol.Procedures.Add(new ProcedureSymbol(procedure.Name, procedureNumber.Value, arguments, argumentNames, result, procedure.Location,
+                    procedure.Semantics?.Semantics));
             }
             program.Versions.Add(versionSymbol);
         }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using OncRpc.Compiler.Diagnostics;
+using OncRpc.Compiler.Syntax;
 
 namespace OncRpc.Compiler.Semantics;
 
@@ -148,7 +149,8 @@ public sealed class UnionSymbol : TypeSymbol
 
 public sealed class ProcedureSymbol
 {
-    public ProcedureSymbol(string name, uint number, IReadOnlyList<XdrType> arguments, IReadOnlyList<string?> argumentTypeNames, XdrType? result, SourceLocation location)
+    public ProcedureSymbol(string name, uint number, IReadOnlyList<XdrType> arguments, IReadOnlyList<string?> argumentTypeNames, XdrType? result, SourceLocation location,
+        CallSemantics? declaredSemantics = null)
     {
         ArgumentTypeNames = argumentTypeNames;
         Name = name;
@@ -156,6 +158,7 @@ public sealed class ProcedureSymbol
         Arguments = arguments;
         Result = result;
         Location = location;
+        DeclaredSemantics = declaredSemantics;
     }
 
     public string Name { get; }
@@ -172,6 +175,13 @@ public sealed class ProcedureSymbol
     public XdrType? Result { get; }
 
     public SourceLocation Location { get; }
+
+    /// <summary>The semantics the .x file declares for the procedure, or null when it declares none.
+    /// Kept apart from <see cref="Semantics"/> because a declared default still goes into the docs.</summary>
+    public CallSemantics? DeclaredSemantics { get; }
+
+    /// <summary>What the procedure promises: as declared, else at-least-once (every classic service's behavior).</summary>
+    public CallSemantics Semantics => DeclaredSemantics ?? CallSemantics.AtLeastOnce;
 }
 
 public sealed class VersionSymbol

@@ -128,13 +128,15 @@ public sealed class TypedefSyntax : DefinitionSyntax
 
 public sealed class ProcedureSyntax
 {
-    public ProcedureSyntax(string name, TypeSyntax? result, IReadOnlyList<TypeSyntax> arguments, ValueSyntax number, SourceLocation location)
+    public ProcedureSyntax(string name, TypeSyntax? result, IReadOnlyList<TypeSyntax> arguments, ValueSyntax number, SourceLocation location,
+        CallSemanticsSyntax? semantics = null)
     {
         Name = name;
         Result = result;
         Arguments = arguments;
         Number = number;
         Location = location;
+        Semantics = semantics;
     }
 
     public string Name { get; }
@@ -148,6 +150,9 @@ public sealed class ProcedureSyntax
     public ValueSyntax Number { get; }
 
     public SourceLocation Location { get; }
+
+    /// <summary>The call-semantics comment next to the procedure, or null when it has none.</summary>
+    public CallSemanticsSyntax? Semantics { get; }
 }
 
 public sealed class VersionSyntax
