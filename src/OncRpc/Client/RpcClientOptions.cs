@@ -44,6 +44,12 @@ public sealed class RpcClientOptions
     /// <summary>Logging; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>Clock for call deadlines and retransmissions (tests pass a fake one).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The client's clock, made by <see cref="Validate"/> on the client's own copy.</summary>
+    internal Internal.ClientClock Clock { get; private set; } = null!;
+
     internal RpcClientOptions Validate()
     {
         if (Timeout <= TimeSpan.Zero && Timeout != System.Threading.Timeout.InfiniteTimeSpan)
@@ -56,6 +62,8 @@ public sealed class RpcClientOptions
                 "the retransmit interval must be positive and not above MaxRetransmitInterval");
         }
         ArgumentNullException.ThrowIfNull(Credentials);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+        Clock = new Internal.ClientClock(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxUdpDatagramSize, 64);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxUdpDatagramSize, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64);

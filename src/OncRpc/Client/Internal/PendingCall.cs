@@ -22,7 +22,8 @@ internal abstract class PendingCall
     public OpaqueAuth CredentialSent;
     public PendingCallTable? Table;
 
-    /// <summary>Environment.TickCount64 at which the call times out; long.MaxValue for never.</summary>
+    /// <summary>When the call times out, in <see cref="ClientClock"/> milliseconds; long.MaxValue
+    /// for never (set before the call is added only when it has a deadline of its own).</summary>
     public long DeadlineTicks = long.MaxValue;
 
     // Synchronous callers block on this event instead of awaiting; created on first sync use and

@@ -14,19 +14,21 @@ internal sealed class PendingCallTable : IDisposable
 {
     private readonly Dictionary<uint, PendingCall> _calls = [];
     private readonly Lock _gate = new();
-    private readonly Timer _timer;
+    private readonly ITimer _timer;
+    private readonly ClientClock _clock;
     private readonly Action<PendingCall>? _retransmit;
     private readonly long _maxRetransmitMs;
     private readonly TimeSpan _timeout;
     private RpcException? _closedWith;
     private long _timerDue = long.MaxValue; // guarded by _gate: when the timer fires next; MaxValue = disarmed
 
-    public PendingCallTable(TimeSpan timeout, TimeSpan maxRetransmitInterval, Action<PendingCall>? retransmit)
+    public PendingCallTable(ClientClock clock, TimeSpan timeout, TimeSpan maxRetransmitInterval, Action<PendingCall>? retransmit)
     {
+        _clock = clock;
         _timeout = timeout;
         _retransmit = retransmit;
         _maxRetransmitMs = (long)maxRetransmitInterval.TotalMilliseconds;
-        _timer = new Timer(static s => ((PendingCallTable)s!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
+        _timer = clock.Time.CreateTimer(static s => ((PendingCallTable)s!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public int Count
@@ -42,13 +44,18 @@ internal sealed class PendingCallTable : IDisposable
 
     public bool IsClosed => Volatile.Read(ref _closedWith) is not null;
 
-    /// <summary>Adds <paramref name="call"/> and sets its deadline. Returns false when the table is
-    /// closed or the xid is taken.</summary>
+    /// <summary>The clock of deadlines and retransmissions (milliseconds).</summary>
+    public long NowMs => _clock.NowMs;
+
+    /// <summary>Adds <paramref name="call"/> and sets its deadline: the timeout from now, or the
+    /// call's own when it has an earlier one (a resend keeps the first send's). Returns false when
+    /// the table is closed or the xid is taken.</summary>
     public bool TryAdd(PendingCall call, out RpcException? closedWith)
     {
         call.Table = this;
-        long now = Environment.TickCount64;
-        call.DeadlineTicks = _timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)_timeout.TotalMilliseconds;
+        long now = _clock.NowMs;
+        call.DeadlineTicks = Math.Min(call.DeadlineTicks,
+            _timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)_timeout.TotalMilliseconds);
         if (call.Datagram is not null)
         {
             call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
@@ -87,7 +94,7 @@ internal sealed class PendingCallTable : IDisposable
         _timerDue = due;
         try
         {
-            _timer.Change(Math.Clamp(due - now, 1, uint.MaxValue - 1), Timeout.Infinite);
+            _timer.Change(TimeSpan.FromMilliseconds(Math.Clamp(due - now, 1, uint.MaxValue - 1)), Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
@@ -156,7 +163,7 @@ internal sealed class PendingCallTable : IDisposable
         }
         try
         {
-            _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
         catch (ObjectDisposedException)
         {
@@ -189,7 +196,7 @@ internal sealed class PendingCallTable : IDisposable
 
     private void Tick()
     {
-        long now = Environment.TickCount64;
+        long now = _clock.NowMs;
         List<PendingCall>? expired = null;
         lock (_gate)
         {

@@ -12,7 +12,7 @@ namespace OncRpc.Client.Internal;
 /// tracing and metrics. The fast path (AUTH_NONE or plain AUTH_SYS, no listener) goes straight to
 /// the transport with no async state machine of its own.
 /// </summary>
-internal abstract class RpcClientBase : RpcClient
+internal abstract partial class RpcClientBase : RpcClient
 {
     private int _xid = Random.Shared.Next(); // RFC 5531 §9: xids start random so restarts do not reuse them
 
@@ -34,24 +34,26 @@ internal abstract class RpcClientBase : RpcClient
 
     protected uint NextXid() => (uint)Interlocked.Increment(ref _xid);
 
-    /// <summary>Encodes and sends one call with <paramref name="credential"/> and returns its reply.</summary>
+    /// <summary>Encodes and sends one call with <paramref name="credential"/>, the xid and
+    /// deadline of <paramref name="attempt"/>, and returns its reply.</summary>
     protected abstract ValueTask<TResult> StartCallAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
     /// <summary>The blocking counterpart of <see cref="StartCallAsync"/>: sends, then waits on
     /// this thread (reading the socket itself when nobody else does).</summary>
     protected abstract TResult CallCore<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
-    protected TypedPendingCall<TResult> NewCall<TResult>(uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential)
+    protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential)
         where TResult : IXdrSerializable<TResult>
     {
         TypedPendingCall<TResult> call = TypedPendingCall<TResult>.Rent();
-        call.Xid = xid;
+        call.Xid = attempt.Xid;
+        call.DeadlineTicks = attempt.DeadlineMs;
         call.Procedure = procedure;
         call.Credentials = Credentials;
         call.CredentialSent = credential;
@@ -66,9 +68,13 @@ internal abstract class RpcClientBase : RpcClient
         {
             return ValueTask.FromCanceled<TResult>(cancellationToken);
         }
+        if (procedure.Semantics == RpcCallSemantics.Maybe)
+        {
+            return CallOneWayAsync<TArgs, TResult>(procedure, arguments, cancellationToken);
+        }
         if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
         {
-            return StartCallAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+            return SendAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
         }
         return CallWithPolicyAsync<TArgs, TResult>(procedure, arguments, cancellationToken);
     }
@@ -87,13 +93,13 @@ internal abstract class RpcClientBase : RpcClient
             OpaqueAuth credential = Credentials.GetCredential();
             try
             {
-                return await StartCallAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
+                return await SendAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
             {
                 // The server forgot our short handle (AUTH_REJECTEDCRED): once more with the full
                 // credential, as libtirpc's auth refresh does.
-                return await StartCallAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken)
+                return await SendAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -113,9 +119,14 @@ internal abstract class RpcClientBase : RpcClient
     {
         ArgumentNullException.ThrowIfNull(procedure);
         cancellationToken.ThrowIfCancellationRequested();
+        if (procedure.Semantics == RpcCallSemantics.Maybe)
+        {
+            throw new NotSupportedException(
+                $"procedure {procedure.DisplayName} is one-way (maybe): it has no reply to block for; use SendOneWayAsync");
+        }
         if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
         {
-            return CallCore<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+            return Send<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
         }
         return CallWithPolicy<TArgs, TResult>(procedure, arguments, cancellationToken);
     }
@@ -133,12 +144,12 @@ internal abstract class RpcClientBase : RpcClient
             OpaqueAuth credential = Credentials.GetCredential();
             try
             {
-                return CallCore<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+                return Send<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
             }
             catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
             {
                 // AUTH_REJECTEDCRED for a short handle: once more with the full credential.
-                return CallCore<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+                return Send<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
             }
         }
         catch (Exception e)

@@ -72,7 +72,7 @@ internal sealed partial class StreamConnection
         {
             while (!call.IsSignaled && !Pending.IsClosed)
             {
-                long now = Environment.TickCount64;
+                long now = Pending.NowMs;
                 if (now >= call.DeadlineTicks)
                 {
                     Pending.TryTimeOut(call);

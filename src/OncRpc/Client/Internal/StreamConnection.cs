@@ -27,7 +27,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
         _logger = logger;
         _closingToken = _closing.Token;
         RemoteEndPoint = socket.RemoteEndPoint;
-        Pending = new PendingCallTable(options.Timeout, options.MaxRetransmitInterval, retransmit: null);
+        Pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, retransmit: null);
         _decoder = new RecordDecoder(options.MaxRecordSize);
         _batch = new PooledBufferWriter(BatchLimit);
         _readBuffer = _ownReadBuffer;

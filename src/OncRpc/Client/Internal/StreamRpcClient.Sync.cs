@@ -8,16 +8,16 @@ namespace OncRpc.Client.Internal;
 internal sealed partial class StreamRpcClient
 {
     protected override TResult CallCore<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
         StreamConnection connection = GetConnection(cancellationToken);
         bool mayReconnect = true;
         while (true)
         {
-            uint xid = NextXid();
+            uint xid = attempt.Xid;
             PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
                 recordMarking: true, Options.MaxFragmentSize);
-            TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+            TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
             call.MakeSync();
             if (!connection.Pending.TryAdd(call, out RpcException? closed))
             {

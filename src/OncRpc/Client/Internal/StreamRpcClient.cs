@@ -99,36 +99,36 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     }
 
     protected override ValueTask<TResult> StartCallAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
         StreamConnection? connection = _connection;
         if (connection is { IsClosed: false } && !_disposed && !connection.ProbeClosedWhileIdle())
         {
-            return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken, mayReconnect: true);
+            return StartOn<TArgs, TResult>(connection, procedure, arguments, credential, attempt, cancellationToken, mayReconnect: true);
         }
-        return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+        return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, attempt, cancellationToken);
     }
 
     private async ValueTask<TResult> StartAfterConnectAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
         StreamConnection connection = await ReconnectAsync(cancellationToken).ConfigureAwait(false);
-        return await StartOn<TArgs, TResult>(connection, procedure, arguments, credential, cancellationToken, mayReconnect: false)
+        return await StartOn<TArgs, TResult>(connection, procedure, arguments, credential, attempt, cancellationToken, mayReconnect: false)
             .ConfigureAwait(false);
     }
 
     private ValueTask<TResult> StartOn<TArgs, TResult>(
         StreamConnection connection, RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential,
-        CancellationToken cancellationToken, bool mayReconnect)
+        CallAttempt attempt, CancellationToken cancellationToken, bool mayReconnect)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
-        uint xid = NextXid();
+        uint xid = attempt.Xid;
         PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
             recordMarking: true, Options.MaxFragmentSize);
-        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
         // Register before sending: the reply may come back before the write loop returns.
         if (!connection.Pending.TryAdd(call, out RpcException? closed))
         {
@@ -137,7 +137,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
             {
                 // The connection died between the check and the insert (e.g. the server closed
                 // it as idle): nothing was sent, so connect again rather than fail.
-                return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+                return StartAfterConnectAsync<TArgs, TResult>(procedure, arguments, credential, attempt, cancellationToken);
             }
             return ValueTask.FromException<TResult>((Exception?)closed ?? DuplicateXid(xid));
         }

@@ -37,7 +37,7 @@ internal sealed partial class UdpRpcClient
         {
             while (!call.IsSignaled && !_pending.IsClosed)
             {
-                long now = Environment.TickCount64;
+                long now = _pending.NowMs;
                 if (now >= call.DeadlineTicks)
                 {
                     _pending.TryTimeOut(call);

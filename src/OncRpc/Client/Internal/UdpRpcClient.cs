@@ -42,7 +42,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
             _socket.Dispose();
             throw new RpcException(RpcStatus.CannotBind, $"cannot reach {endPoint}: {e.Message}", e);
         }
-        _pending = new PendingCallTable(options.Timeout, options.MaxRetransmitInterval, Retransmit);
+        _pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
         _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
@@ -51,13 +51,13 @@ internal sealed partial class UdpRpcClient : RpcClientBase
     protected override string TransportName => "udp";
 
     protected override ValueTask<TResult> StartCallAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
             return ValueTask.FromException<TResult>(new ObjectDisposedException(nameof(RpcClient)));
         }
-        uint xid = NextXid();
+        uint xid = attempt.Xid;
         byte[] datagram;
         try
         {
@@ -67,7 +67,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         {
             return ValueTask.FromException<TResult>(e);
         }
-        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
         return Start(call, datagram, cancellationToken);
     }
 
@@ -102,12 +102,12 @@ internal sealed partial class UdpRpcClient : RpcClientBase
     }
 
     protected override TResult CallCore<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        uint xid = NextXid();
+        uint xid = attempt.Xid;
         byte[] datagram = Encode(xid, procedure, arguments, credential);
-        TypedPendingCall<TResult> call = NewCall<TResult>(xid, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
         call.MakeSync();
         call.Datagram = datagram;
         call.RetransmitIntervalMs = _initialRetransmitMs;

@@ -1,0 +1,24 @@
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// What stays fixed across every send of one call: its xid (a resend keeps it, so the server's
+/// duplicate-request cache recognises the call) and its deadline, in <see cref="ClientClock"/>
+/// milliseconds (<see cref="long.MaxValue"/>: the connection's table sets it from the timeout when
+/// the call is added, as for every single-send call).
+/// </summary>
+internal readonly record struct CallAttempt(uint Xid, long DeadlineMs = long.MaxValue);
+
+/// <summary>A client's clock for deadlines and retransmissions: milliseconds from its
+/// <see cref="TimeProvider"/>, so tests drive them in virtual time.</summary>
+internal sealed class ClientClock(TimeProvider time)
+{
+    private readonly long _origin = time.GetTimestamp();
+
+    public TimeProvider Time { get; } = time;
+
+    public long NowMs => (long)Time.GetElapsedTime(_origin).TotalMilliseconds;
+
+    /// <summary>Now plus <paramref name="timeout"/>; <see cref="long.MaxValue"/> when infinite.</summary>
+    public long DeadlineAfter(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : NowMs + (long)timeout.TotalMilliseconds;
+}
