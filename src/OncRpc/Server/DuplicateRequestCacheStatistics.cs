@@ -7,7 +7,8 @@ namespace OncRpc.Server;
 /// <param name="Hits">Retransmissions answered from the cache instead of executed again.</param>
 /// <param name="InProgressDuplicates">Retransmissions that arrived while the first execution
 /// ran: dropped (UDP, or too many waiting) or answered when it finished.</param>
-/// <param name="Evictions">Entries evicted for space, age, or the per-client share.</param>
+/// <param name="Evictions">Entries evicted for space, age or the per-client share, or dropped with an
+/// incarnation that is over.</param>
 /// <param name="Refused">Calls dropped because the cache was full of calls still running.</param>
 /// <param name="Loaded">Entries loaded from the persistence folder at start.</param>
 /// <param name="PersistenceFailures">Entries that could not be written to the persistence folder
