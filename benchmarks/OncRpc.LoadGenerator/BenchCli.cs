@@ -9,7 +9,7 @@ namespace OncRpc.LoadGenerator;
 /// <summary>
 /// The command line shared by the load generator's Main and <c>oncrpc bench</c>:
 /// <code>
-///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]
+///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
 ///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
@@ -35,7 +35,7 @@ public static class BenchCli
             {
                 var serve = Parse(args.AsSpan(1));
                 return await BenchServer.ServeAsync(
-                    serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"),
+                    serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"), serve.Get("--semantics") == "at-most-once",
                     TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), output, cancellationToken)
                     .ConfigureAwait(false);
             }
@@ -60,9 +60,9 @@ public static class BenchCli
     }
 
     public const string Usage = """
-        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--lifetime S] [--exit-on-stdin-eof]]
+        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]]
                [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
-               [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
+               [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
         """;
 
@@ -86,6 +86,12 @@ public static class BenchCli
             ClientCpus = a.Get("--client-cpus"),
             IdleConnections = a.Int("--idle-connections", 0),
             Json = a.Flag("--json"),
+            AtMostOnce = (a.Get("--semantics") ?? "at-least-once") switch
+            {
+                "at-least-once" => false,
+                "at-most-once" => true,
+                _ => throw new UsageException("--semantics: at-least-once or at-most-once"),
+            },
         };
         if (options.Transport is not ("tcp" or "udp" or "unix"))
         {
@@ -251,7 +257,7 @@ public static class BenchCli
     {
         private static readonly HashSet<string> s_known =
         [
-            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--connections", "--duration",
+            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--semantics", "--connections", "--duration",
             "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections",
         ];
 

@@ -23,6 +23,13 @@ public static class BenchProgram
     public static readonly RpcProcedureDescriptor EchoRecord = new(Program, Version, 3, "BENCH_PROG", "BENCH_ECHO_RECORD");
 
     /// <summary>SNAPSHOT(int flags) returns <see cref="ServerStats"/>; flag 1 collects garbage first.</summary>
+    /// <summary>The bench procedures as the client sends them: at-least-once (the default) or, to
+    /// measure the duplicate-request cache, at-most-once.</summary>
+    public static BenchProcedures Procedures(bool atMostOnce) => atMostOnce
+        ? new(Null with { Semantics = RpcCallSemantics.AtMostOnce }, Add with { Semantics = RpcCallSemantics.AtMostOnce },
+            Echo with { Semantics = RpcCallSemantics.AtMostOnce }, EchoRecord with { Semantics = RpcCallSemantics.AtMostOnce })
+        : new(Null, Add, Echo, EchoRecord);
+
     public static readonly RpcProcedureDescriptor Snapshot = new(ControlProgram, 1, 1, "BENCH_CTL", "SNAPSHOT");
 }
 
@@ -134,3 +141,7 @@ public readonly record struct ServerStats(
         writer.WriteUInt32(Gen2Collections);
     }
 }
+
+/// <summary>The descriptors a load loop calls.</summary>
+public sealed record BenchProcedures(
+    RpcProcedureDescriptor Null, RpcProcedureDescriptor Add, RpcProcedureDescriptor Echo, RpcProcedureDescriptor EchoRecord);

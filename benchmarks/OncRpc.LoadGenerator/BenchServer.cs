@@ -67,13 +67,21 @@ public sealed class BenchServer
     /// <summary><c>serve</c> mode: listens on 127.0.0.1 (and/or a Unix socket), prints
     /// <c>READY tcpport udpport</c> like bench_svc, and runs until SIGTERM/SIGINT, stdin closing
     /// (when <paramref name="exitOnStdinEof"/>) or <paramref name="lifetime"/>.</summary>
-    public static async Task<int> ServeAsync(int port, string transport, string? unixPath, TimeSpan lifetime,
+    public static async Task<int> ServeAsync(int port, string transport, string? unixPath, bool atMostOnce, TimeSpan lifetime,
         bool exitOnStdinEof, TextWriter output, CancellationToken cancellationToken)
     {
         var bench = new BenchServer();
         var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 256 };
         await using var server = new RpcServer(options);
         bench.Register(server.Dispatcher);
+        if (atMostOnce)
+        {
+            foreach (RpcProcedureDescriptor procedure in new[] { BenchProgram.Null, BenchProgram.Add, BenchProgram.Echo, BenchProgram.EchoRecord })
+            {
+                server.Dispatcher.Configure(procedure.Program, procedure.Version, procedure.Procedure,
+                    new RpcProcedureOptions { Semantics = RpcCallSemantics.AtMostOnce });
+            }
+        }
         bool tcp = transport is "tcp" or "both";
         bool udp = transport is "udp" or "both";
         if (tcp)

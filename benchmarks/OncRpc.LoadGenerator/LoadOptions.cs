@@ -51,11 +51,15 @@ public sealed record LoadOptions
 
     public bool Json { get; init; }
 
+    /// <summary>Call the bench procedures as at-most-once (the started server declares them so
+    /// too), through the server's duplicate-request cache: the cost of the cache.</summary>
+    public bool AtMostOnce { get; init; }
+
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The effective --size: bench_clnt's defaults (64 bytes for echo, 16 items for record).</summary>
     public int EffectiveSize => Size >= 0 ? Size : Procedure == "record" ? 16 : Procedure == "echo" ? 64 : 0;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
+        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} semantics={(AtMostOnce ? "at-most-once" : "at-least-once")} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
 }

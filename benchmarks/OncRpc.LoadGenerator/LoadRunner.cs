@@ -42,7 +42,7 @@ public static class LoadRunner
             {
                 for (int k = 0; k < options.InFlight; k++)
                 {
-                    var loop = new Loop(client, options.Procedure, payload, measureStart, measureEnd, seed: loops.Count * 1_000_000);
+                    var loop = new Loop(client, options.Procedure, BenchProgram.Procedures(options.AtMostOnce), payload, measureStart, measureEnd, seed: loops.Count * 1_000_000);
                     loops.Add(loop);
                     tasks.Add(options.Api == "sync"
                         ? Task.Factory.StartNew(loop.RunSync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -190,7 +190,7 @@ public static class LoadRunner
 
     private sealed record Payload(XdrOpaque Bytes, BenchRecord Record);
 
-    private sealed class Loop(RpcClient client, string procedure, Payload payload, long measureStart, long measureEnd, int seed)
+    private sealed class Loop(RpcClient client, string procedure, BenchProcedures procs, Payload payload, long measureStart, long measureEnd, int seed)
     {
         public LatencyHistogram Histogram { get; } = new();
         public long Errors { get; private set; }
@@ -214,19 +214,19 @@ public static class LoadRunner
                     switch (procedure)
                     {
                         case "add":
-                            XdrInt sum = await client.CallAsync<AddArgs, XdrInt>(BenchProgram.Add, new AddArgs(seq, 1)).ConfigureAwait(false);
+                            XdrInt sum = await client.CallAsync<AddArgs, XdrInt>(procs.Add, new AddArgs(seq, 1)).ConfigureAwait(false);
                             ok = sum.Value == unchecked(seq + 1);
                             break;
                         case "echo":
-                            XdrOpaque echoed = await client.CallAsync<XdrOpaque, XdrOpaque>(BenchProgram.Echo, payload.Bytes).ConfigureAwait(false);
+                            XdrOpaque echoed = await client.CallAsync<XdrOpaque, XdrOpaque>(procs.Echo, payload.Bytes).ConfigureAwait(false);
                             ok = echoed.Value.Length == payload.Bytes.Value.Length;
                             break;
                         case "record":
-                            BenchRecord record = await client.CallAsync<BenchRecord, BenchRecord>(BenchProgram.EchoRecord, payload.Record).ConfigureAwait(false);
+                            BenchRecord record = await client.CallAsync<BenchRecord, BenchRecord>(procs.EchoRecord, payload.Record).ConfigureAwait(false);
                             ok = record.Id == payload.Record.Id && record.Items.Length == payload.Record.Items.Length;
                             break;
                         default:
-                            await client.CallAsync<XdrVoid, XdrVoid>(BenchProgram.Null, default).ConfigureAwait(false);
+                            await client.CallAsync<XdrVoid, XdrVoid>(procs.Null, default).ConfigureAwait(false);
                             ok = true;
                             break;
                     }
@@ -262,17 +262,17 @@ public static class LoadRunner
                     switch (procedure)
                     {
                         case "add":
-                            ok = client.Call<AddArgs, XdrInt>(BenchProgram.Add, new AddArgs(seq, 1)).Value == unchecked(seq + 1);
+                            ok = client.Call<AddArgs, XdrInt>(procs.Add, new AddArgs(seq, 1)).Value == unchecked(seq + 1);
                             break;
                         case "echo":
-                            ok = client.Call<XdrOpaque, XdrOpaque>(BenchProgram.Echo, payload.Bytes).Value.Length == payload.Bytes.Value.Length;
+                            ok = client.Call<XdrOpaque, XdrOpaque>(procs.Echo, payload.Bytes).Value.Length == payload.Bytes.Value.Length;
                             break;
                         case "record":
-                            BenchRecord record = client.Call<BenchRecord, BenchRecord>(BenchProgram.EchoRecord, payload.Record);
+                            BenchRecord record = client.Call<BenchRecord, BenchRecord>(procs.EchoRecord, payload.Record);
                             ok = record.Id == payload.Record.Id && record.Items.Length == payload.Record.Items.Length;
                             break;
                         default:
-                            client.Call<XdrVoid, XdrVoid>(BenchProgram.Null, default);
+                            client.Call<XdrVoid, XdrVoid>(procs.Null, default);
                             ok = true;
                             break;
                     }

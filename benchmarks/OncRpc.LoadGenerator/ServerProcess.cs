@@ -48,6 +48,11 @@ internal sealed class ServerProcess
             start.ArgumentList.Add("--unix");
             start.ArgumentList.Add(unixPath);
         }
+        if (options.AtMostOnce)
+        {
+            start.ArgumentList.Add("--semantics");
+            start.ArgumentList.Add("at-most-once");
+        }
         start.ArgumentList.Add("--lifetime");
         start.ArgumentList.Add(lifetime.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--exit-on-stdin-eof");
