@@ -50,19 +50,39 @@ internal sealed class DrcClient(byte[] key)
 internal readonly record struct DrcCallKey(uint Xid, uint Program, uint Version, uint Procedure, ulong ArgumentsHash);
 
 /// <summary>A client's call in the cache: in progress (no reply yet) or completed (the reply,
-/// without any record mark, replayed byte for byte).</summary>
+/// without any record mark, replayed byte for byte). Recycled after eviction (its list nodes
+/// with it), so a steady stream of calls allocates only the replies.</summary>
 internal sealed class DrcEntry
 {
-    public DrcEntry(DrcClient client, DrcCallKey key)
+    public DrcEntry()
     {
-        Client = client;
-        Key = key;
         GlobalNode = new LinkedListNode<DrcEntry>(this);
         ClientNode = new LinkedListNode<DrcEntry>(this);
     }
 
-    public DrcClient Client { get; }
-    public DrcCallKey Key { get; }
+    public DrcClient Client { get; private set; } = null!;
+    public DrcCallKey Key { get; private set; }
+
+    /// <summary>True from the first execution's start until it completes or is abandoned.</summary>
+    public bool InProgress { get; set; }
+
+    public DrcEntry Init(DrcClient client, DrcCallKey key)
+    {
+        Client = client;
+        Key = key;
+        return this;
+    }
+
+    /// <summary>Clears what the entry held, before it is reused.</summary>
+    public void Clear()
+    {
+        Client = null!;
+        Reply = null;
+        Finished = null;
+        Waiters = 0;
+        Orphan = null;
+        InProgress = false;
+    }
 
     /// <summary>The reply once completed; null while the first execution runs.</summary>
     public byte[]? Reply { get; set; }
@@ -82,8 +102,9 @@ internal sealed class DrcEntry
     /// <summary>Node in the client's LRU list (completed entries only).</summary>
     public LinkedListNode<DrcEntry> ClientNode { get; }
 
-    /// <summary>In progress: completes when the first execution ends (created for the first waiter).</summary>
-    public TaskCompletionSource? Finished { get; set; }
+    /// <summary>In progress: completes with the reply (null: none) when the first execution
+    /// ends; created for the first waiter.</summary>
+    public TaskCompletionSource<byte[]?>? Finished { get; set; }
 
     public int Waiters { get; set; }
 

@@ -54,6 +54,7 @@ internal sealed partial class DuplicateRequestCache
         _bytes -= entry.Weight;
         _evictions++;
         RemoveIfEmpty(entry.Client);
+        Recycle(entry);
     }
 
     /// <summary>Timer: cancels UDP calls whose client stopped retransmitting (it gave up on them).</summary>
@@ -64,7 +65,7 @@ internal sealed partial class DuplicateRequestCache
         List<CancellationTokenSource>? expired = null;
         lock (_gate)
         {
-            foreach (DrcEntry entry in _inProgress)
+            foreach (DrcEntry entry in _orphanWatch!)
             {
                 if (entry.Orphan is { IsCancellationRequested: false } orphan && now - entry.LastSeen > timeout)
                 {

@@ -29,12 +29,10 @@ internal sealed partial class DuplicateRequestCache
                 {
                     Evict(existing); // the later record of the same call wins
                 }
-                var entry = new DrcEntry(client, record.Key)
-                {
-                    Reply = record.Reply,
-                    CompletedUnixMs = record.CompletedUnixMs,
-                    LastUsed = nowTicks - (long)(ageMs / 1000.0 * _time.TimestampFrequency),
-                };
+                DrcEntry entry = new DrcEntry().Init(client, record.Key);
+                entry.Reply = record.Reply;
+                entry.CompletedUnixMs = record.CompletedUnixMs;
+                entry.LastUsed = nowTicks - (long)(ageMs / 1000.0 * _time.TimestampFrequency);
                 if (entry.Weight > _options.MaxBytes || !MakeRoomFor(client))
                 {
                     RemoveIfEmpty(client);

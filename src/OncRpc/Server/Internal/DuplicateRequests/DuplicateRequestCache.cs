@@ -22,7 +22,7 @@ internal enum DrcDecision
 /// <summary>
 /// The duplicate-request cache of one server (see <see cref="DuplicateRequestCacheOptions"/>).
 /// Invariants, all under <c>_gate</c>: every entry is in <c>_entries</c>; an in-progress entry is
-/// in <c>_inProgress</c> and in no LRU list; a completed entry is in the global LRU list and its
+/// in no LRU list (and, with UDP orphan expiry, in <c>_orphanWatch</c> while it has a token source); a completed entry is in the global LRU list and its
 /// client's, and counts in <c>_bytes</c>; a client is in <c>_clients</c> exactly while it has an
 /// entry; the entries never exceed MaxEntries, nor a client's its share, nor the completed ones'
 /// weight MaxBytes (a completed reply that alone would is not kept).
@@ -37,7 +37,8 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     private readonly Dictionary<byte[], DrcClient> _clients = new(ByteKeyComparer.Instance);
     private readonly Dictionary<(DrcClient Client, DrcCallKey Key), DrcEntry> _entries = [];
     private readonly LinkedList<DrcEntry> _lru = new();
-    private readonly HashSet<DrcEntry> _inProgress = [];
+    private readonly HashSet<DrcEntry>? _orphanWatch;
+    private readonly Stack<DrcEntry> _free = new();
     private readonly DuplicateRequestCacheOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -59,6 +60,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
         if (options.UdpOrphanTimeout is { } orphanTimeout)
         {
             TimeSpan period = TimeSpan.FromTicks(Math.Max(orphanTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond));
+            _orphanWatch = [];
             _orphanTimer = time.CreateTimer(static s => ((DuplicateRequestCache)s!).ExpireUdpOrphans(), this, period, period);
         }
     }
@@ -108,7 +110,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
                     return DrcDecision.Drop;
                 }
                 entry.Waiters++;
-                entry.Finished ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                entry.Finished ??= new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 return DrcDecision.Wait;
             }
             client ??= new DrcClient(keyBytes.ToArray());
@@ -121,15 +123,18 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             }
             // Making room may have evicted the client's last entry, and the client with it.
             _clients.TryAdd(client.Key, client);
-            entry = new DrcEntry(client, key) { LastSeen = now, Transport = call.Transport };
+            entry = (_free.TryPop(out DrcEntry? recycled) ? recycled : new DrcEntry()).Init(client, key);
+            entry.LastSeen = now;
+            entry.Transport = call.Transport;
+            entry.InProgress = true;
             _entries.Add((client, key), entry);
-            _inProgress.Add(entry);
             client.InProgress++;
             _executions++;
-            if (_orphanTimer is not null && call.Transport == RpcTransportKind.Udp)
+            if (_orphanWatch is not null && call.Transport == RpcTransportKind.Udp)
             {
                 entry.Orphan = CancellationTokenSource.CreateLinkedTokenSource(call.CancellationToken);
                 call.CancellationToken = entry.Orphan.Token;
+                _orphanWatch.Add(entry);
             }
             return DrcDecision.Execute;
         }
@@ -147,8 +152,11 @@ internal sealed partial class DuplicateRequestCache : IDisposable
         }
         byte[] reply = call.Reply.WrittenSpan[call.ReplyPrefix..].ToArray();
         bool keep;
+        TaskCompletionSource<byte[]?>? finished;
+        CancellationTokenSource? orphan;
         lock (_gate)
         {
+            (finished, orphan) = (entry.Finished, entry.Orphan);
             keep = FinishInProgress(entry) && entry.Weight + reply.Length <= _options.MaxBytes;
             if (keep)
             {
@@ -162,12 +170,11 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             }
             else
             {
-                _entries.Remove((entry.Client, entry.Key));
-                RemoveIfEmpty(entry.Client);
+                Forget(entry);
             }
         }
-        entry.Finished?.TrySetResult();
-        entry.Orphan?.Dispose();
+        finished?.TrySetResult(reply);
+        orphan?.Dispose();
         if (keep && _log is not null)
         {
             Persist(entry, reply);
@@ -177,26 +184,32 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     /// <summary>The first execution ended without a reply to keep: forget the call.</summary>
     public void Abandon(DrcEntry entry)
     {
+        TaskCompletionSource<byte[]?>? finished;
+        CancellationTokenSource? orphan;
         lock (_gate)
         {
+            (finished, orphan) = (entry.Finished, entry.Orphan);
             if (FinishInProgress(entry))
             {
-                _entries.Remove((entry.Client, entry.Key));
-                RemoveIfEmpty(entry.Client);
+                Forget(entry);
             }
         }
-        entry.Finished?.TrySetResult();
-        entry.Orphan?.Dispose();
+        finished?.TrySetResult(null);
+        orphan?.Dispose();
     }
 
     /// <summary>Waits (bounded by <paramref name="cancellationToken"/>) for a running entry's
     /// first execution; its reply, or null when it ended without one.</summary>
     public async ValueTask<byte[]?> WaitForReplyAsync(DrcEntry entry, CancellationToken cancellationToken)
     {
+        Task<byte[]?> finished;
+        lock (_gate)
+        {
+            finished = entry.Finished!.Task;
+        }
         try
         {
-            await entry.Finished!.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            return entry.Reply;
+            return await finished.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -206,7 +219,10 @@ internal sealed partial class DuplicateRequestCache : IDisposable
         {
             lock (_gate)
             {
-                entry.Waiters--;
+                if (ReferenceEquals(entry.Finished?.Task, finished))
+                {
+                    entry.Waiters--; // still the same call: the entry was not recycled meanwhile
+                }
             }
         }
     }
@@ -233,13 +249,38 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     /// <summary>Under the lock: the entry leaves the in-progress set; false if it had left already.</summary>
     private bool FinishInProgress(DrcEntry entry)
     {
-        if (!_inProgress.Remove(entry))
+        if (!entry.InProgress)
         {
             return false;
         }
+        entry.InProgress = false;
         entry.Client.InProgress--;
+        _orphanWatch?.Remove(entry);
         return true;
     }
+
+    /// <summary>Under the lock: an entry no list holds leaves the cache and is recycled.</summary>
+    private void Forget(DrcEntry entry)
+    {
+        _entries.Remove((entry.Client, entry.Key));
+        RemoveIfEmpty(entry.Client);
+        Recycle(entry);
+    }
+
+    private void Recycle(DrcEntry entry)
+    {
+        if (entry.Waiters > 0)
+        {
+            return; // a waiter may still look at it: let the collector have it
+        }
+        entry.Clear();
+        if (_free.Count < MaxFreeEntries)
+        {
+            _free.Push(entry);
+        }
+    }
+
+    private const int MaxFreeEntries = 1024;
 
     private void Touch(DrcEntry entry, long now)
     {
