@@ -17,23 +17,25 @@ internal sealed partial class DuplicateRequestCache
             }
             Evict(own.Value);
         }
-        return EvictWhile(() => _entries.Count >= _options.MaxEntries || _bytes + DrcEntryFloor(client) > _options.MaxBytes);
-    }
-
-    private static long DrcEntryFloor(DrcClient client) => EntryOverhead + client.Key.Length;
-
-    /// <summary>Under the lock: evicts least recently used completed entries while
-    /// <paramref name="over"/> holds; false if it still holds when none is left.</summary>
-    private bool EvictWhile(Func<bool> over)
-    {
-        while (over())
+        long floor = EntryOverhead + client.Key.Length;
+        while (_entries.Count >= _options.MaxEntries || _bytes + floor > _options.MaxBytes)
         {
-            if (_lru.First is not { } oldest)
+            if (!EvictOldest())
             {
                 return false;
             }
-            Evict(oldest.Value);
         }
+        return true;
+    }
+
+    /// <summary>Under the lock: evicts the least recently used completed entry; false if none.</summary>
+    private bool EvictOldest()
+    {
+        if (_lru.First is not { } oldest)
+        {
+            return false;
+        }
+        Evict(oldest.Value);
         return true;
     }
 

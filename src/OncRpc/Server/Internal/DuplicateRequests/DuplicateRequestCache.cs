@@ -166,7 +166,9 @@ internal sealed partial class DuplicateRequestCache : IDisposable
                 _lru.AddLast(entry.GlobalNode);
                 entry.Client.Completed.AddLast(entry.ClientNode);
                 _bytes += entry.Weight;
-                EvictWhile(() => _bytes > _options.MaxBytes);
+                while (_bytes > _options.MaxBytes && EvictOldest())
+                {
+                }
             }
             else
             {
