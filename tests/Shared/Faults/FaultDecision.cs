@@ -2,7 +2,7 @@ namespace OncRpc.Testing.Faults;
 
 /// <summary>What the dice said for one datagram. <see cref="None"/>: forwarded as it came.</summary>
 [Flags]
-internal enum FaultActions
+public enum FaultActions
 {
     None = 0,
     Dropped = 1,
@@ -18,4 +18,4 @@ internal enum FaultActions
 /// proxy's bound on held datagrams turns a delay or a hold into an immediate send, the decision
 /// still reads Delayed/Reordered and the counters' <c>HoldRefused</c> says so.
 /// </summary>
-internal readonly record struct FaultDecision(int Client, long Sequence, FaultActions Actions, TimeSpan Delay);
+public readonly record struct FaultDecision(int Client, long Sequence, FaultActions Actions, TimeSpan Delay);

@@ -1,7 +1,7 @@
 namespace OncRpc.Testing.Faults;
 
 /// <summary>Which way traffic crosses a fault proxy.</summary>
-internal enum FaultDirection
+public enum FaultDirection
 {
     /// <summary>Client to server: calls.</summary>
     Requests,

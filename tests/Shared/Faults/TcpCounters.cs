@@ -8,7 +8,7 @@ namespace OncRpc.Testing.Faults;
 /// <see cref="TcpFaultProxyOptions.MaxConnections"/> were open.</param>
 /// <param name="RequestBytes">Client-to-server bytes forwarded.</param>
 /// <param name="ReplyBytes">Server-to-client bytes forwarded.</param>
-internal sealed record TcpCounters(long Accepted, long Active, long Cut, long Rejected, long RequestBytes, long ReplyBytes);
+public sealed record TcpCounters(long Accepted, long Active, long Cut, long Rejected, long RequestBytes, long ReplyBytes);
 
 /// <summary>The live, thread-safe counters behind <see cref="TcpCounters"/>.</summary>
 internal sealed class TcpCounterSet

@@ -6,7 +6,7 @@ namespace OncRpc.Testing.Faults;
 /// <paramref name="MaxBytes"/>] from that connection's own <see cref="Random"/>. The cut happens
 /// exactly at that byte, even in the middle of a record.
 /// </summary>
-internal sealed record TcpCut(long MinBytes, long MaxBytes)
+public sealed record TcpCut(long MinBytes, long MaxBytes)
 {
     /// <summary>Cut after exactly <paramref name="bytes"/> bytes.</summary>
     public static TcpCut After(long bytes) => Between(bytes, bytes);

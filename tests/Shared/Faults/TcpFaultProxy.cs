@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace OncRpc.Testing.Faults;
 
 /// <summary>The cut points drawn for one connection (null: not cut in that direction).</summary>
-internal sealed record TcpCutPlan(int Connection, long? RequestBytes, long? ReplyBytes);
+public sealed record TcpCutPlan(int Connection, long? RequestBytes, long? ReplyBytes);
 
 /// <summary>
 /// A TCP proxy on loopback that forwards each accepted connection to one server, and can cut
@@ -21,7 +21,7 @@ internal sealed record TcpCutPlan(int Connection, long? RequestBytes, long? Repl
 /// });
 /// proxy.Partition(FaultDirection.Replies); ... proxy.Heal(FaultDirection.Replies);
 /// </code></example>
-internal sealed class TcpFaultProxy : IAsyncDisposable
+public sealed class TcpFaultProxy : IAsyncDisposable
 {
     private const int MaxPlansKept = 10_000;
     private static readonly TimeSpan s_disposeBound = TimeSpan.FromSeconds(10);

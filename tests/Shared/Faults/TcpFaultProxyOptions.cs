@@ -1,7 +1,7 @@
 namespace OncRpc.Testing.Faults;
 
 /// <summary>Settings of a <see cref="TcpFaultProxy"/>.</summary>
-internal sealed record TcpFaultProxyOptions
+public sealed record TcpFaultProxyOptions
 {
     /// <summary>The master seed: connection n draws its cut points from a <see cref="Random"/>
     /// seeded from this and n (in order of acceptance, from 0).</summary>

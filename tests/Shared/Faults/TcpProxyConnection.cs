@@ -55,13 +55,13 @@ internal sealed class TcpProxyConnection
             var down = PumpAsync(server, _client, FaultDirection.Replies, _plan.ReplyBytes);
             if (!await await Task.WhenAny(up, down).ConfigureAwait(false))
             {
-                _ = Abort(); // a cut or a failure on one side ends the other too
+                Abort(); // a cut or a failure on one side ends the other too
             }
             await Task.WhenAll(up, down).ConfigureAwait(false);
         }
         finally
         {
-            _ = Abort();
+            Abort();
             _stop.Dispose();
             _owner.ConnectionEnded(this);
         }
@@ -148,27 +148,27 @@ internal sealed class TcpProxyConnection
 
     /// <summary>Cuts the connection: both sockets closed (what was forwarded before is delivered
     /// ahead of the FIN). Counted once.</summary>
-    public void Cut()
-    {
-        if (Abort())
-        {
-            _owner.CountCut();
-        }
-    }
+    public void Cut() => Close(countAsCut: true);
 
     /// <summary>Closes both sockets without counting a cut (the proxy closing, or a side that
-    /// failed); true for the call that did it.</summary>
-    public bool Abort()
+    /// failed).</summary>
+    public void Abort() => Close(countAsCut: false);
+
+    private void Close(bool countAsCut)
     {
         Socket? server;
         lock (_lock)
         {
             if (_closed)
             {
-                return false;
+                return;
             }
             _closed = true;
             server = _server;
+            if (countAsCut)
+            {
+                _owner.CountCut(); // before the sockets close, so whoever sees the close sees the count
+            }
         }
         try
         {
@@ -184,7 +184,6 @@ internal sealed class TcpProxyConnection
             Shut(server);
         }
         _owner.ConnectionClosed();
-        return true;
     }
 
     private void Shut(Socket socket)

@@ -1,7 +1,8 @@
 namespace OncRpc.Testing.Faults;
 
 /// <summary>What a <see cref="UdpFaultProxy"/> did in one direction, at one moment.</summary>
-/// <param name="Received">Datagrams that reached the proxy.</param>
+/// <param name="Received">Datagrams that reached the proxy and were dealt with (counted after
+/// the other counters of the same datagram).</param>
 /// <param name="Forwarded">Datagrams sent on (a duplicate counts twice).</param>
 /// <param name="Dropped">Datagrams not forwarded.</param>
 /// <param name="Duplicated">Datagrams forwarded twice.</param>
@@ -14,7 +15,7 @@ namespace OncRpc.Testing.Faults;
 /// clients were already served (requests only).</param>
 /// <param name="SendFailures">Sends the operating system refused (for example an ICMP port
 /// unreachable reported on the socket toward a stopped server).</param>
-internal sealed record UdpCounters(
+public sealed record UdpCounters(
     long Received, long Forwarded, long Dropped, long Duplicated, long Delayed, long Reordered,
     long HoldRefused, long RejectedClients, long SendFailures);
 

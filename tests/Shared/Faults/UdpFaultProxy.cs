@@ -19,7 +19,7 @@ namespace OncRpc.Testing.Faults;
 /// });
 /// var client = RpcClient.CreateUdp(proxy.EndPoint, ...);
 /// </code></example>
-internal sealed class UdpFaultProxy : IAsyncDisposable
+public sealed class UdpFaultProxy : IAsyncDisposable
 {
     /// <summary>The largest UDP payload.</summary>
     internal const int MaxDatagram = 65_535;

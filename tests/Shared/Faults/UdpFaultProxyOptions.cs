@@ -1,7 +1,7 @@
 namespace OncRpc.Testing.Faults;
 
 /// <summary>Settings of a <see cref="UdpFaultProxy"/>.</summary>
-internal sealed record UdpFaultProxyOptions
+public sealed record UdpFaultProxyOptions
 {
     /// <summary>The master seed: the same seed and the same traffic give the same decisions.</summary>
     public int Seed { get; init; }

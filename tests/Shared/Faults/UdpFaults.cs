@@ -5,7 +5,7 @@ namespace OncRpc.Testing.Faults;
 /// probabilities per datagram (0 to 1). A dropped datagram is neither duplicated, delayed nor
 /// reordered; a delayed one is not also held for reordering (its delay reorders it already).
 /// </summary>
-internal sealed record UdpFaults
+public sealed record UdpFaults
 {
     /// <summary>Every datagram forwarded once, at once, in order.</summary>
     public static UdpFaults None { get; } = new();

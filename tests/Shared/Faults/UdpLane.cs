@@ -46,10 +46,11 @@ internal sealed class UdpLane
     {
         lock (_lock)
         {
-            _counters.Received();
             var decision = Decide();
             _log.Add(decision);
             Execute(decision, datagram);
+            // Counted last, so a test that saw Received move sees everything done to the datagram.
+            _counters.Received();
         }
         _changed.Pulse();
     }
