@@ -137,8 +137,8 @@ public sealed class UdpFaultProxy : IAsyncDisposable
             var session = FindOrAddSession(received.RemoteEndPoint, cancellationToken);
             if (session is null)
             {
-                _requestCounters.Received();
                 _requestCounters.RejectedClient();
+                _requestCounters.Received(); // last, as for every datagram
                 _changed.Pulse();
                 continue;
             }
