@@ -104,6 +104,9 @@ public sealed class CPeerBuild(string directory)
     public string BenchServer => Path.Combine(Directory, "bench_svc");
     public string BenchClient => Path.Combine(Directory, "bench_clnt");
 
+    /// <summary>bank_clnt: DEPOSITs of 1 retried with their xid until acknowledged (bank.x).</summary>
+    public string BankClient => Path.Combine(Directory, "bank_clnt");
+
     /// <summary>A fresh Unix socket path in the build directory (short enough for sun_path).</summary>
     public string NewSocketPath() => Path.Combine(Directory, $"{Guid.NewGuid():N}"[..12] + ".sock");
 
@@ -133,4 +136,23 @@ public sealed class CPeerBuild(string directory)
             client, arguments, timeout ?? TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
         return PeerReport.Parse(result);
     }
+
+    /// <summary>Runs <see cref="BankClient"/>: <paramref name="count"/> DEPOSITs of 1 to
+    /// <paramref name="account"/> at 127.0.0.1:<paramref name="port"/> over
+    /// <paramref name="transport"/> (udp or tcp), libtirpc retransmitting every
+    /// <paramref name="retry"/> within calls of <paramref name="total"/>, then a BALANCE.</summary>
+    public async Task<BankClientReport> RunBankClientAsync(
+        int port, string transport, uint account, int count, TimeSpan retry, TimeSpan total,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var result = await ProcessRunner.RunAsync(BankClient,
+            [
+                "127.0.0.1", Invariant(port), transport, Invariant(account), Invariant(count),
+                Invariant((int)retry.TotalMilliseconds), Invariant((int)total.TotalMilliseconds),
+            ],
+            timeout ?? TimeSpan.FromSeconds(60), cancellationToken: cancellationToken);
+        return BankClientReport.Parse(result);
+    }
+
+    private static string Invariant(IFormattable value) => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
 }
