@@ -22,6 +22,7 @@ public sealed class PeerProcess : IAsyncDisposable
     private int _disposed;
     private int _pid;
     private int? _exitCode;
+    private Func<string, (int Tcp, int Udp)?> _readyLine = ParseReady;
 
     private PeerProcess(Process process, string command)
     {
@@ -93,7 +94,7 @@ public sealed class PeerProcess : IAsyncDisposable
     /// for READY. Throws, with the peer's output, if it exits or stays silent.</summary>
     public static async Task<PeerProcess> StartAsync(
         string fileName, IEnumerable<string> arguments, TimeSpan? readyTimeout = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<string, (int Tcp, int Udp)?>? readyLine = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -107,7 +108,7 @@ public sealed class PeerProcess : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
         var process = new Process { StartInfo = psi };
-        var peer = new PeerProcess(process, ProcessRunner.Describe(fileName, psi.ArgumentList));
+        var peer = new PeerProcess(process, ProcessRunner.Describe(fileName, psi.ArgumentList)) { _readyLine = readyLine ?? ParseReady };
         process.OutputDataReceived += (_, e) => peer.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) =>
         {
@@ -165,13 +166,21 @@ public sealed class PeerProcess : IAsyncDisposable
         {
             _stdout.AppendLine(line);
         }
-        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 3 && parts[0] == "READY"
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var tcp)
-            && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var udp))
+        if (_readyLine(line) is { } ports)
         {
-            _ready.TrySetResult((tcp, udp));
+            _ready.TrySetResult(ports);
         }
+    }
+
+    /// <summary>The C peers' ready line: <c>READY tcpport udpport</c>.</summary>
+    private static (int Tcp, int Udp)? ParseReady(string line)
+    {
+        var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 3 && parts[0] == "READY"
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var tcp)
+            && int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var udp)
+            ? (tcp, udp)
+            : null;
     }
 
     public async ValueTask DisposeAsync()
