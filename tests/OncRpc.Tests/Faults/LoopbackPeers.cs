@@ -11,7 +11,8 @@ internal sealed class UdpPeer : IDisposable
 
     private readonly Socket _socket = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
 
-    public UdpPeer() => _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+    /// <summary>Bound to <paramref name="port"/> on loopback (0: any free port).</summary>
+    public UdpPeer(int port = 0) => _socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
 
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
@@ -69,10 +70,13 @@ internal static class TcpPeers
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static Socket Listen()
+    /// <summary>A listener on loopback, on <paramref name="port"/> (0: any free port); reusable
+    /// over TIME_WAIT, so a test can restart a server on the same port.</summary>
+    public static Socket Listen(int port = 0)
     {
         var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
         listener.Listen(16);
         return listener;
     }

@@ -164,6 +164,30 @@ public sealed class TcpFaultProxyTests
     }
 
     [Fact]
+    public async Task WhileTheServerIsDownConnectionsAreClosedAndAfterItsRestartTheyWork()
+    {
+        var listener = TcpPeers.Listen();
+        var target = (System.Net.IPEndPoint)listener.LocalEndPoint!;
+        await using var proxy = TcpFaultProxy.Start(target);
+        listener.Dispose();
+
+        using (var refused = await TcpPeers.ConnectAsync(proxy.EndPoint))
+        {
+            Assert.Empty((await TcpPeers.ReadToEndAsync(refused)).Bytes); // the proxy could not reach the server
+        }
+        await proxy.WaitUntilAsync(p => p.Counters.Rejected == 1 && p.Counters.Active == 0, Wait, Ct);
+
+        using var restarted = TcpPeers.Listen(target.Port);
+        var (client, server) = await TcpPeers.ConnectThroughAsync(restarted, proxy.EndPoint);
+        using (client)
+        using (server)
+        {
+            await TcpPeers.SendAsync(client, [1, 2, 3]);
+            Assert.Equal([1, 2, 3], await TcpPeers.ReadExactlyAsync(server, 3));
+        }
+    }
+
+    [Fact]
     public async Task CutAllClosesEveryOpenConnection()
     {
         using var listener = TcpPeers.Listen();

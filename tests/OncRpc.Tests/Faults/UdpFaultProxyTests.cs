@@ -229,6 +229,30 @@ public sealed class UdpFaultProxyTests
     }
 
     [Fact]
+    public async Task AServerRestartedOnTheSamePortIsReachedAgainThroughTheSameClient()
+    {
+        using var client = new UdpPeer();
+        var server = new UdpPeer();
+        var port = server.EndPoint;
+        await using var proxy = UdpFaultProxy.Start(port);
+        var echo = server.EchoAsync(1);
+        client.SendTo(proxy.EndPoint, "before");
+        Assert.Equal("before", (await client.ReceiveAsync()).Text);
+        await echo.WaitAsync(Wait, TestContext.Current.CancellationToken);
+
+        // Stopped: the forwarded datagram draws an ICMP port unreachable on the proxy's socket
+        // toward the server, which must not end that client's session.
+        server.Dispose();
+        await SendThroughAsync(proxy, client, "while down");
+        using var restarted = new UdpPeer(port.Port);
+        echo = restarted.EchoAsync(1);
+        client.SendTo(proxy.EndPoint, "after");
+        Assert.Equal("after", (await client.ReceiveAsync()).Text);
+        await echo.WaitAsync(Wait, TestContext.Current.CancellationToken);
+        Assert.Equal(1, proxy.Clients);
+    }
+
+    [Fact]
     public async Task ClientsBeyondTheBoundAreRejected()
     {
         using var server = new UdpPeer();

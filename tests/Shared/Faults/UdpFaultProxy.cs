@@ -172,8 +172,8 @@ public sealed class UdpFaultProxy : IAsyncDisposable
             return null;
         }
         var session = new UdpSession(index, client, socket,
-            NewLane(index, FaultDirection.Requests, d => SendToServer(socket, d)),
-            s => NewLane(index, FaultDirection.Replies, d => _listener.SendTo(d, SocketFlags.None, s.Client)));
+            NewLane(index, FaultDirection.Requests, d => socket.Send(d)),
+            NewLane(index, FaultDirection.Replies, d => _listener.SendTo(d, SocketFlags.None, client)));
         lock (_lock)
         {
             if (_disposed != 0)
@@ -187,8 +187,6 @@ public sealed class UdpFaultProxy : IAsyncDisposable
         session.Start(cancellationToken);
         return session;
     }
-
-    private static void SendToServer(Socket socket, ReadOnlySpan<byte> datagram) => socket.Send(datagram);
 
     private UdpLane NewLane(int client, FaultDirection direction, DatagramSender send)
     {

@@ -13,13 +13,13 @@ internal sealed class UdpSession : IDisposable
     private readonly Socket _serverSocket;
     private Task _replyLoop = Task.CompletedTask;
 
-    public UdpSession(int index, EndPoint client, Socket serverSocket, UdpLane requests, Func<UdpSession, UdpLane> replies)
+    public UdpSession(int index, EndPoint client, Socket serverSocket, UdpLane requests, UdpLane replies)
     {
         Index = index;
         Client = client;
         _serverSocket = serverSocket;
         Requests = requests;
-        Replies = replies(this);
+        Replies = replies;
     }
 
     public int Index { get; }
@@ -31,9 +31,6 @@ internal sealed class UdpSession : IDisposable
     public UdpLane Replies { get; }
 
     public Task ReplyLoop => _replyLoop;
-
-    /// <summary>Sends a request datagram to the server.</summary>
-    public void SendToServer(ReadOnlySpan<byte> datagram) => _serverSocket.Send(datagram);
 
     public void Start(CancellationToken cancellationToken) => _replyLoop = ReceiveRepliesAsync(cancellationToken);
 
