@@ -48,13 +48,29 @@ public sealed class DuplicateRequestCacheTests
     }
 
     [Fact]
-    public async Task A_client_that_reconnects_from_another_port_still_hits()
+    public async Task A_client_with_credentials_that_reconnects_from_another_port_still_hits()
     {
         using var h = new SemanticsHarness();
-        byte[]? first = await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1001));
-        byte[]? afterReconnect = await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1002));
+        byte[] identity = RpcBytes.AuthSysBody(77, "client", 10, 10);
+        byte[]? first = await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1001), authSys: identity);
+        byte[]? afterReconnect = await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1002), authSys: identity);
         Assert.Equal(first, afterReconnect);
         Assert.Equal(1, h.Executions);
+    }
+
+    [Theory]
+    [InlineData(RpcTransportKind.Udp, true)]
+    [InlineData(RpcTransportKind.Udp, false)]
+    [InlineData(RpcTransportKind.Tcp, false)]
+    public async Task Two_processes_on_one_host_with_the_same_xid_and_arguments_are_two_calls(RpcTransportKind transport, bool authSys)
+    {
+        // Over UDP the port tells them apart whatever the credential; over TCP with AUTH_NONE
+        // nothing else can (and a reconnect cannot be recognised either).
+        using var h = new SemanticsHarness();
+        byte[]? identity = authSys ? RpcBytes.AuthSysBody(77, "client", 10, 10) : null;
+        await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1001), transport, identity);
+        await h.CallAsync(9, Deposit, 1, new IPEndPoint(ClientA.Address, 1002), transport, identity);
+        Assert.Equal(2, h.Executions);
     }
 
     [Fact]
@@ -75,7 +91,7 @@ public sealed class DuplicateRequestCacheTests
     {
         using var h = new SemanticsHarness();
         Task<byte[]?> running = h.CallAsync(3, Slow, 1);
-        Task<byte[]?> duplicate = h.CallAsync(3, Slow, 1, new IPEndPoint(ClientA.Address, 999));
+        Task<byte[]?> duplicate = h.CallAsync(3, Slow, 1);
         Assert.False(duplicate.IsCompleted);
         h.Release();
         Assert.Equal(RpcBytes.Success(3, XdrBytes.Words(1001)), await running);

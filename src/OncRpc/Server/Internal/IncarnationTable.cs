@@ -23,11 +23,12 @@ internal sealed class IncarnationTable(int capacity, DuplicateRequestCache? cach
     private readonly Dictionary<byte[], Incarnation> _clients = new(ByteKeyComparer.Instance);
     private readonly LinkedList<Incarnation> _recent = new();
 
-    private sealed class Incarnation(byte[] key, uint stamp, EndPoint? remote, OpaqueAuth credential)
+    private sealed class Incarnation(byte[] key, uint stamp, EndPoint? remote, RpcTransportKind transport, OpaqueAuth credential)
     {
         public byte[] Key { get; } = key;
         public uint Stamp { get; } = stamp;
         public EndPoint? Remote { get; } = remote;
+        public RpcTransportKind Transport { get; } = transport;
         public OpaqueAuth Credential { get; } = credential;
         public CancellationTokenSource Calls { get; } = new();
         public LinkedListNode<Incarnation>? Node { get; set; }
@@ -65,7 +66,7 @@ internal sealed class IncarnationTable(int capacity, DuplicateRequestCache? cach
                 _recent.RemoveFirst();
                 _clients.Remove(oldest.Value.Key);
             }
-            current = new Incarnation(key.ToArray(), identity.Stamp, call.RemoteEndPoint, call.Credential);
+            current = new Incarnation(key.ToArray(), identity.Stamp, call.RemoteEndPoint, call.Transport, call.Credential);
             current.Node = _recent.AddLast(current);
             _clients.Add(current.Key, current);
         }
@@ -80,7 +81,7 @@ internal sealed class IncarnationTable(int capacity, DuplicateRequestCache? cach
             {
                 // A handler's cancellation callback threw: its bug, not this call's.
             }
-            cache?.DropClient(superseded.Remote, superseded.Credential);
+            cache?.DropClient(superseded.Remote, superseded.Transport, superseded.Credential);
         }
         return current.Calls.Token;
     }

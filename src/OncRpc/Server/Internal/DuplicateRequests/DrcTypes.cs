@@ -4,10 +4,12 @@ using OncRpc.Auth;
 
 namespace OncRpc.Server.Internal.DuplicateRequests;
 
-/// <summary>One client as the cache tells them apart: its address without the port (a TCP client
-/// that reconnects comes from a new port, and its retransmission must still hit) and the
-/// credential it calls with (flavor and body; AUTH_SYS carries the process's stamp, AUTH_SHORT is
-/// resolved to the full credential first). Holds its completed entries in LRU order.</summary>
+/// <summary>One client as the cache tells them apart: its address and the credential it calls
+/// with (flavor and body; AUTH_SYS carries the process's stamp, AUTH_SHORT is resolved to the full
+/// credential first). The port counts over UDP (a client retransmits from its one socket; two
+/// processes on one host must not share entries) and over a stream with AUTH_NONE (nothing else
+/// tells two processes apart); it does not count over a stream with a credential, so a client
+/// that reconnects from a new port and resends still hits. Holds its completed entries in LRU order.</summary>
 internal sealed class DrcClient(byte[] key)
 {
     public byte[] Key { get; } = key;
@@ -19,12 +21,12 @@ internal sealed class DrcClient(byte[] key)
 
     public int Count => Completed.Count + InProgress;
 
-    /// <summary>Most bytes a key takes: family, an IPv6 address, flavor, a 400-byte body.</summary>
-    public const int MaxKeyLength = 1 + 16 + 4 + OpaqueAuth.MaxBodyLength;
+    /// <summary>Most bytes a key takes: family, an IPv6 address, port, flavor, a 400-byte body.</summary>
+    public const int MaxKeyLength = 1 + 16 + 2 + 4 + OpaqueAuth.MaxBodyLength;
 
-    /// <summary>Writes the identity of <paramref name="remote"/> calling with
-    /// <paramref name="credential"/>; returns its length.</summary>
-    public static int WriteKey(Span<byte> destination, EndPoint? remote, OpaqueAuth credential)
+    /// <summary>Writes the identity of <paramref name="remote"/> calling over
+    /// <paramref name="transport"/> with <paramref name="credential"/>; returns its length.</summary>
+    public static int WriteKey(Span<byte> destination, EndPoint? remote, RpcTransportKind transport, OpaqueAuth credential)
     {
         int length = 1;
         if (remote is IPEndPoint ip)
@@ -33,6 +35,12 @@ internal sealed class DrcClient(byte[] key)
             destination[0] = address.AddressFamily == AddressFamily.InterNetwork ? (byte)4 : (byte)6;
             address.TryWriteBytes(destination[1..], out int written);
             length += written;
+            if (transport == RpcTransportKind.Udp || credential.Flavor == AuthFlavor.None)
+            {
+                destination[0] |= 0x80; // with port
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[length..], (ushort)ip.Port);
+                length += 2;
+            }
         }
         else
         {

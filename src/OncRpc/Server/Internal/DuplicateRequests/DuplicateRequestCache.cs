@@ -84,7 +84,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     public DrcDecision Begin(RpcCall call, out DrcEntry? entry, out byte[]? reply)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
-        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Credential)];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential)];
         var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
             System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
         long now = _time.GetTimestamp();
@@ -231,10 +231,10 @@ internal sealed partial class DuplicateRequestCache : IDisposable
 
     /// <summary>Reincarnation: drops every entry of the client identified by this address and
     /// credential (an incarnation that is over).</summary>
-    public void DropClient(System.Net.EndPoint? remote, Auth.OpaqueAuth credential)
+    public void DropClient(System.Net.EndPoint? remote, RpcTransportKind transport, Auth.OpaqueAuth credential)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
-        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, remote, credential)];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, remote, transport, credential)];
         lock (_gate)
         {
             if (!_clients.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(keyBytes, out DrcClient? client))
