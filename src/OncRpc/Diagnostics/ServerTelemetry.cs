@@ -23,6 +23,19 @@ internal static class ServerTelemetry
     public static readonly Histogram<double> Duration =
         s_meter.CreateHistogram<double>("rpc.server.call.duration", "s", "Time from receiving a call to its reply being encoded");
 
+    public static readonly Counter<long> DuplicateRequests =
+        s_meter.CreateCounter<long>("oncrpc.server.duplicate_requests", "{call}",
+            "At-most-once calls the duplicate-request cache answered or turned away, by outcome: replayed, in_progress, refused; and entries evicted");
+
+    /// <summary>Counts one duplicate-request cache event (nothing when nobody listens).</summary>
+    public static void RecordDuplicateRequest(string outcome)
+    {
+        if (DuplicateRequests.Enabled)
+        {
+            DuplicateRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
     public static bool MetricsEnabled => Calls.Enabled || Errors.Enabled || Duration.Enabled;
 
     /// <summary>Starts a server span when anyone listens; null otherwise.</summary>

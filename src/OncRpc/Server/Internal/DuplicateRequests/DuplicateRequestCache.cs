@@ -99,10 +99,12 @@ internal sealed partial class DuplicateRequestCache : IDisposable
                 {
                     Touch(entry, now);
                     _hits++;
+                    ServerTelemetry.RecordDuplicateRequest("replayed");
                     reply = cached;
                     return DrcDecision.Replay;
                 }
                 _inProgressDuplicates++;
+                ServerTelemetry.RecordDuplicateRequest("in_progress");
                 entry.LastSeen = now;
                 if (call.Transport == RpcTransportKind.Udp || entry.Waiters >= _options.MaxWaitersPerEntry)
                 {
@@ -117,6 +119,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             if (!MakeRoomFor(client))
             {
                 _refused++;
+                ServerTelemetry.RecordDuplicateRequest("refused");
                 RemoveIfEmpty(client);
                 entry = null;
                 return DrcDecision.Drop;
