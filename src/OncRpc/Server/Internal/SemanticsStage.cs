@@ -27,11 +27,10 @@ internal sealed class SemanticsStage(DuplicateRequestCache? cache) : RpcCallStag
 
     private ValueTask RunAtMostOnce(RpcCall call, DuplicateRequestCache cache)
     {
-        switch (cache.Begin(call, out DrcEntry? entry, out byte[]? reply))
+        switch (cache.Begin(call, out DrcEntry? entry))
         {
             case DrcDecision.Replay:
-                call.ReplyCached(reply);
-                return ValueTask.CompletedTask;
+                return ValueTask.CompletedTask; // the call holds the cached reply
             case DrcDecision.Drop:
                 call.Drop();
                 return ValueTask.CompletedTask;

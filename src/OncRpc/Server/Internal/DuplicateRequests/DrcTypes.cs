@@ -85,15 +85,43 @@ internal sealed class DrcEntry
     public void Clear()
     {
         Client = null!;
-        Reply = null;
+        ReleaseReply();
         Finished = null;
         Waiters = 0;
         Orphan = null;
         InProgress = false;
     }
 
-    /// <summary>The reply once completed; null while the first execution runs.</summary>
-    public byte[]? Reply { get; set; }
+    private byte[]? _reply;
+    private int _replyLength;
+
+    /// <summary>True once completed: the reply is kept.</summary>
+    public bool IsCompleted => _reply is not null;
+
+    /// <summary>The kept reply (empty while in progress). Read under the cache's lock: the
+    /// buffer is pooled and goes back when the entry is evicted.</summary>
+    public ReadOnlySpan<byte> Reply => _reply.AsSpan(0, _replyLength);
+
+    /// <summary>Keeps a copy of <paramref name="reply"/> in a pooled buffer: entries live for
+    /// thousands of calls, and a fresh array each would be promoted before it dies.</summary>
+    public void KeepReply(ReadOnlySpan<byte> reply)
+    {
+        ReleaseReply();
+        _reply = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(reply.Length, 1));
+        reply.CopyTo(_reply);
+        _replyLength = reply.Length;
+    }
+
+    /// <summary>Gives the reply's buffer back to the pool.</summary>
+    public void ReleaseReply()
+    {
+        if (_reply is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_reply);
+            _reply = null;
+            _replyLength = 0;
+        }
+    }
 
     /// <summary>When the entry was completed or last hit (TimeProvider timestamp).</summary>
     public long LastUsed { get; set; }
@@ -122,7 +150,7 @@ internal sealed class DrcEntry
     public RpcTransportKind Transport { get; set; }
 
     /// <summary>Bytes the entry counts for against the cache's byte bound.</summary>
-    public long Weight => DuplicateRequestCache.EntryOverhead + (Reply?.Length ?? 0) + Client.Key.Length;
+    public long Weight => DuplicateRequestCache.EntryOverhead + _replyLength + Client.Key.Length;
 }
 
 /// <summary>Byte-array keys compared by content, looked up by span without allocating.</summary>

@@ -55,6 +55,7 @@ internal sealed partial class DuplicateRequestCache
         _entries.Remove((entry.Client, entry.Key));
         _bytes -= entry.Weight;
         _evictions++;
+        entry.ReleaseReply();
         Diagnostics.ServerTelemetry.RecordDuplicateRequest("evicted");
         RemoveIfEmpty(entry.Client);
         Recycle(entry);

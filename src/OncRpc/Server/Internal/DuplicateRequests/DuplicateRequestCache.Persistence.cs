@@ -30,11 +30,12 @@ internal sealed partial class DuplicateRequestCache
                     Evict(existing); // the later record of the same call wins
                 }
                 DrcEntry entry = new DrcEntry().Init(client, record.Key);
-                entry.Reply = record.Reply;
+                entry.KeepReply(record.Reply);
                 entry.CompletedUnixMs = record.CompletedUnixMs;
                 entry.LastUsed = nowTicks - (long)(ageMs / 1000.0 * _time.TimestampFrequency);
                 if (entry.Weight > _options.MaxBytes || !MakeRoomFor(client))
                 {
+                    entry.ReleaseReply();
                     RemoveIfEmpty(client);
                     continue;
                 }
@@ -83,7 +84,7 @@ internal sealed partial class DuplicateRequestCache
             var live = new List<DrcLog.Record>(_lru.Count);
             foreach (DrcEntry entry in _lru)
             {
-                live.Add(new DrcLog.Record(entry.CompletedUnixMs, entry.Key, entry.Client.Key, entry.Reply!));
+                live.Add(new DrcLog.Record(entry.CompletedUnixMs, entry.Key, entry.Client.Key, entry.Reply.ToArray()));
             }
             return live;
         }

@@ -78,29 +78,29 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     }
 
     /// <summary>Looks the call up. Execute: <paramref name="entry"/> is its new in-progress entry,
-    /// to finish with <see cref="Complete"/> or <see cref="Abandon"/>. Replay:
-    /// <paramref name="reply"/> is the cached reply. Wait: <paramref name="entry"/> is the running
-    /// one, to wait on with <see cref="WaitForReplyAsync"/>.</summary>
-    public DrcDecision Begin(RpcCall call, out DrcEntry? entry, out byte[]? reply)
+    /// to finish with <see cref="Complete"/> or <see cref="Abandon"/>. Replay: the call holds the
+    /// cached reply already. Wait: <paramref name="entry"/> is the running one, to wait on with
+    /// <see cref="WaitForReplyAsync"/>.</summary>
+    public DrcDecision Begin(RpcCall call, out DrcEntry? entry)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
         keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential)];
         var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
             System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
         long now = _time.GetTimestamp();
-        reply = null;
         lock (_gate)
         {
             ExpireOld(now);
             var clients = _clients.GetAlternateLookup<ReadOnlySpan<byte>>();
             if (clients.TryGetValue(keyBytes, out DrcClient? client) && _entries.TryGetValue((client, key), out entry))
             {
-                if (entry.Reply is { } cached)
+                if (entry.IsCompleted)
                 {
                     Touch(entry, now);
                     _hits++;
                     ServerTelemetry.RecordDuplicateRequest("replayed");
-                    reply = cached;
+                    call.ReplyCached(entry.Reply);
+                    entry = null;
                     return DrcDecision.Replay;
                 }
                 _inProgressDuplicates++;
@@ -153,7 +153,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             Abandon(entry);
             return;
         }
-        byte[] reply = call.Reply.WrittenSpan[call.ReplyPrefix..].ToArray();
+        ReadOnlySpan<byte> reply = call.Reply.WrittenSpan[call.ReplyPrefix..];
         bool keep;
         TaskCompletionSource<byte[]?>? finished;
         CancellationTokenSource? orphan;
@@ -163,7 +163,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             keep = FinishInProgress(entry) && entry.Weight + reply.Length <= _options.MaxBytes;
             if (keep)
             {
-                entry.Reply = reply;
+                entry.KeepReply(reply);
                 entry.LastUsed = _time.GetTimestamp();
                 entry.CompletedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 _lru.AddLast(entry.GlobalNode);
@@ -178,11 +178,13 @@ internal sealed partial class DuplicateRequestCache : IDisposable
                 Forget(entry);
             }
         }
-        finished?.TrySetResult(reply);
+        // Waiters and the log get copies of their own: the entry's buffer goes back to the pool
+        // when it is evicted, which may happen at any time now.
+        finished?.TrySetResult(reply.ToArray());
         orphan?.Dispose();
         if (keep && _log is not null)
         {
-            Persist(entry, reply);
+            Persist(entry, reply.ToArray());
         }
     }
 
