@@ -73,4 +73,13 @@ echo "=== tool.call"; "$oncrpc" call log.x "127.0.0.1:$port" RLOG '"hello from o
 echo "=== tool.call.udp"; "$oncrpc" call -T udp log.x "127.0.0.1:$udp_port" LOG_PROG.1.1 '"over udp"'
 kill "$server"; wait "$server" 2>/dev/null || true; server=""
 echo "=== server.log"; cat "$work/serve.out"
+# 4. A compiler error in the consumer: its help link opens a page shipped inside the package.
+printf 'struct broken {\n    int a\n};\n' > broken.x
+sed -i 's#<OncRpcFile Include="log.x"#<OncRpcFile Include="broken.x" Namespace="Quickstart.Broken" />\n    <OncRpcFile Include="log.x"#' Quickstart.csproj
+echo "=== consumer.error"
+if dotnet build -nologo -v quiet -p:ErrorLog="$work/errors.sarif%2Cversion=2.1" 2>&1 | grep -o 'broken.x([0-9,]*): error ONCRPC[0-9]*: .*\]' | sort -u; then :; fi
+help=$(grep -m 1 -o '"helpUri": *"[^"]*"' "$work/errors.sarif" | sed 's/.*"\(file:[^"]*\)"/\1/' || true)
+echo "=== consumer.helpUri"; echo "$help"
+page=${help#file://}
+echo "=== consumer.helpPage"; [ -f "$page" ] && head -n 1 "$page"
 echo "=== done"

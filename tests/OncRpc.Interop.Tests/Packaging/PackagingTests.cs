@@ -56,6 +56,13 @@ public sealed class PackagingTests
         string log = s.Section("server.log", result);
         Assert.Contains("hello from oncrpc call", log);
         Assert.Contains("over udp", log);
-        Assert.Contains("done", result.StandardOutput);
+
+        // A compiler error's help link leads to the page inside the package, not into a checkout.
+        Assert.Contains("broken.x(2,10): error ONCRPC1101: expected ';' after 'a', found '}'", s.Section("consumer.error", result));
+        string help = s.Section("consumer.helpUri", result).Trim();
+        Assert.StartsWith("file:///", help);
+        Assert.EndsWith($"/{version}/docs/diagnostics/ONCRPC1101.md", help);
+        Assert.StartsWith("# ONCRPC1101", s.Section("consumer.helpPage", result));
+        Assert.Contains("=== done", result.StandardOutput);
     }
 }
