@@ -78,7 +78,7 @@ printf 'struct broken {\n    int a\n};\n' > broken.x
 sed -i 's#<OncRpcFile Include="log.x"#<OncRpcFile Include="broken.x" Namespace="Quickstart.Broken" />\n    <OncRpcFile Include="log.x"#' Quickstart.csproj
 echo "=== consumer.error"
 if dotnet build -nologo -v quiet -p:ErrorLog="$work/errors.sarif%2Cversion=2.1" 2>&1 | grep -o 'broken.x([0-9,]*): error ONCRPC[0-9]*: .*\]' | sort -u; then :; fi
-help=$(grep -m 1 -o '"helpUri": *"[^"]*"' "$work/errors.sarif" | sed 's/.*"\(file:[^"]*\)"/\1/' || true)
+help=$(grep -o '"helpUri": *"[^"]*ONCRPC1101[^"]*"' "$work/errors.sarif" | sed -n '1s/.*"\([^"]*\)"$/\1/p' || true)
 echo "=== consumer.helpUri"; echo "$help"
 page=${help#file://}
 echo "=== consumer.helpPage"; [ -f "$page" ] && head -n 1 "$page"
