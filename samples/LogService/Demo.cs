@@ -48,7 +48,9 @@ internal static class Demo
         }
 
         await server.StopAsync();
-        Console.WriteLine($"server log {logFile}:");
+        Console.WriteLine(options.LogFile is null
+            ? $"what the server logged (in {logFile}, removed now; --log FILE keeps it):"
+            : $"what the server logged in {logFile}:");
         foreach (string line in await File.ReadAllLinesAsync(logFile))
         {
             Console.WriteLine($"  {line}");
