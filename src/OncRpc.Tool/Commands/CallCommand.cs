@@ -40,13 +40,13 @@ internal static class CallCommand
             var request = new CallRequest(parse.GetValue(transport)!, parse.GetValue(auth)!,
                 TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(timeout), 0.05, 3600)));
             return RunAsync(parse.GetValue(operands) ?? [], parse.GetValue(list), parse.GetValue(includes) ?? [], request,
-                Console.In, Console.Out, Console.Error, cancellationToken);
+                Console.In, Console.Out, Console.Error, cancellationToken, promptForStdin: !Console.IsInputRedirected);
         });
         return command;
     }
 
     internal static async Task<int> RunAsync(string[] operands, bool list, string[] includes, CallRequest request,
-        TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextReader stdin, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, bool promptForStdin = false)
     {
         if (operands.Length == 0 || (!list && operands.Length < 3))
         {
@@ -71,6 +71,11 @@ internal static class CallCommand
             _ = request.TransportKind;
             _ = request.Credentials;
             procedure = spec.Find(operands[2]);
+            if (operands.Length == 3 && procedure.Procedure.Arguments.Count > 0 && promptForStdin)
+            {
+                // Reading a terminal would otherwise look like a hang.
+                stderr.WriteLine($"{procedure.Procedure.Name} takes {XTypeText.Argument(procedure.Procedure, 0)}: type its JSON, then Ctrl+D");
+            }
             string? json = operands.Length > 3 ? operands[3]
                 : procedure.Procedure.Arguments.Count == 0 ? null
                 : await stdin.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
