@@ -25,21 +25,33 @@ internal static class CallCommand
         var timeout = new Option<double>("--timeout") { Description = "seconds to wait for the reply (UDP retransmits within it)", DefaultValueFactory = _ => 10 };
         var list = new Option<bool>("--list", "-l") { Description = "list the programs, versions and procedures of FILE.x with their argument and result types" };
         var includes = new Option<string[]>("--include", "-I") { Description = "directory searched by #include (repeatable)" };
-        var operands = new Argument<string[]>("operands")
+        var file = new Argument<string>("FILE.x") { Description = "the .x interface file, read at run time" };
+        var target = new Argument<string?>("HOST[:PORT]")
         {
-            Description = "FILE.x HOST[:PORT] PROCEDURE [JSON]: PROCEDURE is a name from the .x or PROG.VERS.PROC (names or numbers); " +
-                "JSON is the argument, read from standard input when omitted; without PORT rpcbind on HOST is asked",
-            Arity = new ArgumentArity(1, 4),
+            Description = "where the server is; without PORT, rpcbind on HOST is asked; with -T unix, a socket path",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var procedure = new Argument<string?>("PROCEDURE")
+        {
+            Description = "a procedure name from the .x, or PROG.VERS.PROC by names or numbers (0x hex too)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var json = new Argument<string?>("JSON")
+        {
+            Description = "the argument as JSON (docs/json-mapping.md); read from standard input when omitted",
+            Arity = ArgumentArity.ZeroOrOne,
         };
         var command = new Command("call", "call a procedure of a .x interface with a JSON argument and print the result as JSON")
         {
-            transport, auth, timeout, list, includes, operands,
+            transport, auth, timeout, list, includes, file, target, procedure, json,
         };
         command.SetAction((parse, cancellationToken) =>
         {
             var request = new CallRequest(parse.GetValue(transport)!, parse.GetValue(auth)!,
                 TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(timeout), 0.05, 3600)));
-            return RunAsync(parse.GetValue(operands) ?? [], parse.GetValue(list), parse.GetValue(includes) ?? [], request,
+            string[] operands = new[] { parse.GetValue(file), parse.GetValue(target), parse.GetValue(procedure), parse.GetValue(json) }
+                .TakeWhile(o => o is not null).Select(o => o!).ToArray();
+            return RunAsync(operands, parse.GetValue(list), parse.GetValue(includes) ?? [], request,
                 Console.In, Console.Out, Console.Error, cancellationToken, promptForStdin: !Console.IsInputRedirected);
         });
         return command;
