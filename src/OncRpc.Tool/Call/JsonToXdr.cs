@@ -21,13 +21,7 @@ internal static class JsonToXdr
                 WritePrimitive(ref writer, primitive.Kind, value, path);
                 break;
             case StringType text:
-                string s = value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Expected(path, "a string", value);
-                int bytes = Encoding.UTF8.GetByteCount(s);
-                if (text.Max is { } max && bytes > max)
-                {
-                    throw path.Error($"string longer than {max} ({bytes} bytes)");
-                }
-                writer.WriteString(s);
+                WriteString(ref writer, text, value, path);
                 break;
             case OpaqueType opaque:
                 WriteOpaque(ref writer, opaque, value, path);
@@ -46,8 +40,8 @@ internal static class JsonToXdr
             case NamedType { Symbol: EnumSymbol e }:
                 writer.WriteEnum(EnumValue(e, value, path));
                 break;
-            case NamedType { Symbol: StructSymbol s2 }:
-                WriteStruct(ref writer, s2, value, path);
+            case NamedType { Symbol: StructSymbol structure }:
+                WriteStruct(ref writer, structure, value, path);
                 break;
             case NamedType { Symbol: UnionSymbol u }:
                 WriteUnion(ref writer, u, value, path);
@@ -134,6 +128,18 @@ internal static class JsonToXdr
         } is { } special
             ? special
             : throw Expected(path, "a number (or \"NaN\", \"Infinity\", \"-Infinity\")", value);
+    }
+
+    private static void WriteString(ref XdrWriter writer, StringType type, JsonElement value, JsonPath path)
+    {
+        string text = value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Expected(path, "a string", value);
+        // The bound is in bytes on the wire (RFC 4506 §4.11), so count the UTF-8 the writer sends.
+        int bytes = Encoding.UTF8.GetByteCount(text);
+        if (type.Max is { } max && bytes > max)
+        {
+            throw path.Error($"string longer than {max} ({bytes} bytes)");
+        }
+        writer.WriteString(text);
     }
 
     private static void WriteOpaque(ref XdrWriter writer, OpaqueType opaque, JsonElement value, JsonPath path)
