@@ -16,7 +16,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 version="0.1.0-check.$(date -u +%Y%m%d%H%M%S).$$"
 work=$(mktemp -d "${TMPDIR:-/tmp}/oncrpc-packaging.XXXXXX")
-packages="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+packages="${NUGET_PACKAGES:-${HOME:-/root}/.nuget/packages}"
 server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
