@@ -32,6 +32,13 @@ internal sealed record CallRequest(string Transport, string Auth, TimeSpan Timeo
         }
     }
 
+    /// <summary>Throws <see cref="FormatException"/> for a bad -T or --auth, before any input is read.</summary>
+    public void Validate()
+    {
+        _ = TransportKind;
+        _ = Credentials;
+    }
+
     private static uint Stamp() => (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     public Client.RpcClientOptions ClientOptions => new()

@@ -80,8 +80,7 @@ internal static class CallCommand
         byte[] arguments;
         try
         {
-            _ = request.TransportKind;
-            _ = request.Credentials;
+            request.Validate();
             procedure = spec.Find(operands[2]);
             if (operands.Length == 3 && procedure.Procedure.Arguments.Count > 0 && promptForStdin)
             {
