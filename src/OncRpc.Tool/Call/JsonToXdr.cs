@@ -15,6 +15,7 @@ internal static class JsonToXdr
 {
     public static void Write(ref XdrWriter writer, XdrType type, JsonElement value, JsonPath path)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (type)
         {
             case PrimitiveType primitive:

@@ -15,8 +15,17 @@ internal static class XdrToJson
     /// hyper beyond that is written as a decimal string.</summary>
     private const long ExactInJson = 1L << 53;
 
+    /// <summary>Deepest JSON nesting written; the writer and readers are set to allow more.</summary>
+    public const int MaxDepth = 4000;
+
     public static void Read(ref XdrReader reader, XdrType type, Utf8JsonWriter json, JsonPath path)
     {
+        // A long linked list nests one level per node: stop with a message, not a stack overflow.
+        if (json.CurrentDepth >= MaxDepth)
+        {
+            throw path.Error($"nested more than {MaxDepth} levels deep (a list that long does not fit in JSON here)");
+        }
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         try
         {
             ReadCore(ref reader, type, json, path);

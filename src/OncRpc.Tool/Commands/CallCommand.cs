@@ -102,6 +102,11 @@ internal static class CallCommand
             stderr.WriteLine($"oncrpc call: {procedure?.ToString() ?? operands[2]}: {e.Message}");
             return 2;
         }
+        catch (InsufficientExecutionStackException)
+        {
+            stderr.WriteLine($"oncrpc call: {procedure?.ToString() ?? operands[2]}: the argument nests too deeply");
+            return 2;
+        }
 
         try
         {
@@ -128,6 +133,11 @@ internal static class CallCommand
         catch (JsonMappingException e)
         {
             stderr.WriteLine($"oncrpc call: {procedure}: the reply does not decode as {XTypeText.Format(procedure.Procedure.Result)}: {e.Message}");
+            return 1;
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            stderr.WriteLine($"oncrpc call: {procedure}: the reply nests too deeply to print as JSON");
             return 1;
         }
     }
@@ -173,7 +183,7 @@ internal static class CallCommand
     internal static string DecodeResult(XProcedure procedure, byte[] bytes)
     {
         var output = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, MaxDepth = 4096 }))
+        using (var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, MaxDepth = XdrToJson.MaxDepth + 1 }))
         {
             if (procedure.Procedure.Result is { } type)
             {
@@ -196,7 +206,7 @@ internal static class CallCommand
     {
         try
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 4096 });
+            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = XdrToJson.MaxDepth });
         }
         catch (JsonException e)
         {

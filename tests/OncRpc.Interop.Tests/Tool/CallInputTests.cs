@@ -1,3 +1,5 @@
+using OncRpc.Tool.Call;
+
 namespace OncRpc.Interop.Tests.Tool;
 
 /// <summary>
@@ -99,5 +101,31 @@ public sealed class CallInputTests
         Assert.Contains(" 16 ECHO_RECORD(record) -> struct record", outcome.Output);
         Assert.Contains(" 18 WHOAMI(void) -> struct creds", outcome.Output);
         Assert.Contains("  9 ECHO_TEXT(interop_text) -> string<>", outcome.Output);
+    }
+
+    [Fact]
+    public async Task ListsLongerThanJsonCanNestAreRefusedWithAMessage()
+    {
+        // 5000 nodes: {"head":{"value":0,"next":{"value":1,"next":...null}}}
+        var json = new System.Text.StringBuilder("{\"head\":");
+        for (int i = 0; i < 5000; i++)
+        {
+            json.Append("{\"value\":").Append(i).Append(",\"next\":");
+        }
+        json.Append("null").Append('}', 5001);
+        CallOutcome outcome = await ToolCall.RunAsync([ToolCall.InteropX, Nowhere, "ECHO_LIST", json.ToString()]);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("not valid JSON", outcome.Error);
+
+        // The same list coming back from a server: present-flag, value, ... absent-flag.
+        var bytes = new List<byte>();
+        for (int i = 0; i < 5000; i++)
+        {
+            bytes.AddRange([0, 0, 0, 1, 0, 0, 0, (byte)i]);
+        }
+        bytes.AddRange([0, 0, 0, 0]);
+        XSpecification spec = XSpecification.Load(ToolCall.InteropX, [], TextWriter.Null)!;
+        var error = Assert.Throws<JsonMappingException>(() => OncRpc.Tool.Commands.CallCommand.DecodeResult(spec.Find("ECHO_LIST"), [.. bytes]));
+        Assert.Contains("nested more than 4000 levels deep", error.Message);
     }
 }
