@@ -115,6 +115,12 @@ internal static class CallCommand
             stdout.WriteLine(DecodeResult(procedure, reply.Bytes));
             return 0;
         }
+        catch (RpcException e) when (e.Status == RpcStatus.TimedOut && e.InnerException is null)
+        {
+            stderr.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"oncrpc call: {procedure}: timed out: no reply within {request.Timeout.TotalSeconds} s (--timeout S waits longer)"));
+            return 1;
+        }
         catch (RpcException e)
         {
             stderr.WriteLine($"oncrpc call: {procedure}: {RpcNames.Describe(e)}");

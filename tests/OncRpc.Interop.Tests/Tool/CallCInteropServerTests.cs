@@ -80,7 +80,7 @@ public sealed class CallCInteropServerTests : IAsyncLifetime
     [InlineData(3, "INTEROP_PROG (0x31234568) version 1 FAIL: authentication error (AUTH_TOOWEAK")]
     [InlineData(4, "INTEROP_PROG (0x31234568) version 1 FAIL: authentication error (AUTH_BADCRED")]
     [InlineData(5, "INTEROP_PROG (0x31234568) version 1 FAIL: procedure unavailable (PROC_UNAVAIL")]
-    [InlineData(6, "INTEROP_PROG (0x31234568) version 1 FAIL: timed out")]
+    [InlineData(6, "INTEROP_PROG (0x31234568) version 1 FAIL: timed out: no reply within 0.5 s (--timeout S waits longer)")]
     public async Task EachServerErrorIsReportedInWords(int code, string expected)
     {
         CallOutcome outcome = await ToolCall.RunAsync([ToolCall.InteropX, Tcp, "FAIL", code.ToString(CultureInfo.InvariantCulture)],
