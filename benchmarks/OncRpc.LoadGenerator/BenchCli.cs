@@ -7,7 +7,7 @@ using System.Reflection;
 namespace OncRpc.LoadGenerator;
 
 /// <summary>
-/// The command line shared by the load generator's Main and <c>oncrpc bench</c>:
+/// The load generator's command line:
 /// <code>
 ///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
 ///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
@@ -15,8 +15,8 @@ namespace OncRpc.LoadGenerator;
 ///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json]
 /// </code>
-/// <c>prefix</c> is how the host re-invokes itself (empty for the load generator, <c>bench</c> for
-/// the tool): --server starts <c>[taskset -c LIST] self prefix serve</c> as a separate process, and
+/// <c>prefix</c> is how the host re-invokes itself (empty for the load generator's own Main):
+/// --server starts <c>[taskset -c LIST] self prefix serve</c> as a separate process, and
 /// --client-cpus re-executes this client under taskset.
 /// Exit 0 when calls were measured and none failed, 1 otherwise, 2 on bad usage.
 /// </summary>

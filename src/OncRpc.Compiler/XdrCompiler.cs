@@ -121,7 +121,7 @@ public static class XdrCompiler
         {
             definitions.Add(new ConstSyntax(define.Name, ValueSyntax.FromExpression(define.Body, define.Text, define.Location), define.Location, isImplicit: true));
         }
-        return new SpecificationSyntax(parsed.MainFile, definitions, preprocessor.ImportedFiles);
+        return new SpecificationSyntax(parsed.MainFile, definitions, preprocessor.ImportedFiles, parsed.BrokenNames);
     }
 
     /// <summary>A namespace that would not compile is reported here, not as errors in generated code.</summary>

@@ -49,8 +49,15 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
 
         // Collected only to keep hint names unique (two log.x in different folders); the compile
         // step above stays per file and cached.
-        context.RegisterSourceOutput(generated.Collect(), static (output, files) =>
+        // Where each diagnostic's help link points: the pages shipped in the package (or the
+        // repository's docs/diagnostics), set by build/OncRpc.Generator.props, or the consumer's own URL.
+        IncrementalValueProvider<string> helpBase = context.AnalyzerConfigOptionsProvider
+            .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.OncRpcDiagnosticsHelpBase", out string? value)
+                ? value.Trim() : string.Empty);
+
+        context.RegisterSourceOutput(generated.Collect().Combine(helpBase), static (output, pair) =>
         {
+            (System.Collections.Immutable.ImmutableArray<GeneratedFile> files, string help) = pair;
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (GeneratedFile file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
             {
@@ -59,7 +66,7 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
                 {
                     hint = file.HintName.Substring(0, file.HintName.Length - ".g.cs".Length) + "." + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
                 }
-                Emit(output, file, hint);
+                Emit(output, file, hint, help);
             }
         });
     }
@@ -127,13 +134,18 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
     private static OncRpc.Compiler.Diagnostics.Diagnostic OptionError(string path, string message) =>
         new(OncRpc.Compiler.Diagnostics.DiagnosticDescriptors.InvalidOption, new OncRpc.Compiler.Diagnostics.SourceLocation(path, 0, 0, 0), message);
 
-    private static void Emit(SourceProductionContext context, GeneratedFile file, string hintName)
+    /// <summary>The help link of diagnostic <paramref name="id"/>: <paramref name="helpBase"/> + id + ".md",
+    /// or null (no link) when no base is set, rather than a path the consumer does not have.</summary>
+    internal static string? HelpLink(string helpBase, string id) =>
+        helpBase.Length == 0 ? null : helpBase + (helpBase.EndsWith("/", StringComparison.Ordinal) ? "" : "/") + id + ".md";
+
+    private static void Emit(SourceProductionContext context, GeneratedFile file, string hintName, string helpBase)
     {
         foreach (DiagnosticInfo info in file.Diagnostics)
         {
             var descriptor = new DiagnosticDescriptor(info.Id, info.Title, "{0}", "OncRpc",
                 info.IsError ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, isEnabledByDefault: true,
-                helpLinkUri: "docs/diagnostics/" + info.Id + ".md"); // in this repository; no public URL is assumed
+                helpLinkUri: HelpLink(helpBase, info.Id));
             // Roslyn prints the line span in MSBuild format: file.x(12,5): error ONCRPC1101: ...
             Location location = info.Line > 0
                 ? Location.Create(info.Path, default(TextSpan), new LinePositionSpan(

@@ -1,9 +1,15 @@
 using System.CommandLine;
 using OncRpc.Tool.Commands;
 
-var root = new RootCommand("oncrpc: ONC RPC (Sun RPC) toolkit for .NET");
+// A plain Command named "oncrpc" rather than RootCommand: RootCommand names itself after the entry
+// assembly (OncRpc.Tool), but users type the tool's command name.
+var root = new Command("oncrpc", "ONC RPC (Sun RPC) toolkit for .NET: call procedures, compile .x files, query and run rpcbind")
+{
+    new System.CommandLine.Help.HelpOption(),
+    new VersionOption(),
+};
+root.Subcommands.Add(CallCommand.Create());
 root.Subcommands.Add(GenCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(RpcbindCommand.Create());
-root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -20,6 +20,17 @@ public sealed class CInteropTests
         }
         string dir = Path.Combine(Path.GetTempPath(), "oncrpc-cinterop-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
+        // Built once per run and shared by the tests, so removed when the test process ends.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         File.Copy(TestPaths.X("allconstructs.x"), Path.Combine(dir, "allconstructs.x"));
         File.Copy(Path.Combine(TestPaths.TestsDirectory(), "Drivers", "allconstructs_driver.c"), Path.Combine(dir, "driver.c"));
         Run(dir, "rpcgen", "-N -h -o allconstructs.h allconstructs.x");

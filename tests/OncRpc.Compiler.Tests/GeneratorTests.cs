@@ -25,9 +25,10 @@ public sealed class GeneratorTests
         public override bool TryGetValue(string key, out string value) => values.TryGetValue(key, out value!);
     }
 
-    internal sealed class OptionsProvider(Dictionary<string, Dictionary<string, string>> perFile) : AnalyzerConfigOptionsProvider
+    internal sealed class OptionsProvider(Dictionary<string, Dictionary<string, string>> perFile, Dictionary<string, string>? global = null)
+        : AnalyzerConfigOptionsProvider
     {
-        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(new() { ["build_property.RootNamespace"] = "Consumer" });
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(new(global ?? []) { ["build_property.RootNamespace"] = "Consumer" });
 
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options([]);
 
@@ -44,7 +45,8 @@ public sealed class GeneratorTests
     };
 
     internal static (GeneratorDriver Driver, CSharpCompilation Compilation) Run(
-        IEnumerable<(string Path, string Text, Dictionary<string, string> Metadata)> files, CSharpCompilation? compilation = null)
+        IEnumerable<(string Path, string Text, Dictionary<string, string> Metadata)> files, CSharpCompilation? compilation = null,
+        Dictionary<string, string>? globalOptions = null)
     {
         var list = files.ToList();
         compilation ??= Compile.CSharp([("Program.cs", "namespace Consumer; public static class Program { public static int Answer => 42; }")], "Consumer");
@@ -52,7 +54,7 @@ public sealed class GeneratorTests
             [new OncRpcGenerator().AsSourceGenerator()],
             list.Select(f => (AdditionalText)new XText(f.Path, f.Text)),
             (CSharpParseOptions)compilation.SyntaxTrees.First().Options,
-            new OptionsProvider(list.ToDictionary(f => f.Path, f => f.Metadata)),
+            new OptionsProvider(list.ToDictionary(f => f.Path, f => f.Metadata), globalOptions),
             new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         return (driver.RunGenerators(compilation, TestContext.Current.CancellationToken), compilation);
     }
@@ -81,8 +83,19 @@ public sealed class GeneratorTests
         Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Error, diagnostic.Severity);
         FileLinePositionSpan span = diagnostic.Location.GetLineSpan();
         Assert.Equal("/proj/bad.x", span.Path);
-        Assert.Equal(3, span.StartLinePosition.Line); // 0-based: line 4, where '}' stands after "int x"
-        Assert.StartsWith("/proj/bad.x(4,1): error ONCRPC1101", diagnostic.ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, span.StartLinePosition.Line); // 0-based: line 3, right after "int x", where the ';' is missing
+        Assert.StartsWith("/proj/bad.x(3,10): error ONCRPC1101", diagnostic.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_links_lead_to_the_pages_the_build_points_at_or_nowhere()
+    {
+        var bad = ("/proj/bad.x", "struct s { int x };", ItemMetadata("Consumer"));
+        var (linked, _) = Run([bad], globalOptions: new() { ["build_property.OncRpcDiagnosticsHelpBase"] = "file:///nuget/oncrpc/1.0.0/docs/diagnostics/" });
+        Assert.Equal("file:///nuget/oncrpc/1.0.0/docs/diagnostics/ONCRPC1101.md", Assert.Single(linked.GetRunResult().Diagnostics).Descriptor.HelpLinkUri);
+        // Without a base there is no link, rather than a path into a checkout the consumer does not have.
+        var (unlinked, _) = Run([bad]);
+        Assert.Equal("", Assert.Single(unlinked.GetRunResult().Diagnostics).Descriptor.HelpLinkUri);
     }
 
     [Fact]

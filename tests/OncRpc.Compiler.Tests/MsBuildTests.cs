@@ -71,7 +71,7 @@ public sealed class MsBuildTests
             File.WriteAllText(Path.Combine(dir, "allconstructs.x"), "struct broken {\n    int a\n};\n");
             (exit, output) = DotnetBuild(dir);
             Assert.NotEqual(0, exit);
-            Assert.Contains("allconstructs.x(3,1): error ONCRPC1101: expected ';', found '}'", output);
+            Assert.Contains("allconstructs.x(2,10): error ONCRPC1101: expected ';' after 'a', found '}'", output);
         }
         finally
         {

@@ -79,7 +79,7 @@ public sealed class ParserTests
         Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.Equal("ONCRPC1101", e.Id));
         Assert.Equal(1, errors[0].Location.Line);
-        Assert.Equal(18, errors[0].Location.Column);
+        Assert.Equal(17, errors[0].Location.Column); // the missing ';' belongs right after "x"
         Assert.Equal(3, errors[1].Location.Line);
     }
 

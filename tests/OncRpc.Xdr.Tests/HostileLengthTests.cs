@@ -104,20 +104,26 @@ public sealed class HostileLengthTests
     {
         byte[] good = XdrSerializer.ToArray(CompositeRecord.Sample(3, Color.Green));
         // Every 4-aligned word, in turn, becomes 0xFFFFFFFF: nothing may allocate by that claim.
-        for (int at = 0; at + 4 <= good.Length; at += 4)
+        // The first pass only warms up: the first throw from each site loads exception metadata
+        // and message resources (tens of KB, more or less depending on what ran before on this
+        // thread), which is not what is measured. The second pass is.
+        for (int pass = 0; pass < 2; pass++)
         {
-            byte[] bad = (byte[])good.Clone();
-            BinaryPrimitives.WriteUInt32BigEndian(bad.AsSpan(at), 0xFFFFFFFF);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            try
+            for (int at = 0; at + 4 <= good.Length; at += 4)
             {
-                XdrSerializer.Deserialize<CompositeRecord>(bad);
+                byte[] bad = (byte[])good.Clone();
+                BinaryPrimitives.WriteUInt32BigEndian(bad.AsSpan(at), 0xFFFFFFFF);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                try
+                {
+                    XdrSerializer.Deserialize<CompositeRecord>(bad);
+                }
+                catch (XdrException)
+                {
+                }
+                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                Assert.True(pass == 0 || allocated < AllocationBudget + 8 * good.Length, $"0xFFFFFFFF at {at} allocated {allocated}");
             }
-            catch (XdrException)
-            {
-            }
-            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-            Assert.True(allocated < AllocationBudget + 8 * good.Length, $"0xFFFFFFFF at {at} allocated {allocated}");
         }
     }
 

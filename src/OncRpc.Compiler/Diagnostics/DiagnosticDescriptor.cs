@@ -22,8 +22,9 @@ public sealed class DiagnosticDescriptor
     /// <summary>A <see cref="string.Format(System.IFormatProvider, string, object[])"/> pattern.</summary>
     public string MessageFormat { get; }
 
-    /// <summary>Where the id is explained.</summary>
-    public string HelpLink => "docs/diagnostics/" + Id + ".md";
+    /// <summary>The page that explains the id, relative to the diagnostics folder (docs/diagnostics
+    /// in the repository and in the OncRpc package); the generator turns it into a full link.</summary>
+    public string HelpPage => Id + ".md";
 
     internal Diagnostic Create(SourceLocation location, params object[] args) =>
         new(this, location, string.Format(CultureInfo.InvariantCulture, MessageFormat, args));

@@ -60,11 +60,20 @@ internal sealed partial class Parser
 
     private Token Expect(TokenKind kind, string description)
     {
-        if (Current.Kind != kind)
+        if (Current.Kind == kind)
         {
-            throw Error(description);
+            return Advance();
         }
-        return Advance();
+        if (kind == TokenKind.Semicolon && _position > 0 && _tokens[_position - 1] is { } previous
+            && previous.Location.FilePath == Current.Location.FilePath)
+        {
+            // A missing ';' belongs at the end of what it should follow (as C compilers say it),
+            // not at the next token, which is often on another line.
+            SourceLocation after = new(previous.Location.FilePath, previous.Location.Line, previous.Location.Column + previous.Location.Length, 1);
+            _diagnostics.Report(DiagnosticDescriptors.UnexpectedToken, after, "';' after '" + previous.Text + "'", Current.Describe());
+            throw new SyntaxErrorException();
+        }
+        throw Error(description);
     }
 
     private void ExpectKeyword(string keyword)
@@ -96,10 +105,35 @@ internal sealed partial class Parser
             }
             catch (SyntaxErrorException)
             {
+                NoteBrokenDefinition(start);
                 Recover(start);
             }
         }
-        return new SpecificationSyntax(mainFile, _definitions);
+        return new SpecificationSyntax(mainFile, _definitions, brokenNames: BrokenNames);
+    }
+
+    /// <summary>Names that definitions which failed to parse would have defined: uses of them are
+    /// not reported again as undefined (the syntax error is the one to fix).</summary>
+    public HashSet<string> BrokenNames { get; } = new(StringComparer.Ordinal);
+
+    private void NoteBrokenDefinition(int start)
+    {
+        Token first = _tokens[start];
+        bool named = first.Kind == TokenKind.Identifier && first.Text is "struct" or "union" or "enum" or "program" or "const";
+        for (int i = start + 1; i <= _position && i < _tokens.Count; i++)
+        {
+            Token token = _tokens[i];
+            if (token.Kind == TokenKind.Identifier && !Keywords.Contains(token.Text))
+            {
+                // struct/union/enum/program/const NAME ...; a typedef's name comes last, so every
+                // identifier read so far is a candidate.
+                BrokenNames.Add(token.Text);
+                if (named)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     /// <summary>Skips to just after the ';' that ends the broken definition (tracking braces), or

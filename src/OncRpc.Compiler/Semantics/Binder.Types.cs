@@ -95,7 +95,11 @@ internal sealed partial class Binder
             _diagnostics.Report(DiagnosticDescriptors.WrongKind, type.Location, name, "an enum member", "a type");
             return null;
         }
-        _diagnostics.Report(DiagnosticDescriptors.UndefinedType, type.Location, name);
+        if (!System.Linq.Enumerable.Contains(_specification.BrokenNames, name))
+        {
+            // A definition that failed to parse is not reported again at each use.
+            _diagnostics.Report(DiagnosticDescriptors.UndefinedType, type.Location, name);
+        }
         return null;
     }
 

@@ -268,7 +268,10 @@ internal sealed partial class Binder
         {
             return number;
         }
-        _diagnostics.Report(DiagnosticDescriptors.UndefinedConstant, value.Location, name);
+        if (!System.Linq.Enumerable.Contains(_specification.BrokenNames, name))
+        {
+            _diagnostics.Report(DiagnosticDescriptors.UndefinedConstant, value.Location, name);
+        }
         return null;
     }
 

@@ -6,8 +6,10 @@ namespace OncRpc.Compiler.Syntax;
 /// <summary>A whole preprocessed input: the main file's definitions and those it included.</summary>
 public sealed class SpecificationSyntax
 {
-    public SpecificationSyntax(string mainFile, IReadOnlyList<DefinitionSyntax> definitions, IReadOnlyCollection<string>? importedFiles = null)
+    public SpecificationSyntax(string mainFile, IReadOnlyList<DefinitionSyntax> definitions, IReadOnlyCollection<string>? importedFiles = null,
+        IReadOnlyCollection<string>? brokenNames = null)
     {
+        BrokenNames = brokenNames ?? new string[0];
         MainFile = mainFile;
         Definitions = definitions;
         ImportedFiles = importedFiles ?? new string[0];
@@ -20,6 +22,9 @@ public sealed class SpecificationSyntax
     public IReadOnlyCollection<string> ImportedFiles { get; }
 
     public IReadOnlyList<DefinitionSyntax> Definitions { get; }
+
+    /// <summary>Names of definitions that failed to parse (see the parser's recovery).</summary>
+    public IReadOnlyCollection<string> BrokenNames { get; }
 }
 
 /// <summary>A top-level definition.</summary>

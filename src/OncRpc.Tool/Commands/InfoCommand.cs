@@ -16,7 +16,7 @@ namespace OncRpc.Tool.Commands;
 /// Programs are numbers in decimal or names from /etc/rpc (rpcbind, portmapper...).
 /// Exit 0 on success, 1 when the remote end fails or does not answer, 2 on bad usage.
 /// </summary>
-internal static class InfoCommand
+internal static partial class InfoCommand
 {
     private static readonly string[] s_v2Names = ["NULL", "SET", "UNSET", "GETPORT", "DUMP", "CALLIT"];
     private static readonly string[] s_v3Names = ["NULL", "SET", "UNSET", "GETADDR", "DUMP", "CALLIT", "TIME", "U2T", "T2U"];
@@ -75,6 +75,12 @@ internal static class InfoCommand
                 _ => await PortmapAsync(request, stdout, cancellationToken).ConfigureAwait(false),
             };
         }
+        catch (RpcbindUnreachableException e)
+        {
+            stderr.WriteLine($"oncrpc info: nothing answers as rpcbind on {request.Host} port {RpcbindProtocol.Port} ({e.InnerException?.Message}).");
+            stderr.WriteLine("  Is an rpcbind running there? Start Debian's (systemctl start rpcbind) or ours: oncrpc rpcbind");
+            return 1;
+        }
         catch (RpcException e)
         {
             stderr.WriteLine($"oncrpc info: {request.Host}: RPC: {e.Message}");
@@ -89,8 +95,8 @@ internal static class InfoCommand
 
     private static async Task<int> PortmapAsync(Request request, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using RpcbindClient client = await RpcbindClient.ConnectAsync(request.Host, RpcTransportKind.Tcp, request.ClientOptions, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<PortmapEntry> entries = await client.PortmapDumpAsync(cancellationToken).ConfigureAwait(false);
+        await using RpcbindClient client = await ConnectRpcbindAsync(request, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<PortmapEntry> entries = await Rpcbind(() => client.PortmapDumpAsync(cancellationToken)).ConfigureAwait(false);
         if (request.Json)
         {
             WriteJson(stdout, w =>
@@ -121,11 +127,11 @@ internal static class InfoCommand
 
     private static async Task<int> SummaryAsync(Request request, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using RpcbindClient client = await RpcbindClient.ConnectAsync(request.Host, RpcTransportKind.Tcp, request.ClientOptions, cancellationToken).ConfigureAwait(false);
+        await using RpcbindClient client = await ConnectRpcbindAsync(request, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RpcbindMapping> mappings;
         try
         {
-            mappings = await client.DumpAsync(RpcbindProtocol.Version4, cancellationToken).ConfigureAwait(false);
+            mappings = await Rpcbind(() => client.DumpAsync(RpcbindProtocol.Version4, cancellationToken)).ConfigureAwait(false);
         }
         catch (RpcException e) when (e.Status == RpcStatus.ProgramMismatch)
         {
@@ -181,8 +187,7 @@ internal static class InfoCommand
         uint program = RpcProgramNames.Parse(request.Operands[1]);
         uint? version = request.Operands.Length > 2 ? ParseNumber(request.Operands[2], "version") : null;
         var results = new List<(uint Version, string? Error)>();
-        await using (RpcClient client = await RpcbindClient.CreateClientAsync(request.Host, program, version ?? 0, transport,
-            request.ClientOptions, cancellationToken).ConfigureAwait(false))
+        await using (RpcClient client = await ConnectProgramAsync(request, program, version ?? 0, transport, cancellationToken).ConfigureAwait(false))
         {
             uint low = version ?? 0, high = version ?? 0;
             if (version is null)
@@ -248,8 +253,8 @@ internal static class InfoCommand
 
     private static async Task<int> StatsAsync(Request request, TextWriter stdout, CancellationToken cancellationToken)
     {
-        await using RpcbindClient client = await RpcbindClient.ConnectAsync(request.Host, RpcTransportKind.Tcp, request.ClientOptions, cancellationToken).ConfigureAwait(false);
-        RpcbindStatisticsByVersion stats = await client.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+        await using RpcbindClient client = await ConnectRpcbindAsync(request, cancellationToken).ConfigureAwait(false);
+        RpcbindStatisticsByVersion stats = await Rpcbind(() => client.GetStatisticsAsync(cancellationToken)).ConfigureAwait(false);
         (uint Version, string Title, string[] Names)[] sections =
             [(2, "PORTMAP (version 2) statistics", s_v2Names), (3, "RPCBIND (version 3) statistics", s_v3Names), (4, "RPCBIND (version 4) statistics", s_v4Names)];
         if (request.Json)
@@ -379,9 +384,9 @@ internal static class InfoCommand
     };
 
     private static uint ParseNumber(string text, string what) =>
-        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint value)
+        Call.XSpecification.TryParseNumber(text, out uint value)
             ? value
-            : throw new FormatException($"{what} '{text}' is not a decimal number");
+            : throw new FormatException($"{what} '{text}' is not a number (decimal or 0x hex)");
 
     private static void WriteNameProperty(Utf8JsonWriter writer, uint program) =>
         writer.WriteString("name", RpcProgramNames.NameOf(program));

@@ -98,25 +98,33 @@ public readonly record struct RpcReplyHeader
     }
 
     /// <summary>Null for SUCCESS; otherwise the <see cref="RpcException"/> this reply means.</summary>
-    public RpcException? ToException(uint program, uint version, uint procedure)
+    public RpcException? ToException(uint program, uint version, uint procedure) =>
+        ToException(new RpcProcedureDescriptor(program, version, procedure));
+
+    /// <summary>Null for SUCCESS; otherwise the <see cref="RpcException"/> this reply means, its
+    /// message naming the call as the .x does: <c>BANK_PROG (0x20000099) version 1 WITHDRAW: garbage arguments</c>.</summary>
+    internal RpcException? ToException(RpcProcedureDescriptor call)
     {
         if (ReplyStat == ReplyStat.Accepted)
         {
             return AcceptStat switch
             {
                 AcceptStat.Success => null,
-                AcceptStat.ProgramUnavailable => new RpcException(RpcStatus.ProgramUnavailable, $"program {program} unavailable"),
+                AcceptStat.ProgramUnavailable => new RpcException(RpcStatus.ProgramUnavailable, $"{Describe(call)}: program unavailable"),
                 AcceptStat.ProgramMismatch => new RpcException(RpcStatus.ProgramMismatch,
-                    $"program {program} version {version} unavailable; server supports {Low}..{High}", Low, High),
-                AcceptStat.ProcedureUnavailable => new RpcException(RpcStatus.ProcedureUnavailable,
-                    $"procedure {procedure} unavailable in program {program} version {version}"),
-                AcceptStat.GarbageArguments => new RpcException(RpcStatus.GarbageArguments,
-                    $"server could not decode the arguments of procedure {procedure}"),
-                _ => new RpcException(RpcStatus.SystemError, $"system error on the server for procedure {procedure}"),
+                    $"{Describe(call)}: program version mismatch; the server supports versions {Low}..{High}", Low, High),
+                AcceptStat.ProcedureUnavailable => new RpcException(RpcStatus.ProcedureUnavailable, $"{Describe(call)}: procedure unavailable"),
+                AcceptStat.GarbageArguments => new RpcException(RpcStatus.GarbageArguments, $"{Describe(call)}: garbage arguments"),
+                _ => new RpcException(RpcStatus.SystemError, $"{Describe(call)}: system error"),
             };
         }
         return RejectStat == RejectStat.RpcMismatch
-            ? new RpcException(RpcStatus.RpcMismatch, $"server supports RPC versions {Low}..{High}", Low, High)
-            : new RpcException(AuthStat, $"authentication error: {AuthStat}");
+            ? new RpcException(RpcStatus.RpcMismatch, $"{Describe(call)}: the server supports RPC versions {Low}..{High}", Low, High)
+            : new RpcException(AuthStat, $"{Describe(call)}: authentication error: {AuthStat}");
     }
+
+    /// <summary>Program numbers in hex, as .x files and RFCs write them; names when the caller has them.</summary>
+    private static string Describe(RpcProcedureDescriptor call) =>
+        (call.ProgramName is { } name ? $"{name} (0x{call.Program:x8})" : $"program 0x{call.Program:x8}") +
+        $" version {call.Version} " + (call.ProcedureName ?? $"procedure {call.Procedure}");
 }

@@ -11,13 +11,18 @@ public static class RpcProgramNames
     /// <summary>The name of <paramref name="program"/>, or null.</summary>
     public static string? NameOf(uint program) => s_table.Value.ByNumber.GetValueOrDefault(program);
 
-    /// <summary>A decimal program number or a known name; <see cref="FormatException"/> otherwise.</summary>
+    /// <summary>A program number in decimal (as rpcinfo takes it) or hex with 0x (as .x files and
+    /// RFCs write it), or a known name; <see cref="FormatException"/> otherwise.</summary>
     public static uint Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out uint number) ? number
+        bool hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        return hex
+            ? (uint.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out uint number) ? number
+                : throw new FormatException($"'{text}' is not a hex program number"))
+            : uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out number) ? number
             : s_table.Value.ByName.TryGetValue(text, out number) ? number
-            : throw new FormatException($"unknown program '{text}' (give a decimal number or a name from /etc/rpc)");
+            : throw new FormatException($"unknown program '{text}' (give a number, decimal or 0x hex, or a name from /etc/rpc)");
     }
 
     internal static (Dictionary<string, uint>, Dictionary<uint, string>) Load(string path)

@@ -187,7 +187,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
             return false;
         }
         RpcProcedureDescriptor procedure = Procedure!;
-        RpcException? error = header.ToException(procedure.Program, procedure.Version, procedure.Procedure);
+        RpcException? error = header.ToException(procedure);
         if (error is not null)
         {
             Fail(error);
