@@ -39,7 +39,10 @@ internal sealed class BoundedPool<T> where T : class
         if (_items.TryDequeue(out (T Item, long Weight) entry))
         {
             Interlocked.Decrement(ref _count);
-            Interlocked.Add(ref _bytes, -entry.Weight);
+            if (entry.Weight != 0)
+            {
+                Interlocked.Add(ref _bytes, -entry.Weight);
+            }
             item = entry.Item;
             return true;
         }

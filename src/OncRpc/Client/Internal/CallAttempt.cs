@@ -13,10 +13,13 @@ internal readonly record struct CallAttempt(uint Xid, long DeadlineMs = long.Max
 internal sealed class ClientClock(TimeProvider time)
 {
     private readonly long _origin = time.GetTimestamp();
+    private readonly bool _system = ReferenceEquals(time, TimeProvider.System);
 
     public TimeProvider Time { get; } = time;
 
-    public long NowMs => (long)Time.GetElapsedTime(_origin).TotalMilliseconds;
+    /// <summary>Milliseconds on this clock. The system clock reads the cheap coarse tick count
+    /// (each call reads it more than once); any other provider is asked.</summary>
+    public long NowMs => _system ? Environment.TickCount64 : (long)Time.GetElapsedTime(_origin).TotalMilliseconds;
 
     /// <summary>Now plus <paramref name="timeout"/>; <see cref="long.MaxValue"/> when infinite.</summary>
     public long DeadlineAfter(TimeSpan timeout) =>

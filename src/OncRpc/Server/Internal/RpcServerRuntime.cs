@@ -40,6 +40,7 @@ internal sealed class RpcServerRuntime : IDisposable
         Calls = new CallLifecycle(this, Pipeline, logger);
         _time = options.TimeProvider;
         _started = _time.GetTimestamp();
+        _systemTime = ReferenceEquals(_time, TimeProvider.System);
     }
 
     /// <summary>Clients whose incarnation is remembered (reincarnation of orphans).</summary>
@@ -47,12 +48,14 @@ internal sealed class RpcServerRuntime : IDisposable
 
     private readonly TimeProvider _time;
     private readonly long _started;
+    private readonly bool _systemTime;
 
     public RpcServerOptions Options { get; }
 
-    /// <summary>Milliseconds since the server started, from its <see cref="TimeProvider"/>, never
-    /// 0: the clock of idle and stuck-send checks, so tests drive them in virtual time.</summary>
-    public long NowMs => (long)_time.GetElapsedTime(_started).TotalMilliseconds + 1;
+    /// <summary>Milliseconds on the server's clock, never 0: the coarse tick count for the
+    /// system clock (read several times per call), elapsed time for any other provider, so tests
+    /// drive idle and stuck-send checks in virtual time.</summary>
+    public long NowMs => _systemTime ? Environment.TickCount64 : (long)_time.GetElapsedTime(_started).TotalMilliseconds + 1;
 
     /// <summary>The duplicate-request cache of at-most-once procedures; null when turned off.</summary>
     public DuplicateRequestCache? DuplicateRequests { get; }
