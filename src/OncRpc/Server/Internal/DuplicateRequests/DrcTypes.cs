@@ -55,7 +55,24 @@ internal sealed class DrcClient(byte[] key)
 
 /// <summary>Which call of a client: xid, program, version, procedure and a checksum of the
 /// arguments (as knfsd does), so an xid reused for another call is not mistaken for a retransmission.</summary>
-internal readonly record struct DrcCallKey(uint Xid, uint Program, uint Version, uint Procedure, ulong ArgumentsHash);
+internal readonly record struct DrcCallKey(uint Xid, uint Program, uint Version, uint Procedure, ulong ArgumentsHash)
+{
+    /// <summary>The entry's 64-bit slot in the cache: this call of the client whose key hashes
+    /// to <paramref name="clientHash"/> (seeded per process). A compact key keeps the table small
+    /// (it is read on every at-most-once call, mostly from cold memory); the entry itself holds the
+    /// full key, checked on every hit.</summary>
+    public ulong Slot(ulong clientHash)
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, clientHash);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[8..], Xid);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[12..], Program);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[16..], Version);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[20..], Procedure);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes[24..], ArgumentsHash);
+        return System.IO.Hashing.XxHash3.HashToUInt64(bytes, ByteKeyComparer.Seed);
+    }
+}
 
 /// <summary>A client's call in the cache: in progress (no reply yet) or completed (the reply,
 /// without any record mark, replayed byte for byte). Recycled after eviction (its list nodes
@@ -71,13 +88,17 @@ internal sealed class DrcEntry
     public DrcClient Client { get; private set; } = null!;
     public DrcCallKey Key { get; private set; }
 
+    /// <summary>The entry's key in the cache's table (see <see cref="DrcCallKey.Slot"/>).</summary>
+    public ulong Slot { get; private set; }
+
     /// <summary>True from the first execution's start until it completes or is abandoned.</summary>
     public bool InProgress { get; set; }
 
-    public DrcEntry Init(DrcClient client, DrcCallKey key)
+    public DrcEntry Init(DrcClient client, DrcCallKey key, ulong slot)
     {
         Client = client;
         Key = key;
+        Slot = slot;
         return this;
     }
 
@@ -160,7 +181,7 @@ internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqu
 
     // Seeded per process: the keys come from the network, so their bucket spread must not be
     // predictable (hash flooding).
-    private static readonly long s_seed = Random.Shared.NextInt64();
+    public static long Seed { get; } = Random.Shared.NextInt64();
 
     public bool Equals(byte[]? x, byte[]? y) => ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
 
@@ -168,7 +189,7 @@ internal sealed class ByteKeyComparer : IEqualityComparer<byte[]>, IAlternateEqu
 
     public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
 
-    public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)System.IO.Hashing.XxHash3.HashToUInt64(alternate, s_seed);
+    public int GetHashCode(ReadOnlySpan<byte> alternate) => (int)System.IO.Hashing.XxHash3.HashToUInt64(alternate, Seed);
 
     public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
 }

@@ -52,7 +52,7 @@ internal sealed partial class DuplicateRequestCache
     {
         _lru.Remove(entry.GlobalNode);
         entry.Client.Completed.Remove(entry.ClientNode);
-        _entries.Remove((entry.Client, entry.Key));
+        _entries.Remove(entry.Slot);
         _bytes -= entry.Weight;
         _evictions++;
         entry.ReleaseReply();

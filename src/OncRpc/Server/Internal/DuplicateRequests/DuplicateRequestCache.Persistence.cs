@@ -25,11 +25,12 @@ internal sealed partial class DuplicateRequestCache
                 {
                     client = new DrcClient(record.ClientKey);
                 }
-                if (_entries.TryGetValue((client, record.Key), out DrcEntry? existing))
+                ulong slot = record.Key.Slot(System.IO.Hashing.XxHash3.HashToUInt64(record.ClientKey, ByteKeyComparer.Seed));
+                if (_entries.TryGetValue(slot, out DrcEntry? existing))
                 {
                     Evict(existing); // the later record of the same call wins
                 }
-                DrcEntry entry = new DrcEntry().Init(client, record.Key);
+                DrcEntry entry = new DrcEntry().Init(client, record.Key, slot);
                 entry.KeepReply(record.Reply);
                 entry.CompletedUnixMs = record.CompletedUnixMs;
                 entry.LastUsed = nowTicks - (long)(ageMs / 1000.0 * _time.TimestampFrequency);
@@ -40,7 +41,7 @@ internal sealed partial class DuplicateRequestCache
                     continue;
                 }
                 _clients.TryAdd(client.Key, client);
-                _entries.Add((client, record.Key), entry);
+                _entries.Add(slot, entry);
                 _lru.AddLast(entry.GlobalNode);
                 client.Completed.AddLast(entry.ClientNode);
                 _bytes += entry.Weight;

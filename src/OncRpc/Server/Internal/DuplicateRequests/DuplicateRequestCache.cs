@@ -35,7 +35,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
 
     private readonly Lock _gate = new();
     private readonly Dictionary<byte[], DrcClient> _clients = new(ByteKeyComparer.Instance);
-    private readonly Dictionary<(DrcClient Client, DrcCallKey Key), DrcEntry> _entries = [];
+    private readonly Dictionary<ulong, DrcEntry> _entries = [];
     private readonly LinkedList<DrcEntry> _lru = new();
     private readonly HashSet<DrcEntry>? _orphanWatch;
     private readonly Stack<DrcEntry> _free = new();
@@ -87,12 +87,27 @@ internal sealed partial class DuplicateRequestCache : IDisposable
         keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential)];
         var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
             System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
+        ulong slot = key.Slot(System.IO.Hashing.XxHash3.HashToUInt64(keyBytes, ByteKeyComparer.Seed));
         long now = _time.GetTimestamp();
         lock (_gate)
         {
             ExpireOld(now);
             var clients = _clients.GetAlternateLookup<ReadOnlySpan<byte>>();
-            if (clients.TryGetValue(keyBytes, out DrcClient? client) && _entries.TryGetValue((client, key), out entry))
+            clients.TryGetValue(keyBytes, out DrcClient? client);
+            if (_entries.TryGetValue(slot, out entry) && !(ReferenceEquals(entry.Client, client) && entry.Key == key))
+            {
+                // Another call in the same 64-bit slot (about one chance in 2^64 per pair): the
+                // older one gives way; a running one cannot, so this call waits for a retransmission.
+                if (entry.InProgress)
+                {
+                    _refused++;
+                    entry = null;
+                    return DrcDecision.Drop;
+                }
+                Evict(entry);
+                entry = null;
+            }
+            if (entry is not null)
             {
                 if (entry.IsCompleted)
                 {
@@ -126,11 +141,11 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             }
             // Making room may have evicted the client's last entry, and the client with it.
             _clients.TryAdd(client.Key, client);
-            entry = (_free.TryPop(out DrcEntry? recycled) ? recycled : new DrcEntry()).Init(client, key);
+            entry = (_free.TryPop(out DrcEntry? recycled) ? recycled : new DrcEntry()).Init(client, key, slot);
             entry.LastSeen = now;
             entry.Transport = call.Transport;
             entry.InProgress = true;
-            _entries.Add((client, key), entry);
+            _entries.Add(slot, entry);
             client.InProgress++;
             _executions++;
             if (_orphanWatch is not null && call.Transport == RpcTransportKind.Udp)
@@ -269,7 +284,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     /// <summary>Under the lock: an entry no list holds leaves the cache and is recycled.</summary>
     private void Forget(DrcEntry entry)
     {
-        _entries.Remove((entry.Client, entry.Key));
+        _entries.Remove(entry.Slot);
         RemoveIfEmpty(entry.Client);
         Recycle(entry);
     }
