@@ -74,6 +74,20 @@ public sealed class DuplicateRequestCacheTests
     }
 
     [Fact]
+    public async Task Anonymous_local_clients_on_two_unix_connections_are_two_clients()
+    {
+        using var h = new SemanticsHarness();
+        var local = new System.Net.Sockets.UnixDomainSocketEndPoint("/run/bank.sock");
+        await h.CallAsync(9, Deposit, 1, local, RpcTransportKind.Local);
+        await h.CallAsync(9, Deposit, 1, local, RpcTransportKind.Local); // each OneCallSite is its own connection
+        Assert.Equal(2, h.Executions);
+        byte[] identity = RpcBytes.AuthSysBody(77, "client", 10, 10);
+        await h.CallAsync(10, Deposit, 1, local, RpcTransportKind.Local, identity);
+        await h.CallAsync(10, Deposit, 1, local, RpcTransportKind.Local, identity); // a credential: one client
+        Assert.Equal(3, h.Executions);
+    }
+
+    [Fact]
     public async Task A_udp_retransmission_while_the_call_runs_is_dropped_and_not_run_again()
     {
         using var h = new SemanticsHarness();

@@ -8,8 +8,9 @@ namespace OncRpc.Server.Internal.DuplicateRequests;
 /// with (flavor and body; AUTH_SYS carries the process's stamp, AUTH_SHORT is resolved to the full
 /// credential first). The port counts over UDP (a client retransmits from its one socket; two
 /// processes on one host must not share entries) and over a stream with AUTH_NONE (nothing else
-/// tells two processes apart); it does not count over a stream with a credential, so a client
-/// that reconnects from a new port and resends still hits. Holds its completed entries in LRU order.</summary>
+/// tells two processes apart; over a Unix socket, the connection stands in for the port); it does
+/// not count over a stream with a credential, so a client that reconnects from a new port and
+/// resends still hits. Holds its completed entries in LRU order.</summary>
 internal sealed class DrcClient(byte[] key)
 {
     public byte[] Key { get; } = key;
@@ -21,12 +22,13 @@ internal sealed class DrcClient(byte[] key)
 
     public int Count => Completed.Count + InProgress;
 
-    /// <summary>Most bytes a key takes: family, an IPv6 address, port, flavor, a 400-byte body.</summary>
-    public const int MaxKeyLength = 1 + 16 + 2 + 4 + OpaqueAuth.MaxBodyLength;
+    /// <summary>Most bytes a key takes: family, an IPv6 address and port (or a connection), flavor, a 400-byte body.</summary>
+    public const int MaxKeyLength = 1 + 16 + 4 + 4 + OpaqueAuth.MaxBodyLength;
 
     /// <summary>Writes the identity of <paramref name="remote"/> calling over
-    /// <paramref name="transport"/> with <paramref name="credential"/>; returns its length.</summary>
-    public static int WriteKey(Span<byte> destination, EndPoint? remote, RpcTransportKind transport, OpaqueAuth credential)
+    /// <paramref name="transport"/> with <paramref name="credential"/> through
+    /// <paramref name="site"/>; returns its length.</summary>
+    public static int WriteKey(Span<byte> destination, EndPoint? remote, RpcTransportKind transport, OpaqueAuth credential, object? site)
     {
         int length = 1;
         if (remote is IPEndPoint ip)
@@ -45,6 +47,14 @@ internal sealed class DrcClient(byte[] key)
         else
         {
             destination[0] = 0; // a Unix socket peer: the host itself
+            if (credential.Flavor == AuthFlavor.None && site is not null)
+            {
+                // Nothing tells two anonymous local processes apart but their connections.
+                destination[0] |= 0x80;
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[length..],
+                    System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(site));
+                length += 4;
+            }
         }
         System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(destination[length..], (int)credential.Flavor);
         length += 4;

@@ -84,7 +84,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     public DrcDecision Begin(RpcCall call, out DrcEntry? entry)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
-        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential)];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential, call.Site)];
         var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
             System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
         ulong slot = key.Slot(System.IO.Hashing.XxHash3.HashToUInt64(keyBytes, ByteKeyComparer.Seed));
@@ -254,7 +254,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     public void DropClient(System.Net.EndPoint? remote, RpcTransportKind transport, Auth.OpaqueAuth credential)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
-        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, remote, transport, credential)];
+        keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, remote, transport, credential, site: null)];
         lock (_gate)
         {
             if (!_clients.GetAlternateLookup<ReadOnlySpan<byte>>().TryGetValue(keyBytes, out DrcClient? client))
