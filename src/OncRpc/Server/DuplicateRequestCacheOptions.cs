@@ -18,9 +18,12 @@ public sealed class DuplicateRequestCacheOptions
     /// <summary>Bytes of cached replies (plus a fixed overhead per entry) kept at most.</summary>
     public long MaxBytes { get; set; } = 64L * 1024 * 1024;
 
-    /// <summary>Entries one client may hold: a client at its share evicts its own oldest entry, so
-    /// one busy or hostile client cannot flush everyone else's.</summary>
-    public int MaxEntriesPerClient { get; set; } = 16_384;
+    /// <summary>Entries one client may hold at most (a client at its cap evicts its own oldest).
+    /// Whatever the cap, when the cache is full a client holding more than its fair share (the
+    /// entries divided among the clients present) evicts its own oldest entry rather than
+    /// another's, so one busy or hostile client cannot flush everyone else's; a client alone may
+    /// fill the cache.</summary>
+    public int MaxEntriesPerClient { get; set; } = 65_536;
 
     /// <summary>A completed entry unused for this long is evicted (knfsd keeps 120 s). Clients
     /// that retransmit for longer than this can see a call executed twice.</summary>

@@ -48,6 +48,42 @@ public sealed class CacheBoundsTests
     }
 
     [Fact]
+    public async Task In_a_full_cache_a_client_over_its_fair_share_evicts_its_own_entries()
+    {
+        using var h = new SemanticsHarness(o => o.DuplicateRequestCache!.MaxEntries = 100); // no per-client cap
+        var kept = new List<byte[]?>();
+        for (uint xid = 1; xid <= 10; xid++)
+        {
+            kept.Add(await h.CallAsync(xid, Deposit, 1, ClientB));
+        }
+        for (uint xid = 1; xid <= 1000; xid++)
+        {
+            await h.CallAsync(xid, Deposit, 1, ClientA);
+        }
+        Assert.Equal(100, h.Statistics.Entries);
+        int executed = h.Executions;
+        for (uint xid = 1; xid <= 10; xid++)
+        {
+            Assert.Equal(kept[(int)xid - 1], await h.CallAsync(xid, Deposit, 1, ClientB));
+        }
+        Assert.Equal(executed, h.Executions);
+    }
+
+    [Fact]
+    public async Task A_client_alone_may_fill_the_cache()
+    {
+        using var h = new SemanticsHarness(o => o.DuplicateRequestCache!.MaxEntries = 100);
+        for (uint xid = 1; xid <= 150; xid++)
+        {
+            await h.CallAsync(xid, Deposit, 1, ClientA);
+        }
+        Assert.Equal(100, h.Statistics.Entries);
+        int executed = h.Executions;
+        await h.CallAsync(51, Deposit, 1, ClientA); // the oldest 50 went, the newest 100 stay
+        Assert.Equal(executed, h.Executions);
+    }
+
+    [Fact]
     public async Task Bytes_are_bounded()
     {
         using var h = new SemanticsHarness(o => o.DuplicateRequestCache!.MaxBytes = 4096);

@@ -5,26 +5,35 @@ internal sealed partial class DuplicateRequestCache
     private readonly ITimer? _orphanTimer;
 
     /// <summary>Under the lock: room for one more entry of <paramref name="client"/>. A client at
-    /// its share makes room among its own entries (fairness: it cannot flush others'); otherwise
-    /// the least recently used entry of anyone goes. False when only running calls fill the space.</summary>
+    /// its cap, or holding more than its fair share of a full cache (the entries divided among the
+    /// clients present), makes room among its own entries, so it cannot flush the others'; otherwise
+    /// the least recently used entry of anyone goes. A client alone may fill the cache. False when
+    /// only running calls fill the space.</summary>
     private bool MakeRoomFor(DrcClient client)
     {
-        if (client.Count >= _options.MaxEntriesPerClient)
+        if (client.Count >= _options.MaxEntriesPerClient && !EvictOwnOldest(client))
         {
-            if (client.Completed.First is not { } own)
-            {
-                return false;
-            }
-            Evict(own.Value);
+            return false;
         }
         long floor = EntryOverhead + client.Key.Length;
         while (_entries.Count >= _options.MaxEntries || _bytes + floor > _options.MaxBytes)
         {
-            if (!EvictOldest())
+            int fairShare = Math.Max(1, _options.MaxEntries / Math.Max(1, _clients.Count));
+            if (!(client.Count >= fairShare && EvictOwnOldest(client)) && !EvictOldest())
             {
                 return false;
             }
         }
+        return true;
+    }
+
+    private bool EvictOwnOldest(DrcClient client)
+    {
+        if (client.Completed.First is not { } own)
+        {
+            return false;
+        }
+        Evict(own.Value);
         return true;
     }
 
