@@ -75,6 +75,11 @@ internal sealed partial class DuplicateRequestCache
             {
                 LogPersistenceFailure(e);
             }
+            catch (ObjectDisposedException)
+            {
+                // A call that outlived a forced stop: the log is closed, nothing is lost that a
+                // graceful stop would have kept.
+            }
         }
     }
 
