@@ -183,7 +183,7 @@ internal sealed class CallLifecycle : IDisposable
     {
         if (ServerTelemetry.MetricsEnabled)
         {
-            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Outcome.ToTagValue(),
+            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Descriptor, call.Outcome.ToTagValue(),
                 call.Outcome is not (CallOutcome.Success or CallOutcome.Replayed), call.StartTimestamp);
         }
     }
