@@ -12,47 +12,59 @@ public sealed class DrainTests
     [Fact]
     public async Task CallInFlightIsAnsweredWhileTheHostStops()
     {
-        var gate = new Gate();
-        using IHost host = await StartAsync(gate, TimeSpan.FromSeconds(30));
-        await using RpcClient rpc = await TestHost.ConnectAsync(host);
-        Task<int> call = new LogV1Client(rpc).RlogAsync("wait", TestContext.Current.CancellationToken);
-        await gate.Entered.Task.WaitAsync(TestContext.Current.CancellationToken);
+        await using InFlightCall inFlight = await InFlightCall.StartAsync(TimeSpan.FromSeconds(30));
 
-        Task stopping = host.StopAsync(TestContext.Current.CancellationToken);
-        await WaitUntilAsync(() => !host.Services.GetRequiredService<RpcServerHost>().IsRunning);
+        Task stopping = inFlight.Host.StopAsync(TestContext.Current.CancellationToken);
+        await WaitUntilAsync(() => !inFlight.Host.Services.GetRequiredService<RpcServerHost>().IsRunning);
         Assert.False(stopping.IsCompleted); // the drain waits for the handler
-        gate.Release.SetResult();
+        inFlight.Gate.Release.SetResult();
 
-        Assert.Equal(7, await call);
+        Assert.Equal(7, await inFlight.Call);
         await stopping;
-        Assert.False(gate.Cancelled.Task.IsCompleted);
+        Assert.False(inFlight.Gate.Cancelled.Task.IsCompleted);
     }
 
     [Fact]
     public async Task ShutdownTimeoutBoundsTheDrain()
     {
-        var gate = new Gate();
-        using IHost host = await StartAsync(gate, TimeSpan.FromMilliseconds(200));
-        await using RpcClient rpc = await TestHost.ConnectAsync(host);
-        Task<int> call = new LogV1Client(rpc).RlogAsync("wait", TestContext.Current.CancellationToken);
-        await gate.Entered.Task.WaitAsync(TestContext.Current.CancellationToken);
+        await using InFlightCall inFlight = await InFlightCall.StartAsync(TimeSpan.FromMilliseconds(200));
 
         // The handler never finishes by itself: the stop turns hard at the timeout and its token fires.
-        await host.StopAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await inFlight.Host.StopAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
 
-        await gate.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
-        await Assert.ThrowsAnyAsync<Exception>(() => call);
+        await inFlight.Gate.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        await Assert.ThrowsAnyAsync<Exception>(() => inFlight.Call);
     }
 
-    private static async Task<IHost> StartAsync(Gate gate, TimeSpan shutdownTimeout)
+    /// <summary>A hosted server with the given shutdown timeout and one call held inside its handler.</summary>
+    private sealed class InFlightCall(IHost host, Gate gate, RpcClient rpc, Task<int> call) : IAsyncDisposable
     {
-        HostApplicationBuilder builder = TestHost.Builder();
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
-        builder.Services.AddSingleton(gate);
-        builder.Services.AddOncRpcServer().AddService<ScriptedLogService>();
-        IHost host = builder.Build();
-        await host.StartAsync(TestContext.Current.CancellationToken);
-        return host;
+        public IHost Host { get; } = host;
+
+        public Gate Gate { get; } = gate;
+
+        public Task<int> Call { get; } = call;
+
+        public static async Task<InFlightCall> StartAsync(TimeSpan shutdownTimeout)
+        {
+            var gate = new Gate();
+            HostApplicationBuilder builder = TestHost.Builder();
+            builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = shutdownTimeout);
+            builder.Services.AddSingleton(gate);
+            builder.Services.AddOncRpcServer().AddService<ScriptedLogService>();
+            IHost host = builder.Build();
+            await host.StartAsync(TestContext.Current.CancellationToken);
+            RpcClient rpc = await TestHost.ConnectAsync(host);
+            Task<int> call = new LogV1Client(rpc).RlogAsync("wait", TestContext.Current.CancellationToken);
+            await gate.Entered.Task.WaitAsync(TestContext.Current.CancellationToken);
+            return new InFlightCall(host, gate, rpc, call);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await rpc.DisposeAsync();
+            Host.Dispose();
+        }
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
