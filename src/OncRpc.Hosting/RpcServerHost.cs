@@ -105,6 +105,11 @@ public sealed class RpcServerHost : IHostedService, IAsyncDisposable
         {
             var rpcbind = new RpcbindRegistrationOptions();
             rpcbind.Timeout = host.RpcbindTimeout ?? rpcbind.Timeout;
+            if (host.RpcbindAddress is { } address)
+            {
+                RpcbindAddress.TryParse(address, out EndPoint? endPoint);
+                rpcbind.RpcbindEndPoint = endPoint;
+            }
             options.Rpcbind = rpcbind;
         }
         return options;

@@ -39,6 +39,10 @@ public sealed class RpcServerHostOptions
     /// them at stop (docs/rpcbind.md). A start fails when rpcbind cannot be reached.</summary>
     public bool RegisterWithRpcbind { get; set; }
 
+    /// <summary>Where rpcbind is: <c>address:port</c> (<c>127.0.0.1:111</c>, <c>[::1]:111</c>) or
+    /// the path of its Unix socket. Unset: its local socket when it exists, else 127.0.0.1:111.</summary>
+    public string? RpcbindAddress { get; set; }
+
     /// <summary>How long an rpcbind registration call may take; 5 seconds when unset.</summary>
     public TimeSpan? RpcbindTimeout { get; set; }
 }

@@ -32,6 +32,10 @@ internal sealed class RpcServerHostOptionsValidator : IValidateOptions<RpcServer
         {
             failures.Add($"{RpcServerHostOptions.SectionName}:IdleTimeout is {idle}: it is positive, or -00:00:00.001 for none");
         }
+        if (options.RpcbindAddress is { } rpcbind && !RpcbindAddress.TryParse(rpcbind, out _))
+        {
+            failures.Add($"{RpcServerHostOptions.SectionName}:RpcbindAddress is '{rpcbind}': it is address:port (127.0.0.1:111) or a Unix socket path (/run/rpcbind.sock)");
+        }
         if (options.RpcbindTimeout is { } timeout && timeout <= TimeSpan.Zero)
         {
             failures.Add($"{RpcServerHostOptions.SectionName}:RpcbindTimeout is {timeout}: it is positive");
