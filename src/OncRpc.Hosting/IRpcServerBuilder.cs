@@ -14,7 +14,8 @@ public interface IRpcServerBuilder
     /// <summary>Serves <typeparamref name="TService"/> (a generated service base's subclass),
     /// activated from dependency injection with the given lifetime (see
     /// <see cref="RpcServiceLifetime"/>). Its constructor's parameters are resolved from the
-    /// container.</summary>
+    /// container. <typeparamref name="TService"/> is registered as a singleton (or transient, per
+    /// call) unless the application registered it already; its own registration then decides.</summary>
     IRpcServerBuilder AddService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(RpcServiceLifetime lifetime = RpcServiceLifetime.Singleton)
         where TService : class, IRpcService;
 

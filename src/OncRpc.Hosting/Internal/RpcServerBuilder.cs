@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OncRpc.Server;
 
 namespace OncRpc.Hosting.Internal;
@@ -14,14 +15,14 @@ internal sealed class RpcServerBuilder(IServiceCollection services) : IRpcServer
         switch (lifetime)
         {
             case RpcServiceLifetime.Singleton:
-                Services.AddSingleton<TService>();
+                Services.TryAddSingleton<TService>();
                 Services.AddSingleton(new RpcServiceRegistration(typeof(TService),
                     (provider, dispatcher) => dispatcher.Add(provider.GetRequiredService<TService>())));
                 break;
             case RpcServiceLifetime.PerCall:
-                // Transient, so each call's scope resolves a fresh instance even when the
-                // application registered nothing else.
-                Services.AddTransient<TService>();
+                // Transient unless the application registered it otherwise, so each call's scope
+                // resolves a fresh instance.
+                Services.TryAddTransient<TService>();
                 Services.AddSingleton(new RpcServiceRegistration(typeof(TService), RegisterPerCall<TService>));
                 break;
             default:
