@@ -37,6 +37,32 @@ public sealed class TypedClientTests
         await server.StopAsync(TestContext.Current.CancellationToken);
     }
 
+    [Fact]
+    public async Task ConfiguredTimeoutBoundsTheCall()
+    {
+        var gate = new Gate();
+        HostApplicationBuilder serverBuilder = TestHost.Builder();
+        serverBuilder.Services.AddSingleton(gate);
+        serverBuilder.Services.AddOncRpcServer().AddService<ScriptedLogService>();
+        using IHost server = serverBuilder.Build();
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        HostApplicationBuilder builder = TestHost.Builder(new Dictionary<string, string?>
+        {
+            ["OncRpc:Clients:LogV1Client:Port"] = TestHost.TcpEndPoint(server).Port.ToString(CultureInfo.InvariantCulture),
+            ["OncRpc:Clients:LogV1Client:Timeout"] = "00:00:00.300",
+        });
+        builder.Services.AddOncRpcClient(rpc => new LogV1Client(rpc));
+        using IHost client = builder.Build();
+
+        // The handler waits until released: only the configured timeout ends the call.
+        RpcException error = await Assert.ThrowsAsync<RpcException>(() => client.Services.GetRequiredService<LogV1Client>()
+            .RlogAsync("wait", TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken));
+
+        Assert.Equal(RpcStatus.TimedOut, error.Status);
+        gate.Release.SetResult();
+        await server.StopAsync(TestContext.Current.CancellationToken);
+    }
+
     [Theory]
     [InlineData("Port", "0", "OncRpc:Clients:LogV1Client:Port is 0: a server's port is 1-65535")]
     [InlineData("Transport", "http", "OncRpc:Clients:LogV1Client:Transport is 'http'")]
