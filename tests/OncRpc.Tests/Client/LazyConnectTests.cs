@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client;
 using OncRpc.Tests.Client.Support;
@@ -31,11 +30,7 @@ public sealed class LazyConnectTests
     [Fact]
     public async Task CreateTcp_reports_a_refused_connection_from_the_first_call()
     {
-        var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var endPoint = (IPEndPoint)probe.LocalEndPoint!;
-        probe.Dispose(); // bound, never listened: nothing accepts there
-        await using RpcClient client = RpcClient.CreateTcp(endPoint);
+        await using RpcClient client = RpcClient.CreateTcp(TcpClientTests.RefusedEndPoint());
 
         var e = await Assert.ThrowsAsync<RpcException>(async () => await client.CallAsync<XdrString, XdrInt>(TcpClientTests.Echo, "hi", Ct));
 
