@@ -54,9 +54,9 @@ public sealed class CallSemanticsOutputTests
         Assert.Equal(RpcCallSemantics.AtMostOnce, Descriptor(bank, "Semantics.Bank.BankV1Procedures", "Deposit").Semantics);
         Assert.Equal(RpcCallSemantics.AtMostOnce, Descriptor(bank, "Semantics.Bank.BankV1Procedures", "Withdraw").Semantics);
         Assert.Equal(RpcCallSemantics.AtLeastOnce, Descriptor(bank, "Semantics.Bank.BankV1Procedures", "Balance").Semantics);
-        // The default is left to the runtime, so files without comments generate what they always did.
-        Assert.Contains("= new(Program, Version, 3u, ProgramXdrName, \"BALANCE\");", result.GeneratedCode);
-        Assert.Contains("= new(Program, Version, 1u, ProgramXdrName, \"DEPOSIT\") { Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };", result.GeneratedCode);
+        // The default semantics are left to the runtime; only the version's name is added.
+        Assert.Contains("= new(Program, Version, 3u, ProgramXdrName, \"BALANCE\") { VersionName = VersionXdrName };", result.GeneratedCode);
+        Assert.Contains("= new(Program, Version, 1u, ProgramXdrName, \"DEPOSIT\") { VersionName = VersionXdrName, Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };", result.GeneratedCode);
     }
 
     [Fact]

@@ -8,11 +8,12 @@ namespace OncRpc.Compiler.Emit;
 /// procedure, and for a one-way (maybe) procedure a client that sends without waiting.</summary>
 internal sealed partial class CSharpEmitter
 {
-    /// <summary><c> { Semantics = ... }</c> after the descriptor's constructor, only when it differs
-    /// from the runtime's default (at-least-once), so files without annotations come out as before.</summary>
-    private static string SemanticsInitializer(ProcedureSymbol procedure) =>
-        procedure.Semantics == CallSemantics.AtLeastOnce ? string.Empty
-        : " { Semantics = global::OncRpc.RpcCallSemantics." + procedure.Semantics + " }";
+    /// <summary><c> { VersionName = ..., Semantics = ... }</c> after the descriptor's constructor:
+    /// the version's .x name (for logs and traces), and the semantics only when they differ from
+    /// the runtime's default (at-least-once).</summary>
+    private static string DescriptorInitializer(ProcedureSymbol procedure) =>
+        procedure.Semantics == CallSemantics.AtLeastOnce ? " { VersionName = VersionXdrName }"
+        : " { VersionName = VersionXdrName, Semantics = global::OncRpc.RpcCallSemantics." + procedure.Semantics + " }";
 
     /// <summary>The sentence every doc comment of the procedure ends with; empty when nothing is
     /// declared. A declared at-least-once is stated too: the author made a promise worth reading.</summary>

@@ -21,7 +21,7 @@ internal sealed partial class CSharpEmitter
             _w.Line();
             _w.Line("/// <summary><c>" + procedure.Name + "</c> = " + U(procedure.Number).TrimEnd('u') + "." + SemanticsSentence(procedure) + "</summary>");
             _w.Line("public static readonly global::OncRpc.RpcProcedureDescriptor " + names.Descriptors[procedure] + " = new(Program, Version, " +
-                U(procedure.Number) + ", ProgramXdrName, " + Naming.Literal(procedure.Name) + ")" + SemanticsInitializer(procedure) + ";");
+                U(procedure.Number) + ", ProgramXdrName, " + Naming.Literal(procedure.Name) + ")" + DescriptorInitializer(procedure) + ";");
         }
         foreach (ProcedureSymbol procedure in version.Procedures)
         {

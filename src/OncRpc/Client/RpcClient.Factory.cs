@@ -32,6 +32,28 @@ public abstract partial class RpcClient
             (options ?? new()).Clone().Validate(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Creates a TCP client that connects on its first call (and, with
+    /// <see cref="RpcClientOptions.Reconnect"/>, again after a loss), so it can be made where
+    /// nothing may block or await, such as a dependency-injection factory. Connection errors
+    /// surface from the first call, as <see cref="ConnectTcpAsync"/> describes them.</summary>
+    public static RpcClient CreateTcp(EndPoint endPoint, RpcClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (endPoint is not (IPEndPoint or DnsEndPoint))
+        {
+            throw new ArgumentException("a TCP end point is an IPEndPoint or a DnsEndPoint", nameof(endPoint));
+        }
+        return StreamRpcClient.Create(endPoint, RpcTransportKind.Tcp, (options ?? new()).Clone().Validate());
+    }
+
+    /// <summary>Creates a Unix domain stream client that connects on its first call; see
+    /// <see cref="CreateTcp"/>.</summary>
+    public static RpcClient CreateUnix(string path, RpcClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return StreamRpcClient.Create(new UnixDomainSocketEndPoint(path), RpcTransportKind.Local, (options ?? new()).Clone().Validate());
+    }
+
     /// <summary>Creates a UDP client for <paramref name="endPoint"/>. Nothing is sent until the
     /// first call; calls are retransmitted with the same xid and exponential backoff until a reply
     /// or the timeout. An ICMP port-unreachable fails pending calls with <see cref="RpcStatus.CannotBind"/>.</summary>

@@ -33,14 +33,14 @@ internal static partial class ServerLog
     [LoggerMessage(1008, LogLevel.Debug, "Dropped a message from {RemoteEndPoint}: {Reason}")]
     public static partial void MessageDropped(ILogger logger, EndPoint? remoteEndPoint, string reason);
 
-    [LoggerMessage(1009, LogLevel.Error, "Procedure {Procedure} of program {Program} version {Version} threw; replying SYSTEM_ERR")]
-    public static partial void HandlerFailed(ILogger logger, Exception exception, uint program, uint version, string procedure);
+    [LoggerMessage(1009, LogLevel.Error, "{Procedure} of {Program} version {Version} threw on the call with xid {Xid}; replying SYSTEM_ERR")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception, string procedure, string program, string version, uint xid);
 
-    [LoggerMessage(1010, LogLevel.Debug, "GARBAGE_ARGS for procedure {Procedure} of program {Program} version {Version}: {Reason}")]
-    public static partial void GarbageArguments(ILogger logger, uint program, uint version, string procedure, string reason);
+    [LoggerMessage(1010, LogLevel.Debug, "GARBAGE_ARGS for {Procedure} of {Program} version {Version}, xid {Xid}: {Reason}")]
+    public static partial void GarbageArguments(ILogger logger, string procedure, string program, string version, uint xid, string reason);
 
-    [LoggerMessage(1011, LogLevel.Error, "Results of procedure {Procedure} of program {Program} version {Version} could not be encoded; replying SYSTEM_ERR")]
-    public static partial void ResultEncodingFailed(ILogger logger, Exception exception, uint program, uint version, string procedure);
+    [LoggerMessage(1011, LogLevel.Error, "Results of {Procedure} of {Program} version {Version} could not be encoded for the call with xid {Xid}; replying SYSTEM_ERR")]
+    public static partial void ResultEncodingFailed(ILogger logger, Exception exception, string procedure, string program, string version, uint xid);
 
     [LoggerMessage(1012, LogLevel.Warning, "UDP reply of {Size} bytes to {RemoteEndPoint} exceeds MaxUdpDatagramSize {Limit}; replying SYSTEM_ERR")]
     public static partial void UdpReplyTooLarge(ILogger logger, int size, EndPoint? remoteEndPoint, int limit);
@@ -78,11 +78,11 @@ internal static partial class ServerLog
     [LoggerMessage(1023, LogLevel.Error, "The duplicate-request cache could not write to {Directory}; the entry stays in memory only, so a restart could run its call again")]
     public static partial void DuplicateCachePersistenceFailed(ILogger logger, Exception exception, string? directory);
 
-    [LoggerMessage(1024, LogLevel.Warning, "Procedure {Procedure} of program {Program} version {Version} is at-most-once but the duplicate-request cache is off: retransmissions run it again")]
-    public static partial void AtMostOnceWithoutCache(ILogger logger, string procedure, uint program, uint version);
+    [LoggerMessage(1024, LogLevel.Warning, "{Procedure} of {Program} version {Version} is at-most-once but the duplicate-request cache is off: retransmissions run it again")]
+    public static partial void AtMostOnceWithoutCache(ILogger logger, string procedure, string program, string version);
 
-    [LoggerMessage(1025, LogLevel.Warning, "Procedure {Procedure} of program {Program} version {Version} (xid {Xid}) ran past its maximum execution time of {Limit} and was cancelled")]
-    public static partial void ExecutionTimeExceeded(ILogger logger, string procedure, uint program, uint version, uint xid, TimeSpan limit);
+    [LoggerMessage(1025, LogLevel.Warning, "{Procedure} of {Program} version {Version} (xid {Xid}) ran past its maximum execution time of {Limit} and was cancelled")]
+    public static partial void ExecutionTimeExceeded(ILogger logger, string procedure, string program, string version, uint xid, TimeSpan limit);
 
     [LoggerMessage(1026, LogLevel.Information, "A new incarnation of client {Client} ({Machine}, uid {Uid}) appeared (stamp {OldStamp} -> {NewStamp}): the old one's calls are cancelled, its cached replies dropped")]
     public static partial void NewIncarnation(ILogger logger, System.Net.EndPoint? client, string machine, uint uid, uint oldStamp, uint newStamp);

@@ -9,22 +9,20 @@ namespace OncRpc.Diagnostics;
 /// </summary>
 internal static class ServerTelemetry
 {
-    public const string RpcSystem = "onc_rpc";
-
     private static readonly Meter s_meter = new(RpcServerDiagnostics.MeterName);
     public static readonly ActivitySource Source = new(RpcServerDiagnostics.ActivitySourceName);
 
     public static readonly Counter<long> Calls =
-        s_meter.CreateCounter<long>("oncrpc.server.calls", "{call}", "Calls answered or dropped by the server");
+        s_meter.CreateCounter<long>("onc_rpc.server.calls", "{call}", "Calls answered or dropped by the server");
 
     public static readonly Counter<long> Errors =
-        s_meter.CreateCounter<long>("oncrpc.server.errors", "{call}", "Calls answered with anything but SUCCESS, or dropped");
+        s_meter.CreateCounter<long>("onc_rpc.server.errors", "{call}", "Calls answered with anything but SUCCESS, or dropped");
 
     public static readonly Histogram<double> Duration =
         s_meter.CreateHistogram<double>("rpc.server.call.duration", "s", "Time from receiving a call to its reply being encoded");
 
     public static readonly Counter<long> DuplicateRequests =
-        s_meter.CreateCounter<long>("oncrpc.server.duplicate_requests", "{call}",
+        s_meter.CreateCounter<long>("onc_rpc.server.duplicate_requests", "{call}",
             "At-most-once calls the duplicate-request cache answered or turned away, by outcome: replayed, in_progress, refused; and entries evicted");
 
     /// <summary>Counts one duplicate-request cache event (nothing when nobody listens).</summary>
@@ -45,42 +43,29 @@ internal static class ServerTelemetry
         {
             return null;
         }
-        string name = procedure.ProgramName is null
-            ? $"{procedure.Program}/{procedure.DisplayName}"
-            : $"{procedure.ProgramName}/{procedure.DisplayName}";
-        Activity? activity = Source.StartActivity(name, ActivityKind.Server);
+        Activity? activity = Source.StartActivity(RpcTelemetryTags.SpanName(procedure), ActivityKind.Server);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("rpc.system", RpcSystem);
-            activity.SetTag("onc_rpc.program.name", procedure.ProgramName ?? procedure.Program.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            activity.SetTag("onc_rpc.program.number", procedure.Program);
-            activity.SetTag("onc_rpc.version", procedure.Version);
-            activity.SetTag("onc_rpc.procedure.name", procedure.DisplayName);
-            activity.SetTag("onc_rpc.procedure.number", procedure.Procedure);
-            activity.SetTag("network.transport", transport == RpcTransportKind.Udp ? "udp" : transport == RpcTransportKind.Tcp ? "tcp" : "unix");
+            RpcTelemetryTags.SetProcedureTags(activity, procedure, RpcTelemetryTags.Transport(transport));
         }
         return activity;
     }
 
     /// <summary>Records a finished call. <paramref name="status"/> is the reply's outcome name
-    /// (accept_stat / reject_stat) or "dropped".</summary>
-    public static void RecordCall(uint program, uint version, uint procedure, string status, bool error, long startTimestamp)
+    /// (accept_stat / reject_stat) or "dropped"; an error also carries it as <c>error.type</c>.</summary>
+    public static void RecordCall(uint program, uint version, uint procedure, RpcProcedureDescriptor? descriptor,
+        string status, bool error, long startTimestamp)
     {
         if (!MetricsEnabled)
         {
             return;
         }
-        var tags = new TagList
-        {
-            { "rpc.system", RpcSystem },
-            { "onc_rpc.program.number", program },
-            { "onc_rpc.version", version },
-            { "onc_rpc.procedure.number", procedure },
-            { "onc_rpc.status", status },
-        };
+        TagList tags = RpcTelemetryTags.ProcedureTags(program, version, procedure, descriptor);
+        tags.Add(RpcTelemetryTags.Status, status);
         Calls.Add(1, tags);
         if (error)
         {
+            tags.Add(RpcTelemetryTags.ErrorType, status);
             Errors.Add(1, tags);
         }
         Duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);

@@ -87,6 +87,15 @@ public sealed partial class RpcDispatcher
         }
     }
 
+    /// <summary>The entry registered for <paramref name="procedure"/>'s numbers, if any.</summary>
+    internal RpcProcedureEntry? Find(RpcProcedureDescriptor procedure)
+    {
+        lock (_gate)
+        {
+            return _procedures.GetValueOrDefault((procedure.Program, procedure.Version, procedure.Procedure));
+        }
+    }
+
     /// <summary>Every registered (program, version) pair, for rpcbind registration.</summary>
     public IReadOnlyList<(uint Program, uint Version)> ProgramVersions()
     {

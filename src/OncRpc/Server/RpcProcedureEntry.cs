@@ -39,6 +39,11 @@ internal abstract class RpcProcedureEntry(RpcProcedureDescriptor descriptor)
     /// runs the handler (SYSTEM_ERR when it throws) and encodes the results into the call's
     /// reply. Completes synchronously, without allocating a state machine, when the handler does.</summary>
     public abstract ValueTask InvokeAsync(RpcCall call, RpcServerRuntime runtime);
+
+    /// <summary>Registers this procedure on <paramref name="target"/>, run by an instance of its
+    /// service that <paramref name="activate"/> makes for each call (OncRpc.Hosting's per-call
+    /// lifetime); the lifetime it returns is disposed when the call's handler completes.</summary>
+    internal abstract void RegisterActivated(RpcDispatcher target, Func<(IRpcService Service, IAsyncDisposable Lifetime)> activate);
 }
 
 internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor descriptor, RpcHandler<TArgs, TResult> handler)
@@ -47,6 +52,28 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
     where TResult : IXdrSerializable<TResult>
 {
     public RpcHandler<TArgs, TResult> Handler { get; } = handler;
+
+    internal override void RegisterActivated(RpcDispatcher target, Func<(IRpcService Service, IAsyncDisposable Lifetime)> activate)
+    {
+        RpcProcedureDescriptor descriptor = Descriptor;
+        target.Register<TArgs, TResult>(descriptor, async (arguments, context) =>
+        {
+            (IRpcService service, IAsyncDisposable lifetime) = activate();
+            await using (lifetime.ConfigureAwait(false))
+            {
+                // Generated handlers close over their instance, so this call's instance registers
+                // into a table of its own and its handler for this procedure runs.
+                var table = new RpcDispatcher();
+                service.Register(table);
+                if (table.Find(descriptor) is not RpcProcedureEntry<TArgs, TResult> entry)
+                {
+                    throw new InvalidOperationException(
+                        $"{service.GetType()} did not register procedure {descriptor.DisplayName} of program {descriptor.Program} version {descriptor.Version} with the same types");
+                }
+                return await entry.Handler(arguments, context).ConfigureAwait(false);
+            }
+        }, new RpcProcedureOptions { Semantics = Semantics, MaxExecutionTime = MaxExecutionTime });
+    }
 
     public override ValueTask InvokeAsync(RpcCall call, RpcServerRuntime runtime)
     {

@@ -52,7 +52,7 @@ public sealed partial class RpcServer
                 {
                     if (entry.Semantics == RpcCallSemantics.AtMostOnce)
                     {
-                        ServerLog.AtMostOnceWithoutCache(_logger, entry.Descriptor.DisplayName, entry.Descriptor.Program, entry.Descriptor.Version);
+                        ServerLog.AtMostOnceWithoutCache(_logger, LogNames.Procedure(entry.Descriptor), LogNames.Program(entry.Descriptor), LogNames.Version(entry.Descriptor));
                     }
                 }
             }

@@ -1493,28 +1493,28 @@ public static partial class AllconstructsV1Procedures
     public const string VersionXdrName = "ALLCONSTRUCTS_V1";
 
     /// <summary><c>ALL_NULL</c> = 0.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "ALL_NULL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "ALL_NULL") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_ECHO</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Echo = new(Program, Version, 1u, ProgramXdrName, "ALL_ECHO");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Echo = new(Program, Version, 1u, ProgramXdrName, "ALL_ECHO") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_ADD</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Add = new(Program, Version, 2u, ProgramXdrName, "ALL_ADD");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Add = new(Program, Version, 2u, ProgramXdrName, "ALL_ADD") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_NAME</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Name = new(Program, Version, 3u, ProgramXdrName, "ALL_NAME");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Name = new(Program, Version, 3u, ProgramXdrName, "ALL_NAME") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_COLOR</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Color = new(Program, Version, 4u, ProgramXdrName, "ALL_COLOR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Color = new(Program, Version, 4u, ProgramXdrName, "ALL_COLOR") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_RESULT</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Result = new(Program, Version, 5u, ProgramXdrName, "ALL_RESULT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Result = new(Program, Version, 5u, ProgramXdrName, "ALL_RESULT") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_LIST</c> = 6.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor List = new(Program, Version, 6u, ProgramXdrName, "ALL_LIST");
+    public static readonly global::OncRpc.RpcProcedureDescriptor List = new(Program, Version, 6u, ProgramXdrName, "ALL_LIST") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_FLAG</c> = 7.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Flag = new(Program, Version, 7u, ProgramXdrName, "ALL_FLAG");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Flag = new(Program, Version, 7u, ProgramXdrName, "ALL_FLAG") { VersionName = VersionXdrName };
 
     /// <summary>The ALL_ADD arguments as one XDR value.</summary>
     internal readonly struct AddArguments : global::OncRpc.Xdr.IXdrSerializable<AddArguments>
@@ -1860,10 +1860,10 @@ public static partial class AllconstructsV2Procedures
     public const string VersionXdrName = "ALLCONSTRUCTS_V2";
 
     /// <summary><c>ALL_NULL</c> = 0.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "ALL_NULL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "ALL_NULL") { VersionName = VersionXdrName };
 
     /// <summary><c>ALL_HANDLE</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Handle = new(Program, Version, 1u, ProgramXdrName, "ALL_HANDLE");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Handle = new(Program, Version, 1u, ProgramXdrName, "ALL_HANDLE") { VersionName = VersionXdrName };
 
     /// <summary>The ALL_HANDLE result as one XDR value.</summary>
     internal readonly struct HandleResult : global::OncRpc.Xdr.IXdrSerializable<HandleResult>

@@ -237,13 +237,13 @@ public static partial class BankV1Procedures
     public const string VersionXdrName = "BANK_V1";
 
     /// <summary><c>DEPOSIT</c> = 1. At most once: the server answers a retransmission from its duplicate-request cache.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Deposit = new(Program, Version, 1u, ProgramXdrName, "DEPOSIT") { Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };
+    public static readonly global::OncRpc.RpcProcedureDescriptor Deposit = new(Program, Version, 1u, ProgramXdrName, "DEPOSIT") { VersionName = VersionXdrName, Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };
 
     /// <summary><c>WITHDRAW</c> = 2. At most once: the server answers a retransmission from its duplicate-request cache.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Withdraw = new(Program, Version, 2u, ProgramXdrName, "WITHDRAW") { Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };
+    public static readonly global::OncRpc.RpcProcedureDescriptor Withdraw = new(Program, Version, 2u, ProgramXdrName, "WITHDRAW") { VersionName = VersionXdrName, Semantics = global::OncRpc.RpcCallSemantics.AtMostOnce };
 
     /// <summary><c>BALANCE</c> = 3. At least once (idempotent): a retransmission may run it again, which does no harm.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Balance = new(Program, Version, 3u, ProgramXdrName, "BALANCE");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Balance = new(Program, Version, 3u, ProgramXdrName, "BALANCE") { VersionName = VersionXdrName };
 }
 
 /// <summary>The calls of <c>BANK_PROG</c> version 1.</summary>

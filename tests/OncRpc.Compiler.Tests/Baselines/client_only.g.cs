@@ -64,10 +64,10 @@ public static partial class PairV1Procedures
     public const string VersionXdrName = "PAIR_VERS";
 
     /// <summary><c>PAIR_SUM</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Sum = new(Program, Version, 1u, ProgramXdrName, "PAIR_SUM");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Sum = new(Program, Version, 1u, ProgramXdrName, "PAIR_SUM") { VersionName = VersionXdrName };
 
     /// <summary><c>PAIR_SWAP</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Swap = new(Program, Version, 2u, ProgramXdrName, "PAIR_SWAP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Swap = new(Program, Version, 2u, ProgramXdrName, "PAIR_SWAP") { VersionName = VersionXdrName };
 }
 
 /// <summary>The calls of <c>PAIR_PROG</c> version 1.</summary>

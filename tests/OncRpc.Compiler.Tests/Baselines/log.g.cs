@@ -14,7 +14,7 @@ public static partial class LogV1Procedures
     public const string VersionXdrName = "LOG_VERS";
 
     /// <summary><c>RLOG</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Rlog = new(Program, Version, 1u, ProgramXdrName, "RLOG");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Rlog = new(Program, Version, 1u, ProgramXdrName, "RLOG") { VersionName = VersionXdrName };
 }
 
 /// <summary>The calls of <c>LOG_PROG</c> version 1.</summary>

@@ -8341,70 +8341,70 @@ public static partial class NfsV3Procedures
     public const string VersionXdrName = "NFS_V3";
 
     /// <summary><c>NFSPROC3_NULL</c> = 0.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "NFSPROC3_NULL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "NFSPROC3_NULL") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_GETATTR</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getattr = new(Program, Version, 1u, ProgramXdrName, "NFSPROC3_GETATTR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getattr = new(Program, Version, 1u, ProgramXdrName, "NFSPROC3_GETATTR") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_SETATTR</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Setattr = new(Program, Version, 2u, ProgramXdrName, "NFSPROC3_SETATTR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Setattr = new(Program, Version, 2u, ProgramXdrName, "NFSPROC3_SETATTR") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_LOOKUP</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Lookup = new(Program, Version, 3u, ProgramXdrName, "NFSPROC3_LOOKUP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Lookup = new(Program, Version, 3u, ProgramXdrName, "NFSPROC3_LOOKUP") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_ACCESS</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Access = new(Program, Version, 4u, ProgramXdrName, "NFSPROC3_ACCESS");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Access = new(Program, Version, 4u, ProgramXdrName, "NFSPROC3_ACCESS") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_READLINK</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Readlink = new(Program, Version, 5u, ProgramXdrName, "NFSPROC3_READLINK");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Readlink = new(Program, Version, 5u, ProgramXdrName, "NFSPROC3_READLINK") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_READ</c> = 6.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Read = new(Program, Version, 6u, ProgramXdrName, "NFSPROC3_READ");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Read = new(Program, Version, 6u, ProgramXdrName, "NFSPROC3_READ") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_WRITE</c> = 7.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Write = new(Program, Version, 7u, ProgramXdrName, "NFSPROC3_WRITE");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Write = new(Program, Version, 7u, ProgramXdrName, "NFSPROC3_WRITE") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_CREATE</c> = 8.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Create = new(Program, Version, 8u, ProgramXdrName, "NFSPROC3_CREATE");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Create = new(Program, Version, 8u, ProgramXdrName, "NFSPROC3_CREATE") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_MKDIR</c> = 9.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Mkdir = new(Program, Version, 9u, ProgramXdrName, "NFSPROC3_MKDIR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Mkdir = new(Program, Version, 9u, ProgramXdrName, "NFSPROC3_MKDIR") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_SYMLINK</c> = 10.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Symlink = new(Program, Version, 10u, ProgramXdrName, "NFSPROC3_SYMLINK");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Symlink = new(Program, Version, 10u, ProgramXdrName, "NFSPROC3_SYMLINK") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_MKNOD</c> = 11.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Mknod = new(Program, Version, 11u, ProgramXdrName, "NFSPROC3_MKNOD");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Mknod = new(Program, Version, 11u, ProgramXdrName, "NFSPROC3_MKNOD") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_REMOVE</c> = 12.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Remove = new(Program, Version, 12u, ProgramXdrName, "NFSPROC3_REMOVE");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Remove = new(Program, Version, 12u, ProgramXdrName, "NFSPROC3_REMOVE") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_RMDIR</c> = 13.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Rmdir = new(Program, Version, 13u, ProgramXdrName, "NFSPROC3_RMDIR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Rmdir = new(Program, Version, 13u, ProgramXdrName, "NFSPROC3_RMDIR") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_RENAME</c> = 14.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Rename = new(Program, Version, 14u, ProgramXdrName, "NFSPROC3_RENAME");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Rename = new(Program, Version, 14u, ProgramXdrName, "NFSPROC3_RENAME") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_LINK</c> = 15.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Link = new(Program, Version, 15u, ProgramXdrName, "NFSPROC3_LINK");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Link = new(Program, Version, 15u, ProgramXdrName, "NFSPROC3_LINK") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_READDIR</c> = 16.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Readdir = new(Program, Version, 16u, ProgramXdrName, "NFSPROC3_READDIR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Readdir = new(Program, Version, 16u, ProgramXdrName, "NFSPROC3_READDIR") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_READDIRPLUS</c> = 17.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Readdirplus = new(Program, Version, 17u, ProgramXdrName, "NFSPROC3_READDIRPLUS");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Readdirplus = new(Program, Version, 17u, ProgramXdrName, "NFSPROC3_READDIRPLUS") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_FSSTAT</c> = 18.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Fsstat = new(Program, Version, 18u, ProgramXdrName, "NFSPROC3_FSSTAT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Fsstat = new(Program, Version, 18u, ProgramXdrName, "NFSPROC3_FSSTAT") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_FSINFO</c> = 19.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Fsinfo = new(Program, Version, 19u, ProgramXdrName, "NFSPROC3_FSINFO");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Fsinfo = new(Program, Version, 19u, ProgramXdrName, "NFSPROC3_FSINFO") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_PATHCONF</c> = 20.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Pathconf = new(Program, Version, 20u, ProgramXdrName, "NFSPROC3_PATHCONF");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Pathconf = new(Program, Version, 20u, ProgramXdrName, "NFSPROC3_PATHCONF") { VersionName = VersionXdrName };
 
     /// <summary><c>NFSPROC3_COMMIT</c> = 21.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Commit = new(Program, Version, 21u, ProgramXdrName, "NFSPROC3_COMMIT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Commit = new(Program, Version, 21u, ProgramXdrName, "NFSPROC3_COMMIT") { VersionName = VersionXdrName };
 }
 
 /// <summary>The calls of <c>NFS_PROGRAM</c> version 3.</summary>
@@ -9393,22 +9393,22 @@ public static partial class MountV3Procedures
     public const string VersionXdrName = "MOUNT_V3";
 
     /// <summary><c>MOUNTPROC3_NULL</c> = 0.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "MOUNTPROC3_NULL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "MOUNTPROC3_NULL") { VersionName = VersionXdrName };
 
     /// <summary><c>MOUNTPROC3_MNT</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Mnt = new(Program, Version, 1u, ProgramXdrName, "MOUNTPROC3_MNT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Mnt = new(Program, Version, 1u, ProgramXdrName, "MOUNTPROC3_MNT") { VersionName = VersionXdrName };
 
     /// <summary><c>MOUNTPROC3_DUMP</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 2u, ProgramXdrName, "MOUNTPROC3_DUMP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 2u, ProgramXdrName, "MOUNTPROC3_DUMP") { VersionName = VersionXdrName };
 
     /// <summary><c>MOUNTPROC3_UMNT</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Umnt = new(Program, Version, 3u, ProgramXdrName, "MOUNTPROC3_UMNT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Umnt = new(Program, Version, 3u, ProgramXdrName, "MOUNTPROC3_UMNT") { VersionName = VersionXdrName };
 
     /// <summary><c>MOUNTPROC3_UMNTALL</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Umntall = new(Program, Version, 4u, ProgramXdrName, "MOUNTPROC3_UMNTALL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Umntall = new(Program, Version, 4u, ProgramXdrName, "MOUNTPROC3_UMNTALL") { VersionName = VersionXdrName };
 
     /// <summary><c>MOUNTPROC3_EXPORT</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Export = new(Program, Version, 5u, ProgramXdrName, "MOUNTPROC3_EXPORT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Export = new(Program, Version, 5u, ProgramXdrName, "MOUNTPROC3_EXPORT") { VersionName = VersionXdrName };
 
     /// <summary>The MOUNTPROC3_MNT arguments as one XDR value.</summary>
     internal readonly struct MntArguments : global::OncRpc.Xdr.IXdrSerializable<MntArguments>

@@ -910,28 +910,28 @@ public static partial class RpcbV3Procedures
     public const string VersionXdrName = "RPCBVERS";
 
     /// <summary><c>RPCBPROC_SET</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "RPCBPROC_SET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "RPCBPROC_SET") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_UNSET</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "RPCBPROC_UNSET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "RPCBPROC_UNSET") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETADDR</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddr = new(Program, Version, 3u, ProgramXdrName, "RPCBPROC_GETADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddr = new(Program, Version, 3u, ProgramXdrName, "RPCBPROC_GETADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_DUMP</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "RPCBPROC_DUMP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "RPCBPROC_DUMP") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_CALLIT</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Callit = new(Program, Version, 5u, ProgramXdrName, "RPCBPROC_CALLIT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Callit = new(Program, Version, 5u, ProgramXdrName, "RPCBPROC_CALLIT") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETTIME</c> = 6.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Gettime = new(Program, Version, 6u, ProgramXdrName, "RPCBPROC_GETTIME");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Gettime = new(Program, Version, 6u, ProgramXdrName, "RPCBPROC_GETTIME") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_UADDR2TADDR</c> = 7.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Uaddr2Taddr = new(Program, Version, 7u, ProgramXdrName, "RPCBPROC_UADDR2TADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Uaddr2Taddr = new(Program, Version, 7u, ProgramXdrName, "RPCBPROC_UADDR2TADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_TADDR2UADDR</c> = 8.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Taddr2Uaddr = new(Program, Version, 8u, ProgramXdrName, "RPCBPROC_TADDR2UADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Taddr2Uaddr = new(Program, Version, 8u, ProgramXdrName, "RPCBPROC_TADDR2UADDR") { VersionName = VersionXdrName };
 
     /// <summary>The RPCBPROC_DUMP result as one XDR value.</summary>
     internal readonly struct DumpResult : global::OncRpc.Xdr.IXdrSerializable<DumpResult>
@@ -1174,40 +1174,40 @@ public static partial class RpcbV4Procedures
     public const string VersionXdrName = "RPCBVERS4";
 
     /// <summary><c>RPCBPROC_SET</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "RPCBPROC_SET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "RPCBPROC_SET") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_UNSET</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "RPCBPROC_UNSET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "RPCBPROC_UNSET") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETADDR</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddr = new(Program, Version, 3u, ProgramXdrName, "RPCBPROC_GETADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddr = new(Program, Version, 3u, ProgramXdrName, "RPCBPROC_GETADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_DUMP</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "RPCBPROC_DUMP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "RPCBPROC_DUMP") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_BCAST</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Bcast = new(Program, Version, 5u, ProgramXdrName, "RPCBPROC_BCAST");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Bcast = new(Program, Version, 5u, ProgramXdrName, "RPCBPROC_BCAST") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETTIME</c> = 6.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Gettime = new(Program, Version, 6u, ProgramXdrName, "RPCBPROC_GETTIME");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Gettime = new(Program, Version, 6u, ProgramXdrName, "RPCBPROC_GETTIME") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_UADDR2TADDR</c> = 7.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Uaddr2Taddr = new(Program, Version, 7u, ProgramXdrName, "RPCBPROC_UADDR2TADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Uaddr2Taddr = new(Program, Version, 7u, ProgramXdrName, "RPCBPROC_UADDR2TADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_TADDR2UADDR</c> = 8.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Taddr2Uaddr = new(Program, Version, 8u, ProgramXdrName, "RPCBPROC_TADDR2UADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Taddr2Uaddr = new(Program, Version, 8u, ProgramXdrName, "RPCBPROC_TADDR2UADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETVERSADDR</c> = 9.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getversaddr = new(Program, Version, 9u, ProgramXdrName, "RPCBPROC_GETVERSADDR");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getversaddr = new(Program, Version, 9u, ProgramXdrName, "RPCBPROC_GETVERSADDR") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_INDIRECT</c> = 10.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Indirect = new(Program, Version, 10u, ProgramXdrName, "RPCBPROC_INDIRECT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Indirect = new(Program, Version, 10u, ProgramXdrName, "RPCBPROC_INDIRECT") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETADDRLIST</c> = 11.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddrlist = new(Program, Version, 11u, ProgramXdrName, "RPCBPROC_GETADDRLIST");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getaddrlist = new(Program, Version, 11u, ProgramXdrName, "RPCBPROC_GETADDRLIST") { VersionName = VersionXdrName };
 
     /// <summary><c>RPCBPROC_GETSTAT</c> = 12.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getstat = new(Program, Version, 12u, ProgramXdrName, "RPCBPROC_GETSTAT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getstat = new(Program, Version, 12u, ProgramXdrName, "RPCBPROC_GETSTAT") { VersionName = VersionXdrName };
 
     /// <summary>The RPCBPROC_DUMP result as one XDR value.</summary>
     internal readonly struct DumpResult : global::OncRpc.Xdr.IXdrSerializable<DumpResult>
@@ -1873,22 +1873,22 @@ public static partial class PmapV2Procedures
     public const string VersionXdrName = "PMAP_VERS";
 
     /// <summary><c>PMAPPROC_NULL</c> = 0.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "PMAPPROC_NULL");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Null = new(Program, Version, 0u, ProgramXdrName, "PMAPPROC_NULL") { VersionName = VersionXdrName };
 
     /// <summary><c>PMAPPROC_SET</c> = 1.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "PMAPPROC_SET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Set = new(Program, Version, 1u, ProgramXdrName, "PMAPPROC_SET") { VersionName = VersionXdrName };
 
     /// <summary><c>PMAPPROC_UNSET</c> = 2.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "PMAPPROC_UNSET");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Unset = new(Program, Version, 2u, ProgramXdrName, "PMAPPROC_UNSET") { VersionName = VersionXdrName };
 
     /// <summary><c>PMAPPROC_GETPORT</c> = 3.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Getport = new(Program, Version, 3u, ProgramXdrName, "PMAPPROC_GETPORT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Getport = new(Program, Version, 3u, ProgramXdrName, "PMAPPROC_GETPORT") { VersionName = VersionXdrName };
 
     /// <summary><c>PMAPPROC_DUMP</c> = 4.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "PMAPPROC_DUMP");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Dump = new(Program, Version, 4u, ProgramXdrName, "PMAPPROC_DUMP") { VersionName = VersionXdrName };
 
     /// <summary><c>PMAPPROC_CALLIT</c> = 5.</summary>
-    public static readonly global::OncRpc.RpcProcedureDescriptor Callit = new(Program, Version, 5u, ProgramXdrName, "PMAPPROC_CALLIT");
+    public static readonly global::OncRpc.RpcProcedureDescriptor Callit = new(Program, Version, 5u, ProgramXdrName, "PMAPPROC_CALLIT") { VersionName = VersionXdrName };
 
     /// <summary>The PMAPPROC_DUMP result as one XDR value.</summary>
     internal readonly struct DumpResult : global::OncRpc.Xdr.IXdrSerializable<DumpResult>

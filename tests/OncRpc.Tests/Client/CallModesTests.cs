@@ -189,7 +189,7 @@ public class ClientMetricsTests
             var m = Assert.Single(measurements, m => m.Tags.GetValueOrDefault("onc_rpc.procedure.name") as string == "METERED_PROC");
             Assert.Equal("onc_rpc", m.Tags["rpc.system"]);
             Assert.Equal("METERED_PROG", m.Tags["onc_rpc.program.name"]);
-            Assert.Equal("ProgramUnavailable", m.Tags["error.type"]);
+            Assert.Equal("PROG_UNAVAIL", m.Tags["error.type"]);
             Assert.True(m.Value >= 0);
         }
     }

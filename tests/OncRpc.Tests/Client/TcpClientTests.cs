@@ -141,13 +141,18 @@ public class TcpClientTests
         Assert.Equal(RpcStatus.ConnectionLost, e.Status);
     }
 
+    /// <summary>A loopback port that was bound and never listened on: nothing accepts there.</summary>
+    internal static IPEndPoint RefusedEndPoint()
+    {
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return (IPEndPoint)probe.LocalEndPoint!;
+    }
+
     [Fact]
     public async Task Connection_refused_is_cannot_bind()
     {
-        var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var endPoint = (IPEndPoint)probe.LocalEndPoint!;
-        probe.Dispose(); // bound, never listened: nothing accepts there
+        IPEndPoint endPoint = RefusedEndPoint();
         var e = await Assert.ThrowsAsync<RpcException>(() => RpcClient.ConnectTcpAsync(endPoint, cancellationToken: Ct));
         Assert.Equal(RpcStatus.CannotBind, e.Status);
         Assert.True(e.IsTransient);

@@ -17,7 +17,7 @@ public sealed class CacheMetricsTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == RpcServerDiagnostics.MeterName && instrument.Name == "oncrpc.server.duplicate_requests")
+            if (instrument.Meter.Name == RpcServerDiagnostics.MeterName && instrument.Name == "onc_rpc.server.duplicate_requests")
             {
                 l.EnableMeasurementEvents(instrument);
             }

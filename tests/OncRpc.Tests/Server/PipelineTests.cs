@@ -11,6 +11,8 @@ using OncRpc.Xdr;
 namespace OncRpc.Tests.Server;
 
 /// <summary>The call pipeline in memory, without sockets.</summary>
+// Global listeners (spans, meters) and allocation counts must not overlap: one collection, run alone.
+[Collection(nameof(ServerMemoryCollection))]
 public sealed class PipelineTests
 {
     private const uint Program = 0x2000_4321;
@@ -128,7 +130,7 @@ public sealed class PipelineTests
             {
                 if (tag.Key == "onc_rpc.program.number" && tag.Value is uint p && p == Program)
                 {
-                    Interlocked.Add(ref (instrument.Name == "oncrpc.server.calls" ? ref calls : ref errors), value);
+                    Interlocked.Add(ref (instrument.Name == "onc_rpc.server.calls" ? ref calls : ref errors), value);
                 }
             }
         });

@@ -7,6 +7,8 @@ using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Server;
 
+// Global listeners (spans, meters) and allocation counts must not overlap: one collection, run alone.
+[Collection(nameof(ServerMemoryCollection))]
 public sealed class TracingTests
 {
     private const uint Program = 0x2000_7777;

@@ -20,6 +20,6 @@ internal static partial class ClientLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Receive from {EndPoint} failed")]
     public static partial void ReceiveFailed(ILogger logger, EndPoint? endPoint, Exception exception);
 
-    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Resending at-most-once call {Procedure} with its xid {Xid} after the connection was lost: {Reason}")]
-    public static partial void ResendingAfterConnectionLoss(ILogger logger, string procedure, uint xid, string reason);
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Resending at-most-once call {Procedure} of {Program} version {Version} with its xid {Xid} after the connection was lost: {Reason}")]
+    public static partial void ResendingAfterConnectionLoss(ILogger logger, string procedure, string program, string version, uint xid, string reason);
 }

@@ -1,21 +1,21 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Globalization;
+using OncRpc.Diagnostics;
 
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The client's ActivitySource and Meter, both named "OncRpc.Client", with the OpenTelemetry RPC
-/// attribute names. Nothing is allocated unless a listener is attached.
+/// The client's ActivitySource and Meter (<see cref="RpcClientDiagnostics"/>), with the same
+/// attribute names as the server's (<see cref="RpcTelemetryTags"/>). Nothing is allocated unless
+/// a listener is attached.
 /// </summary>
 internal static class ClientTelemetry
 {
-    public const string Name = "OncRpc.Client";
-    public static readonly ActivitySource Source = new(Name);
-    public static readonly Meter Meter = new(Name);
+    public static readonly ActivitySource Source = new(RpcClientDiagnostics.ActivitySourceName);
+    public static readonly Meter Meter = new(RpcClientDiagnostics.MeterName);
 
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
-        "rpc.client.call.duration", unit: "s", description: "Duration of ONC RPC client calls.");
+        "rpc.client.call.duration", unit: "s", description: "Duration of ONC RPC client calls, from the call to its result.");
 
     public static readonly Counter<long> Retransmissions = Meter.CreateCounter<long>(
         "onc_rpc.client.retransmissions", unit: "{datagram}", description: "UDP call retransmissions.");
@@ -31,17 +31,10 @@ internal static class ClientTelemetry
         {
             return null;
         }
-        string program = ProgramName(procedure);
-        Activity? activity = Source.StartActivity($"{program}/{procedure.DisplayName}", ActivityKind.Client);
+        Activity? activity = Source.StartActivity(RpcTelemetryTags.SpanName(procedure), ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("rpc.system", "onc_rpc");
-            activity.SetTag("onc_rpc.program.name", program);
-            activity.SetTag("onc_rpc.program.number", procedure.Program);
-            activity.SetTag("onc_rpc.version", procedure.Version);
-            activity.SetTag("onc_rpc.procedure.name", procedure.DisplayName);
-            activity.SetTag("onc_rpc.procedure.number", procedure.Procedure);
-            activity.SetTag("network.transport", transport);
+            RpcTelemetryTags.SetProcedureTags(activity, procedure, transport);
         }
         return activity;
     }
@@ -52,20 +45,11 @@ internal static class ClientTelemetry
         {
             return;
         }
-        var tags = new TagList
-        {
-            { "rpc.system", "onc_rpc" },
-            { "onc_rpc.program.name", ProgramName(procedure) },
-            { "onc_rpc.version", procedure.Version },
-            { "onc_rpc.procedure.name", procedure.DisplayName },
-        };
+        TagList tags = RpcTelemetryTags.ProcedureTags(procedure.Program, procedure.Version, procedure.Procedure, procedure);
         if (errorType is not null)
         {
-            tags.Add("error.type", errorType);
+            tags.Add(RpcTelemetryTags.ErrorType, errorType);
         }
         Duration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, tags);
     }
-
-    private static string ProgramName(RpcProcedureDescriptor procedure) =>
-        procedure.ProgramName ?? procedure.Program.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using OncRpc.Auth;
+using OncRpc.Diagnostics;
 using OncRpc.Xdr;
 
 namespace OncRpc.Client.Internal;
@@ -81,7 +83,11 @@ internal abstract partial class RpcClientBase
         {
             return false;
         }
-        ClientLog.ResendingAfterConnectionLoss(Logger, procedure.DisplayName, attempt.Xid, e.Message);
+        if (Logger.IsEnabled(LogLevel.Information))
+        {
+            ClientLog.ResendingAfterConnectionLoss(Logger, LogNames.Procedure(procedure), LogNames.Program(procedure), LogNames.Version(procedure),
+                attempt.Xid, e.Message);
+        }
         return true;
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OncRpc.Auth;
+using OncRpc.Diagnostics;
 using OncRpc.Xdr;
 
 namespace OncRpc.Client.Internal;
@@ -166,7 +167,7 @@ internal abstract partial class RpcClientBase : RpcClient
     /// <summary>Marks the call's activity failed; returns the error.type for the duration metric.</summary>
     private static string? RecordFailure(Activity? activity, Exception e)
     {
-        string? errorType = e is RpcException rpc ? rpc.Status.ToString() : e.GetType().FullName;
+        string errorType = RpcTelemetryTags.ErrorTypeOf(e);
         activity?.SetStatus(ActivityStatusCode.Error, e.Message);
         activity?.SetTag("error.type", errorType);
         return errorType;

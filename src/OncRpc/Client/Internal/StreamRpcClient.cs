@@ -33,6 +33,10 @@ internal sealed partial class StreamRpcClient : RpcClientBase
 
     protected override string TransportName => _kind == RpcTransportKind.Local ? "unix" : "tcp";
 
+    /// <summary>A client with no connection yet: the first call opens it.</summary>
+    public static StreamRpcClient Create(EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options) =>
+        new(endPoint, kind, options);
+
     public static async Task<StreamRpcClient> ConnectAsync(
         EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options, CancellationToken cancellationToken)
     {

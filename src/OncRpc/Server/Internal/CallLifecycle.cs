@@ -163,7 +163,12 @@ internal sealed class CallLifecycle : IDisposable
 
     private void OnPipelineFailed(RpcCall call, Exception e)
     {
-        ServerLog.HandlerFailed(_logger, e, call.Program, call.Version, call.Procedure.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (_logger.IsEnabled(LogLevel.Error))
+        {
+            // A stage failed, so the call may not have reached its descriptor: name what is known.
+            RpcProcedureDescriptor descriptor = call.Descriptor ?? new RpcProcedureDescriptor(call.Program, call.Version, call.Procedure);
+            ServerLog.HandlerFailed(_logger, e, LogNames.Procedure(descriptor), LogNames.Program(descriptor), LogNames.Version(descriptor), call.Xid);
+        }
         if (call.HasXid)
         {
             call.ReplyAccepted(AcceptStat.SystemError);
@@ -178,7 +183,7 @@ internal sealed class CallLifecycle : IDisposable
     {
         if (ServerTelemetry.MetricsEnabled)
         {
-            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Outcome.ToTagValue(),
+            ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Descriptor, call.Outcome.ToTagValue(),
                 call.Outcome is not (CallOutcome.Success or CallOutcome.Replayed), call.StartTimestamp);
         }
     }

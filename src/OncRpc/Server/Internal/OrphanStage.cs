@@ -44,7 +44,11 @@ internal sealed class OrphanStage(IncarnationTable? incarnations, TimeProvider t
         if (guard.Expired && !call.HasReply && !original.IsCancellationRequested)
         {
             // The handler gave up at its deadline: say so rather than leave the client waiting.
-            ServerLog.ExecutionTimeExceeded(logger, call.Descriptor!.DisplayName, call.Program, call.Version, call.Xid, limit!.Value);
+            if (logger.IsEnabled(LogLevel.Warning))
+            {
+                RpcProcedureDescriptor descriptor = call.Descriptor!;
+                ServerLog.ExecutionTimeExceeded(logger, LogNames.Procedure(descriptor), LogNames.Program(descriptor), LogNames.Version(descriptor), call.Xid, limit!.Value);
+            }
             call.ReplyAccepted(AcceptStat.SystemError);
         }
     }

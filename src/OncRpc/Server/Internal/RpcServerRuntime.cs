@@ -85,7 +85,7 @@ internal sealed class RpcServerRuntime : IDisposable
     {
         if (Logger.IsEnabled(LogLevel.Debug))
         {
-            ServerLog.GarbageArguments(Logger, call.Program, call.Version, descriptor.DisplayName,
+            ServerLog.GarbageArguments(Logger, LogNames.Procedure(descriptor), LogNames.Program(descriptor), LogNames.Version(descriptor), call.Xid,
                 e is XdrException x ? x.Message : e.GetType().Name + ": " + e.Message);
         }
     }
@@ -112,7 +112,10 @@ internal sealed class RpcServerRuntime : IDisposable
                 case RpcStatus.AuthError: call.ReplyAuthError(rpc.AuthStat); return;
             }
         }
-        ServerLog.HandlerFailed(Logger, e, call.Program, call.Version, descriptor.DisplayName);
+        if (Logger.IsEnabled(LogLevel.Error))
+        {
+            ServerLog.HandlerFailed(Logger, e, LogNames.Procedure(descriptor), LogNames.Program(descriptor), LogNames.Version(descriptor), call.Xid);
+        }
         call.ReplyAccepted(AcceptStat.SystemError);
     }
 
@@ -126,7 +129,10 @@ internal sealed class RpcServerRuntime : IDisposable
         catch (Exception e)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
-            ServerLog.ResultEncodingFailed(Logger, e, call.Program, call.Version, descriptor.DisplayName);
+            if (Logger.IsEnabled(LogLevel.Error))
+            {
+                ServerLog.ResultEncodingFailed(Logger, e, LogNames.Procedure(descriptor), LogNames.Program(descriptor), LogNames.Version(descriptor), call.Xid);
+            }
             call.ReplyAccepted(AcceptStat.SystemError);
         }
     }
