@@ -15,7 +15,12 @@ internal static class ServerMode
         var address = IPAddress.Parse(options.Host);
         string logFile = options.LogFile ?? "log.txt";
         // With --rpcbind the server registers tcp/udp for LOG_PROG at start and unregisters at stop.
-        await using var server = new RpcServer(new RpcServerOptions { Rpcbind = options.Rpcbind ? new RpcbindRegistrationOptions() : null });
+        var serverOptions = new RpcServerOptions();
+        if (options.Rpcbind)
+        {
+            serverOptions.Exporters.Add(new RpcbindExporter());
+        }
+        await using var server = new RpcServer(serverOptions);
         server.Dispatcher.Add(new FileLogService(logFile));
         if (options.Transport is "tcp" or "both")
         {
@@ -31,7 +36,7 @@ internal static class ServerMode
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
 
         await server.StartAsync();
-        foreach (RpcbindRegistrationResult result in server.RpcbindRegistrations)
+        foreach (RpcbindRegistrationResult result in server.Exports.OfType<RpcbindExport>().SelectMany(e => e.Results))
         {
             Console.WriteLine($"rpcbind: {result.Mapping.Netid} {result.Mapping.Address} {(result.Registered ? "registered" : "not registered: " + result.Error)}");
         }
