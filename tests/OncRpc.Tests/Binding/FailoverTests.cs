@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Time.Testing;
+using OncRpc.Binding;
+using OncRpc.Client;
+using OncRpc.Xdr;
+
+namespace OncRpc.Tests.Binding;
+
+/// <summary>Health and failover of an imported client against our servers on loopback: a
+/// killed server costs no idempotent call, is ejected and comes back when restarted; an
+/// at-most-once call is moved only when it was never sent.</summary>
+public sealed class FailoverTests : IAsyncLifetime
+{
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(20);
+    private readonly BinderCluster _cluster = new(3);
+
+    public async ValueTask InitializeAsync() => await _cluster.StartAsync(TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync() => await _cluster.DisposeAsync();
+
+    private RpcImportedClient Import(RpcBalancingPolicy policy = RpcBalancingPolicy.RoundRobin, TimeSpan? healthInterval = null,
+        IRpcResolver? resolver = null, RpcClientOptions? clientOptions = null) =>
+        RpcBinder.Import(resolver ?? new RpcStaticResolver(_cluster.Instances()), BinderCluster.Program, BinderCluster.Version,
+            new RpcImportOptions
+            {
+                Policy = policy,
+                HealthCheckInterval = healthInterval ?? TimeSpan.FromMilliseconds(100),
+                HealthCheckTimeout = TimeSpan.FromSeconds(1),
+                ClientOptions = clientOptions ?? new RpcClientOptions { Timeout = TimeSpan.FromSeconds(5) },
+            });
+
+    private static bool Healthy(RpcImportedClient client, string id) => client.Instances.Single(i => i.Instance.Id == id).Healthy;
+
+    [Fact]
+    public async Task A_killed_server_costs_no_idempotent_call_is_ejected_and_is_used_again_after_restart()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using RpcImportedClient client = Import(RpcBalancingPolicy.PowerOfTwoChoices);
+        using var stop = new CancellationTokenSource();
+        int completed = 0;
+        var failures = new List<Exception>();
+        async Task CallerAsync()
+        {
+            for (int i = 0; !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    Assert.Equal(i, (await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(i), ct)).Value);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(e);
+                    }
+                }
+            }
+        }
+        Task[] callers = [.. Enumerable.Range(0, 4).Select(_ => Task.Run(CallerAsync, ct))];
+        try
+        {
+            await WaitUntilAsync(() => _cluster.Echoes(1) >= 200, "server 1 took calls");
+
+            await _cluster.KillAsync(1);
+            int atKill = _cluster.Echoes(0) + _cluster.Echoes(2);
+            await WaitUntilAsync(() => !Healthy(client, "server-1"), "server 1 ejected");
+            await WaitUntilAsync(() => _cluster.Echoes(0) + _cluster.Echoes(2) >= atKill + 2000, "calls continued on the others");
+
+            await _cluster.StartAsync(1, ct);
+            int atRestart = _cluster.Echoes(1);
+            await WaitUntilAsync(() => Healthy(client, "server-1") && _cluster.Echoes(1) >= atRestart + 100, "server 1 used again");
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(callers).WaitAsync(s_bound, ct);
+        }
+        Assert.Empty(failures);
+        Assert.True(completed > 2000);
+    }
+
+    [Fact]
+    public async Task An_at_most_once_call_that_reached_a_dying_server_is_not_moved_and_says_it_may_have_run()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        _cluster.HoldAppends = true;
+        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan);
+        Task<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(BinderCluster.Append, new XdrInt(7), ct).AsTask();
+        int holder = await _cluster.AppendArrived.Task.WaitAsync(s_bound, ct);
+
+        await _cluster.KillAsync(holder);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(s_bound, ct));
+        Assert.Contains("may have executed", error.Message);
+        Assert.Equal(1, Enumerable.Range(0, 3).Sum(_cluster.Appends));
+    }
+
+    [Fact]
+    public async Task An_at_most_once_call_moves_past_an_instance_that_refuses_the_connection()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
+            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
+        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
+            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]));
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(i, (await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Append, new XdrInt(i), ct)).Value);
+        }
+        Assert.Equal(40, Enumerable.Range(0, 3).Sum(_cluster.Appends));
+        Assert.False(Healthy(client, "dead"));
+    }
+
+    [Fact]
+    public async Task Without_polling_an_ejected_instance_is_tried_again_after_its_ejection_time()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
+            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
+        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
+            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]),
+            clientOptions: new RpcClientOptions { Timeout = TimeSpan.FromSeconds(5), TimeProvider = time });
+        await client.WhenResolvedAsync(ct).WaitAsync(s_bound, ct);
+        for (int i = 0; i < 8; i++)
+        {
+            await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(i), ct);
+        }
+        Assert.Equal(1, client.Instances.Single(i => i.Instance.Id == "dead").Failures);
+
+        time.Advance(TimeSpan.FromSeconds(5)); // RpcImportOptions.EjectionTime
+        for (int i = 0; i < 8; i++)
+        {
+            await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(i), ct);
+        }
+        Assert.Equal(2, client.Instances.Single(i => i.Instance.Id == "dead").Failures);
+        Assert.Equal(16, Enumerable.Range(0, 3).Sum(_cluster.Echoes));
+    }
+
+    [Fact]
+    public async Task With_every_instance_gone_the_call_fails_with_cannot_bind()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
+            resolver: RpcStaticResolver.ForEndPoints(RpcTransportKind.Tcp, BinderCluster.ClosedPort(), BinderCluster.ClosedPort()));
+        var error = await Assert.ThrowsAsync<RpcException>(() =>
+            client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(1), ct).AsTask().WaitAsync(s_bound, ct));
+        Assert.Equal(RpcStatus.CannotBind, error.Status);
+        Assert.All(client.Instances, i => Assert.False(i.Healthy));
+    }
+
+    /// <summary>Waits for a condition the servers and the client reach by themselves, looking
+    /// every few milliseconds, and fails after a bound.</summary>
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var bound = new CancellationTokenSource(s_bound);
+        while (!condition())
+        {
+            if (bound.IsCancellationRequested)
+            {
+                Assert.Fail($"not reached in {s_bound}: {what}");
+            }
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+    }
+}
