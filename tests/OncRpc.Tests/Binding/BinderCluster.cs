@@ -36,6 +36,9 @@ internal sealed class BinderCluster : IAsyncDisposable
 
     public bool HoldAppends { get; set; }
 
+    /// <summary>Registries each server exports to when it starts (none by default).</summary>
+    public Func<IEnumerable<IRpcExporter>>? Exporters { get; init; }
+
     public TaskCompletionSource<int> AppendArrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Count => _servers.Length;
@@ -59,7 +62,12 @@ internal sealed class BinderCluster : IAsyncDisposable
     /// <summary>Starts server <paramref name="index"/>, on its former port when it had one.</summary>
     public async Task StartAsync(int index, CancellationToken cancellationToken)
     {
-        var server = new RpcServer(new RpcServerOptions { InstanceId = Id(index), InstanceMetadata = _metadata[index], EventLoopThreads = 0 });
+        var options = new RpcServerOptions { InstanceId = Id(index), InstanceMetadata = _metadata[index], EventLoopThreads = 0 };
+        foreach (IRpcExporter exporter in Exporters?.Invoke() ?? [])
+        {
+            options.Exporters.Add(exporter);
+        }
+        var server = new RpcServer(options);
         server.Dispatcher.Register<XdrInt, XdrInt>(Echo, (x, _) =>
         {
             Interlocked.Increment(ref _echoes[index]);
