@@ -32,10 +32,17 @@ public sealed class EtcdResolver : IRpcResolver
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<IReadOnlyList<RpcInstance>> WatchAsync(uint program, uint version,
+    public IAsyncEnumerable<IReadOnlyList<RpcInstance>> WatchAsync(uint program, uint version, CancellationToken cancellationToken) =>
+        WatchPrefixAsync(EtcdKeys.Prefix(program, version), cancellationToken);
+
+    /// <summary>Every instance of every program under <see cref="EtcdKeys.Root"/>, now and after
+    /// each change (what <c>oncrpc binder watch</c> shows).</summary>
+    public IAsyncEnumerable<IReadOnlyList<RpcInstance>> WatchAllAsync(CancellationToken cancellationToken) =>
+        WatchPrefixAsync(EtcdKeys.Root, cancellationToken);
+
+    private async IAsyncEnumerable<IReadOnlyList<RpcInstance>> WatchPrefixAsync(string prefix,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        string prefix = EtcdKeys.Prefix(program, version);
         using var etcd = new EtcdClient(_connectionString);
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
