@@ -1,6 +1,8 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using OncRpc;
+using OncRpc.Binding;
+using OncRpc.Etcd;
 using OncRpc.Rpcbind;
 using OncRpc.Server;
 
@@ -19,6 +21,12 @@ internal static class ServerMode
         if (options.Rpcbind)
         {
             serverOptions.Exporters.Add(new RpcbindExporter());
+        }
+        // With --binder etcd=URL the server also exports itself to etcd under a lease (docs/binder.md).
+        if (options.Binder is { } binder && binder.StartsWith("etcd=", StringComparison.Ordinal))
+        {
+            serverOptions.Exporters.Add(new EtcdExporter(binder["etcd=".Length..]));
+            serverOptions.InstanceMetadata = new RpcInstanceMetadata { Zone = options.Zone };
         }
         await using var server = new RpcServer(serverOptions);
         server.Dispatcher.Add(new FileLogService(logFile));
@@ -39,6 +47,10 @@ internal static class ServerMode
         foreach (RpcbindRegistrationResult result in server.Exports.OfType<RpcbindExport>().SelectMany(e => e.Results))
         {
             Console.WriteLine($"rpcbind: {result.Mapping.Netid} {result.Mapping.Address} {(result.Registered ? "registered" : "not registered: " + result.Error)}");
+        }
+        foreach (EtcdExport export in server.Exports.OfType<EtcdExport>())
+        {
+            Console.WriteLine($"etcd: exported {string.Join(", ", export.Instances.Select(i => EtcdKeys.For(i.Program, i.Version, i.Id)))} under lease {export.LeaseId:x}");
         }
         foreach ((RpcTransportKind transport, EndPoint endPoint) in server.EndPoints)
         {

@@ -77,6 +77,7 @@ public sealed partial class RpcImportedClient
         {
             RpcClient client = node.Client ?? await node.ConnectAsync(linked.Token).ConfigureAwait(false);
             await client.CallAsync<XdrVoid, XdrVoid>(NullProcedure(), default, linked.Token).ConfigureAwait(false);
+            Volatile.Write(ref node.ProbeTimeouts, 0);
             if (node.Restore())
             {
                 BindingLog.Restored(_logger, node.Instance.Id, node.EndPoint.ToString() ?? "");
@@ -88,7 +89,13 @@ public sealed partial class RpcImportedClient
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_stop.IsCancellationRequested)
         {
-            OnFailure(node, new RpcException(RpcStatus.TimedOut, $"no answer to the health probe in {_options.HealthCheckTimeout}"));
+            // One slow answer (a busy server, a cold process still compiling its connect path)
+            // is not a dead server: a probe timeout ejects on the second in a row. A refused or
+            // broken connection ejects at once (the catch above).
+            if (Interlocked.Increment(ref node.ProbeTimeouts) >= 2)
+            {
+                OnFailure(node, new RpcException(RpcStatus.TimedOut, $"no answer to two health probes in {_options.HealthCheckTimeout}"));
+            }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {

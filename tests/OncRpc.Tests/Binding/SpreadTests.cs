@@ -49,6 +49,19 @@ public sealed class SpreadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Health_probes_keep_healthy_servers_in_rotation_and_the_spread_even()
+    {
+        await using RpcImportedClient client = RpcBinder.Import(new RpcStaticResolver(_cluster.Instances()),
+            BinderCluster.Program, BinderCluster.Version, new RpcImportOptions { HealthCheckInterval = TimeSpan.FromMilliseconds(20) });
+        for (int round = 0; round < 30; round++)
+        {
+            await CallAsync(client, 100);
+            Assert.All(client.Instances, i => Assert.True(i.Healthy, $"{i.Instance.Id} ejected: {i.Failures} failures"));
+        }
+        Assert.All(Enumerable.Range(0, 3), i => Assert.InRange(_cluster.Echoes(i), 850, 1150));
+    }
+
+    [Fact]
     public async Task Least_outstanding_spreads_concurrent_calls_over_every_server()
     {
         await using RpcImportedClient client = Import(RpcBalancingPolicy.LeastOutstanding);

@@ -38,6 +38,9 @@ internal sealed class InstanceNode(RpcInstance instance, EndPoint endPoint, RpcT
 
     public long Failures;
 
+    /// <summary>Health probes in a row that got no answer in time.</summary>
+    public int ProbeTimeouts;
+
     /// <summary>The open client, or null when none is made yet (or it was dropped).</summary>
     public RpcClient? Client => Volatile.Read(ref _client);
 
