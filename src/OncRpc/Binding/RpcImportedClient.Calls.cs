@@ -15,11 +15,21 @@ namespace OncRpc.Binding;
 public sealed partial class RpcImportedClient
 {
     /// <inheritdoc />
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<TResult> CallAsync<TArgs, TResult>(
+    public override ValueTask<TResult> CallAsync<TArgs, TResult>(
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(procedure);
+        return WithFailoverAsync(procedure, static (client, state, ct) => client.CallAsync<TArgs, TResult>(state.procedure, state.arguments, ct),
+            (procedure, arguments), cancellationToken);
+    }
+
+    /// <summary>The attempt loop of every asynchronous call: pick, connect, send, and on an
+    /// instance failure move on when <see cref="AfterSent"/> allows. <paramref name="send"/> is
+    /// static and its state a value, so a call allocates no closure.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResult> WithFailoverAsync<TState, TResult>(RpcProcedureDescriptor procedure,
+        Func<RpcClient, TState, CancellationToken, ValueTask<TResult>> send, TState state, CancellationToken cancellationToken)
+    {
         InstanceNode[] nodes = Volatile.Read(ref _nodes);
         if (nodes.Length == 0)
         {
@@ -46,7 +56,7 @@ public sealed partial class RpcImportedClient
             node.Enter();
             try
             {
-                return await client.CallAsync<TArgs, TResult>(procedure, arguments, cancellationToken).ConfigureAwait(false);
+                return await send(client, state, cancellationToken).ConfigureAwait(false);
             }
             catch (RpcException e) when (IsInstanceFailure(e))
             {
@@ -123,34 +133,13 @@ public sealed partial class RpcImportedClient
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(procedure);
-        InstanceNode[] nodes = Volatile.Read(ref _nodes);
-        if (nodes.Length == 0)
+        // Once handed to a socket a one-way call is never sent again (it runs once or not at
+        // all): a failure after the send is not at-least-once, so AfterSent does not move it.
+        await WithFailoverAsync(procedure with { Semantics = RpcCallSemantics.Maybe }, static async (client, state, ct) =>
         {
-            nodes = await FirstViewAsync(cancellationToken).ConfigureAwait(false);
-        }
-        List<InstanceNode>? tried = null;
-        RpcException? last = null;
-        for (int attempt = 0; attempt <= _options.MaxFailovers; attempt++)
-        {
-            if (Pick(nodes, tried) is not { } node)
-            {
-                break;
-            }
-            RpcClient client;
-            try
-            {
-                client = node.Client ?? await node.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (IsInstanceFailure(e))
-            {
-                last = Skip(node, e, procedure, ref tried);
-                continue;
-            }
-            // Once handed to a socket a one-way call is never sent again: it runs once or not at all.
-            await client.SendOneWayAsync(procedure, arguments, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        throw NoInstanceLeft(procedure, last);
+            await client.SendOneWayAsync(state.procedure, state.arguments, ct).ConfigureAwait(false);
+            return true;
+        }, (procedure, arguments), cancellationToken).ConfigureAwait(false);
     }
 
     private InstanceNode? Pick(InstanceNode[] nodes, List<InstanceNode>? tried)

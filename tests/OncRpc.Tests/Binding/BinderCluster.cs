@@ -19,10 +19,14 @@ internal sealed class BinderCluster : IAsyncDisposable
     /// <summary>At-most-once; waits for <see cref="ReleaseAppends"/> when <see cref="HoldAppends"/> is set.</summary>
     public static readonly RpcProcedureDescriptor Append = new(Program, Version, 2, ProcedureName: "APPEND") { Semantics = RpcCallSemantics.AtMostOnce };
 
+    /// <summary>One-way (maybe): counted, never answered.</summary>
+    public static readonly RpcProcedureDescriptor Note = new(Program, Version, 3, ProcedureName: "NOTE") { Semantics = RpcCallSemantics.Maybe };
+
     private readonly RpcServer?[] _servers;
     private readonly IPEndPoint[] _endPoints;
     private readonly int[] _echoes;
     private readonly int[] _appends;
+    private readonly int[] _notes;
     private readonly RpcInstanceMetadata[] _metadata;
 
     public BinderCluster(int count, Func<int, RpcInstanceMetadata>? metadata = null)
@@ -31,6 +35,7 @@ internal sealed class BinderCluster : IAsyncDisposable
         _endPoints = new IPEndPoint[count];
         _echoes = new int[count];
         _appends = new int[count];
+        _notes = new int[count];
         _metadata = [.. Enumerable.Range(0, count).Select(i => metadata?.Invoke(i) ?? RpcInstanceMetadata.Default)];
     }
 
@@ -46,6 +51,8 @@ internal sealed class BinderCluster : IAsyncDisposable
     public int Echoes(int server) => Volatile.Read(ref _echoes[server]);
 
     public int Appends(int server) => Volatile.Read(ref _appends[server]);
+
+    public int Notes(int server) => Volatile.Read(ref _notes[server]);
 
     public IPEndPoint EndPoint(int server) => _endPoints[server];
 
@@ -82,6 +89,11 @@ internal sealed class BinderCluster : IAsyncDisposable
                 await Task.Delay(Timeout.Infinite, context.CancellationToken);
             }
             return x;
+        });
+        server.Dispatcher.Register<XdrInt, XdrVoid>(Note, (_, _) =>
+        {
+            Interlocked.Increment(ref _notes[index]);
+            return ValueTask.FromResult(default(XdrVoid));
         });
         server.ListenTcp(_endPoints[index] ?? new IPEndPoint(IPAddress.Loopback, 0));
         await server.StartAsync(cancellationToken);

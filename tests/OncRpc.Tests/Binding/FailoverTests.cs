@@ -112,6 +112,23 @@ public sealed class FailoverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_one_way_call_moves_past_a_refused_connection_and_is_sent_once()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
+            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
+        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
+            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]));
+        for (int i = 0; i < 8; i++)
+        {
+            await client.SendOneWayAsync(BinderCluster.Note, new XdrInt(i), ct);
+        }
+        await WaitUntilAsync(() => Enumerable.Range(0, 3).Sum(_cluster.Notes) >= 8, "eight notes handled");
+        Assert.Equal(8, Enumerable.Range(0, 3).Sum(_cluster.Notes));
+        Assert.False(Healthy(client, "dead"));
+    }
+
+    [Fact]
     public async Task Without_polling_an_ejected_instance_is_tried_again_after_its_ejection_time()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
