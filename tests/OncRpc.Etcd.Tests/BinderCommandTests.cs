@@ -80,16 +80,5 @@ public sealed class BinderCommandTests
         }
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var bound = new CancellationTokenSource(s_bound);
-        while (!condition())
-        {
-            if (bound.IsCancellationRequested)
-            {
-                Assert.Fail($"not reached in {s_bound}: {what}");
-            }
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => Eventually.ReachedAsync(condition, what);
 }

@@ -10,7 +10,6 @@ namespace OncRpc.Etcd.Tests;
 /// leases, import through watches, and calls that go on while etcd members die.</summary>
 public sealed class EtcdBinderTests
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan s_ttl = TimeSpan.FromSeconds(2);
 
     private static RpcImportedClient Import(string connectionString, RpcBalancingPolicy policy) =>
@@ -82,44 +81,23 @@ public sealed class EtcdBinderTests
         await using RpcImportedClient client = Import(etcd.ConnectionString, RpcBalancingPolicy.PowerOfTwoChoices);
         await WaitUntilAsync(() => client.Instances.Count == 3, "three instances imported");
 
-        using var stop = new CancellationTokenSource();
-        int completed = 0;
-        var failures = new List<Exception>();
-        async Task CallerAsync()
-        {
-            for (int i = 0; !stop.IsCancellationRequested; i++)
-            {
-                try
-                {
-                    await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(i), ct);
-                    Interlocked.Increment(ref completed);
-                }
-                catch (RpcException e)
-                {
-                    lock (failures)
-                    {
-                        failures.Add(e);
-                    }
-                }
-            }
-        }
-        Task[] callers = [.. Enumerable.Range(0, 2).Select(_ => Task.Run(CallerAsync, ct))];
-        try
+        IReadOnlyList<Exception> failures;
+        await using (var callers = new ContinuousCallers(client, 2, ct))
         {
             await etcd.KillAsync(0);
-            int mark = Volatile.Read(ref completed);
-            await WaitUntilAsync(() => Volatile.Read(ref completed) >= mark + 500, "calls with one etcd member down");
+            int mark = callers.Completed;
+            await WaitUntilAsync(() => callers.Completed >= mark + 500, "calls with one etcd member down");
 
             await etcd.KillAsync(1);
             await etcd.KillAsync(2);
-            mark = Volatile.Read(ref completed);
-            await WaitUntilAsync(() => Volatile.Read(ref completed) >= mark + 500, "calls with every etcd member down");
+            mark = callers.Completed;
+            await WaitUntilAsync(() => callers.Completed >= mark + 500, "calls with every etcd member down");
             Assert.Equal(3, client.Instances.Count); // the last known set
 
             // A server stops while etcd is down: its withdrawal cannot reach etcd, health ejects it.
             await servers.KillAsync(2);
-            mark = Volatile.Read(ref completed);
-            await WaitUntilAsync(() => Volatile.Read(ref completed) >= mark + 500, "calls after a server left during the outage");
+            mark = callers.Completed;
+            await WaitUntilAsync(() => callers.Completed >= mark + 500, "calls after a server left during the outage");
 
             for (int i = 0; i < 3; i++)
             {
@@ -128,29 +106,12 @@ public sealed class EtcdBinderTests
             // Its lease runs out once etcd is back; the others were exported again under new leases.
             await WaitUntilAsync(() => client.Instances.Count == 2, "the view converged to the two live servers");
             Assert.Equal(["server-0", "server-1"], client.Instances.Select(i => i.Instance.Id).Order());
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(callers).WaitAsync(s_bound, ct);
+            failures = await callers.StopAsync();
         }
         Assert.Empty(failures);
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => Eventually.ReachedAsync(condition, what);
 
-    /// <summary>Waits for a state the cluster reaches by itself, looking every few milliseconds,
-    /// and fails after a bound.</summary>
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
-    {
-        using var bound = new CancellationTokenSource(s_bound);
-        while (!await condition())
-        {
-            if (bound.IsCancellationRequested)
-            {
-                Assert.Fail($"not reached in {s_bound}: {what}");
-            }
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Eventually.ReachedAsync(condition, what);
 }

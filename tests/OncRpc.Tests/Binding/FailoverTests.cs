@@ -35,29 +35,8 @@ public sealed class FailoverTests : IAsyncLifetime
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
         await using RpcImportedClient client = Import(RpcBalancingPolicy.PowerOfTwoChoices);
-        using var stop = new CancellationTokenSource();
-        int completed = 0;
-        var failures = new List<Exception>();
-        async Task CallerAsync()
-        {
-            for (int i = 0; !stop.IsCancellationRequested; i++)
-            {
-                try
-                {
-                    Assert.Equal(i, (await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Echo, new XdrInt(i), ct)).Value);
-                    Interlocked.Increment(ref completed);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    lock (failures)
-                    {
-                        failures.Add(e);
-                    }
-                }
-            }
-        }
-        Task[] callers = [.. Enumerable.Range(0, 4).Select(_ => Task.Run(CallerAsync, ct))];
-        try
+        IReadOnlyList<Exception> failures;
+        await using (var callers = new ContinuousCallers(client, 4, ct))
         {
             await WaitUntilAsync(() => _cluster.Echoes(1) >= 200, "server 1 took calls");
 
@@ -69,14 +48,10 @@ public sealed class FailoverTests : IAsyncLifetime
             await _cluster.StartAsync(1, ct);
             int atRestart = _cluster.Echoes(1);
             await WaitUntilAsync(() => Healthy(client, "server-1") && _cluster.Echoes(1) >= atRestart + 100, "server 1 used again");
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(callers).WaitAsync(s_bound, ct);
+            failures = await callers.StopAsync();
+            Assert.True(callers.Completed > 2000);
         }
         Assert.Empty(failures);
-        Assert.True(completed > 2000);
     }
 
     [Fact]
@@ -166,18 +141,5 @@ public sealed class FailoverTests : IAsyncLifetime
         Assert.All(client.Instances, i => Assert.False(i.Healthy));
     }
 
-    /// <summary>Waits for a condition the servers and the client reach by themselves, looking
-    /// every few milliseconds, and fails after a bound.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var bound = new CancellationTokenSource(s_bound);
-        while (!condition())
-        {
-            if (bound.IsCancellationRequested)
-            {
-                Assert.Fail($"not reached in {s_bound}: {what}");
-            }
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => Eventually.ReachedAsync(condition, what);
 }

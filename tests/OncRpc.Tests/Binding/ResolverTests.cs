@@ -122,13 +122,6 @@ public sealed class ResolverTests : IAsyncLifetime
         }
     }
 
-    private static async Task WaitForViewAsync(RpcImportedClient client, int count)
-    {
-        using var bound = new CancellationTokenSource(s_bound);
-        while (client.Instances.Count != count)
-        {
-            Assert.False(bound.IsCancellationRequested, $"the view did not reach {count} instances in {s_bound}");
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task WaitForViewAsync(RpcImportedClient client, int count) =>
+        Eventually.ReachedAsync(() => client.Instances.Count == count, $"a view of {count} instances");
 }
