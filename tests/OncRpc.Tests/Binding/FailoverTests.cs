@@ -28,6 +28,13 @@ public sealed class FailoverTests : IAsyncLifetime
                 ClientOptions = clientOptions ?? new RpcClientOptions { Timeout = TimeSpan.FromSeconds(5) },
             });
 
+    /// <summary>The cluster behind an instance "dead" whose port refuses connections, no polling.</summary>
+    private RpcImportedClient ImportWithDeadFirst() =>
+        Import(healthInterval: Timeout.InfiniteTimeSpan, resolver: new RpcStaticResolver([Dead(), .. _cluster.Instances()]));
+
+    private static RpcInstance Dead() => new("dead", BinderCluster.Program, BinderCluster.Version,
+        [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
+
     private static bool Healthy(RpcImportedClient client, string id) => client.Instances.Single(i => i.Instance.Id == id).Healthy;
 
     [Fact]
@@ -74,10 +81,7 @@ public sealed class FailoverTests : IAsyncLifetime
     public async Task An_at_most_once_call_moves_past_an_instance_that_refuses_the_connection()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
-        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
-            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
-        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
-            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]));
+        await using RpcImportedClient client = ImportWithDeadFirst();
         for (int i = 0; i < 40; i++)
         {
             Assert.Equal(i, (await client.CallAsync<XdrInt, XdrInt>(BinderCluster.Append, new XdrInt(i), ct)).Value);
@@ -90,10 +94,7 @@ public sealed class FailoverTests : IAsyncLifetime
     public async Task A_one_way_call_moves_past_a_refused_connection_and_is_sent_once()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
-        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
-            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
-        await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
-            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]));
+        await using RpcImportedClient client = ImportWithDeadFirst();
         for (int i = 0; i < 8; i++)
         {
             await client.SendOneWayAsync(BinderCluster.Note, new XdrInt(i), ct);
@@ -108,10 +109,8 @@ public sealed class FailoverTests : IAsyncLifetime
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
-        RpcInstance dead = new("dead", BinderCluster.Program, BinderCluster.Version,
-            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default);
         await using RpcImportedClient client = Import(healthInterval: Timeout.InfiniteTimeSpan,
-            resolver: new RpcStaticResolver([dead, .. _cluster.Instances()]),
+            resolver: new RpcStaticResolver([Dead(), .. _cluster.Instances()]),
             clientOptions: new RpcClientOptions { Timeout = TimeSpan.FromSeconds(5), TimeProvider = time });
         await client.WhenResolvedAsync(ct).WaitAsync(s_bound, ct);
         for (int i = 0; i < 8; i++)
