@@ -62,11 +62,9 @@ public sealed partial class RpcImportedClient
             {
                 last = AfterSent(node, e, procedure, ref tried);
             }
-            catch (ObjectDisposedException) when (!_stop.IsCancellationRequested)
+            catch (ObjectDisposedException e) when (!_stop.IsCancellationRequested)
             {
-                // The node's client was dropped (ejected by another call) before this one went
-                // out: nothing was sent on it.
-                (tried ??= []).Add(node);
+                last = Dropped(node, e, procedure, ref tried);
             }
             finally
             {
@@ -116,9 +114,9 @@ public sealed partial class RpcImportedClient
             {
                 last = AfterSent(node, e, procedure, ref tried);
             }
-            catch (ObjectDisposedException) when (!_stop.IsCancellationRequested)
+            catch (ObjectDisposedException e) when (!_stop.IsCancellationRequested)
             {
-                (tried ??= []).Add(node);
+                last = Dropped(node, e, procedure, ref tried);
             }
             finally
             {
@@ -175,6 +173,14 @@ public sealed partial class RpcImportedClient
         }
         return Skip(node, e, procedure, ref tried);
     }
+
+    /// <summary>The node's client was closed under the call (the instance was ejected by another
+    /// call or a probe, or left the view). An at-most-once call may have been sent and then met
+    /// the closed client while resending with its xid, so it counts as sent: moved only when
+    /// at-least-once.</summary>
+    private RpcException Dropped(InstanceNode node, ObjectDisposedException e, RpcProcedureDescriptor procedure, ref List<InstanceNode>? tried) =>
+        AfterSent(node, new RpcException(RpcStatus.ConnectionLost,
+            $"the connection to instance {node.Instance.Id} was closed while the call was outstanding", e), procedure, ref tried);
 
     private RpcException NoInstanceLeft(RpcProcedureDescriptor procedure, RpcException? last) =>
         last is null

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using OncRpc.Binding;
 using OncRpc.Client;
+using OncRpc.Testing.Faults;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Binding;
@@ -57,6 +58,43 @@ public sealed class FailoverTests : IAsyncLifetime
             await WaitUntilAsync(() => Healthy(client, "server-1") && _cluster.Echoes(1) >= atRestart + 100, "server 1 used again");
             failures = await callers.StopAsync();
             Assert.True(callers.Completed > 2000);
+        }
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public async Task A_server_cut_off_without_a_reset_is_ejected_by_its_probes_and_its_calls_move_long_before_their_timeout()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        // Server 1 is reached through a proxy that can swallow traffic both ways, as a network
+        // partition does: no reset, no refusal, just silence.
+        await using TcpFaultProxy proxy = TcpFaultProxy.Start(_cluster.EndPoint(1));
+        RpcInstance[] instances = _cluster.Instances();
+        instances[1] = instances[1] with { Endpoints = [new RpcInstanceEndpoint(RpcTransportKind.Tcp, proxy.EndPoint)] };
+        await using RpcImportedClient client = RpcBinder.Import(new RpcStaticResolver(instances), BinderCluster.Program, BinderCluster.Version,
+            new RpcImportOptions
+            {
+                Policy = RpcBalancingPolicy.RoundRobin,
+                HealthCheckInterval = TimeSpan.FromMilliseconds(100),
+                HealthCheckTimeout = TimeSpan.FromMilliseconds(200),
+                ClientOptions = new RpcClientOptions { Timeout = TimeSpan.FromSeconds(60) },
+            });
+        IReadOnlyList<Exception> failures;
+        await using (var callers = new ContinuousCallers(client, 4, ct))
+        {
+            await WaitUntilAsync(() => _cluster.Echoes(1) >= 200, "server 1 took calls");
+            proxy.Partition(FaultDirection.Requests);
+            proxy.Partition(FaultDirection.Replies);
+            var cut = System.Diagnostics.Stopwatch.StartNew();
+            await WaitUntilAsync(() => !Healthy(client, "server-1"), "server 1 ejected");
+            TimeSpan ejectedAfter = cut.Elapsed;
+            int mark = callers.Completed;
+            await WaitUntilAsync(() => callers.Completed >= mark + 2000, "calls continued on the others");
+            // Two probes of 200 ms every 100 ms: about 0.6 s; the calls stuck behind the cut
+            // moved when the ejection closed their connection, not after their 60 s timeout.
+            Assert.True(ejectedAfter < TimeSpan.FromSeconds(5), $"ejected after {ejectedAfter}");
+            Assert.True(cut.Elapsed < TimeSpan.FromSeconds(20), $"calls resumed only after {cut.Elapsed}");
+            failures = await callers.StopAsync();
         }
         Assert.Empty(failures);
     }
