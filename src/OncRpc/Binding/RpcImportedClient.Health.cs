@@ -7,6 +7,7 @@ namespace OncRpc.Binding;
 public sealed partial class RpcImportedClient
 {
     private int _probing;
+    private Task _probeRound = Task.CompletedTask;
 
     /// <summary>Errors that say the instance, not the call, failed: it could not be reached, the
     /// connection broke, or it did not answer in time. Protocol answers (PROG_UNAVAIL,
@@ -44,7 +45,7 @@ public sealed partial class RpcImportedClient
         {
             return;
         }
-        _ = ProbeAllAsync();
+        Volatile.Write(ref _probeRound, ProbeAllAsync());
     }
 
     private async Task ProbeAllAsync()

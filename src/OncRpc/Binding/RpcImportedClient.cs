@@ -67,6 +67,8 @@ public sealed partial class RpcImportedClient : RpcClient
         if (_healthTimer is not null)
         {
             await _healthTimer.DisposeAsync().ConfigureAwait(false);
+            // A probe round still running sees the stop and ends; it must not outlive the client.
+            await Volatile.Read(ref _probeRound).ConfigureAwait(false);
         }
         try
         {
@@ -79,6 +81,7 @@ public sealed partial class RpcImportedClient : RpcClient
         {
             node.DropClient();
         }
-        _stop.Dispose();
+        // _stop is not disposed: a call racing with disposal may still read its token, and a
+        // source without a timer holds nothing to release.
     }
 }
