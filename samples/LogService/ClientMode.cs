@@ -1,13 +1,16 @@
 using System.Net;
 using LogService.Generated;
 using OncRpc;
+using OncRpc.Binding;
 using OncRpc.Client;
+using OncRpc.Etcd;
 using OncRpc.Rpcbind;
 
 namespace LogService;
 
 /// <summary>Sends each message with RLOG and prints the answer: to --port when given, otherwise
-/// to the address rpcbind on --host has registered for LOG_PROG version 1.</summary>
+/// to the address rpcbind on --host has registered for LOG_PROG version 1; with --binder, to
+/// every server the binder knows, spread by the imported client.</summary>
 internal static class ClientMode
 {
     public static async Task<int> RunAsync(Options options)
@@ -39,6 +42,15 @@ internal static class ClientMode
 
     private static async Task<RpcClient> ConnectAsync(Options options, RpcTransportKind transport)
     {
+        if (options.Binder is { } binder)
+        {
+            // The binder: an RpcClient over every live server, calls spread and failed over
+            // (log.x declares nothing for RLOG, so it is at-least-once: a failed call moves on).
+            IRpcResolver resolver = binder.StartsWith("etcd=", StringComparison.Ordinal)
+                ? new EtcdResolver(binder["etcd=".Length..])
+                : RpcStaticResolver.ForEndPoints(transport, binder["static=".Length..].Split(',').Select(e => (EndPoint)IPEndPoint.Parse(e)));
+            return RpcBinder.Import(resolver, LogV1Procedures.Program, LogV1Procedures.Version, new RpcImportOptions { Transport = transport });
+        }
         if (options.Port == 0)
         {
             return await RpcbindClient.CreateClientAsync(options.Host, LogV1Procedures.Program, LogV1Procedures.Version, transport);

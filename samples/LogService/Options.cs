@@ -8,6 +8,13 @@ internal sealed class Options
     public string Transport { get; private set; } = "tcp";
     public string? LogFile { get; private set; }
     public bool Rpcbind { get; private set; }
+
+    /// <summary>--binder etcd=URL[,URL...] (server: export there; client: import from there) or,
+    /// for the client, static=HOST:PORT[,HOST:PORT...]: calls spread over those servers.</summary>
+    public string? Binder { get; private set; }
+
+    /// <summary>--zone Z: the zone a server exports with --binder.</summary>
+    public string? Zone { get; private set; }
     public List<string> Messages { get; } = [];
 
     public static Options Parse(string[] args)
@@ -30,6 +37,12 @@ internal sealed class Options
                 case "--log": options.LogFile = Value(); break;
                 case "--message": options.Messages.Add(Value()); break;
                 case "--rpcbind": options.Rpcbind = true; break;
+                case "--binder":
+                    options.Binder = Value() is var binder && (binder.StartsWith("etcd=", StringComparison.Ordinal) || binder.StartsWith("static=", StringComparison.Ordinal))
+                        ? binder
+                        : throw new ArgumentException("--binder takes etcd=URL[,URL...] or static=HOST:PORT[,HOST:PORT...]");
+                    break;
+                case "--zone": options.Zone = Value(); break;
                 case "--": options.Messages.AddRange(args[(i + 1)..]); i = args.Length; break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))

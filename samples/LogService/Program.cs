@@ -25,9 +25,10 @@ static int Usage(string error)
         error: {error}
         usage:
           LogService [demo] [--message TEXT] [--log FILE]
-          LogService server [--port N] [--transport tcp|udp|both] [--log FILE] [--rpcbind]
-          LogService client [--host H] [--port N] [--transport tcp|udp] MESSAGE...
-                            (no --port: the address is looked up with rpcbind on the host)
+          LogService server [--port N] [--transport tcp|udp|both] [--log FILE] [--rpcbind] [--binder etcd=URL [--zone Z]]
+          LogService client [--host H] [--port N] [--transport tcp|udp] [--binder etcd=URL|static=HOST:PORT,...] MESSAGE...
+                            (no --port: the address is looked up with rpcbind on the host;
+                             --binder: calls spread over every server the binder knows)
         """);
     return 2;
 }

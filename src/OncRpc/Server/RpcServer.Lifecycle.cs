@@ -7,21 +7,22 @@ namespace OncRpc.Server;
 public sealed partial class RpcServer
 {
     /// <summary>
-    /// Binds every declared end point and starts serving, then, when
-    /// <see cref="RpcServerOptions.Rpcbind"/> is set, registers every (program, version, netid,
-    /// address) with rpcbind. If an end point cannot be bound, those already bound are closed and
-    /// the <see cref="System.Net.Sockets.SocketException"/> propagates; if rpcbind cannot be reached
-    /// the server is stopped and the <see cref="RpcException"/> propagates. Throws
+    /// Binds every declared end point and starts serving, then exports its instances through
+    /// every exporter of <see cref="RpcServerOptions.Exporters"/> (rpcbind, etcd...). If an end
+    /// point cannot be bound, those already bound are closed and the
+    /// <see cref="System.Net.Sockets.SocketException"/> propagates; if a registry cannot be
+    /// reached the exports made are withdrawn, the server is stopped and the
+    /// <see cref="RpcException"/> propagates. Throws
     /// <see cref="InvalidOperationException"/> when already started or without end points.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         StartListening(cancellationToken);
-        if (_options.Rpcbind is { } rpcbind)
+        if (_options.Exporters.Count > 0)
         {
             try
             {
-                await RegisterWithRpcbindAsync(rpcbind, cancellationToken).ConfigureAwait(false);
+                await ExportAsync(cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -121,12 +122,12 @@ public sealed partial class RpcServer
     /// the calls in flight finish and sends their replies, then closes everything. When
     /// <paramref name="cancellationToken"/> fires first, the stop turns hard: the remaining calls'
     /// tokens fire and connections close at once (no exception is thrown). Calling it again,
-    /// or before starting, does nothing. Rpcbind registrations made at start are removed first,
+    /// or before starting, does nothing. The exports made at start are withdrawn first,
     /// while the server still answers, so no client is sent to a closed port.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        await UnregisterFromRpcbindAsync().ConfigureAwait(false);
+        await WithdrawAsync().ConfigureAwait(false);
         ServerConnection[] connections;
         lock (_gate)
         {

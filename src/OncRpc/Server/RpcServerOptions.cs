@@ -1,5 +1,5 @@
-using OncRpc.Rpcbind;
 using OncRpc.Auth;
+using OncRpc.Binding;
 using OncRpc.Transport;
 using OncRpc.Xdr;
 
@@ -50,10 +50,18 @@ public sealed class RpcServerOptions
     /// <summary>How procedure arguments are decoded (padding strictness, string encoding).</summary>
     public XdrReaderOptions ArgumentReaderOptions { get; set; }
 
-    /// <summary>When set, <see cref="RpcServer.StartAsync"/> registers every (program, version,
-    /// netid, address) served with rpcbind (v4 SET, falling back to portmap v2), and
-    /// <see cref="RpcServer.StopAsync"/> unregisters them. Null (the default): no registration.</summary>
-    public RpcbindRegistrationOptions? Rpcbind { get; set; }
+    /// <summary>Registries the server announces itself to: <see cref="RpcServer.StartAsync"/>
+    /// exports one instance per (program, version) served, with every bound end point, through
+    /// each (e.g. <c>OncRpc.Rpcbind.RpcbindExporter</c> for host-local rpcbind), and
+    /// <see cref="RpcServer.StopAsync"/> withdraws them. Empty (the default): no registration.</summary>
+    public IList<IRpcExporter> Exporters { get; } = [];
+
+    /// <summary>The instance id exported; null (the default) makes one from the host name, the
+    /// process id and a random part.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Zone, weight, build and properties exported with every instance.</summary>
+    public RpcInstanceMetadata InstanceMetadata { get; set; } = RpcInstanceMetadata.Default;
 
     /// <summary>
     /// Event-loop threads serving the sockets on Linux (the default is one per processor). Each
@@ -86,6 +94,7 @@ public sealed class RpcServerOptions
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(InstanceMetadata, nameof(InstanceMetadata));
         DuplicateRequestCache?.Validate();
         ArgumentOutOfRangeException.ThrowIfNegative(EventLoopThreads, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(EventLoopThreads, 1024, nameof(EventLoopThreads));

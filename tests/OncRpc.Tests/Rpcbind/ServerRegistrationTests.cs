@@ -7,7 +7,7 @@ using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Rpcbind;
 
-/// <summary><see cref="RpcServerOptions.Rpcbind"/>: a server registers what it serves when it
+/// <summary><see cref="RpcbindExporter"/> in <see cref="RpcServerOptions.Exporters"/>: a server registers what it serves when it
 /// starts and unregisters when it stops, against our rpcbind hosted on a Unix socket.</summary>
 public sealed class ServerRegistrationTests : IAsyncLifetime
 {
@@ -28,7 +28,10 @@ public sealed class ServerRegistrationTests : IAsyncLifetime
 
     private RpcServer NewTarget(EndPoint rpcbind)
     {
-        var target = new RpcServer(new RpcServerOptions { Rpcbind = new RpcbindRegistrationOptions { RpcbindEndPoint = rpcbind } });
+        var target = new RpcServer(new RpcServerOptions
+        {
+            Exporters = { new RpcbindExporter(new RpcbindRegistrationOptions { RpcbindEndPoint = rpcbind }) },
+        });
         target.Dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(TestProgram, 1, 1), (x, _) => ValueTask.FromResult(x));
         target.Dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(TestProgram, 2, 1), (x, _) => ValueTask.FromResult(x));
         target.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0)).ListenUdp(new IPEndPoint(IPAddress.Loopback, 0));
@@ -41,8 +44,10 @@ public sealed class ServerRegistrationTests : IAsyncLifetime
         await using RpcServer target = NewTarget(new UnixDomainSocketEndPoint(_socketPath));
         await target.StartAsync(TestContext.Current.CancellationToken);
 
-        Assert.Equal(4, target.RpcbindRegistrations.Count);
-        Assert.All(target.RpcbindRegistrations, r => Assert.True(r.Registered, r.Error));
+        var export = Assert.IsType<RpcbindExport>(Assert.Single(target.Exports));
+        Assert.Equal(4, export.Results.Count);
+        Assert.All(export.Results, r => Assert.True(r.Registered, r.Error));
+        Assert.Equal([1u, 2u], export.Instances.Select(i => i.Version).Order());
         var tcp = (IPEndPoint)target.EndPoints.First(e => e.Transport == RpcTransportKind.Tcp).EndPoint;
         var udp = (IPEndPoint)target.EndPoints.First(e => e.Transport == RpcTransportKind.Udp).EndPoint;
         foreach (uint version in new uint[] { 1, 2 })
@@ -54,6 +59,7 @@ public sealed class ServerRegistrationTests : IAsyncLifetime
         }
 
         await target.StopAsync(TestContext.Current.CancellationToken);
+        Assert.Empty(target.Exports);
         Assert.DoesNotContain(_rpcbind.Registrations, m => m.Program == TestProgram);
     }
 

@@ -41,6 +41,16 @@ internal sealed partial class StreamRpcClient
         }
     }
 
+    /// <summary>The blocking twin of <see cref="ConnectAsync"/>: an imported client's synchronous
+    /// calls connect with it, so a refused connection is known to have sent nothing.</summary>
+    public static StreamRpcClient Connect(
+        System.Net.EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options, CancellationToken cancellationToken)
+    {
+        var client = new StreamRpcClient(endPoint, kind, options);
+        client.GetConnection(cancellationToken);
+        return client;
+    }
+
     private StreamConnection GetConnection(CancellationToken cancellationToken)
     {
         StreamConnection? connection = _connection;

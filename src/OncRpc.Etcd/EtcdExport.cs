@@ -1,0 +1,171 @@
+using dotnet_etcd;
+using Etcdserverpb;
+using Microsoft.Extensions.Logging;
+using OncRpc.Binding;
+
+namespace OncRpc.Etcd;
+
+/// <summary>Instances exported to etcd under one lease, kept alive until withdrawn.</summary>
+public sealed class EtcdExport : IRpcExport
+{
+    private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(5);
+
+    private readonly EtcdClient _etcd;
+    private readonly EtcdExporter _exporter;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task _keepingAlive = Task.CompletedTask;
+    private long _leaseId;
+
+    internal EtcdExport(EtcdClient etcd, IReadOnlyList<RpcInstance> instances, EtcdExporter exporter, ILogger logger)
+    {
+        _etcd = etcd;
+        Instances = instances;
+        _exporter = exporter;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<RpcInstance> Instances { get; }
+
+    /// <summary>The lease the keys are attached to now (a new one after etcd lost the previous).</summary>
+    public long LeaseId => Interlocked.Read(ref _leaseId);
+
+    /// <summary>Grants a lease and puts every key under it.</summary>
+    internal async Task EstablishAsync(CancellationToken cancellationToken)
+    {
+        LeaseGrantResponse lease = await _etcd.LeaseGrantAsync(
+            new LeaseGrantRequest { TTL = Math.Max(1, (long)Math.Ceiling(_exporter.Ttl.TotalSeconds)) },
+            deadline: _exporter.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (RpcInstance instance in Instances)
+        {
+            await _etcd.PutAsync(new PutRequest
+            {
+                Key = EtcdExporter.Utf8(EtcdKeys.For(instance.Program, instance.Version, instance.Id)),
+                Value = EtcdExporter.Utf8(EtcdInstanceJson.Serialize(instance)),
+                Lease = lease.ID,
+            }, deadline: _exporter.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        Interlocked.Exchange(ref _leaseId, lease.ID);
+    }
+
+    internal void StartKeepAlive() => _keepingAlive = KeepAliveAsync(_stop.Token);
+
+    /// <summary>
+    /// Keeps the lease alive; when the stream breaks (etcd unreachable, a member gone) or the
+    /// lease is found expired, waits a backoff and exports again under a new lease. The check
+    /// of the lease's remaining time each third of the TTL catches a keep-alive stream that
+    /// runs on but no longer renews.
+    /// </summary>
+    private async Task KeepAliveAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan backoff = s_firstRetry;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            try
+            {
+                Task stream = _etcd.LeaseKeepAlive(LeaseId, round.Token);
+                while (!stream.IsCompleted)
+                {
+                    await Task.WhenAny(stream, Task.Delay(_exporter.Ttl / 3, round.Token)).ConfigureAwait(false);
+                    if (stream.IsCompleted)
+                    {
+                        break;
+                    }
+                    LeaseTimeToLiveResponse left = await _etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId },
+                        deadline: _exporter.Deadline(), cancellationToken: round.Token).ConfigureAwait(false);
+                    if (left.TTL <= 0)
+                    {
+                        throw new InvalidOperationException($"lease {LeaseId:x} expired");
+                    }
+                    backoff = s_firstRetry;
+                }
+                await stream.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
+            }
+            await round.CancelAsync().ConfigureAwait(false);
+            if (!await DelayAsync(backoff, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxRetry.Ticks));
+            try
+            {
+                await EstablishAsync(cancellationToken).ConfigureAwait(false);
+                EtcdLog.Reexported(_logger, Instances.Count, LeaseId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops keeping the lease alive without revoking it, as a crash would (tests).</summary>
+    internal async Task AbandonAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _keepingAlive.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask WithdrawAsync(CancellationToken cancellationToken)
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _keepingAlive.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or Grpc.Core.RpcException)
+        {
+        }
+        try
+        {
+            // Revoking the lease deletes every key attached to it, at once.
+            await _etcd.LeaseRevokeAsync(new LeaseRevokeRequest { ID = LeaseId },
+                deadline: _exporter.Deadline(), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            EtcdLog.WithdrawFailed(_logger, LeaseId, e.Message);
+        }
+        _etcd.Dispose();
+        _stop.Dispose();
+    }
+}
