@@ -110,7 +110,7 @@ public sealed class RpcServerHost : IHostedService, IAsyncDisposable
                 RpcbindAddress.TryParse(address, out EndPoint? endPoint);
                 rpcbind.RpcbindEndPoint = endPoint;
             }
-            options.Rpcbind = rpcbind;
+            options.Exporters.Add(new RpcbindExporter(rpcbind));
         }
         return options;
     }
