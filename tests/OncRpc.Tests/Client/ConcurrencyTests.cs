@@ -80,7 +80,9 @@ public class ConcurrencyTests
             received.Add(await peer.ReadCallAsync());
         }
         long sends = ((OncRpc.Client.Internal.StreamRpcClient)client).SendSystemCalls;
-        Assert.InRange(sends, 1, 8);
+        // Usually 2-8; on a loaded machine (the test projects run side by side on two cores) the
+        // drain can catch up between callers more often. One write per call would be 64.
+        Assert.InRange(sends, 1, 32);
         Assert.Equal(Enumerable.Range(0, Calls), received.Select(c => c.IntArgument).Order());
         foreach (ReceivedCall call in received)
         {
