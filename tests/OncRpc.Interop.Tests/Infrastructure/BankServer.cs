@@ -14,7 +14,7 @@ internal static class BankServer
     public static Task<PeerProcess> StartAsync(int port, string transport, string? stateDirectory = null, bool cache = true,
         CancellationToken cancellationToken = default)
     {
-        (string dotnet, string dll) = Require();
+        (string dotnet, string dll) = Sample.Require("Bank");
         var arguments = new List<string> { dll, "server", "--port", port.ToString(CultureInfo.InvariantCulture), "--transport", transport };
         if (stateDirectory is not null)
         {
@@ -35,22 +35,4 @@ internal static class BankServer
             && transport == last && IPEndPoint.TryParse(endPoint, out IPEndPoint? bound)
             ? (bound.Port, bound.Port)
             : null;
-
-    private static (string Dotnet, string Dll) Require()
-    {
-        string? dotnet = Requirements.FindOnPath("dotnet");
-        string repository = Path.GetDirectoryName(Path.GetDirectoryName(CPeers.TestDataDirectory))!;
-        string bin = Path.Combine(repository, "samples", "Bank", "bin");
-        string? dll = Directory.Exists(bin)
-            ? Directory.EnumerateFiles(bin, "Bank.dll", SearchOption.AllDirectories)
-                .Where(f => f.Contains("net10.0", StringComparison.Ordinal))
-                .OrderByDescending(File.GetLastWriteTimeUtc)
-                .FirstOrDefault()
-            : null;
-        if (dotnet is null || dll is null)
-        {
-            Requirements.SkipOrFail(dotnet is null ? "the dotnet host is not on PATH" : $"samples/Bank is not built under {bin}");
-        }
-        return (dotnet!, dll!);
-    }
 }
