@@ -81,6 +81,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     /// to finish with <see cref="Complete"/> or <see cref="Abandon"/>. Replay: the call holds the
     /// cached reply already. Wait: <paramref name="entry"/> is the running one, to wait on with
     /// <see cref="WaitForReplyAsync"/>.</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // the key buffer is read only as far as it is written
     public DrcDecision Begin(RpcCall call, out DrcEntry? entry)
     {
         Span<byte> keyBytes = stackalloc byte[DrcClient.MaxKeyLength];
@@ -180,7 +181,8 @@ internal sealed partial class DuplicateRequestCache : IDisposable
             {
                 entry.KeepReply(reply);
                 entry.LastUsed = _time.GetTimestamp();
-                entry.CompletedUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                // Wall-clock time only matters on disk (ages across a restart).
+                entry.CompletedUnixMs = _log is null ? 0 : _time.GetUtcNow().ToUnixTimeMilliseconds();
                 _lru.AddLast(entry.GlobalNode);
                 entry.Client.Completed.AddLast(entry.ClientNode);
                 _bytes += entry.Weight;
