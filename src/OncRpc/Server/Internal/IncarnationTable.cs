@@ -92,8 +92,7 @@ internal sealed class IncarnationTable(int capacity, DuplicateRequestCache? cach
         destination[0] = 0;
         if (remote is IPEndPoint ip)
         {
-            IPAddress address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-            address.TryWriteBytes(destination[1..], out int written);
+            int written = PeerAddress.Write(destination[1..], ip);
             destination[0] = (byte)written;
             length += written;
         }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using OncRpc.Auth;
 
 namespace OncRpc.Server.Internal.DuplicateRequests;
@@ -11,9 +10,13 @@ namespace OncRpc.Server.Internal.DuplicateRequests;
 /// tells two processes apart; over a Unix socket, the connection stands in for the port); it does
 /// not count over a stream with a credential, so a client that reconnects from a new port and
 /// resends still hits. Holds its completed entries in LRU order.</summary>
-internal sealed class DrcClient(byte[] key)
+internal sealed class DrcClient(byte[] key, long id)
 {
     public byte[] Key { get; } = key;
+
+    /// <summary>Unique per client object in one cache: its entries' slots derive from it, so the
+    /// key bytes are hashed once per call (by the client lookup), not again for the slot.</summary>
+    public long Id { get; } = id;
 
     /// <summary>Completed entries, least recently used first.</summary>
     public LinkedList<DrcEntry> Completed { get; } = new();
@@ -33,9 +36,8 @@ internal sealed class DrcClient(byte[] key)
         int length = 1;
         if (remote is IPEndPoint ip)
         {
-            IPAddress address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-            destination[0] = address.AddressFamily == AddressFamily.InterNetwork ? (byte)4 : (byte)6;
-            address.TryWriteBytes(destination[1..], out int written);
+            int written = PeerAddress.Write(destination[1..], ip);
+            destination[0] = (byte)written;
             length += written;
             if (transport == RpcTransportKind.Udp || credential.Flavor == AuthFlavor.None)
             {
@@ -67,14 +69,14 @@ internal sealed class DrcClient(byte[] key)
 /// arguments (as knfsd does), so an xid reused for another call is not mistaken for a retransmission.</summary>
 internal readonly record struct DrcCallKey(uint Xid, uint Program, uint Version, uint Procedure, ulong ArgumentsHash)
 {
-    /// <summary>The entry's 64-bit slot in the cache: this call of the client whose key hashes
-    /// to <paramref name="clientHash"/> (seeded per process). A compact key keeps the table small
-    /// (it is read on every at-most-once call, mostly from cold memory); the entry itself holds the
-    /// full key, checked on every hit.</summary>
-    public ulong Slot(ulong clientHash)
+    /// <summary>The entry's 64-bit slot in the cache: this call of the client <paramref name="clientId"/>
+    /// (hashed with a per-process seed). A compact key keeps the table small (it is read on every
+    /// at-most-once call, mostly from cold memory); the entry itself holds the full key, checked on
+    /// every hit.</summary>
+    public ulong Slot(long clientId)
     {
         Span<byte> bytes = stackalloc byte[32];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes, clientHash);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes, clientId);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[8..], Xid);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[12..], Program);
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes[16..], Version);

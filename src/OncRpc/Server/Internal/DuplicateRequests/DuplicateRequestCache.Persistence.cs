@@ -23,9 +23,9 @@ internal sealed partial class DuplicateRequestCache
                 }
                 if (!_clients.TryGetValue(record.ClientKey, out DrcClient? client))
                 {
-                    client = new DrcClient(record.ClientKey);
+                    client = new DrcClient(record.ClientKey, ++_lastClientId);
                 }
-                ulong slot = record.Key.Slot(System.IO.Hashing.XxHash3.HashToUInt64(record.ClientKey, ByteKeyComparer.Seed));
+                ulong slot = record.Key.Slot(client.Id);
                 if (_entries.TryGetValue(slot, out DrcEntry? existing))
                 {
                     Evict(existing); // the later record of the same call wins

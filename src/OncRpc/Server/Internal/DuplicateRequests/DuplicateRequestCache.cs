@@ -44,6 +44,7 @@ internal sealed partial class DuplicateRequestCache : IDisposable
     private readonly ILogger _logger;
     private readonly long _maxAgeTicks;
     private long _bytes;
+    private long _lastClientId;
     private long _executions, _hits, _inProgressDuplicates, _evictions, _refused, _loaded, _persistenceFailures;
 
     public DuplicateRequestCache(DuplicateRequestCacheOptions options, TimeProvider time, ILogger logger)
@@ -88,20 +89,22 @@ internal sealed partial class DuplicateRequestCache : IDisposable
         keyBytes = keyBytes[..DrcClient.WriteKey(keyBytes, call.RemoteEndPoint, call.Transport, call.Credential, call.Site)];
         var key = new DrcCallKey(call.Xid, call.Program, call.Version, call.Procedure,
             System.IO.Hashing.XxHash3.HashToUInt64(call.Arguments));
-        ulong slot = key.Slot(System.IO.Hashing.XxHash3.HashToUInt64(keyBytes, ByteKeyComparer.Seed));
         long now = _time.GetTimestamp();
         lock (_gate)
         {
             ExpireOld(now);
             var clients = _clients.GetAlternateLookup<ReadOnlySpan<byte>>();
-            clients.TryGetValue(keyBytes, out DrcClient? client);
-            if (_entries.TryGetValue(slot, out entry) && !(ReferenceEquals(entry.Client, client) && entry.Key == key))
+            entry = null;
+            // A client the cache does not know has no entry: only a known one's slot is looked up.
+            if (clients.TryGetValue(keyBytes, out DrcClient? client)
+                && _entries.TryGetValue(key.Slot(client.Id), out entry) && !(ReferenceEquals(entry.Client, client) && entry.Key == key))
             {
                 // Another call in the same 64-bit slot (about one chance in 2^64 per pair): the
                 // older one gives way; a running one cannot, so this call waits for a retransmission.
                 if (entry.InProgress)
                 {
                     _refused++;
+                    ServerTelemetry.RecordDuplicateRequest("refused");
                     entry = null;
                     return DrcDecision.Drop;
                 }
@@ -131,7 +134,8 @@ internal sealed partial class DuplicateRequestCache : IDisposable
                 entry.Finished ??= new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
                 return DrcDecision.Wait;
             }
-            client ??= new DrcClient(keyBytes.ToArray());
+            client ??= new DrcClient(keyBytes.ToArray(), ++_lastClientId);
+            ulong slot = key.Slot(client.Id);
             if (!MakeRoomFor(client))
             {
                 _refused++;
