@@ -7,7 +7,7 @@ namespace OncRpc;
 /// the supported range of a PROG_MISMATCH or RPC_MISMATCH, <see cref="AuthStat"/> the reason of an
 /// AUTH_ERROR.
 /// </summary>
-public class RpcException : Exception
+public sealed class RpcException : Exception
 {
     public RpcException(RpcStatus status, string message, Exception? innerException = null)
         : base(message, innerException) => Status = status;

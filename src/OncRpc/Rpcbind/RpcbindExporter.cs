@@ -25,8 +25,7 @@ public sealed class RpcbindExporter(RpcbindRegistrationOptions? options = null) 
         foreach (RpcInstance instance in instances)
         {
             mappings.AddRange(RpcbindRegistration.MappingsFor(
-                [(instance.Program, instance.Version)],
-                [.. instance.Endpoints.Select(e => (e.Transport, e.EndPoint))]));
+                [new RpcProgramVersion(instance.Program, instance.Version)], instance.Endpoints));
         }
         var registration = new RpcbindRegistration(mappings, _options);
         // Throws RpcException when rpcbind cannot be reached at all; a refusal of one mapping

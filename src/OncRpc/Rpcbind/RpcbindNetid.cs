@@ -46,13 +46,19 @@ public static class RpcbindNetid
 
     /// <summary>The netconfig fields GETADDRLIST reports for <paramref name="netid"/>
     /// (semantics, protocol family, protocol), as in Linux's /etc/netconfig; null when unknown.</summary>
-    public static (uint Semantics, string ProtocolFamily, string Protocol)? Netconfig(string? netid) => netid switch
+    public static RpcbindNetconfig? Netconfig(string? netid) => netid switch
     {
-        Tcp => (RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "inet", "tcp"),
-        Udp => (RpcbindAddressEntry.SemanticsConnectionless, "inet", "udp"),
-        Tcp6 => (RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "inet6", "tcp"),
-        Udp6 => (RpcbindAddressEntry.SemanticsConnectionless, "inet6", "udp"),
-        Local or Unix => (RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "loopback", "-"),
+        Tcp => new(RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "inet", "tcp"),
+        Udp => new(RpcbindAddressEntry.SemanticsConnectionless, "inet", "udp"),
+        Tcp6 => new(RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "inet6", "tcp"),
+        Udp6 => new(RpcbindAddressEntry.SemanticsConnectionless, "inet6", "udp"),
+        Local or Unix => new(RpcbindAddressEntry.SemanticsConnectionOrientedOrderly, "loopback", "-"),
         _ => null,
     };
 }
+
+/// <summary>The /etc/netconfig fields of one netid that GETADDRLIST reports.</summary>
+/// <param name="Semantics">NC_TPI_CLTS, NC_TPI_COTS_ORD, ...</param>
+/// <param name="ProtocolFamily">inet, inet6 or loopback.</param>
+/// <param name="Protocol">tcp, udp, or "-".</param>
+public readonly record struct RpcbindNetconfig(uint Semantics, string ProtocolFamily, string Protocol);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using OncRpc.Binding;
 using OncRpc.Auth;
 using OncRpc.Client;
 
@@ -33,8 +34,8 @@ public sealed class RpcbindRegistration
     /// the netid follows the transport and address family, the address is the end point's
     /// universal address (a wildcard bind registers 0.0.0.0 or ::, which rpcbind answers with the
     /// address each asker reached it on).</summary>
-    public static IReadOnlyList<RpcbindMapping> MappingsFor(IEnumerable<(uint Program, uint Version)> programs,
-        IEnumerable<(RpcTransportKind Transport, EndPoint EndPoint)> endPoints)
+    public static IReadOnlyList<RpcbindMapping> MappingsFor(IEnumerable<RpcProgramVersion> programs,
+        IEnumerable<RpcInstanceEndpoint> endPoints)
     {
         ArgumentNullException.ThrowIfNull(programs);
         ArgumentNullException.ThrowIfNull(endPoints);

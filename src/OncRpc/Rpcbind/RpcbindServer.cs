@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OncRpc.Binding;
 using OncRpc.Rpcbind.Internal;
 using OncRpc.Server;
 using OncRpc.Xdr;
@@ -47,7 +48,7 @@ public sealed partial class RpcbindServer : IRpcService
     /// <summary>Registers rpcbind itself, as Linux's rpcbind does at start: versions 4, 3 and 2 on
     /// every TCP and UDP end point (version 2 only over IPv4) and 4 and 3 on the Unix socket,
     /// owner "superuser". Pass <see cref="RpcServer.EndPoints"/> after the server started.</summary>
-    public void RegisterSelf(IEnumerable<(RpcTransportKind Transport, EndPoint EndPoint)> endPoints)
+    public void RegisterSelf(IEnumerable<RpcInstanceEndpoint> endPoints)
     {
         ArgumentNullException.ThrowIfNull(endPoints);
         foreach ((RpcTransportKind transport, EndPoint endPoint) in endPoints)

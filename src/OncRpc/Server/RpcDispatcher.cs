@@ -97,11 +97,11 @@ public sealed partial class RpcDispatcher
     }
 
     /// <summary>Every registered (program, version) pair, for rpcbind registration.</summary>
-    public IReadOnlyList<(uint Program, uint Version)> ProgramVersions()
+    public IReadOnlyList<RpcProgramVersion> ProgramVersions()
     {
         lock (_gate)
         {
-            return _procedures.Keys.Select(k => (k.Program, k.Version)).Distinct().Order().ToArray();
+            return _procedures.Keys.Select(k => new RpcProgramVersion(k.Program, k.Version)).Distinct().Order().ToArray();
         }
     }
 }

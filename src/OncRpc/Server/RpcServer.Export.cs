@@ -16,7 +16,7 @@ public sealed partial class RpcServer
     /// every bound end point.</summary>
     public IReadOnlyList<RpcInstance> Instances()
     {
-        RpcInstanceEndpoint[] endpoints = [.. _endPoints.Select(e => new RpcInstanceEndpoint(e.Transport, e.EndPoint))];
+        IReadOnlyList<RpcInstanceEndpoint> endpoints = _endPoints;
         string id = _options.InstanceId ?? _defaultInstanceId;
         return [.. Dispatcher.ProgramVersions()
             .Select(pv => new RpcInstance(id, pv.Program, pv.Version, endpoints, _options.InstanceMetadata))];

@@ -1,4 +1,5 @@
 using System.Net;
+using OncRpc.Binding;
 using OncRpc.Diagnostics;
 using OncRpc.Server.Internal;
 
@@ -61,7 +62,7 @@ public sealed partial class RpcServer
             {
                 _loops = new EpollLoopGroup(_options.EventLoopThreads, _logger);
             }
-            var bound = new List<(RpcTransportKind, EndPoint)>(_requested.Count);
+            var bound = new List<RpcInstanceEndpoint>(_requested.Count);
             try
             {
                 foreach ((RpcTransportKind transport, EndPoint endPoint) in _requested)
@@ -74,18 +75,18 @@ public sealed partial class RpcServer
                                 ? new EpollUdpListener(_runtime, loops.Next(), socket)
                                 : new UdpListener(_runtime, socket);
                             _udpListeners.Add(udp);
-                            bound.Add((transport, udp.LocalEndPoint));
+                            bound.Add(new RpcInstanceEndpoint(transport, udp.LocalEndPoint));
                             break;
                         case RpcTransportKind.Tcp:
                             StreamListener tcp = StreamListener.BindTcp(_runtime, (IPEndPoint)endPoint, OnAccepted);
                             _streamListeners.Add(tcp);
-                            bound.Add((transport, tcp.LocalEndPoint));
+                            bound.Add(new RpcInstanceEndpoint(transport, tcp.LocalEndPoint));
                             break;
                         default:
                             string path = endPoint.ToString()!;
                             StreamListener unix = StreamListener.BindUnix(_runtime, path, OnAccepted);
                             _streamListeners.Add(unix);
-                            bound.Add((transport, unix.LocalEndPoint));
+                            bound.Add(new RpcInstanceEndpoint(transport, unix.LocalEndPoint));
                             break;
                     }
                 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OncRpc.Binding;
 using OncRpc.Diagnostics;
 using OncRpc.Server.Internal;
 
@@ -23,7 +24,7 @@ public sealed partial class RpcServer : IAsyncDisposable
     private readonly List<StreamListener> _streamListeners = [];
     private readonly List<IUdpEndPoint> _udpListeners = [];
     private readonly CancellationTokenSource _listening = new();
-    private IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> _endPoints = [];
+    private IReadOnlyList<RpcInstanceEndpoint> _endPoints = [];
     private RpcServerRuntime? _runtime;
     private EpollLoopGroup? _loops;
     private ITimer? _idleTimer;
@@ -45,7 +46,7 @@ public sealed partial class RpcServer : IAsyncDisposable
 
     /// <summary>The bound end points after <see cref="StartAsync"/> (real ports when 0 was asked
     /// for), in the order declared; empty before.</summary>
-    public IReadOnlyList<(RpcTransportKind Transport, EndPoint EndPoint)> EndPoints => _endPoints;
+    public IReadOnlyList<RpcInstanceEndpoint> EndPoints => _endPoints;
 
     /// <summary>Adds a TCP end point (port 0 picks a free port). Only before starting.</summary>
     public RpcServer ListenTcp(IPEndPoint endPoint) => AddEndPoint(RpcTransportKind.Tcp, endPoint);

@@ -11,7 +11,7 @@ namespace OncRpc.Transport;
 /// claiming 2^31-1 bytes costs nothing.
 /// </summary>
 /// <remarks>Not thread-safe: one decoder per connection, used by its read loop.</remarks>
-public sealed class RecordDecoder : IDisposable
+internal sealed class RecordDecoder : IDisposable
 {
     private readonly int _maxRecordSize;
     private byte[]? _assembly;          // fragments of the record in progress, when it has several

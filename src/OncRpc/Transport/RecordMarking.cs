@@ -35,10 +35,10 @@ public static class RecordMarking
     }
 
     /// <summary>Decodes a fragment header.</summary>
-    public static (int Length, bool Last) ReadHeader(ReadOnlySpan<byte> source)
+    public static RecordFragmentHeader ReadHeader(ReadOnlySpan<byte> source)
     {
         uint header = BinaryPrimitives.ReadUInt32BigEndian(source);
-        return ((int)(header & ~LastFragmentBit), (header & LastFragmentBit) != 0);
+        return new((int)(header & ~LastFragmentBit), (header & LastFragmentBit) != 0);
     }
 
     /// <summary>Writes <paramref name="record"/> as fragments of at most
@@ -68,3 +68,8 @@ public static class RecordMarking
     public static void WriteRecord(IBufferWriter<byte> output, ReadOnlyMemory<byte> record, int maxFragmentSize = DefaultMaxFragmentSize) =>
         WriteRecord(output, new ReadOnlySequence<byte>(record), maxFragmentSize);
 }
+
+/// <summary>A decoded record-marking fragment header (RFC 5531 §11).</summary>
+/// <param name="Length">The fragment's length in bytes (0 to 2^31-1).</param>
+/// <param name="Last">True for the last fragment of a record.</param>
+public readonly record struct RecordFragmentHeader(int Length, bool Last);

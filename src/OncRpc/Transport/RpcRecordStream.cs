@@ -13,7 +13,7 @@ namespace OncRpc.Transport;
 /// hand-built call message and read the raw reply, or play the server side of a test.
 /// One reader and one writer may use it at the same time; it is not otherwise thread-safe.
 /// </summary>
-public sealed class RpcRecordStream : IAsyncDisposable
+internal sealed class RpcRecordStream : IAsyncDisposable
 {
     private readonly PipeReader _reader;
     private readonly RecordDecoder _decoder;

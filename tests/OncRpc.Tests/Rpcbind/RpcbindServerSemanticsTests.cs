@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Auth;
+using OncRpc.Binding;
 using OncRpc.Rpcbind;
 using OncRpc.Server;
 
@@ -159,9 +160,9 @@ public sealed class RpcbindServerSemanticsTests
     {
         var server = new RpcbindServer();
         server.RegisterSelf([
-            (RpcTransportKind.Tcp, new IPEndPoint(IPAddress.Any, 111)),
-            (RpcTransportKind.Udp, new IPEndPoint(IPAddress.IPv6Any, 111)),
-            (RpcTransportKind.Local, new UnixDomainSocketEndPoint("/run/rpcbind.sock")),
+            new RpcInstanceEndpoint(RpcTransportKind.Tcp, new IPEndPoint(IPAddress.Any, 111)),
+            new RpcInstanceEndpoint(RpcTransportKind.Udp, new IPEndPoint(IPAddress.IPv6Any, 111)),
+            new RpcInstanceEndpoint(RpcTransportKind.Local, new UnixDomainSocketEndPoint("/run/rpcbind.sock")),
         ]);
         Assert.Equal(
             ["4 tcp 0.0.0.0.0.111", "3 tcp 0.0.0.0.0.111", "2 tcp 0.0.0.0.0.111", "4 udp6 ::.0.111", "3 udp6 ::.0.111",
@@ -174,7 +175,7 @@ public sealed class RpcbindServerSemanticsTests
     public async Task IndirectCallsFromRemoteCallersAreRefusedAndRpcbindIsNeverATarget()
     {
         var server = new RpcbindServer();
-        server.RegisterSelf([(RpcTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, 111))]);
+        server.RegisterSelf([new RpcInstanceEndpoint(RpcTransportKind.Udp, new IPEndPoint(IPAddress.Loopback, 111))]);
         server.Set(4, Map(300000, 1, "udp", "127.0.0.1.4.1"), Context(s_loopbackCaller));
         var args = new RpcbindRemoteCallArgs(300000, 1, 0, ReadOnlyMemory<byte>.Empty);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await server.RemoteCallAsync(4, args, Context(s_remoteCaller), indirect: true));

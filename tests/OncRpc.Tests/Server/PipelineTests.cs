@@ -98,7 +98,7 @@ public sealed class PipelineTests
         dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 4, 1), static (_, _) => default);
         Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 2, 1, out _, out uint low, out uint high));
         Assert.Equal((1u, 4u), (low, high));
-        Assert.Equal([(9u, 1u), (9u, 4u)], dispatcher.ProgramVersions());
+        Assert.Equal([new RpcProgramVersion(9, 1), new RpcProgramVersion(9, 4)], dispatcher.ProgramVersions());
     }
 
     [Fact]

@@ -47,10 +47,10 @@ public class RecordMarkingTests
         Span<byte> header = stackalloc byte[4];
         RecordMarking.WriteHeader(header, 0x7FFF_FFFF, last: true);
         Assert.Equal([0xFF, 0xFF, 0xFF, 0xFF], header.ToArray());
-        Assert.Equal((0x7FFF_FFFF, true), RecordMarking.ReadHeader(header));
+        Assert.Equal(new RecordFragmentHeader(0x7FFF_FFFF, true), RecordMarking.ReadHeader(header));
         RecordMarking.WriteHeader(header, 5, last: false);
         Assert.Equal([0, 0, 0, 5], header.ToArray());
-        Assert.Equal((5, false), RecordMarking.ReadHeader(header));
+        Assert.Equal(new RecordFragmentHeader(5, false), RecordMarking.ReadHeader(header));
     }
 
     [Fact]
