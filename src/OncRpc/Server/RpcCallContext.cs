@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using OncRpc.Auth;
+using OncRpc.Server.Internal;
 
 namespace OncRpc.Server;
 
@@ -8,63 +9,113 @@ namespace OncRpc.Server;
 /// What a handler knows about the call it serves: who sent it, over what, with which credentials,
 /// and a token that fires when the call's connection closes or the server stops.
 /// </summary>
-/// <remarks>The server reuses one instance per pooled call (so a call allocates nothing): it is
-/// valid until the handler's <see cref="ValueTask{TResult}"/> completes. Copy what outlives the
-/// call (work started in the background, say) out of it first, as with ASP.NET Core's HttpContext.</remarks>
-public sealed class RpcCallContext
+/// <remarks>
+/// A small handle on state the server keeps with its pooled call (so a call allocates nothing),
+/// tagged with the call it was made for. It is valid until the call ends (its reply is handed to
+/// the transport, shortly after the handler completes); afterwards every member throws
+/// <see cref="ObjectDisposedException"/>, so a context kept by mistake (captured by background
+/// work) can never show the peer or credentials of a later call served by the same pooled
+/// object. Copy what outlives the call out of it first. Inside a handler registered from an
+/// interface implementation (the generated <c>FromInterface</c>) the context is also
+/// <see cref="Current"/>.
+/// </remarks>
+public readonly partial struct RpcCallContext
 {
-    private uint _xid;
-    private RpcProcedureDescriptor _procedure = null!;
-    private EndPoint? _remoteEndPoint;
-    private RpcTransportKind _transport;
-    private OpaqueAuth _credential;
-    private AuthSysParameters? _unixCredential;
-    private CancellationToken _cancellationToken;
+    // Init accessors may assign it: a context built with its init members gets state of its own.
+    private readonly RpcCallContextState? _state;
+    private readonly int _generation;
 
-    /// <summary>Creates a context; set every required member.</summary>
-    public RpcCallContext()
-    {
-    }
-
-    /// <summary>The server's pooled instance, filled by <see cref="Set"/> for each call.</summary>
+    /// <summary>The server's context for the call <paramref name="state"/> serves now.</summary>
     [SetsRequiredMembers]
-#pragma warning disable CS8618 // Procedure is set by Set() before the context is handed out.
-    internal RpcCallContext(bool pooled) => _ = pooled;
+#pragma warning disable CS8618 // Procedure is read from the state, which the call filled first.
+    internal RpcCallContext(RpcCallContextState state)
+    {
+        _state = state;
+        _generation = Volatile.Read(ref state.Generation);
+    }
 #pragma warning restore CS8618
 
     /// <summary>The call's transaction id.</summary>
-    public required uint Xid { get => _xid; init => _xid = value; }
-
-    /// <summary>The procedure called.</summary>
-    public required RpcProcedureDescriptor Procedure { get => _procedure; init => _procedure = value; }
-
-    /// <summary>The caller's address: an <see cref="IPEndPoint"/>, or a Unix socket end point.</summary>
-    public EndPoint? RemoteEndPoint { get => _remoteEndPoint; init => _remoteEndPoint = value; }
-
-    /// <summary>The transport the call came over.</summary>
-    public required RpcTransportKind Transport { get => _transport; init => _transport = value; }
-
-    /// <summary>The credentials the call carried, as sent.</summary>
-    public required OpaqueAuth Credential { get => _credential; init => _credential = value; }
-
-    /// <summary>The AUTH_SYS (or AUTH_SHORT-resolved) identity, when the call carried one.</summary>
-    public AuthSysParameters? UnixCredential { get => _unixCredential; init => _unixCredential = value; }
-
-    /// <summary>Fires when the connection closes or the server stops.</summary>
-    public CancellationToken CancellationToken { get => _cancellationToken; init => _cancellationToken = value; }
-
-    internal void Set(uint xid, RpcProcedureDescriptor procedure, EndPoint? remoteEndPoint, RpcTransportKind transport,
-        OpaqueAuth credential, AuthSysParameters? unixCredential, CancellationToken cancellationToken)
+    public required uint Xid
     {
-        _xid = xid;
-        _procedure = procedure;
-        _remoteEndPoint = remoteEndPoint;
-        _transport = transport;
-        _credential = credential;
-        _unixCredential = unixCredential;
-        _cancellationToken = cancellationToken;
+        get { RpcCallContextState s = Live(); uint value = s.Xid; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Xid = value;
     }
 
-    /// <summary>Drops the references of the call just served (the pooled call is idle).</summary>
-    internal void Clear() => Set(0, _procedure, null, default, default, null, default);
+    /// <summary>The procedure called.</summary>
+    public required RpcProcedureDescriptor Procedure
+    {
+        get { RpcCallContextState s = Live(); RpcProcedureDescriptor value = s.Procedure; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Procedure = value;
+    }
+
+    /// <summary>The caller's address: an <see cref="IPEndPoint"/>, or a Unix socket end point.</summary>
+    public EndPoint? RemoteEndPoint
+    {
+        get { RpcCallContextState s = Live(); EndPoint? value = s.RemoteEndPoint; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).RemoteEndPoint = value;
+    }
+
+    /// <summary>The transport the call came over.</summary>
+    public required RpcTransportKind Transport
+    {
+        get { RpcCallContextState s = Live(); RpcTransportKind value = s.Transport; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Transport = value;
+    }
+
+    /// <summary>The credentials the call carried, as sent.</summary>
+    public required OpaqueAuth Credential
+    {
+        get { RpcCallContextState s = Live(); OpaqueAuth value = s.Credential; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Credential = value;
+    }
+
+    /// <summary>The AUTH_SYS (or AUTH_SHORT-resolved) identity, when the call carried one.</summary>
+    public AuthSysParameters? UnixCredential
+    {
+        get { RpcCallContextState s = Live(); AuthSysParameters? value = s.UnixCredential; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).UnixCredential = value;
+    }
+
+    /// <summary>What the <see cref="IRpcAuthFlavorHandler"/> of the call's credential flavor
+    /// returned when it accepted the call (a principal, a session); null for the built-in flavors.</summary>
+    public object? Principal
+    {
+        get { RpcCallContextState s = Live(); object? value = s.Principal; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Principal = value;
+    }
+
+    /// <summary>Fires when the connection closes or the server stops.</summary>
+    public CancellationToken CancellationToken
+    {
+        get { RpcCallContextState s = Live(); CancellationToken value = s.CancellationToken; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).CancellationToken = value;
+    }
+
+    /// <summary>True while the call this context was made for has not ended (always true for a
+    /// context built with its init members).</summary>
+    public bool IsActive => _state is { } s && Volatile.Read(ref s.Generation) == _generation;
+
+    private RpcCallContextState Live()
+    {
+        RpcCallContextState s = _state ?? throw new InvalidOperationException("default(RpcCallContext) is not a call's context");
+        if (Volatile.Read(ref s.Generation) != _generation)
+        {
+            ThrowEnded();
+        }
+        return s;
+    }
+
+    // Read after the field: if the call ended meanwhile, what was read may be the next call's.
+    private void StillLive(RpcCallContextState s)
+    {
+        Interlocked.MemoryBarrier();
+        if (s.Generation != _generation)
+        {
+            ThrowEnded();
+        }
+    }
+
+    private static void ThrowEnded() => throw new ObjectDisposedException(nameof(RpcCallContext),
+        "the call this context was made for has ended; copy what outlives a call out of its context inside the handler");
 }

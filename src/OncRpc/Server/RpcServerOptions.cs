@@ -39,6 +39,12 @@ public sealed class RpcServerOptions
     /// credentials are well formed.</summary>
     public AuthPolicy? AuthPolicy { get; set; }
 
+    /// <summary>Handlers for credential flavors the server does not know itself, by flavor
+    /// number (any value, cast to <see cref="AuthFlavor"/>). AUTH_NONE, AUTH_SYS and AUTH_SHORT
+    /// are built in and cannot be replaced; a call of a flavor with no handler is refused with
+    /// AUTH_BADCRED. The <see cref="AuthPolicy"/> still runs after a handler accepts.</summary>
+    public IDictionary<AuthFlavor, IRpcAuthFlavorHandler> AuthFlavors { get; } = new Dictionary<AuthFlavor, IRpcAuthFlavorHandler>();
+
     /// <summary>Hand out AUTH_SHORT handles in replies to AUTH_SYS calls (RFC 5531 Appendix A)
     /// and accept them as credentials afterwards.</summary>
     public bool EnableAuthShort { get; set; }
@@ -96,6 +102,14 @@ public sealed class RpcServerOptions
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(InstanceMetadata, nameof(InstanceMetadata));
         DuplicateRequestCache?.Validate();
+        foreach ((AuthFlavor flavor, IRpcAuthFlavorHandler handler) in AuthFlavors)
+        {
+            if (flavor is AuthFlavor.None or AuthFlavor.Sys or AuthFlavor.Short)
+            {
+                throw new ArgumentException($"{flavor} is built in and cannot have a handler", nameof(AuthFlavors));
+            }
+            ArgumentNullException.ThrowIfNull(handler, nameof(AuthFlavors));
+        }
         ArgumentOutOfRangeException.ThrowIfNegative(EventLoopThreads, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(EventLoopThreads, 1024, nameof(EventLoopThreads));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64, nameof(MaxRecordSize));

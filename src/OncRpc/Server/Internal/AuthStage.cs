@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 using OncRpc.Auth;
 using OncRpc.Auth.Internal;
@@ -12,11 +13,14 @@ namespace OncRpc.Server.Internal;
 /// through the handle cache (unknown handle, or AUTH_SHORT disabled -> AUTH_REJECTEDCRED, which
 /// tells the client to resend full credentials, RFC 5531 Appendix A); any other flavor ->
 /// AUTH_BADCRED (as the Linux kernel's sunrpc does: we cannot even check such credentials, so
-/// they are not "too weak" but unusable). Then the <see cref="AuthPolicy"/>, if any, decides.
+/// they are not "too weak" but unusable), unless a handler was registered for that flavor
+/// (<see cref="RpcServerOptions.AuthFlavors"/>, looked up in a frozen table: no allocation but
+/// the credential's copy for the context). Then the <see cref="AuthPolicy"/>, if any, decides.
 /// On success an AUTH_SYS call, with AUTH_SHORT enabled, gets its handle as the reply verifier.
 /// The call's verifier is not checked for these flavors (libtirpc ignores it too).
 /// </summary>
-internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleCache? shortHandles) : RpcCallStage
+internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleCache? shortHandles,
+    FrozenDictionary<AuthFlavor, IRpcAuthFlavorHandler>? flavors) : RpcCallStage
 {
     private readonly AuthSysCache _authSys = new();
 
@@ -48,7 +52,21 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
                 }
                 break;
             default:
-                return Deny(call, AuthStat.BadCred);
+                if (flavors is null || !flavors.TryGetValue(call.CredentialFlavor, out IRpcAuthFlavorHandler? handler))
+                {
+                    return Deny(call, AuthStat.BadCred);
+                }
+                RpcAuthFlavorResult result = handler.Authenticate(new RpcAuthFlavorRequest(call.CredentialFlavor, call.CredentialBody,
+                    call.VerifierFlavor, call.VerifierBody, call.Program, call.Version, call.Procedure, call.Transport, call.RemoteEndPoint));
+                if (result.Status != AuthStat.Ok)
+                {
+                    return Deny(call, result.Status);
+                }
+                // The body outlives the pooled request buffer (the context and the policy see it).
+                credential = new OpaqueAuth(call.CredentialFlavor, call.CredentialBody.ToArray());
+                call.Principal = result.Principal;
+                call.ReplyVerifier = result.ReplyVerifier;
+                break;
         }
         call.Credential = credential;
 

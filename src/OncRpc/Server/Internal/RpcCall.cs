@@ -56,6 +56,8 @@ internal sealed partial class RpcCall
     /// from a cache when possible), never a view of the pooled request.</summary>
     public OpaqueAuth Credential { get; set; }
     public AuthSysParameters? UnixCredential { get; set; }
+    /// <summary>What a registered flavor handler accepted the call as.</summary>
+    public object? Principal { get; set; }
     public OpaqueAuth ReplyVerifier { get; set; }
 
     // Set by the lookup stage.
@@ -113,15 +115,16 @@ internal sealed partial class RpcCall
         _requestLength = 0;
     }
 
-    private RpcCallContext? _context;
+    private RpcCallContextState? _contextState;
 
-    /// <summary>The context handed to the handler: one instance per pooled call, refilled for
-    /// each call (a call allocates nothing), valid until the handler completes.</summary>
+    /// <summary>The context handed to the handler: a handle on state kept with the pooled call,
+    /// refilled for each call (a call allocates nothing) and ended by <see cref="Reset"/>, after
+    /// which the handle throws.</summary>
     public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor)
     {
-        RpcCallContext context = _context ??= new RpcCallContext(pooled: true);
-        context.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, CancellationToken);
-        return context;
+        RpcCallContextState state = _contextState ??= new RpcCallContextState();
+        state.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, Principal, CancellationToken);
+        return new RpcCallContext(state);
     }
 
     /// <summary>Buffers up to this size stay with a pooled call: a 64 KiB payload (NFS's usual
@@ -159,7 +162,8 @@ internal sealed partial class RpcCall
         ReplyVerifier = default;
         Descriptor = null;
         Entry = null;
-        _context?.Clear();
+        Principal = null;
+        _contextState?.End();
         return reusable;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OncRpc.Auth.Internal;
@@ -32,7 +33,7 @@ internal sealed class RpcServerRuntime : IDisposable
             : null;
         Pipeline = new RpcCallPipeline(
             new HeaderStage(logger),
-            new AuthStage(logger, options.AuthPolicy, ShortHandles),
+            new AuthStage(logger, options.AuthPolicy, ShortHandles, options.AuthFlavors.Count == 0 ? null : options.AuthFlavors.ToFrozenDictionary()),
             new LookupStage(dispatcher),
             new SemanticsStage(DuplicateRequests),
             new OrphanStage(incarnations, options.TimeProvider, logger),

@@ -1,0 +1,48 @@
+using System.Net;
+using OncRpc.Auth;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// What an <see cref="RpcCallContext"/> shows, kept with a pooled call and refilled for each call
+/// (so a call allocates nothing). Invariant: <see cref="Generation"/> changes before any field is
+/// cleared or refilled for another call, so a context that remembers the generation it was made
+/// for can tell, after reading a field, whether what it read still belongs to its call (as
+/// <see cref="EpollLoop"/>'s slots are tagged).
+/// </summary>
+internal sealed class RpcCallContextState
+{
+    /// <summary>Changes when the call this state served ends. A standalone context (built with
+    /// the context's init members, for tests) stays at 0 and never ends.</summary>
+    public int Generation;
+
+    public uint Xid;
+    public RpcProcedureDescriptor Procedure = null!;
+    public EndPoint? RemoteEndPoint;
+    public RpcTransportKind Transport;
+    public OpaqueAuth Credential;
+    public AuthSysParameters? UnixCredential;
+    public object? Principal;
+    public CancellationToken CancellationToken;
+
+    public void Set(uint xid, RpcProcedureDescriptor procedure, EndPoint? remoteEndPoint, RpcTransportKind transport,
+        OpaqueAuth credential, AuthSysParameters? unixCredential, object? principal, CancellationToken cancellationToken)
+    {
+        Xid = xid;
+        Procedure = procedure;
+        RemoteEndPoint = remoteEndPoint;
+        Transport = transport;
+        Credential = credential;
+        UnixCredential = unixCredential;
+        Principal = principal;
+        CancellationToken = cancellationToken;
+    }
+
+    /// <summary>The call is over: every context made for it is dead from now on (the generation
+    /// moves first, with a full fence), then its references are dropped.</summary>
+    public void End()
+    {
+        Interlocked.Increment(ref Generation);
+        Set(0, Procedure, null, default, default, null, null, default);
+    }
+}
