@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client.Internal;
+using OncRpc.Server;
 
 namespace OncRpc.Client;
 
@@ -61,5 +62,22 @@ public abstract partial class RpcClient
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         return new UdpRpcClient(endPoint, (options ?? new()).Clone().Validate());
+    }
+
+    /// <summary>
+    /// Creates a client whose calls go through a server call pipeline in this process, with no
+    /// socket: each call is encoded, authenticated, looked up, run by <paramref name="dispatcher"/>'s
+    /// handler under <paramref name="serverOptions"/> (auth policy and flavors, duplicate-request
+    /// cache, limits), and its encoded reply decoded, as over a connection. Made for unit tests of
+    /// services and of code that calls them: real encoding both ways, real error mapping, no ports.
+    /// <see cref="RpcClientOptions.Timeout"/> and cancellation apply as on other transports (the
+    /// call's handler keeps running, as a server's does when its client gives up). Handlers see a
+    /// <see cref="RpcTransportKind.Local"/> caller. Disposing fails pending calls with
+    /// <see cref="RpcStatus.ConnectionLost"/>, fires running handlers' tokens and waits for them.
+    /// </summary>
+    public static RpcClient CreateInProcess(RpcDispatcher dispatcher, RpcServerOptions? serverOptions = null, RpcClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        return new InProcessRpcClient(dispatcher, serverOptions ?? new RpcServerOptions(), (options ?? new()).Clone().Validate());
     }
 }
