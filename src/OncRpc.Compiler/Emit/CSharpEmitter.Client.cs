@@ -8,30 +8,6 @@ internal sealed partial class CSharpEmitter
 {
     private void EmitClient(ProgramSymbol program, VersionSymbol version, VersionNames names, string procs)
     {
-        _w.Line("/// <summary>The calls of <c>" + program.Name + "</c> version " + U(version.Number).TrimEnd('u') + ".</summary>");
-        _w.Open("public partial interface " + names.Interface);
-        bool first = true;
-        foreach (ProcedureSymbol procedure in version.Procedures)
-        {
-            if (!first)
-            {
-                _w.Line();
-            }
-            first = false;
-            List<string> parameters = ParameterNames(procedure);
-            string returns = procedure.Result is null ? Tasks + "Task" : Tasks + "Task<" + TypeName(procedure.Result) + ">";
-            string signature = Signature(procedure, parameters);
-            _w.Line("/// <summary>" + AsyncSummary(procedure) + "</summary>");
-            _w.Line(returns + " " + names.Methods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
-            if (HasBlockingTwin(procedure))
-            {
-                _w.Line();
-                _w.Line("/// <summary>" + BlockingSummary(procedure) + "</summary>");
-                _w.Line(SyncReturns(procedure) + " " + names.SyncMethods[procedure] + "(" + signature + (signature.Length > 0 ? ", " : "") + Token + " cancellationToken = default);");
-            }
-        }
-        _w.Close();
-        _w.Line();
         _w.Line("/// <summary>Client for <c>" + program.Name + "</c> version " + U(version.Number).TrimEnd('u') + " over any <see cref=\"global::OncRpc.Client.RpcClient\"/> (which owns transport, xids, retries and auth).</summary>");
         _w.Open("public partial class " + names.Client + " : " + Qualified(names.Interface));
         _w.Open("public " + names.Client + "(global::OncRpc.Client.RpcClient rpcClient)");

@@ -74,7 +74,7 @@ internal sealed partial class CSharpEmitter
             var names = new VersionNames
             {
                 Procedures = _topLevel.Claim(baseName + "Procedures"),
-                Interface = _options.Client ? _topLevel.Claim("I" + baseName) : "",
+                Interface = _options.Client || _options.Server ? _topLevel.Claim("I" + baseName) : "",
                 Client = _options.Client ? _topLevel.Claim(baseName + "Client") : "",
                 Service = _options.Server ? _topLevel.Claim(baseName + "ServiceBase") : "",
             };
@@ -82,6 +82,7 @@ internal sealed partial class CSharpEmitter
             var methodScope = new NameScope(s_reservedMembers);
             methodScope.Reserve("RpcClient");
             methodScope.Reserve("Register");
+            methodScope.Reserve("FromInterface");
             methodScope.Reserve(names.Client);
             methodScope.Reserve(names.Service);
             // object's members too: a procedure EQUALS must not hide object.Equals (CS0108).

@@ -43,6 +43,10 @@ internal sealed partial class CSharpEmitter
         }
         _w.Close();
         _w.Line();
+        if (_options.Client || _options.Server)
+        {
+            EmitInterface(program, version, names);
+        }
         if (_options.Client)
         {
             EmitClient(program, version, names, procs);
@@ -149,6 +153,7 @@ internal sealed partial class CSharpEmitter
             _w.Line("    " + handler + ");");
         }
         _w.Close();
+        EmitInterfaceAdapter(program, version, names);
         _w.Close();
         _w.Line();
     }

@@ -1849,6 +1849,86 @@ public abstract partial class AllconstructsV1ServiceBase : global::OncRpc.Server
             global::Baselines.Allconstructs.AllconstructsV1Procedures.Flag,
             async (arguments, context) => new global::OncRpc.Xdr.XdrBool(await FlagAsync(arguments.Arg1, arguments.Arg2, arguments.Arg3, context).ConfigureAwait(false)));
     }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>ALLCONSTRUCTS_PROG</c> version 1 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static AllconstructsV1ServiceBase FromInterface(global::Baselines.Allconstructs.IAllconstructsV1 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : AllconstructsV1ServiceBase
+    {
+        private readonly global::Baselines.Allconstructs.IAllconstructsV1 _implementation;
+
+        public InterfaceService(global::Baselines.Allconstructs.IAllconstructsV1 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask NullAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.NullAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Allconstructs.Everything> EchoAsync(global::Baselines.Allconstructs.Everything everything, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.EchoAsync(everything, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<int> AddAsync(int arg1, int arg2, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.AddAsync(arg1, arg2, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> NameAsync(global::Baselines.Allconstructs.Point point, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.NameAsync(point, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Allconstructs.Color> ColorAsync(global::Baselines.Allconstructs.Color color, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ColorAsync(color, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Allconstructs.Result> ResultAsync(string arg, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ResultAsync(arg, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask ListAsync(global::Baselines.Allconstructs.Node node, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.ListAsync(node, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> FlagAsync(long arg1, ulong arg2, double arg3, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.FlagAsync(arg1, arg2, arg3, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 
 /// <summary>Program <c>ALLCONSTRUCTS_PROG</c> (0x20000099), version <c>ALLCONSTRUCTS_V2</c> (2): numbers, names and a descriptor per procedure.</summary>
@@ -1962,6 +2042,38 @@ public abstract partial class AllconstructsV2ServiceBase : global::OncRpc.Server
         dispatcher.Register<global::OncRpc.Xdr.XdrUInt, global::Baselines.Allconstructs.AllconstructsV2Procedures.HandleResult>(
             global::Baselines.Allconstructs.AllconstructsV2Procedures.Handle,
             async (arguments, context) => new global::Baselines.Allconstructs.AllconstructsV2Procedures.HandleResult(await HandleAsync(arguments.Value, context).ConfigureAwait(false)));
+    }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>ALLCONSTRUCTS_PROG</c> version 2 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static AllconstructsV2ServiceBase FromInterface(global::Baselines.Allconstructs.IAllconstructsV2 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : AllconstructsV2ServiceBase
+    {
+        private readonly global::Baselines.Allconstructs.IAllconstructsV2 _implementation;
+
+        public InterfaceService(global::Baselines.Allconstructs.IAllconstructsV2 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask NullAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.NullAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<byte[]> HandleAsync(uint countT, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.HandleAsync(countT, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 

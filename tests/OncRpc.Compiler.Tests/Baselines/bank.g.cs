@@ -333,5 +333,45 @@ public abstract partial class BankV1ServiceBase : global::OncRpc.Server.IRpcServ
             global::Baselines.Bank.BankV1Procedures.Balance,
             (arguments, context) => BalanceAsync(arguments.Value, context));
     }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>BANK_PROG</c> version 1 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static BankV1ServiceBase FromInterface(global::Baselines.Bank.IBankV1 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : BankV1ServiceBase
+    {
+        private readonly global::Baselines.Bank.IBankV1 _implementation;
+
+        public InterfaceService(global::Baselines.Bank.IBankV1 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Bank.BankResult> DepositAsync(global::Baselines.Bank.BankTxn bankTxn, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.DepositAsync(bankTxn, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Bank.BankResult> WithdrawAsync(global::Baselines.Bank.BankTxn bankTxn, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.WithdrawAsync(bankTxn, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Bank.BankResult> BalanceAsync(uint arg, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.BalanceAsync(arg, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 

@@ -65,5 +65,29 @@ public abstract partial class LogV1ServiceBase : global::OncRpc.Server.IRpcServi
             global::Baselines.Log.LogV1Procedures.Rlog,
             async (arguments, context) => new global::OncRpc.Xdr.XdrInt(await RlogAsync(arguments.Value, context).ConfigureAwait(false)));
     }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>LOG_PROG</c> version 1 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static LogV1ServiceBase FromInterface(global::Baselines.Log.ILogV1 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : LogV1ServiceBase
+    {
+        private readonly global::Baselines.Log.ILogV1 _implementation;
+
+        public InterfaceService(global::Baselines.Log.ILogV1 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<int> RlogAsync(string arg, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.RlogAsync(arg, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 

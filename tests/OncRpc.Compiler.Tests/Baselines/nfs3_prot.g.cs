@@ -8838,6 +8838,198 @@ public abstract partial class NfsV3ServiceBase : global::OncRpc.Server.IRpcServi
             global::Baselines.Nfs3Prot.NfsV3Procedures.Commit,
             (arguments, context) => CommitAsync(arguments, context));
     }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>NFS_PROGRAM</c> version 3 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static NfsV3ServiceBase FromInterface(global::Baselines.Nfs3Prot.INfsV3 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : NfsV3ServiceBase
+    {
+        private readonly global::Baselines.Nfs3Prot.INfsV3 _implementation;
+
+        public InterfaceService(global::Baselines.Nfs3Prot.INfsV3 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask NullAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.NullAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Getattr3Res> GetattrAsync(global::Baselines.Nfs3Prot.Getattr3Args getattr3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetattrAsync(getattr3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Setattr3Res> SetattrAsync(global::Baselines.Nfs3Prot.Setattr3Args setattr3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.SetattrAsync(setattr3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Lookup3Res> LookupAsync(global::Baselines.Nfs3Prot.Lookup3Args lookup3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.LookupAsync(lookup3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Access3Res> AccessAsync(global::Baselines.Nfs3Prot.Access3Args access3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.AccessAsync(access3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Readlink3Res> ReadlinkAsync(global::Baselines.Nfs3Prot.Readlink3Args readlink3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ReadlinkAsync(readlink3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Read3Res> ReadAsync(global::Baselines.Nfs3Prot.Read3Args read3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ReadAsync(read3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Write3Res> WriteAsync(global::Baselines.Nfs3Prot.Write3Args write3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.WriteAsync(write3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Create3Res> CreateAsync(global::Baselines.Nfs3Prot.Create3Args create3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.CreateAsync(create3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Mkdir3Res> MkdirAsync(global::Baselines.Nfs3Prot.Mkdir3Args mkdir3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.MkdirAsync(mkdir3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Symlink3Res> SymlinkAsync(global::Baselines.Nfs3Prot.Symlink3Args symlink3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.SymlinkAsync(symlink3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Mknod3Res> MknodAsync(global::Baselines.Nfs3Prot.Mknod3Args mknod3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.MknodAsync(mknod3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Remove3Res> RemoveAsync(global::Baselines.Nfs3Prot.Remove3Args remove3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.RemoveAsync(remove3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Rmdir3Res> RmdirAsync(global::Baselines.Nfs3Prot.Rmdir3Args rmdir3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.RmdirAsync(rmdir3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Rename3Res> RenameAsync(global::Baselines.Nfs3Prot.Rename3Args rename3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.RenameAsync(rename3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Link3Res> LinkAsync(global::Baselines.Nfs3Prot.Link3Args link3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.LinkAsync(link3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Readdir3Res> ReaddirAsync(global::Baselines.Nfs3Prot.Readdir3Args readdir3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ReaddirAsync(readdir3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Readdirplus3Res> ReaddirplusAsync(global::Baselines.Nfs3Prot.Readdirplus3Args readdirplus3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ReaddirplusAsync(readdirplus3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Fsstat3Res> FsstatAsync(global::Baselines.Nfs3Prot.Fsstat3Args fsstat3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.FsstatAsync(fsstat3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Fsinfo3Res> FsinfoAsync(global::Baselines.Nfs3Prot.Fsinfo3Args fsinfo3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.FsinfoAsync(fsinfo3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Pathconf3Res> PathconfAsync(global::Baselines.Nfs3Prot.Pathconf3Args pathconf3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.PathconfAsync(pathconf3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Commit3Res> CommitAsync(global::Baselines.Nfs3Prot.Commit3Args commit3Args, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.CommitAsync(commit3Args, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 
 /// <summary>XDR enum <c>mountstat3</c>.</summary>
@@ -9701,6 +9893,70 @@ public abstract partial class MountV3ServiceBase : global::OncRpc.Server.IRpcSer
         dispatcher.Register<global::OncRpc.Xdr.XdrVoid, global::Baselines.Nfs3Prot.MountV3Procedures.ExportResult>(
             global::Baselines.Nfs3Prot.MountV3Procedures.Export,
             async (arguments, context) => new global::Baselines.Nfs3Prot.MountV3Procedures.ExportResult(await ExportAsync(context).ConfigureAwait(false)));
+    }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>MOUNT_PROGRAM</c> version 3 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static MountV3ServiceBase FromInterface(global::Baselines.Nfs3Prot.IMountV3 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : MountV3ServiceBase
+    {
+        private readonly global::Baselines.Nfs3Prot.IMountV3 _implementation;
+
+        public InterfaceService(global::Baselines.Nfs3Prot.IMountV3 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask NullAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.NullAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Mountres3> MntAsync(string dirpath, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.MntAsync(dirpath, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Mountbody?> DumpAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.DumpAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask UmntAsync(string dirpath, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.UmntAsync(dirpath, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask UmntallAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.UmntallAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.Nfs3Prot.Exportnode?> ExportAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.ExportAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 

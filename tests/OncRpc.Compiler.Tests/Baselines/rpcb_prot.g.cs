@@ -1163,6 +1163,86 @@ public abstract partial class RpcbV3ServiceBase : global::OncRpc.Server.IRpcServ
             global::Baselines.RpcbProt.RpcbV3Procedures.Taddr2Uaddr,
             async (arguments, context) => new global::OncRpc.Xdr.XdrString(await Taddr2UaddrAsync(arguments, context).ConfigureAwait(false)));
     }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>RPCBPROG</c> version 3 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static RpcbV3ServiceBase FromInterface(global::Baselines.RpcbProt.IRpcbV3 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : RpcbV3ServiceBase
+    {
+        private readonly global::Baselines.RpcbProt.IRpcbV3 _implementation;
+
+        public InterfaceService(global::Baselines.RpcbProt.IRpcbV3 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> SetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.SetAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.UnsetAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetaddrAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpList?> DumpAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.DumpAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpcbRmtcallres> CallitAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.CallitAsync(rpcbRmtcallargs, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<uint> GettimeAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GettimeAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.Uaddr2TaddrAsync(arg, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.Taddr2UaddrAsync(netbuf, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 }
 
 /// <summary>Program <c>RPCBPROG</c> (0x186a0), version <c>RPCBVERS4</c> (4): numbers, names and a descriptor per procedure.</summary>
@@ -1598,6 +1678,118 @@ public abstract partial class RpcbV4ServiceBase : global::OncRpc.Server.IRpcServ
         dispatcher.Register<global::OncRpc.Xdr.XdrVoid, global::Baselines.RpcbProt.RpcbV4Procedures.GetstatResult>(
             global::Baselines.RpcbProt.RpcbV4Procedures.Getstat,
             async (arguments, context) => new global::Baselines.RpcbProt.RpcbV4Procedures.GetstatResult(await GetstatAsync(context).ConfigureAwait(false)));
+    }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>RPCBPROG</c> version 4 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static RpcbV4ServiceBase FromInterface(global::Baselines.RpcbProt.IRpcbV4 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : RpcbV4ServiceBase
+    {
+        private readonly global::Baselines.RpcbProt.IRpcbV4 _implementation;
+
+        public InterfaceService(global::Baselines.RpcbProt.IRpcbV4 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> SetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.SetAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> UnsetAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.UnsetAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> GetaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetaddrAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpList?> DumpAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.DumpAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpcbRmtcallres> BcastAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.BcastAsync(rpcbRmtcallargs, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<uint> GettimeAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GettimeAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.Netbuf> Uaddr2TaddrAsync(string arg, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.Uaddr2TaddrAsync(arg, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> Taddr2UaddrAsync(global::Baselines.RpcbProt.Netbuf netbuf, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.Taddr2UaddrAsync(netbuf, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<string> GetversaddrAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetversaddrAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpcbRmtcallres> IndirectAsync(global::Baselines.RpcbProt.RpcbRmtcallargs rpcbRmtcallargs, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.IndirectAsync(rpcbRmtcallargs, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpcbEntryList?> GetaddrlistAsync(global::Baselines.RpcbProt.Rpcb rpcb, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetaddrlistAsync(rpcb, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.RpcbStat[]> GetstatAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetstatAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 
@@ -2085,6 +2277,70 @@ public abstract partial class PmapV2ServiceBase : global::OncRpc.Server.IRpcServ
         dispatcher.Register<global::Baselines.RpcbProt.CallArgs, global::Baselines.RpcbProt.CallResult>(
             global::Baselines.RpcbProt.PmapV2Procedures.Callit,
             (arguments, context) => CallitAsync(arguments, context));
+    }
+
+    /// <summary>A service that serves <paramref name="implementation"/>: each call of <c>PMAP_PROG</c> version 2 runs its async method with the call's cancellation token, the call's context being <see cref="global::OncRpc.Server.RpcCallContext.Current"/> meanwhile.</summary>
+    public static PmapV2ServiceBase FromInterface(global::Baselines.RpcbProt.IPmapV2 implementation)
+    {
+        return new InterfaceService(implementation ?? throw new global::System.ArgumentNullException(nameof(implementation)));
+    }
+
+    private sealed class InterfaceService : PmapV2ServiceBase
+    {
+        private readonly global::Baselines.RpcbProt.IPmapV2 _implementation;
+
+        public InterfaceService(global::Baselines.RpcbProt.IPmapV2 implementation)
+        {
+            _implementation = implementation;
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask NullAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                await _implementation.NullAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> SetAsync(global::Baselines.RpcbProt.Mapping mapping, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.SetAsync(mapping, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<bool> UnsetAsync(global::Baselines.RpcbProt.Mapping mapping, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.UnsetAsync(mapping, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<uint> GetportAsync(global::Baselines.RpcbProt.Mapping mapping, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.GetportAsync(mapping, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.Pmaplist?> DumpAsync(global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.DumpAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public override async global::System.Threading.Tasks.ValueTask<global::Baselines.RpcbProt.CallResult> CallitAsync(global::Baselines.RpcbProt.CallArgs callArgs, global::OncRpc.Server.RpcCallContext context)
+        {
+            using (context.MakeCurrent())
+            {
+                return await _implementation.CallitAsync(callArgs, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 }
 
