@@ -80,4 +80,26 @@ public abstract partial class RpcClient
         ArgumentNullException.ThrowIfNull(dispatcher);
         return new InProcessRpcClient(dispatcher, serverOptions ?? new RpcServerOptions(), (options ?? new()).Clone().Validate());
     }
+
+    /// <summary>
+    /// Creates a client over a stream socket the caller connected (TCP, or a Unix domain socket:
+    /// a <c>socketpair</c>, a socket handed over by a supervisor, one with options this API does
+    /// not set): the low level of the transport, with the client's framing, xids, timeouts and
+    /// auth on top. The client owns the socket from then on and closes it when disposed. It does
+    /// not reconnect (<see cref="RpcClientOptions.Reconnect"/> is ignored): once the connection is
+    /// lost, calls fail with <see cref="RpcStatus.ConnectionLost"/>. Throws
+    /// <see cref="ArgumentException"/> for a datagram or unconnected socket.
+    /// </summary>
+    public static RpcClient FromSocket(Socket socket, RpcClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.SocketType != SocketType.Stream || !socket.Connected)
+        {
+            throw new ArgumentException("the socket must be a connected stream socket", nameof(socket));
+        }
+        RpcClientOptions own = (options ?? new()).Clone();
+        own.Reconnect = false;
+        RpcTransportKind kind = socket.AddressFamily == AddressFamily.Unix ? RpcTransportKind.Local : RpcTransportKind.Tcp;
+        return StreamRpcClient.Over(socket, kind, own.Validate());
+    }
 }

@@ -87,6 +87,31 @@ public sealed partial class RpcServer : IAsyncDisposable
     public DuplicateRequestCacheStatistics DuplicateRequestCacheStatistics =>
         _runtime?.DuplicateRequests?.Statistics ?? default;
 
+    /// <summary>
+    /// Serves calls on a stream socket the caller connected or accepted (TCP or Unix: a socket
+    /// handed over by inetd or systemd, one end of a <c>socketpair</c>), as if it had been
+    /// accepted on one of the server's end points: same pipeline, limits and idle timeout. The
+    /// server owns the socket from then on. Only while the server runs (else
+    /// <see cref="InvalidOperationException"/>); <see cref="ArgumentException"/> for a datagram or
+    /// unconnected socket. Over <see cref="RpcServerOptions.MaxConnections"/> the socket is closed.
+    /// </summary>
+    public void ServeConnection(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (socket.SocketType != SocketType.Stream || !socket.Connected)
+        {
+            throw new ArgumentException("the socket must be a connected stream socket", nameof(socket));
+        }
+        lock (_gate)
+        {
+            if (_state != State.Started)
+            {
+                throw new InvalidOperationException("the server serves connections only while it runs");
+            }
+        }
+        OnAccepted(socket, socket.AddressFamily == AddressFamily.Unix ? RpcTransportKind.Local : RpcTransportKind.Tcp);
+    }
+
     private void OnAccepted(Socket socket, RpcTransportKind transport)
     {
         RpcServerRuntime runtime = _runtime!;

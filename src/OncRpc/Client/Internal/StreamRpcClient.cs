@@ -37,6 +37,15 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     public static StreamRpcClient Create(EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options) =>
         new(endPoint, kind, options);
 
+    /// <summary>A client over a socket the caller connected (options.Reconnect is off: the client
+    /// cannot open another one like it).</summary>
+    public static StreamRpcClient Over(System.Net.Sockets.Socket socket, RpcTransportKind kind, RpcClientOptions options)
+    {
+        var client = new StreamRpcClient(socket.RemoteEndPoint ?? new System.Net.Sockets.UnixDomainSocketEndPoint(""), kind, options);
+        client.Adopt(socket);
+        return client;
+    }
+
     public static async Task<StreamRpcClient> ConnectAsync(
         EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options, CancellationToken cancellationToken)
     {
