@@ -26,6 +26,40 @@ public sealed class CallSemanticsOutputTests
             public override global::System.Threading.Tasks.ValueTask LogAsync(string arg, global::OncRpc.Server.RpcCallContext context) => default;
             public override global::System.Threading.Tasks.ValueTask<int> CountAsync(global::OncRpc.Server.RpcCallContext context) => new(0);
         }
+        public sealed class LogImplementation : ILogV1
+        {
+            public readonly global::System.Threading.Tasks.TaskCompletionSource<string> Logged = new();
+
+            public global::System.Threading.Tasks.Task LogAsync(string arg, global::System.Threading.CancellationToken cancellationToken = default)
+            {
+                // Runs on the server: the call's context is ambient here.
+                Logged.TrySetResult(arg + " " + global::OncRpc.Server.RpcCallContext.Current?.Procedure.ProcedureName);
+                return global::System.Threading.Tasks.Task.CompletedTask;
+            }
+
+            public async global::System.Threading.Tasks.Task<int> CountAsync(global::System.Threading.CancellationToken cancellationToken = default)
+            {
+                await global::System.Threading.Tasks.Task.Yield();
+                // Still there after an await; the token is the call's.
+                var context = global::OncRpc.Server.RpcCallContext.Current!.Value;
+                return context.CancellationToken == cancellationToken && context.Transport == global::OncRpc.RpcTransportKind.Local ? 7 : -1;
+            }
+
+            public int Count(global::System.Threading.CancellationToken cancellationToken = default) => throw new global::System.NotSupportedException();
+
+            /// <summary>Serves this implementation in process and calls it through the generated client.</summary>
+            public static async global::System.Threading.Tasks.Task<string> ServeAndCall()
+            {
+                var implementation = new LogImplementation();
+                var dispatcher = new global::OncRpc.Server.RpcDispatcher().Add(LogV1ServiceBase.FromInterface(implementation));
+                await using var rpc = global::OncRpc.Client.RpcClient.CreateInProcess(dispatcher);
+                ILogV1 client = new LogV1Client(rpc);
+                int count = await client.CountAsync();
+                await client.LogAsync("hello");
+                string logged = await implementation.Logged.Task;
+                return count + " " + logged + " " + (global::OncRpc.Server.RpcCallContext.Current is null ? "none" : "leaked");
+            }
+        }
         """;
 
     private static readonly Lazy<(string Code, Assembly Assembly)> s_log = new(() =>
@@ -123,6 +157,14 @@ public sealed class CallSemanticsOutputTests
         // The public table refuses a second registration of a procedure the service already registered.
         Assert.Throws<InvalidOperationException>(() =>
             dispatcher.Register<XdrString, XdrVoid>(descriptor, (_, _) => default));
+    }
+
+    [Fact]
+    public async Task An_interface_implementation_is_served_with_the_call_context_ambient()
+    {
+        Type implementation = s_log.Value.Assembly.GetType("Semantics.Log.LogImplementation", throwOnError: true)!;
+        var run = (Task<string>)implementation.GetMethod("ServeAndCall")!.Invoke(null, null)!;
+        Assert.Equal("7 hello LOG none", await run);
     }
 
     /// <summary>Records what a generated client asks of its transport.</summary>
