@@ -23,7 +23,7 @@ public readonly partial struct RpcCallContext
 {
     // Init accessors may assign it: a context built with its init members gets state of its own.
     private readonly RpcCallContextState? _state;
-    private readonly int _generation;
+    private readonly long _generation;
 
     /// <summary>The server's context for the call <paramref name="state"/> serves now.</summary>
     [SetsRequiredMembers]
@@ -110,7 +110,7 @@ public readonly partial struct RpcCallContext
     private void StillLive(RpcCallContextState s)
     {
         Interlocked.MemoryBarrier();
-        if (s.Generation != _generation)
+        if (Volatile.Read(ref s.Generation) != _generation)
         {
             ThrowEnded();
         }

@@ -27,6 +27,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
     private readonly RpcServerRuntime _runtime;
     private readonly PendingCallTable _pending;
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _callsToken; // closing, or the runtime's abort
     private readonly CancellationToken _closingToken;
     private int _disposed;
 
@@ -37,7 +38,8 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         ILogger serverLogger = options.LoggerFactory?.CreateLogger("OncRpc.Server") ?? NullLogger.Instance;
         _runtime = new RpcServerRuntime(serverOptions, dispatcher, serverLogger);
         _pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, retransmit: null);
-        _closingToken = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, _runtime.AbortToken).Token;
+        _callsToken = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, _runtime.AbortToken);
+        _closingToken = _callsToken.Token;
     }
 
     protected override string TransportName => "inproc";
@@ -195,6 +197,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         await _closing.CancelAsync().ConfigureAwait(false);
         await InFlight.WaitForDrainAsync().ConfigureAwait(false);
         _pending.Dispose();
+        _callsToken.Dispose();
         _runtime.Dispose();
         _closing.Dispose();
     }

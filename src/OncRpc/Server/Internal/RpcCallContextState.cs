@@ -13,8 +13,9 @@ namespace OncRpc.Server.Internal;
 internal sealed class RpcCallContextState
 {
     /// <summary>Changes when the call this state served ends. A standalone context (built with
-    /// the context's init members, for tests) stays at 0 and never ends.</summary>
-    public int Generation;
+    /// the context's init members, for tests) stays at 0 and never ends. 64 bits, so it never
+    /// comes round to a generation a kept context still remembers.</summary>
+    public long Generation;
 
     public uint Xid;
     public RpcProcedureDescriptor Procedure = null!;
