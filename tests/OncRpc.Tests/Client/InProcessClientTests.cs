@@ -116,6 +116,16 @@ public sealed class InProcessClientTests
         await service.Waiting.Task;
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await pending);
+
+        // A blocked caller too: canceled once its call is running on the server.
+        var second = new Service();
+        await using RpcClient syncClient = RpcClient.CreateInProcess(second.Dispatcher());
+        using var syncCts = new CancellationTokenSource();
+        Task blocked = Task.Run(() => Assert.ThrowsAny<OperationCanceledException>(() => syncClient.Call<XdrVoid, XdrInt>(s_wait, default, syncCts.Token)), Ct);
+        await second.Waiting.Task;
+        await syncCts.CancelAsync();
+        await blocked;
+        second.Release.SetResult(1);
         service.Release.SetResult(1);
     }
 
