@@ -78,7 +78,7 @@ public static partial class ColorXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Allconstructs.Color)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Allconstructs.Color)value;
     }
@@ -128,7 +128,7 @@ public static partial class ShapeXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Allconstructs.Shape)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Allconstructs.Shape)value;
     }
