@@ -85,6 +85,7 @@ internal sealed partial class CSharpEmitter
                     {
                         EmitVersion(p, version);
                     }
+                    EmitNegotiation(p);
                     break;
             }
         }
@@ -138,6 +139,14 @@ internal sealed partial class CSharpEmitter
         if (hasConstants)
         {
             _constantsClass = _topLevel.Claim(Naming.Pascal(Path.GetFileNameWithoutExtension(_model.MainFile)) + "Constants");
+        }
+        // Last, so the negotiating classes never rename what was generated before them.
+        foreach (Symbol symbol in _model.Symbols)
+        {
+            if (symbol is ProgramSymbol p && _model.Declares(p))
+            {
+                AssignNegotiationNames(p);
+            }
         }
     }
 
