@@ -41,8 +41,10 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => new EquatableArray<XSource>(all.OrderBy(s => s.Path, StringComparer.Ordinal).ToArray()));
 
-        // All OncRpcFile items are compiled together: each sees the others' definitions (rpcgen's
-        // C world puts them in one program too), so a .x edit recompiles the set, while a C# edit
+        // OncRpcFile items of one namespace are compiled together: each sees the others'
+        // definitions (rpcgen's C world links them into one program). The namespace is the scope
+        // in which generated names must be unique anyway, so files in different namespaces may
+        // define the same names, as they always could. A .x edit recompiles the set; a C# edit
         // reuses the cached result.
         IncrementalValueProvider<EquatableArray<GeneratedFile>> generated = inputs
             .Where(static input => input.Generate)
@@ -139,7 +141,16 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
             }
             files[n] = new XdrSourceFile(input.Path, input.Text, options);
         }
-        IReadOnlyList<XdrCompilationResult> results = XdrCompiler.Compile(files);
+        var results = new XdrCompilationResult[files.Length];
+        foreach (IGrouping<string, int> group in Enumerable.Range(0, files.Length).GroupBy(n => ordered[n].Namespace, StringComparer.Ordinal))
+        {
+            int[] members = group.ToArray();
+            IReadOnlyList<XdrCompilationResult> groupResults = XdrCompiler.Compile(members.Select(n => files[n]).ToArray());
+            for (int k = 0; k < members.Length; k++)
+            {
+                results[members[k]] = groupResults[k];
+            }
+        }
         bool anyOptionError = optionErrors.Any(e => e.Count > 0);
         var generated = new GeneratedFile[ordered.Length];
         for (int n = 0; n < ordered.Length; n++)

@@ -114,16 +114,18 @@ public sealed class GeneratorTests
     }
 
     [Fact]
-    public void Items_see_each_others_types_and_csharp_edits_reuse_the_joint_compile()
+    public void Items_of_a_namespace_see_each_others_types_and_csharp_edits_reuse_the_joint_compile()
     {
         var (driver, compilation) = Run([
             ("/proj/nis.x", "typedef string nis_name<>;\nstruct nis_object { nis_name name; };", ItemMetadata("Consumer.Nis")),
-            ("/proj/callback.x", "typedef nis_object *obj_p;\nstruct cback_data { obj_p entries<>; };", ItemMetadata("Consumer.Callback")),
+            ("/proj/callback.x", "typedef nis_object *obj_p;\nstruct cback_data { obj_p entries<>; };", ItemMetadata("Consumer.Nis")),
+            // Another namespace is another compilation: its own names, even those defined above.
+            ("/proj/other.x", "struct nis_object { int different; };", ItemMetadata("Consumer.Other")),
         ]);
         GeneratorDriverRunResult result = driver.GetRunResult();
         Assert.Empty(result.Diagnostics);
         Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
-        Assert.Equal(["callback.g.cs", "nis.g.cs"], result.Results[0].GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Equal(["callback.g.cs", "nis.g.cs", "other.g.cs"], result.Results[0].GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
         Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
 
         SyntaxTree old = compilation.SyntaxTrees.First();
