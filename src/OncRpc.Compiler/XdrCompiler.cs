@@ -41,22 +41,34 @@ public sealed class XdrCompilerOptions
         foreach (string entry in (value ?? string.Empty).Split(new[] { ',', ';' }, StringSplitOptions.RemoveEmptyEntries))
         {
             int equals = entry.IndexOf('=');
-            string name = equals < 0 ? entry.Trim() : entry.Substring(0, equals).Trim();
-            string type = equals < 0 ? string.Empty : entry.Substring(equals + 1).Trim();
-            if (type.StartsWith("global::", StringComparison.Ordinal))
+            string? error = equals < 0
+                ? "ExternTypes entries are xname=Namespace.Type, not '" + entry.Trim() + "'"
+                : AddExternType(entry.Substring(0, equals).Trim(), entry.Substring(equals + 1).Trim(), target);
+            if (error is not null)
             {
-                type = type.Substring("global::".Length);
+                return error;
             }
-            if (!IsIdentifier(name) || type.Length == 0 || !Array.TrueForAll(type.Split('.'), IsIdentifier))
-            {
-                return "ExternTypes entries are xname=Namespace.Type, not '" + entry.Trim() + "'";
-            }
-            if (target.TryGetValue(name, out string? other) && other != type)
-            {
-                return "ExternTypes maps '" + name + "' to both '" + other + "' and '" + type + "'";
-            }
-            target[name] = type;
         }
+        return null;
+    }
+
+    /// <summary>Adds one mapping after checking it: a .x identifier to a dotted C# type name
+    /// (<c>global::</c> allowed), not already mapped elsewhere. Returns an error message, or null.</summary>
+    internal static string? AddExternType(string name, string type, IDictionary<string, string> target)
+    {
+        if (type.StartsWith("global::", StringComparison.Ordinal))
+        {
+            type = type.Substring("global::".Length);
+        }
+        if (!IsIdentifier(name) || type.Length == 0 || !Array.TrueForAll(type.Split('.'), IsIdentifier))
+        {
+            return "ExternTypes entries are xname=Namespace.Type, not '" + name + "=" + type + "'";
+        }
+        if (target.TryGetValue(name, out string? other) && other != type)
+        {
+            return "ExternTypes maps '" + name + "' to both '" + other + "' and '" + type + "'";
+        }
+        target[name] = type;
         return null;
     }
 
@@ -228,11 +240,12 @@ public static class XdrCompiler
             var externTypes = new SortedDictionary<string, string>(StringComparer.Ordinal);
             for (int i = 0; i < files.Count; i++)
             {
-                var own = new SortedDictionary<string, string>(files[i].Options.ExternTypes, StringComparer.Ordinal);
-                string? error = XdrCompilerOptions.AddExternTypes(string.Join(";", own.Select(e => e.Key + "=" + e.Value)), externTypes);
-                if (error is not null)
+                foreach (KeyValuePair<string, string> entry in new SortedDictionary<string, string>(files[i].Options.ExternTypes, StringComparer.Ordinal))
                 {
-                    bags[i].Report(DiagnosticDescriptors.InvalidOption, new SourceLocation(files[i].Path, 0, 0, 0), error);
+                    if (XdrCompilerOptions.AddExternType(entry.Key, entry.Value ?? string.Empty, externTypes) is { } error)
+                    {
+                        bags[i].Report(DiagnosticDescriptors.InvalidOption, new SourceLocation(files[i].Path, 0, 0, 0), error);
+                    }
                 }
             }
             var outputFiles = new Dictionary<DefinitionSyntax, string?>();

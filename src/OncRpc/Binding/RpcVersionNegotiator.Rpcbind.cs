@@ -18,11 +18,18 @@ public sealed partial class RpcVersionNegotiator
     public async Task<RpcNegotiatedClient> ConnectBestAsync(string host, uint program, IReadOnlyList<uint> versions,
         RpcTransportKind transport = RpcTransportKind.Tcp, RpcClientOptions? options = null, CancellationToken cancellationToken = default)
     {
+        EndPoint rpcbind = await RpcbindEndPointAsync(host, transport, cancellationToken).ConfigureAwait(false);
+        return await ConnectBestAsync(rpcbind, program, versions, transport, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The rpcbind of <paramref name="host"/>: port 111, or the local socket for
+    /// <see cref="RpcTransportKind.Local"/> (then <paramref name="host"/> is not used).</summary>
+    private static async Task<EndPoint> RpcbindEndPointAsync(string host, RpcTransportKind transport, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(host);
-        EndPoint rpcbind = transport == RpcTransportKind.Local
+        return transport == RpcTransportKind.Local
             ? new UnixDomainSocketEndPoint(RpcbindProtocol.LocalSocketPath)
             : new IPEndPoint(await RpcbindClient.ResolveHostAsync(host, AddressFamily.Unspecified, cancellationToken).ConfigureAwait(false), RpcbindProtocol.Port);
-        return await ConnectBestAsync(rpcbind, program, versions, transport, options, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>As <see cref="ConnectBestAsync(string, uint, IReadOnlyList{uint}, RpcTransportKind, RpcClientOptions?, CancellationToken)"/>

@@ -118,11 +118,7 @@ public sealed partial class RpcVersionNegotiator
     public async Task<RpcNegotiatedVersion> ResolveAsync(string host, uint program, IReadOnlyList<uint> versions,
         RpcTransportKind transport = RpcTransportKind.Tcp, RpcClientOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(host);
-        EndPoint rpcbind = transport == RpcTransportKind.Local
-            ? new System.Net.Sockets.UnixDomainSocketEndPoint(Rpcbind.RpcbindProtocol.LocalSocketPath)
-            : new IPEndPoint(await Rpcbind.RpcbindClient.ResolveHostAsync(host, System.Net.Sockets.AddressFamily.Unspecified, cancellationToken).ConfigureAwait(false),
-                Rpcbind.RpcbindProtocol.Port);
+        EndPoint rpcbind = await RpcbindEndPointAsync(host, transport, cancellationToken).ConfigureAwait(false);
         return await ResolveAsync(rpcbind, program, versions, transport, options, cancellationToken).ConfigureAwait(false);
     }
 
