@@ -27,7 +27,7 @@ public sealed class BenchShape
             0 => new BenchShape { Kind = BenchColor.Red, Radius = reader.ReadInt32() },
             1 => new BenchShape { Kind = BenchColor.Green, Label = reader.ReadString(64) },
             2 => new BenchShape { Kind = BenchColor.Blue },
-            _ => throw reader.UndeclaredEnum("color", kind),
+            _ => throw XdrGeneratedCode.UndeclaredEnum(in reader, "color", kind),
         };
     }
 
@@ -86,7 +86,7 @@ public sealed class BenchRecord : IXdrSerializable<BenchRecord>
         int kind = reader.ReadEnum();
         if ((uint)kind > 2)
         {
-            throw reader.UndeclaredEnum("color", kind);
+            throw XdrGeneratedCode.UndeclaredEnum(in reader, "color", kind);
         }
         value.Kind = (BenchColor)kind;
         value.Tag = reader.ReadFixedOpaque(6);

@@ -7,8 +7,9 @@ namespace OncRpc.Generator;
 /// so the step that builds it is cached whenever the text and metadata did not change.</summary>
 internal sealed class XFileInput : IEquatable<XFileInput>
 {
-    public XFileInput(string path, string text, bool generate, string ns, string services, string defines, string includeDirectories)
+    public XFileInput(string path, string text, bool generate, string ns, string services, string defines, string includeDirectories, string externTypes)
     {
+        ExternTypes = externTypes;
         Path = path;
         Text = text;
         Generate = generate;
@@ -33,9 +34,12 @@ internal sealed class XFileInput : IEquatable<XFileInput>
 
     public string IncludeDirectories { get; }
 
+    /// <summary>The item's ExternTypes metadata: <c>xname=Namespace.Type</c> entries.</summary>
+    public string ExternTypes { get; }
+
     public bool Equals(XFileInput? other) =>
         other is not null && Path == other.Path && Text == other.Text && Generate == other.Generate && Namespace == other.Namespace &&
-        Services == other.Services && Defines == other.Defines && IncludeDirectories == other.IncludeDirectories;
+        Services == other.Services && Defines == other.Defines && IncludeDirectories == other.IncludeDirectories && ExternTypes == other.ExternTypes;
 
     public override bool Equals(object? obj) => Equals(obj as XFileInput);
 

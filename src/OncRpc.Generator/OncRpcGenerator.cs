@@ -41,25 +41,30 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => new EquatableArray<XSource>(all.OrderBy(s => s.Path, StringComparer.Ordinal).ToArray()));
 
-        IncrementalValuesProvider<GeneratedFile> generated = inputs
+        // OncRpcFile items of one namespace are compiled together: each sees the others'
+        // definitions (rpcgen's C world links them into one program). The namespace is the scope
+        // in which generated names must be unique anyway, so files in different namespaces may
+        // define the same names, as they always could. A .x edit recompiles the set; a C# edit
+        // reuses the cached result.
+        IncrementalValueProvider<EquatableArray<GeneratedFile>> generated = inputs
             .Where(static input => input.Generate)
+            .Collect()
             .Combine(sources)
             .Select(static (pair, cancellationToken) => Compile(pair.Left, pair.Right, cancellationToken))
             .WithTrackingName(CompileStep);
 
-        // Collected only to keep hint names unique (two log.x in different folders); the compile
-        // step above stays per file and cached.
         // Where each diagnostic's help link points: the pages shipped in the package (or the
         // repository's docs/diagnostics), set by build/OncRpc.Generator.props, or the consumer's own URL.
         IncrementalValueProvider<string> helpBase = context.AnalyzerConfigOptionsProvider
             .Select(static (options, _) => options.GlobalOptions.TryGetValue("build_property.OncRpcDiagnosticsHelpBase", out string? value)
                 ? value.Trim() : string.Empty);
 
-        context.RegisterSourceOutput(generated.Collect().Combine(helpBase), static (output, pair) =>
+        context.RegisterSourceOutput(generated.Combine(helpBase), static (output, pair) =>
         {
-            (System.Collections.Immutable.ImmutableArray<GeneratedFile> files, string help) = pair;
+            (EquatableArray<GeneratedFile> files, string help) = pair;
+            // Hint names unique (two log.x in different folders), as oncrpc gen names its files.
             var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            foreach (GeneratedFile file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+            foreach (GeneratedFile file in files)
             {
                 string hint = file.HintName;
                 for (int i = 2; !used.Add(hint); i++)
@@ -97,38 +102,66 @@ public sealed class OncRpcGenerator : IIncrementalGenerator
         string content = text.GetText(cancellationToken)?.ToString() ?? string.Empty;
         string services = Get("OncRpcServices");
         return new XFileInput(SourceResolver.Normalize(text.Path), content, !string.Equals(kind, "Include", StringComparison.OrdinalIgnoreCase),
-            ns, services.Length == 0 ? "Client;Server" : services, Get("OncRpcDefines"), string.Join(";", includes));
+            ns, services.Length == 0 ? "Client;Server" : services, Get("OncRpcDefines"), string.Join(";", includes), Get("OncRpcExternTypes"));
     }
 
-    internal static GeneratedFile Compile(XFileInput input, EquatableArray<XSource> sources, CancellationToken cancellationToken)
+    internal static EquatableArray<GeneratedFile> Compile(System.Collections.Immutable.ImmutableArray<XFileInput> inputs, EquatableArray<XSource> sources,
+        CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var options = new XdrCompilerOptions
+        var resolver = new InMemorySourceResolver(sources.Select(s => new KeyValuePair<string, string>(s.Path, s.Text)));
+        // Path order: the same set gives the same bytes whatever order MSBuild lists it in (and
+        // the order oncrpc gen uses).
+        XFileInput[] ordered = inputs.OrderBy(i => i.Path, StringComparer.Ordinal).ToArray();
+        var optionErrors = new List<DiagnosticInfo>[ordered.Length];
+        var files = new XdrSourceFile[ordered.Length];
+        for (int n = 0; n < ordered.Length; n++)
         {
-            Namespace = input.Namespace,
-            SourceResolver = new InMemorySourceResolver(sources.Select(s => new KeyValuePair<string, string>(s.Path, s.Text))),
-        };
-        var diagnostics = new List<DiagnosticInfo>();
-        if (!XdrCompilerOptions.TryParseServices(input.Services, out bool client, out bool server))
-        {
-            diagnostics.Add(new DiagnosticInfo(OptionError(input.Path, "Services must list Client, Server, Both or None, not '" + input.Services + "'")));
+            XFileInput input = ordered[n];
+            optionErrors[n] = new List<DiagnosticInfo>();
+            var options = new XdrCompilerOptions { Namespace = input.Namespace, SourceResolver = resolver };
+            if (!XdrCompilerOptions.TryParseServices(input.Services, out bool client, out bool server))
+            {
+                optionErrors[n].Add(new DiagnosticInfo(OptionError(input.Path, "Services must list Client, Server, Both or None, not '" + input.Services + "'")));
+            }
+            if (XdrCompilerOptions.AddExternTypes(input.ExternTypes, options.ExternTypes) is { } externError)
+            {
+                optionErrors[n].Add(new DiagnosticInfo(OptionError(input.Path, externError)));
+            }
+            options.GenerateClient = client;
+            options.GenerateServer = server;
+            foreach (string define in input.Defines.Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                int equals = define.IndexOf('=');
+                options.Defines[(equals < 0 ? define : define.Substring(0, equals)).Trim()] = equals < 0 ? null : define.Substring(equals + 1).Trim();
+            }
+            foreach (string directory in input.IncludeDirectories.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
+            {
+                options.IncludeDirectories.Add(directory);
+            }
+            files[n] = new XdrSourceFile(input.Path, input.Text, options);
         }
-        options.GenerateClient = client;
-        options.GenerateServer = server;
-        foreach (string define in input.Defines.Split(new[] { ';', ',' }, StringSplitOptions.RemoveEmptyEntries))
+        var results = new XdrCompilationResult[files.Length];
+        foreach (IGrouping<string, int> group in Enumerable.Range(0, files.Length).GroupBy(n => ordered[n].Namespace, StringComparer.Ordinal))
         {
-            int equals = define.IndexOf('=');
-            options.Defines[(equals < 0 ? define : define.Substring(0, equals)).Trim()] = equals < 0 ? null : define.Substring(equals + 1).Trim();
+            int[] members = group.ToArray();
+            IReadOnlyList<XdrCompilationResult> groupResults = XdrCompiler.Compile(members.Select(n => files[n]).ToArray());
+            for (int k = 0; k < members.Length; k++)
+            {
+                results[members[k]] = groupResults[k];
+            }
         }
-        foreach (string directory in input.IncludeDirectories.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
+        bool anyOptionError = optionErrors.Any(e => e.Count > 0);
+        var generated = new GeneratedFile[ordered.Length];
+        for (int n = 0; n < ordered.Length; n++)
         {
-            options.IncludeDirectories.Add(directory);
+            var diagnostics = new List<DiagnosticInfo>(optionErrors[n]);
+            diagnostics.AddRange(results[n].Diagnostics.Select(d => new DiagnosticInfo(d)));
+            string hintName = System.IO.Path.GetFileNameWithoutExtension(ordered[n].Path) + ".g.cs";
+            generated[n] = new GeneratedFile(ordered[n].Path, hintName, anyOptionError ? null : results[n].GeneratedCode,
+                new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
         }
-        XdrCompilationResult result = XdrCompiler.Compile(input.Path, input.Text, options);
-        diagnostics.AddRange(result.Diagnostics.Select(d => new DiagnosticInfo(d)));
-        string hintName = System.IO.Path.GetFileNameWithoutExtension(input.Path) + ".g.cs";
-        bool failed = diagnostics.Any(d => d.IsError);
-        return new GeneratedFile(input.Path, hintName, failed ? null : result.GeneratedCode, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+        return new EquatableArray<GeneratedFile>(generated);
     }
 
     private static OncRpc.Compiler.Diagnostics.Diagnostic OptionError(string path, string message) =>

@@ -108,6 +108,26 @@ public static class XdrGeneratedCode
         return value is null ? 0 : hashOf(value);
     }
 
+    /// <summary>The error for an enum value outside the declared set, at the offset of the value
+    /// just read (RFC 4506 §4.3: only declared values are valid); generated code writes
+    /// <c>throw XdrGeneratedCode.UndeclaredEnum(in reader, ...)</c> after <see cref="XdrReader.ReadEnum"/>.</summary>
+    public static XdrException UndeclaredEnum(in XdrReader reader, string enumName, int value) =>
+        new(reader.Position - 4, $"{value} is not a declared value of enum {enumName}");
+
+    /// <summary>Decodes a type the .x compiler knows only by name (an ExternTypes entry); the
+    /// constraint makes a type that cannot be an XDR value a compile error in the generated code.</summary>
+    public static T Read<T>(ref XdrReader reader) where T : IXdrSerializable<T> => T.ReadFrom(ref reader);
+
+    /// <summary>Encodes a type the .x compiler knows only by name, class or struct alike.</summary>
+    public static void Write<T>(ref XdrWriter writer, T value, string what) where T : IXdrSerializable<T>
+    {
+        if (value is null)
+        {
+            throw new ArgumentNullException(what, what + " is null and cannot be encoded");
+        }
+        value.WriteTo(ref writer);
+    }
+
     /// <summary>A discriminant in an error message, culture-invariant.</summary>
     public static string Format<T>(T value) where T : struct =>
         value is IFormattable formattable ? formattable.ToString(null, CultureInfo.InvariantCulture) : value.ToString() ?? string.Empty;

@@ -268,16 +268,11 @@ public ref partial struct XdrReader
         throw new XdrException(Position - 4, $"bool must be 0 or 1, got {value}");
 
     /// <summary>Reads an enum's raw value (RFC 4506 §4.3). The caller (generated code) checks
-    /// that it is a declared value, see <see cref="UndeclaredEnum"/>.</summary>
+    /// that it is a declared value, see <see cref="XdrGeneratedCode.UndeclaredEnum"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadEnum() => ReadInt32();
 
     /// <summary>Reads the optional-data flag (RFC 4506 §4.19): true when a value follows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadOptionalFlag() => ReadBool();
-
-    /// <summary>The error for an enum value outside the declared set, at the offset of the
-    /// value just read; generated code writes <c>throw reader.UndeclaredEnum(...)</c>.</summary>
-    public readonly XdrException UndeclaredEnum(string enumName, int value) =>
-        new(Position - 4, $"{value} is not a declared value of enum {enumName}");
 }

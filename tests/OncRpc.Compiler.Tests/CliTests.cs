@@ -97,6 +97,45 @@ public sealed class CliTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Cli_compiles_several_files_together_with_extern_types_as_the_generator_does()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "oncrpc-gen-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string common = Path.Combine(dir, "common.x"), user = Path.Combine(dir, "user.x");
+            File.WriteAllText(common, "struct common { nis_name n; };\n");
+            File.WriteAllText(user, "struct user { common c; };\nprogram U { version U1 { user GET(void) = 1; } = 1; } = 0x20000777;\n");
+            // Listed in any order: the output is the same.
+            var (exit, stdout, stderr) = RunTool("gen", user, common, "-o", dir, "-n", "Same.Bytes", "--extern", "nis_name=My.NisName");
+            Assert.True(exit == 0, stderr);
+            Assert.Equal([Path.Combine(dir, "common.g.cs"), Path.Combine(dir, "user.g.cs")], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+
+            var metadata = GeneratorTests.ItemMetadata("Same.Bytes");
+            metadata["build_metadata.AdditionalFiles.OncRpcExternTypes"] = "nis_name=My.NisName";
+            var (driver, _) = GeneratorTests.Run([(common, File.ReadAllText(common), metadata), (user, File.ReadAllText(user), metadata)]);
+            var sources = driver.GetRunResult().Results[0].GeneratedSources;
+            Assert.Equal(2, sources.Length);
+            foreach (var source in sources)
+            {
+                Assert.Equal(new UTF8Encoding(false).GetBytes(source.SourceText.ToString()), File.ReadAllBytes(Path.Combine(dir, source.HintName)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Cli_rejects_a_malformed_extern()
+    {
+        var (exit, _, stderr) = RunTool("gen", TestPaths.X("bank.x"), "-o", Path.GetTempPath(), "--extern", "nis_name");
+        Assert.Equal(2, exit);
+        Assert.Contains("--extern: ExternTypes entries are xname=Namespace.Type", stderr);
+    }
 }
 
 /// <summary>Tests that redirect Console must not run in parallel with each other.</summary>

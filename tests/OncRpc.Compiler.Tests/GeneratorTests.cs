@@ -114,6 +114,43 @@ public sealed class GeneratorTests
     }
 
     [Fact]
+    public void Items_of_a_namespace_see_each_others_types_and_csharp_edits_reuse_the_joint_compile()
+    {
+        var (driver, compilation) = Run([
+            ("/proj/nis.x", "typedef string nis_name<>;\nstruct nis_object { nis_name name; };", ItemMetadata("Consumer.Nis")),
+            ("/proj/callback.x", "typedef nis_object *obj_p;\nstruct cback_data { obj_p entries<>; };", ItemMetadata("Consumer.Nis")),
+            // Another namespace is another compilation: its own names, even those defined above.
+            ("/proj/other.x", "struct nis_object { int different; };", ItemMetadata("Consumer.Other")),
+        ]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
+        Assert.Equal(["callback.g.cs", "nis.g.cs", "other.g.cs"], result.Results[0].GeneratedSources.Select(s => s.HintName).Order(StringComparer.Ordinal));
+        Assert.Empty(Compile.Problems(compilation.AddSyntaxTrees(result.GeneratedTrees)));
+
+        SyntaxTree old = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(
+            "namespace Consumer; public static class Program { public static int Answer => 43; }", (CSharpParseOptions)old.Options, old.FilePath, cancellationToken: TestContext.Current.CancellationToken));
+        driver = driver.RunGenerators(edited, TestContext.Current.CancellationToken);
+        Assert.All(driver.GetRunResult().Results[0].TrackedSteps[OncRpcGenerator.CompileStep].SelectMany(s => s.Outputs), o =>
+            Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
+    [Fact]
+    public void Duplicate_definitions_across_items_are_reported_at_the_second()
+    {
+        var (driver, _) = Run([
+            ("/proj/a.x", "struct data { int x; };", ItemMetadata("Consumer")),
+            ("/proj/b.x", "struct data { int y; };", ItemMetadata("Consumer")),
+        ]);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        Diagnostic duplicate = Assert.Single(result.Diagnostics);
+        Assert.Equal("ONCRPC1203", duplicate.Id);
+        Assert.Equal("/proj/b.x", duplicate.Location.GetLineSpan().Path);
+        Assert.Empty(result.Results[0].GeneratedSources);
+    }
+
+    [Fact]
     public void Editing_csharp_does_not_rerun_the_x_compile()
     {
         string path = TestPaths.X("rpcb_prot.x");

@@ -131,7 +131,7 @@ public sealed class PrimitiveTests
         {
             r.ReadInt32();
             int v = r.ReadEnum();
-            throw r.UndeclaredEnum("color", v);
+            throw XdrGeneratedCode.UndeclaredEnum(in r, "color", v);
         }));
         Assert.Equal(4, e.Offset);
         Assert.Equal("9 is not a declared value of enum color", e.Expectation);

@@ -36,7 +36,7 @@ public sealed class Rfc4506ExampleTests
             int kind = reader.ReadEnum();
             if ((uint)kind > (uint)FileKind.Exec)
             {
-                throw reader.UndeclaredEnum("filekind", kind);
+                throw XdrGeneratedCode.UndeclaredEnum(in reader, "filekind", kind);
             }
             string? interpreter = kind == (int)FileKind.Text ? null : reader.ReadString(MaxNameLength);
             string owner = reader.ReadString(MaxUserName);

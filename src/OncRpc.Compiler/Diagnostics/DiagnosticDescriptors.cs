@@ -32,7 +32,8 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor SemanticsDeclaredTwice = E("ONCRPC1104", "Call semantics declared twice", "the call semantics of procedure '{0}' are already declared ('{1}', line {2}); declare them once");
 
     // Semantics.
-    public static readonly DiagnosticDescriptor UndefinedType = E("ONCRPC1201", "Undefined type", "type '{0}' is not defined");
+    public static readonly DiagnosticDescriptor UndefinedType = E("ONCRPC1201", "Undefined type",
+        "type '{0}' is not defined: define it in a .x file compiled with this one, or supply a C# type implementing IXdrSerializable<T> with ExternTypes=\"{0}=Namespace.Type\" on the OncRpcFile item (oncrpc gen --extern {0}=Namespace.Type)");
     public static readonly DiagnosticDescriptor UndefinedConstant = E("ONCRPC1202", "Undefined constant", "constant '{0}' is not defined");
     public static readonly DiagnosticDescriptor DuplicateName = E("ONCRPC1203", "Duplicate name", "'{0}' is already defined at {1}");
     public static readonly DiagnosticDescriptor InvalidBound = E("ONCRPC1204", "Invalid size", "size {0} is invalid: {1}");

@@ -22,11 +22,16 @@ internal sealed partial class CSharpEmitter
         OpaqueType => "byte[]",
         ArrayType a => TypeName(a.Element) + "[]",
         OptionalType o => TypeName(o.Element) + "?",
-        NamedType n => Qualified(_typeNames[n.Symbol]),
+        NamedType n => QualifiedType(n.Symbol),
+        ExternType e => "global::" + e.CSharpType,
         _ => throw Unreachable(type),
     };
 
     private static bool IsValueType(XdrType type) => type is PrimitiveType || type is NamedType { Symbol: EnumSymbol };
+
+    /// <summary>Compared with its own Equals: an enum or primitive, or an extern type, whose C#
+    /// shape (class or struct) the compiler does not know.</summary>
+    private static bool HasDefaultEquality(XdrType type) => IsValueType(type) || type is ExternType;
 
     /// <summary>An expression for a valid default value (so a new object encodes), or null when the
     /// C# default already is one (optional: null; numbers: 0).</summary>
@@ -43,7 +48,7 @@ internal sealed partial class CSharpEmitter
                 return "global::System.Array.Empty<byte>()";
             case ArrayType { IsFixed: true } a when (a.Size ?? 0) > 0:
             {
-                string? element = DefaultValue(a.Element, visiting);
+                string? element = a.Element is ExternType ? null : DefaultValue(a.Element, visiting);
                 return element is null
                     ? Helpers + ".NewArray<" + TypeName(a.Element) + ">(" + I(a.Size ?? 0) + ")"
                     : Helpers + ".Fill<" + TypeName(a.Element) + ">(" + I(a.Size ?? 0) + ", static () => " + element + ")";
@@ -51,12 +56,16 @@ internal sealed partial class CSharpEmitter
             case ArrayType a:
                 return "global::System.Array.Empty<" + TypeName(a.Element) + ">()";
             case NamedType { Symbol: EnumSymbol e }:
-                return e.Members.Count == 0 ? null : Qualified(_typeNames[e]) + "." + _enumMemberNames[(e, e.Members[0].Name)];
+                return e.Members.Count == 0 ? null : QualifiedType(e) + "." + _enumMemberNames[(e, e.Members[0].Name)];
             case NamedType { Symbol: StructSymbol s }:
-                return CanConstruct(s, visiting) ? "new " + Qualified(_typeNames[s]) + "()" : "null!";
+                return CanConstruct(s, visiting) ? "new " + QualifiedType(s) + "()" : "null!";
             case NamedType { Symbol: UnionSymbol u }:
                 UnionArmSymbol? arm = DefaultArm(u, visiting);
-                return arm is null ? "null!" : "new " + Qualified(_typeNames[u]) + "." + _armNames[arm] + "()";
+                return arm is null ? "null!" : "new " + QualifiedType(u) + "." + _armNames[arm] + "()";
+            case ExternType:
+                // Class or struct, the compiler cannot tell: default (null for a class, which must be
+                // set before encoding, as with any reference the caller owns).
+                return "default!";
             default:
                 return null;
         }
@@ -187,8 +196,9 @@ internal sealed partial class CSharpEmitter
         StringType s => s.Max is null ? "reader.ReadString()" : "reader.ReadString(" + U(s.Max.Value) + ")",
         OpaqueType { IsFixed: true } o => "reader.ReadFixedOpaque(" + I(o.Size ?? 0) + ")",
         OpaqueType o => o.Size is null ? "reader.ReadOpaque()" : "reader.ReadOpaque(" + U(o.Size.Value) + ")",
-        NamedType { Symbol: EnumSymbol e } => Qualified(_enumHelperNames[e]) + ".Read(ref reader)",
-        NamedType n => Qualified(_typeNames[n.Symbol]) + ".ReadFrom(ref reader)",
+        NamedType { Symbol: EnumSymbol e } => Qualified(e, _enumHelperNames[e]) + ".Read(ref reader)",
+        NamedType n => QualifiedType(n.Symbol) + ".ReadFrom(ref reader)",
+        ExternType e => Helpers + ".Read<" + TypeName(e) + ">(ref reader)",
         _ => throw Unreachable(type),
     };
 
@@ -221,10 +231,13 @@ internal sealed partial class CSharpEmitter
                 _w.Line("writer.WriteOpaque(" + Helpers + ".NotNull(" + value + ", " + Naming.Literal(what) + ")" + (o.Size is null ? "" : ", " + U(o.Size.Value)) + ");");
                 return;
             case NamedType { Symbol: EnumSymbol e }:
-                _w.Line(Qualified(_enumHelperNames[e]) + ".Write(ref writer, " + value + ");");
+                _w.Line(Qualified(e, _enumHelperNames[e]) + ".Write(ref writer, " + value + ");");
                 return;
             case NamedType:
                 _w.Line(Helpers + ".NotNull(" + value + ", " + Naming.Literal(what) + ").WriteTo(ref writer);");
+                return;
+            case ExternType e:
+                _w.Line(Helpers + ".Write<" + TypeName(e) + ">(ref writer, " + value + ", " + Naming.Literal(what) + ");");
                 return;
             case OptionalType o:
             {
@@ -276,7 +289,7 @@ internal sealed partial class CSharpEmitter
                 return Helpers + ".BytesEqual(" + a + ", " + b + ")";
             case ArrayType array:
                 return Helpers + ".ArrayEqual(" + a + ", " + b + ", static (" + x + ", " + y + ") => " + EqualsExpression(array.Element, x, y, depth + 1) + ")";
-            case OptionalType o when IsValueType(o.Element):
+            case OptionalType o when HasDefaultEquality(o.Element):
                 return Helpers + ".ValueEqual(" + a + ", " + b + ")";
             case OptionalType o:
                 return Helpers + ".OptionalEqual<" + TypeName(o.Element) + ">(" + a + ", " + b + ", static (" + x + ", " + y + ") => " + EqualsExpression(o.Element, x, y, depth + 1) + ")";
@@ -295,7 +308,7 @@ internal sealed partial class CSharpEmitter
                 return Helpers + ".BytesHash(" + value + ")";
             case ArrayType array:
                 return Helpers + ".ArrayHash(" + value + ", static " + x + " => " + HashExpression(array.Element, x, depth + 1) + ")";
-            case OptionalType o when !IsValueType(o.Element):
+            case OptionalType o when !HasDefaultEquality(o.Element):
                 return Helpers + ".OptionalHash<" + TypeName(o.Element) + ">(" + value + ", static " + x + " => " + HashExpression(o.Element, x, depth + 1) + ")";
             default:
                 return Helpers + ".ValueHash(" + value + ")";

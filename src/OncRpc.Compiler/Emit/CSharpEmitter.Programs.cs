@@ -123,7 +123,7 @@ internal sealed partial class CSharpEmitter
     private static bool NeedsStruct(IReadOnlyList<XdrType> types) =>
         types.Count > 1 || (types.Count == 1 && PrimitiveWrapper(types[0]) is null && !IsDirect(types[0]));
 
-    private static bool IsDirect(XdrType type) => type is NamedType { Symbol: StructSymbol or UnionSymbol };
+    private static bool IsDirect(XdrType type) => type is NamedType { Symbol: StructSymbol or UnionSymbol } or ExternType;
 
     private static string? PrimitiveWrapper(XdrType type) => type switch
     {

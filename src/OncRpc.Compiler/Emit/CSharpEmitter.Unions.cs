@@ -54,7 +54,7 @@ internal sealed partial class CSharpEmitter
 
     private string LabelExpression(UnionSymbol u, CaseLabel label) => u.Discriminant.Type switch
     {
-        NamedType { Symbol: EnumSymbol e } => Qualified(_typeNames[e]) + "." + _enumMemberNames[(e, label.MemberName!)],
+        NamedType { Symbol: EnumSymbol e } => QualifiedType(e) + "." + _enumMemberNames[(e, label.MemberName!)],
         PrimitiveType { Kind: PrimitiveKind.Bool } => label.Value != 0 ? "true" : "false",
         PrimitiveType { Kind: PrimitiveKind.UnsignedInt } => label.Value.ToString(CultureInfo.InvariantCulture) + "u",
         _ => label.Value == int.MinValue ? "int.MinValue" : label.Value.ToString(CultureInfo.InvariantCulture),

@@ -26,15 +26,28 @@ internal sealed partial class CSharpEmitter
     private readonly Dictionary<EnumSymbol, string> _enumHelperNames = new();
     private readonly Dictionary<(EnumSymbol, string), string> _enumMemberNames = new();
     private string _constantsClass = string.Empty;
+    private readonly IReadOnlyDictionary<string, string> _namespaces;
 
-    public CSharpEmitter(SemanticModel model, EmitOptions options)
+    /// <summary>An emitter for <paramref name="model"/>'s main file. <paramref name="namespaces"/>
+    /// gives the namespace of each file compiled together (by path): a type lives in the namespace
+    /// of the file whose output declares it.</summary>
+    public CSharpEmitter(SemanticModel model, EmitOptions options, IReadOnlyDictionary<string, string>? namespaces = null)
     {
         _model = model;
         _options = options;
+        _namespaces = namespaces ?? new Dictionary<string, string>();
     }
 
-    private string Qualified(string name) =>
-        _options.Namespace.Length == 0 ? "global::" + name : "global::" + _options.Namespace + "." + name;
+    private string Qualified(string name) => Qualified(_options.Namespace, name);
+
+    /// <summary>A name declared with <paramref name="symbol"/>: in its file's namespace (types read
+    /// only through %#include are assumed to be generated next to this file).</summary>
+    private string Qualified(Symbol symbol, string name) =>
+        Qualified(symbol.OutputFile is { } file && _namespaces.TryGetValue(file, out string? ns) ? ns : _options.Namespace, name);
+
+    private string QualifiedType(TypeSymbol symbol) => Qualified(symbol, _typeNames[symbol]);
+
+    private static string Qualified(string ns, string name) => ns.Length == 0 ? "global::" + name : "global::" + ns + "." + name;
 
     public string Emit()
     {
@@ -52,7 +65,7 @@ internal sealed partial class CSharpEmitter
         EmitConstants();
         foreach (Symbol symbol in _model.Symbols)
         {
-            if (!symbol.IsFromMainFile)
+            if (!_model.Declares(symbol))
             {
                 continue;
             }
@@ -72,6 +85,7 @@ internal sealed partial class CSharpEmitter
                     {
                         EmitVersion(p, version);
                     }
+                    EmitNegotiation(p);
                     break;
             }
         }
@@ -98,7 +112,7 @@ internal sealed partial class CSharpEmitter
                         }
                     }
                     break;
-                case ConstSymbol c when c.IsFromMainFile:
+                case ConstSymbol c when _model.Declares(c):
                     hasConstants = true;
                     break;
             }
@@ -117,7 +131,7 @@ internal sealed partial class CSharpEmitter
         foreach (Symbol symbol in _model.Symbols)
         {
             // Without client or server there is nothing that needs OncRpc (the runtime): types only.
-            if (symbol is ProgramSymbol p && p.IsFromMainFile && (_options.Client || _options.Server))
+            if (symbol is ProgramSymbol p && _model.Declares(p) && (_options.Client || _options.Server))
             {
                 AssignProgramNames(p);
             }
@@ -125,6 +139,14 @@ internal sealed partial class CSharpEmitter
         if (hasConstants)
         {
             _constantsClass = _topLevel.Claim(Naming.Pascal(Path.GetFileNameWithoutExtension(_model.MainFile)) + "Constants");
+        }
+        // Last, so the negotiating classes never rename what was generated before them.
+        foreach (Symbol symbol in _model.Symbols)
+        {
+            if (symbol is ProgramSymbol p && _model.Declares(p))
+            {
+                AssignNegotiationNames(p);
+            }
         }
     }
 
@@ -139,12 +161,12 @@ internal sealed partial class CSharpEmitter
         var scope = new NameScope(_constantsClass);
         foreach (Symbol symbol in _model.Symbols)
         {
-            if (symbol is ConstSymbol { StringValue: not null } text && text.IsFromMainFile)
+            if (symbol is ConstSymbol { StringValue: not null } text && _model.Declares(text))
             {
                 _w.Line("/// <summary><c>" + text.Name + "</c></summary>");
                 _w.Line("public const string " + scope.Claim(Naming.Pascal(text.Name)) + " = " + Naming.Literal(text.StringValue) + ";");
             }
-            else if (symbol is ConstSymbol c && c.IsFromMainFile)
+            else if (symbol is ConstSymbol c && _model.Declares(c))
             {
                 string type = c.Value >= int.MinValue && c.Value <= int.MaxValue ? "int"
                     : c.Value >= 0 && c.Value <= uint.MaxValue ? "uint" : "long";
@@ -224,7 +246,7 @@ internal sealed partial class CSharpEmitter
         _w.Open("public static " + qualified + " Read(ref " + Xdr + "XdrReader reader)");
         _w.Line("int value = reader.ReadEnum();");
         _w.Open("if (!IsDefined((" + qualified + ")value))");
-        _w.Line("throw reader.UndeclaredEnum(XdrName, value);");
+        _w.Line("throw " + Helpers + ".UndeclaredEnum(in reader, XdrName, value);");
         _w.Close();
         _w.Line("return (" + qualified + ")value;");
         _w.Close();
@@ -247,6 +269,7 @@ internal sealed partial class CSharpEmitter
         ArrayType a => Describe(a.Element) + "&lt;" + (a.Size is null ? "" : I(a.Size.Value)) + "&gt;",
         OptionalType o => "optional " + Describe(o.Element),
         NamedType n => n.Symbol.Name,
+        ExternType e => e.Name,
         _ => Binder.DescribeType(type),
     };
 

@@ -86,6 +86,10 @@ internal sealed partial class Binder
             _diagnostics.Report(DiagnosticDescriptors.WrongKind, type.Location, name, Describe(definition), "a type");
             return null;
         }
+        if (_externTypes.TryGetValue(name, out string? csharpType) || s_defaultExternTypes.TryGetValue(name, out csharpType))
+        {
+            return new ExternType(name, csharpType);
+        }
         if (s_builtinTypes.TryGetValue(name, out XdrType? builtin))
         {
             return builtin;

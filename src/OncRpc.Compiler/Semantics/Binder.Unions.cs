@@ -128,6 +128,7 @@ internal sealed partial class Binder
         OpaqueType => "opaque",
         ArrayType => "an array",
         OptionalType => "an optional",
+        ExternType e => "extern type " + e.Name,
         NamedType n => n.Symbol switch
         {
             EnumSymbol => "enum " + n.Symbol.Name,
@@ -139,13 +140,13 @@ internal sealed partial class Binder
 
     private ProgramSymbol? BindProgram(ProgramSyntax syntax)
     {
-        uint? number = EvaluateNumber(syntax.Number, "program");
-        var program = new ProgramSymbol(syntax.Name, number ?? 0, syntax.Location, IsMain(syntax.Location));
+        uint? number = EvaluateRpcNumber(syntax.Name, syntax.Number, "program", syntax.Number.Location);
+        var program = new ProgramSymbol(syntax.Name, number ?? 0, syntax.Location, OutputFileOf(syntax));
         var versionNumbers = new Dictionary<uint, string>();
         var versionNames = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (VersionSyntax version in syntax.Versions)
         {
-            uint? versionNumber = EvaluateNumber(version.Number, "version");
+            uint? versionNumber = EvaluateRpcNumber(version.Name, version.Number, "version", version.Number.Location);
             if (!versionNames.Add(version.Name))
             {
                 _diagnostics.Report(DiagnosticDescriptors.DuplicateName, version.Location, version.Name, "program " + syntax.Name);
@@ -160,16 +161,12 @@ internal sealed partial class Binder
                 continue;
             }
             versionNumbers[versionNumber.Value] = version.Name;
-            if (!_rpcNumbers.ContainsKey(version.Name))
-            {
-                _rpcNumbers[version.Name] = versionNumber.Value;
-            }
             var versionSymbol = new VersionSymbol(version.Name, versionNumber.Value, version.Location);
             var procedureNumbers = new Dictionary<uint, string>();
             var procedureNames = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (ProcedureSyntax procedure in version.Procedures)
             {
-                uint? procedureNumber = EvaluateNumber(procedure.Number, "procedure");
+                uint? procedureNumber = EvaluateRpcNumber(procedure.Name, procedure.Number, "procedure", procedure.Number.Location);
                 if (!procedureNames.Add(procedure.Name))
                 {
                     _diagnostics.Report(DiagnosticDescriptors.DuplicateName, procedure.Location, procedure.Name, "version " + version.Name);
@@ -206,18 +203,10 @@ internal sealed partial class Binder
                     continue;
                 }
                 procedureNumbers[procedureNumber.Value] = procedure.Name;
-                if (!_rpcNumbers.ContainsKey(procedure.Name))
-                {
-                    _rpcNumbers[procedure.Name] = procedureNumber.Value;
-                }
                 versionSymbol.Procedures.Add(new ProcedureSymbol(procedure.Name, procedureNumber.Value, arguments, argumentNames, result, procedure.Location,
                     procedure.Semantics?.Semantics));
             }
             program.Versions.Add(versionSymbol);
-        }
-        if (number is not null && !_rpcNumbers.ContainsKey(program.Name))
-        {
-            _rpcNumbers[program.Name] = number.Value;
         }
         return number is null ? null : program;
     }

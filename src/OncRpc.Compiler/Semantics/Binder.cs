@@ -44,9 +44,24 @@ internal sealed partial class Binder
         ["u_quad_t"] = PrimitiveType.UnsignedHyper,
         ["longlong_t"] = PrimitiveType.Hyper,
         ["u_longlong_t"] = PrimitiveType.UnsignedHyper,
+        // libtirpc's <rpc/types.h>; its own rpcb_prot.x declares rpcb with them.
+        ["rpcprog_t"] = PrimitiveType.UnsignedInt,
+        ["rpcvers_t"] = PrimitiveType.UnsignedInt,
+        ["rpcproc_t"] = PrimitiveType.UnsignedInt,
+        ["rpcprot_t"] = PrimitiveType.UnsignedInt,
+        ["rpcport_t"] = PrimitiveType.UnsignedInt,
+        ["rpc_inline_t"] = PrimitiveType.Int,
         // <rpc/xdr.h>: xdr_netobj is opaque<MAX_NETOBJ_SZ>; <rpc/auth.h>: xdr_des_block is opaque[8].
         ["netobj"] = new OpaqueType(false, 1024),
         ["des_block"] = new OpaqueType(true, 8),
+    };
+
+    // C structs of those headers that .x files use, with their xdr_ routine's encoding supplied by
+    // the runtime: libtirpc's rpcb_prot.x passes netbuf (<rpc/types.h>; xdr_netbuf: maxlen, then
+    // the bytes) to TADDR2UADDR. ExternTypes can map the name to another type.
+    private static readonly Dictionary<string, string> s_defaultExternTypes = new(StringComparer.Ordinal)
+    {
+        ["netbuf"] = "OncRpc.Rpcbind.NetBuffer",
     };
 
     // Constants from the C headers rpcgen output includes, which .x files use as sizes (key_prot.x).
@@ -58,21 +73,28 @@ internal sealed partial class Binder
         ["MAX_NETOBJ_SZ"] = 1024, // <rpc/xdr.h>
     };
 
-    private readonly HashSet<string> _imported;
-    private readonly Dictionary<string, uint> _rpcNumbers = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<DefinitionSyntax, string?> _outputFiles;
+    private readonly IReadOnlyDictionary<string, string> _externTypes;
 
-    public Binder(SpecificationSyntax specification, DiagnosticBag diagnostics)
+    /// <summary>Binds <paramref name="specification"/>: the definitions of every file compiled
+    /// together. <paramref name="outputFiles"/> says which file's output declares each definition
+    /// (absent: only read through <c>%#include</c>); <paramref name="externTypes"/> maps .x type
+    /// names no file defines to C# types.</summary>
+    public Binder(SpecificationSyntax specification, IReadOnlyDictionary<DefinitionSyntax, string?> outputFiles,
+        IReadOnlyDictionary<string, string> externTypes, DiagnosticBag diagnostics)
     {
-        _imported = new HashSet<string>(specification.ImportedFiles, StringComparer.Ordinal);
+        _outputFiles = outputFiles;
+        _externTypes = externTypes;
         _specification = specification;
         _diagnostics = diagnostics;
     }
 
-    private bool IsMain(SourceLocation location) => !_imported.Contains(location.FilePath);
+    private string? OutputFileOf(DefinitionSyntax definition) => _outputFiles.TryGetValue(definition, out string? file) ? file : null;
 
-    public SemanticModel Bind()
+    public IReadOnlyList<Symbol> Bind()
     {
         Declare();
+        CheckExternTypes();
         var symbols = new List<Symbol>();
         foreach (DefinitionSyntax definition in _specification.Definitions)
         {
@@ -80,7 +102,7 @@ internal sealed partial class Binder
             {
                 case ConstSyntax c when _definitions.TryGetValue(c.Name, out DefinitionSyntax? first) && ReferenceEquals(first, c):
                     symbols.Add(new ConstSymbol(c.Name, c.Value.StringLiteral is null ? EvaluateConst(c.Name, c.Location) ?? 0 : 0,
-                        c.Location, IsMain(c.Location), c.Value.StringLiteral));
+                        c.Location, OutputFileOf(c), c.Value.StringLiteral));
                     break;
                 case EnumSyntax e when _enumSymbols.TryGetValue(e, out EnumSymbol? enumSymbol):
                     BindEnum(e, enumSymbol);
@@ -109,7 +131,7 @@ internal sealed partial class Binder
         CheckPrograms(symbols);
         CheckRecursion(symbols);
         ComputeMinimumSizes(symbols);
-        return new SemanticModel(_specification.MainFile, symbols);
+        return symbols;
     }
 
     /// <summary>Registers every top-level name (and every enum member, which C makes global).</summary>
@@ -130,7 +152,7 @@ internal sealed partial class Binder
             switch (definition)
             {
                 case EnumSyntax e:
-                    var enumSymbol = new EnumSymbol(e.Name, e.Location, IsMain(e.Location));
+                    var enumSymbol = new EnumSymbol(e.Name, e.Location, OutputFileOf(e));
                     _types[e.Name] = enumSymbol;
                     _enumSymbols[e] = enumSymbol;
                     foreach (EnumMemberSyntax member in e.Members)
@@ -142,10 +164,13 @@ internal sealed partial class Binder
                     }
                     break;
                 case StructSyntax s:
-                    _types[s.Name] = new StructSymbol(s.Name, s.Location, IsMain(s.Location));
+                    _types[s.Name] = new StructSymbol(s.Name, s.Location, OutputFileOf(s));
                     break;
                 case UnionSyntax u:
-                    _types[u.Name] = new UnionSymbol(u.Name, u.Location, IsMain(u.Location));
+                    _types[u.Name] = new UnionSymbol(u.Name, u.Location, OutputFileOf(u));
+                    break;
+                case ProgramSyntax p:
+                    DeclareRpcNames(p);
                     break;
             }
         }
@@ -242,6 +267,10 @@ internal sealed partial class Binder
                 }
                 return EvaluateConst(name, value.Location);
             }
+            if (definition is ProgramSyntax program)
+            {
+                return EvaluateRpcNumber(name, program.Number, "program", value.Location);
+            }
             _diagnostics.Report(DiagnosticDescriptors.WrongKind, value.Location, name, Describe(definition), "a constant");
             return null;
         }
@@ -262,11 +291,12 @@ internal sealed partial class Binder
         {
             return builtin;
         }
-        // Program, version and procedure names are C macros in rpcgen output, and RFC 1833's own
-        // rpcb_prot.x numbers RPCBPROC_BCAST with RPCBPROC_CALLIT; those bound so far count.
-        if (_rpcNumbers.TryGetValue(name, out uint number))
+        // Version and procedure names are C macros in rpcgen output (program names are handled
+        // above): RFC 1833's rpcb_prot.x numbers RPCBPROC_BCAST with RPCBPROC_CALLIT, and libtirpc's
+        // uses RPCBPROC_GETSTAT as a size before the program that defines it.
+        if (_rpcNames.TryGetValue(name, out var rpc))
         {
-            return number;
+            return EvaluateRpcNumber(name, rpc.Number, rpc.What, value.Location);
         }
         if (!System.Linq.Enumerable.Contains(_specification.BrokenNames, name))
         {

@@ -7,11 +7,11 @@ namespace OncRpc.Compiler.Semantics;
 /// <summary>Something defined in a .x file.</summary>
 public abstract class Symbol
 {
-    protected Symbol(string name, SourceLocation location, bool isMain)
+    protected Symbol(string name, SourceLocation location, string? outputFile)
     {
         Name = name;
         Location = location;
-        IsFromMainFile = isMain;
+        OutputFile = outputFile;
     }
 
     /// <summary>The original .x name.</summary>
@@ -19,13 +19,15 @@ public abstract class Symbol
 
     public SourceLocation Location { get; }
 
-    /// <summary>False for definitions read through a <c>%#include</c> of another .x file's header: those are generated from that file.</summary>
-    public bool IsFromMainFile { get; }
+    /// <summary>The file of the compilation whose output declares this symbol: the .x file it is
+    /// written in, or the one that <c>#include</c>s it. Null for a definition only read through a
+    /// <c>%#include</c> of another .x file's header, which that file's own output declares.</summary>
+    public string? OutputFile { get; }
 }
 
 public sealed class ConstSymbol : Symbol
 {
-    public ConstSymbol(string name, long value, SourceLocation location, bool isMain, string? stringValue = null) : base(name, location, isMain)
+    public ConstSymbol(string name, long value, SourceLocation location, string? outputFile, string? stringValue = null) : base(name, location, outputFile)
     {
         Value = value;
         StringValue = stringValue;
@@ -40,7 +42,7 @@ public sealed class ConstSymbol : Symbol
 /// <summary>An enum, struct or union: types that become C# types.</summary>
 public abstract class TypeSymbol : Symbol
 {
-    protected TypeSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    protected TypeSymbol(string name, SourceLocation location, string? outputFile) : base(name, location, outputFile)
     {
     }
 
@@ -67,7 +69,7 @@ public sealed class EnumMemberSymbol
 
 public sealed class EnumSymbol : TypeSymbol
 {
-    public EnumSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain) => MinimumSizeCache = 4;
+    public EnumSymbol(string name, SourceLocation location, string? outputFile) : base(name, location, outputFile) => MinimumSizeCache = 4;
 
     public List<EnumMemberSymbol> Members { get; } = new();
 }
@@ -91,7 +93,7 @@ public sealed class FieldSymbol
 
 public sealed class StructSymbol : TypeSymbol
 {
-    public StructSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    public StructSymbol(string name, SourceLocation location, string? outputFile) : base(name, location, outputFile)
     {
     }
 
@@ -135,7 +137,7 @@ public sealed class UnionArmSymbol
 
 public sealed class UnionSymbol : TypeSymbol
 {
-    public UnionSymbol(string name, SourceLocation location, bool isMain) : base(name, location, isMain)
+    public UnionSymbol(string name, SourceLocation location, string? outputFile) : base(name, location, outputFile)
     {
     }
 
@@ -204,14 +206,15 @@ public sealed class VersionSymbol
 
 public sealed class ProgramSymbol : Symbol
 {
-    public ProgramSymbol(string name, uint number, SourceLocation location, bool isMain) : base(name, location, isMain) => Number = number;
+    public ProgramSymbol(string name, uint number, SourceLocation location, string? outputFile) : base(name, location, outputFile) => Number = number;
 
     public uint Number { get; }
 
     public List<VersionSymbol> Versions { get; } = new();
 }
 
-/// <summary>The checked meaning of a specification, in definition order.</summary>
+/// <summary>The checked meaning of a specification, in definition order. Files compiled together
+/// share one list of symbols: each file's model differs only in <see cref="MainFile"/>.</summary>
 public sealed class SemanticModel
 {
     public SemanticModel(string mainFile, IReadOnlyList<Symbol> symbols)
@@ -222,5 +225,10 @@ public sealed class SemanticModel
 
     public string MainFile { get; }
 
+    /// <summary>Every symbol of the compilation: this file's, those it reads, and those of the
+    /// files compiled with it.</summary>
     public IReadOnlyList<Symbol> Symbols { get; }
+
+    /// <summary>True when this file's output declares <paramref name="symbol"/>.</summary>
+    public bool Declares(Symbol symbol) => symbol.OutputFile == MainFile;
 }

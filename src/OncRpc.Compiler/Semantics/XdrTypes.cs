@@ -116,3 +116,23 @@ public sealed class NamedType : XdrType
     // Resolved lazily: a struct's minimum depends on its fields, which may be declared later.
     public override int MinimumSize => Symbol.MinimumSize;
 }
+
+/// <summary>A type no .x file defines, supplied as a C# type implementing
+/// <c>IXdrSerializable&lt;T&gt;</c> (the ExternTypes option): the compiler knows only its name.</summary>
+public sealed class ExternType : XdrType
+{
+    public ExternType(string name, string csharpType)
+    {
+        Name = name;
+        CSharpType = csharpType;
+    }
+
+    /// <summary>The .x name.</summary>
+    public string Name { get; }
+
+    /// <summary>The C# type, fully qualified, without <c>global::</c>.</summary>
+    public string CSharpType { get; }
+
+    // Its encoding is unknown here: no bytes can be promised (XDR allows empty structs).
+    public override int MinimumSize => 0;
+}

@@ -31,6 +31,7 @@ internal static class XTypeText
             UnionSymbol => "union " + n.Symbol.Name,
             _ => "struct " + n.Symbol.Name,
         },
+        ExternType e => e.Name,
         _ => type.GetType().Name,
     };
 

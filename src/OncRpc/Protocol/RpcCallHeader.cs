@@ -56,7 +56,7 @@ public readonly record struct RpcMessageHeader(uint Xid, RpcMessageType Type)
         int type = reader.ReadInt32();
         if (type is not ((int)RpcMessageType.Call or (int)RpcMessageType.Reply))
         {
-            throw reader.UndeclaredEnum("msg_type", type);
+            throw XdrGeneratedCode.UndeclaredEnum(in reader, "msg_type", type);
         }
         return new RpcMessageHeader(xid, (RpcMessageType)type);
     }

@@ -75,7 +75,7 @@ public readonly record struct RpcReplyHeader
                 int accept = reader.ReadInt32();
                 if ((uint)accept > (uint)AcceptStat.SystemError)
                 {
-                    throw reader.UndeclaredEnum("accept_stat", accept);
+                    throw XdrGeneratedCode.UndeclaredEnum(in reader, "accept_stat", accept);
                 }
                 var header = Accepted(xid, (AcceptStat)accept, verifier: verifier);
                 return header.AcceptStat == AcceptStat.ProgramMismatch
@@ -89,11 +89,11 @@ public readonly record struct RpcReplyHeader
                 {
                     (int)RejectStat.RpcMismatch => RpcMismatch(xid, reader.ReadUInt32(), reader.ReadUInt32()),
                     (int)RejectStat.AuthError => AuthError(xid, (AuthStat)reader.ReadInt32()),
-                    _ => throw reader.UndeclaredEnum("reject_stat", reject),
+                    _ => throw XdrGeneratedCode.UndeclaredEnum(in reader, "reject_stat", reject),
                 };
             }
             default:
-                throw reader.UndeclaredEnum("reply_stat", replyStat);
+                throw XdrGeneratedCode.UndeclaredEnum(in reader, "reply_stat", replyStat);
         }
     }
 

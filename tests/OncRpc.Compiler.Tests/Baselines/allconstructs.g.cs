@@ -78,7 +78,7 @@ public static partial class ColorXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Allconstructs.Color)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Allconstructs.Color)value;
     }
@@ -128,7 +128,7 @@ public static partial class ShapeXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Allconstructs.Shape)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Allconstructs.Shape)value;
     }
@@ -2075,5 +2075,86 @@ public abstract partial class AllconstructsV2ServiceBase : global::OncRpc.Server
             }
         }
     }
+}
+
+/// <summary>A client of <c>ALLCONSTRUCTS_PROG</c> at the highest version both sides speak (this code: 1, 2), negotiated through rpcbind or over a connection (docs/client.md). Exactly one version property is set: the one <see cref="Version"/> names.</summary>
+public sealed partial class AllconstructsClient
+{
+    public const uint Program = 0x20000099u;
+
+    /// <summary>The versions this code speaks, lowest first.</summary>
+    public static global::System.Collections.Generic.IReadOnlyList<uint> Versions { get; } = new uint[] { 1u, 2u };
+
+    private AllconstructsClient(global::OncRpc.Client.RpcClient rpcClient, uint version, global::OncRpc.Binding.RpcVersionNegotiator negotiator, string? server)
+    {
+        RpcClient = rpcClient;
+        Version = version;
+        Negotiator = negotiator;
+        Server = server;
+        switch (version)
+        {
+            case 1u:
+                V1 = new global::Baselines.Allconstructs.AllconstructsV1Client(rpcClient);
+                break;
+            case 2u:
+                V2 = new global::Baselines.Allconstructs.AllconstructsV2Client(rpcClient);
+                break;
+            default:
+                throw new global::System.ArgumentOutOfRangeException(nameof(version), version, "ALLCONSTRUCTS_PROG versions here are 1, 2");
+        }
+    }
+
+    /// <summary>The connection calls go through.</summary>
+    public global::OncRpc.Client.RpcClient RpcClient { get; }
+
+    /// <summary>The negotiated version.</summary>
+    public uint Version { get; }
+
+    /// <summary>The negotiator that chose the version and caches the choice.</summary>
+    public global::OncRpc.Binding.RpcVersionNegotiator Negotiator { get; }
+
+    /// <summary>The key the choice is cached under, or null when it is not cached.</summary>
+    public string? Server { get; }
+
+    /// <summary>The version 1 client (<c>ALLCONSTRUCTS_V1</c>), or null when another version was negotiated.</summary>
+    public global::Baselines.Allconstructs.AllconstructsV1Client? V1 { get; }
+
+    /// <summary>The version 2 client (<c>ALLCONSTRUCTS_V2</c>), or null when another version was negotiated.</summary>
+    public global::Baselines.Allconstructs.AllconstructsV2Client? V2 { get; }
+
+    /// <summary>The client for <paramref name="version"/> over <paramref name="rpcClient"/>, without negotiating.</summary>
+    public static global::Baselines.Allconstructs.AllconstructsClient Create(global::OncRpc.Client.RpcClient rpcClient, uint version) =>
+        new(rpcClient ?? throw new global::System.ArgumentNullException(nameof(rpcClient)), version, global::OncRpc.Binding.RpcVersionNegotiator.Shared, null);
+
+    /// <summary>Negotiates over <paramref name="rpcClient"/>: NULL on the highest version, then within the server's PROG_MISMATCH low/high; cached under <paramref name="server"/> when given. Throws RpcException (ProgramMismatch with the server's low/high when no version is common).</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.AllconstructsClient> NegotiateAsync(global::OncRpc.Client.RpcClient rpcClient, string? server = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        if (rpcClient is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(rpcClient));
+        }
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        uint version = await negotiator.NegotiateAsync(rpcClient, Program, Versions, server, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.Allconstructs.AllconstructsClient(rpcClient, version, negotiator, server);
+    }
+
+    /// <summary>Asks the rpcbind on <paramref name="host"/> which versions are registered for <paramref name="transport"/>, connects to the highest common one (cached per host and transport) and returns its client, which owns the new connection.</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.AllconstructsClient> ConnectBestAsync(string host, global::OncRpc.RpcTransportKind transport = global::OncRpc.RpcTransportKind.Tcp, global::OncRpc.Client.RpcClientOptions? options = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        global::OncRpc.Binding.RpcNegotiatedClient found = await negotiator.ConnectBestAsync(host, Program, Versions, transport, options, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.Allconstructs.AllconstructsClient(found.Client, found.Version, negotiator, found.Server);
+    }
+
+    /// <summary>As ConnectBestAsync(string, ...) with the rpcbind at <paramref name="rpcbindEndPoint"/>.</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.Allconstructs.AllconstructsClient> ConnectBestAsync(global::System.Net.EndPoint rpcbindEndPoint, global::OncRpc.RpcTransportKind transport, global::OncRpc.Client.RpcClientOptions? options = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        global::OncRpc.Binding.RpcNegotiatedClient found = await negotiator.ConnectBestAsync(rpcbindEndPoint, Program, Versions, transport, options, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.Allconstructs.AllconstructsClient(found.Client, found.Version, negotiator, found.Server);
+    }
+
+    /// <summary>Shows the negotiator a call's failure: PROG_MISMATCH or PROG_UNAVAIL (the server changed) drops the cached choice, so the next negotiation asks again. True when it did.</summary>
+    public bool Observe(global::OncRpc.RpcException exception) => Server is not null && Negotiator.Observe(Server, Program, exception);
 }
 

@@ -58,7 +58,7 @@ public static partial class BankStatusXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Bank.BankStatus)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Bank.BankStatus)value;
     }

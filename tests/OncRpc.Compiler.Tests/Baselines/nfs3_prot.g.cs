@@ -194,7 +194,7 @@ public static partial class Nfsstat3Xdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.Nfsstat3)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.Nfsstat3)value;
     }
@@ -264,7 +264,7 @@ public static partial class Ftype3Xdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.Ftype3)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.Ftype3)value;
     }
@@ -986,7 +986,7 @@ public static partial class TimeHowXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.TimeHow)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.TimeHow)value;
     }
@@ -3395,7 +3395,7 @@ public static partial class StableHowXdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.StableHow)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.StableHow)value;
     }
@@ -3743,7 +3743,7 @@ public static partial class Createmode3Xdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.Createmode3)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.Createmode3)value;
     }
@@ -9106,7 +9106,7 @@ public static partial class Mountstat3Xdr
         int value = reader.ReadEnum();
         if (!IsDefined((global::Baselines.Nfs3Prot.Mountstat3)value))
         {
-            throw reader.UndeclaredEnum(XdrName, value);
+            throw global::OncRpc.Xdr.XdrGeneratedCode.UndeclaredEnum(in reader, XdrName, value);
         }
         return (global::Baselines.Nfs3Prot.Mountstat3)value;
     }

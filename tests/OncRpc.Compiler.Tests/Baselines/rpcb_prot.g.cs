@@ -1793,6 +1793,87 @@ public abstract partial class RpcbV4ServiceBase : global::OncRpc.Server.IRpcServ
     }
 }
 
+/// <summary>A client of <c>RPCBPROG</c> at the highest version both sides speak (this code: 3, 4), negotiated through rpcbind or over a connection (docs/client.md). Exactly one version property is set: the one <see cref="Version"/> names.</summary>
+public sealed partial class RpcbClient
+{
+    public const uint Program = 0x186a0u;
+
+    /// <summary>The versions this code speaks, lowest first.</summary>
+    public static global::System.Collections.Generic.IReadOnlyList<uint> Versions { get; } = new uint[] { 3u, 4u };
+
+    private RpcbClient(global::OncRpc.Client.RpcClient rpcClient, uint version, global::OncRpc.Binding.RpcVersionNegotiator negotiator, string? server)
+    {
+        RpcClient = rpcClient;
+        Version = version;
+        Negotiator = negotiator;
+        Server = server;
+        switch (version)
+        {
+            case 3u:
+                V3 = new global::Baselines.RpcbProt.RpcbV3Client(rpcClient);
+                break;
+            case 4u:
+                V4 = new global::Baselines.RpcbProt.RpcbV4Client(rpcClient);
+                break;
+            default:
+                throw new global::System.ArgumentOutOfRangeException(nameof(version), version, "RPCBPROG versions here are 3, 4");
+        }
+    }
+
+    /// <summary>The connection calls go through.</summary>
+    public global::OncRpc.Client.RpcClient RpcClient { get; }
+
+    /// <summary>The negotiated version.</summary>
+    public uint Version { get; }
+
+    /// <summary>The negotiator that chose the version and caches the choice.</summary>
+    public global::OncRpc.Binding.RpcVersionNegotiator Negotiator { get; }
+
+    /// <summary>The key the choice is cached under, or null when it is not cached.</summary>
+    public string? Server { get; }
+
+    /// <summary>The version 3 client (<c>RPCBVERS</c>), or null when another version was negotiated.</summary>
+    public global::Baselines.RpcbProt.RpcbV3Client? V3 { get; }
+
+    /// <summary>The version 4 client (<c>RPCBVERS4</c>), or null when another version was negotiated.</summary>
+    public global::Baselines.RpcbProt.RpcbV4Client? V4 { get; }
+
+    /// <summary>The client for <paramref name="version"/> over <paramref name="rpcClient"/>, without negotiating.</summary>
+    public static global::Baselines.RpcbProt.RpcbClient Create(global::OncRpc.Client.RpcClient rpcClient, uint version) =>
+        new(rpcClient ?? throw new global::System.ArgumentNullException(nameof(rpcClient)), version, global::OncRpc.Binding.RpcVersionNegotiator.Shared, null);
+
+    /// <summary>Negotiates over <paramref name="rpcClient"/>: NULL on the highest version, then within the server's PROG_MISMATCH low/high; cached under <paramref name="server"/> when given. Throws RpcException (ProgramMismatch with the server's low/high when no version is common).</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbClient> NegotiateAsync(global::OncRpc.Client.RpcClient rpcClient, string? server = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        if (rpcClient is null)
+        {
+            throw new global::System.ArgumentNullException(nameof(rpcClient));
+        }
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        uint version = await negotiator.NegotiateAsync(rpcClient, Program, Versions, server, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.RpcbProt.RpcbClient(rpcClient, version, negotiator, server);
+    }
+
+    /// <summary>Asks the rpcbind on <paramref name="host"/> which versions are registered for <paramref name="transport"/>, connects to the highest common one (cached per host and transport) and returns its client, which owns the new connection.</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbClient> ConnectBestAsync(string host, global::OncRpc.RpcTransportKind transport = global::OncRpc.RpcTransportKind.Tcp, global::OncRpc.Client.RpcClientOptions? options = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        global::OncRpc.Binding.RpcNegotiatedClient found = await negotiator.ConnectBestAsync(host, Program, Versions, transport, options, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.RpcbProt.RpcbClient(found.Client, found.Version, negotiator, found.Server);
+    }
+
+    /// <summary>As ConnectBestAsync(string, ...) with the rpcbind at <paramref name="rpcbindEndPoint"/>.</summary>
+    public static async global::System.Threading.Tasks.Task<global::Baselines.RpcbProt.RpcbClient> ConnectBestAsync(global::System.Net.EndPoint rpcbindEndPoint, global::OncRpc.RpcTransportKind transport, global::OncRpc.Client.RpcClientOptions? options = null, global::OncRpc.Binding.RpcVersionNegotiator? negotiator = null, global::System.Threading.CancellationToken cancellationToken = default)
+    {
+        negotiator ??= global::OncRpc.Binding.RpcVersionNegotiator.Shared;
+        global::OncRpc.Binding.RpcNegotiatedClient found = await negotiator.ConnectBestAsync(rpcbindEndPoint, Program, Versions, transport, options, cancellationToken).ConfigureAwait(false);
+        return new global::Baselines.RpcbProt.RpcbClient(found.Client, found.Version, negotiator, found.Server);
+    }
+
+    /// <summary>Shows the negotiator a call's failure: PROG_MISMATCH or PROG_UNAVAIL (the server changed) drops the cached choice, so the next negotiation asks again. True when it did.</summary>
+    public bool Observe(global::OncRpc.RpcException exception) => Server is not null && Negotiator.Observe(Server, Program, exception);
+}
+
 /// <summary>XDR struct <c>mapping</c>.</summary>
 public sealed partial class Mapping : global::OncRpc.Xdr.IXdrSerializable<global::Baselines.RpcbProt.Mapping>, global::System.IEquatable<global::Baselines.RpcbProt.Mapping>
 {

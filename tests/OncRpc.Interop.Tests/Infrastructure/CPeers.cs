@@ -104,6 +104,9 @@ public sealed class CPeerBuild(string directory)
     public string BenchServer => Path.Combine(Directory, "bench_svc");
     public string BenchClient => Path.Combine(Directory, "bench_clnt");
 
+    /// <summary>versions_svc: VERSIONS_PROG versions 1 and 2 (versions.x); --only 1|2 serves one.</summary>
+    public string VersionsServer => Path.Combine(Directory, "versions_svc");
+
     /// <summary>bank_clnt: DEPOSITs of 1 retried with their xid until acknowledged (bank.x).</summary>
     public string BankClient => Path.Combine(Directory, "bank_clnt");
 

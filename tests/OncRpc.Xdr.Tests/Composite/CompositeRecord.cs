@@ -44,7 +44,7 @@ public sealed class CompositeRecord : IXdrSerializable<CompositeRecord>
         int kind = reader.ReadEnum();
         if ((uint)kind > (uint)Color.Blue)
         {
-            throw reader.UndeclaredEnum("color", kind);
+            throw XdrGeneratedCode.UndeclaredEnum(in reader, "color", kind);
         }
         value.Kind = (Color)kind;
         value.Tag = reader.ReadFixedOpaque(TagLength);

@@ -24,7 +24,7 @@ public abstract record Shape : IXdrSerializable<Shape>
         // RFC 4506 §4.3: an enum holds only its declared values; the discriminant is an enum.
         if ((uint)kind > (uint)Color.Blue)
         {
-            throw reader.UndeclaredEnum("color", kind);
+            throw XdrGeneratedCode.UndeclaredEnum(in reader, "color", kind);
         }
         return (Color)kind switch
         {
