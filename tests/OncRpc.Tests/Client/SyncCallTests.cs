@@ -1,7 +1,7 @@
 using System.Net;
 using OncRpc.Client;
 using OncRpc.Server;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Tests.Server;
 using OncRpc.Xdr;
 
@@ -79,7 +79,7 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
         await Task.Delay(200, Ct); // the leader is now polling the socket itself
@@ -89,12 +89,12 @@ public class SyncCallTests
         ReceivedCall third = await peer.ReadCallAsync();
 
         // Replies for the others first: the leader must hand them over while it keeps waiting.
-        await peer.SendReplyAsync(Replies.Success(second.Xid, Wire.I32(20)));
+        await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(20)));
         Assert.Equal(20, (int)await asyncCall.AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct));
-        await peer.SendReplyAsync(Replies.Success(third.Xid, Wire.I32(30)));
+        await peer.SendMessageAsync(RpcBytes.Success(third.Xid, XdrBytes.Int(30)));
         Assert.Equal(30, await waiter.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.False(leader.IsCompleted);
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(10)));
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(10)));
         Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -105,16 +105,16 @@ public class SyncCallTests
         // so someone else must read the waiter's reply.
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
         await Task.Delay(100, Ct);
         Task<int> waiter = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
         ReceivedCall second = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(10)));
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(10)));
         Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         await Task.Delay(100, Ct);
-        await peer.SendReplyAsync(Replies.Success(second.Xid, Wire.I32(20)));
+        await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(20)));
         Assert.Equal(20, await waiter.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -123,13 +123,13 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { MaxRecordSize = 4096 }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         string text = new('x', 1000);
         Task<string> call = OnThread(() => client.Call<XdrInt, XdrString>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall received = await peer.ReadCallAsync();
-        byte[] reply = Replies.Success(received.Xid, Wire.String(text));
-        byte[] wire = Wire.Concat(
-            Wire.U32(7), reply[..7], Wire.U32(0), Wire.U32(500), reply[7..507], Wire.U32(0x8000_0000 | (uint)(reply.Length - 507)), reply[507..]);
+        byte[] reply = RpcBytes.Success(received.Xid, XdrBytes.StringOf(text));
+        byte[] wire = XdrBytes.Concat(
+            XdrBytes.Words(7), reply[..7], XdrBytes.Words(0), XdrBytes.Words(500), reply[7..507], XdrBytes.Words(0x8000_0000 | (uint)(reply.Length - 507)), reply[507..]);
         for (int offset = 0; offset < wire.Length; offset += 97)
         {
             await peer.SendRawAsync(wire[offset..Math.Min(wire.Length, offset + 97)]);
@@ -142,7 +142,7 @@ public class SyncCallTests
         ReceivedCall ca = await peer.ReadCallAsync();
         ValueTask<XdrInt> b = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall cb = await peer.ReadCallAsync();
-        byte[] both = Wire.Concat(Wire.Record(Replies.Success(cb.Xid, Wire.I32(2))), Wire.Record(Replies.Success(ca.Xid, Wire.I32(1))));
+        byte[] both = XdrBytes.Concat(RpcBytes.Fragment(RpcBytes.Success(cb.Xid, XdrBytes.Int(2))), RpcBytes.Fragment(RpcBytes.Success(ca.Xid, XdrBytes.Int(1))));
         await peer.SendRawAsync(both[..40]);
         await Task.Delay(50, Ct);
         await peer.SendRawAsync(both[40..]);
@@ -155,17 +155,17 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<int> first = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall c1 = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(c1.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(c1.Xid, XdrBytes.Int(1)));
         Assert.Equal(1, await first);
         peer.Dispose(); // an idle timeout on the server: FIN while nobody reads
         await Task.Delay(1200, Ct);
         Task<int> second = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
-        FakeStreamPeer again = await server.AcceptAsync();
+        FakePeer again = await server.AcceptAsync();
         ReceivedCall c2 = await again.ReadCallAsync();
-        await again.SendReplyAsync(Replies.Success(c2.Xid, Wire.I32(2)));
+        await again.SendMessageAsync(RpcBytes.Success(c2.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -174,16 +174,16 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 1, Ct);
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 2, Ct);
-        Assert.False(await peer.HasDataWithinAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(await peer.ReceivesNothingAsync(TimeSpan.FromMilliseconds(200)));
         Task<int> call = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct).Value);
         Assert.Equal(1, (await peer.ReadCallAsync()).IntArgument);
         Assert.Equal(2, (await peer.ReadCallAsync()).IntArgument);
         ReceivedCall flushing = await peer.ReadCallAsync();
         Assert.Equal(3, flushing.IntArgument);
-        await peer.SendReplyAsync(Replies.Success(flushing.Xid, Wire.I32(30)));
+        await peer.SendMessageAsync(RpcBytes.Success(flushing.Xid, XdrBytes.Int(30)));
         Assert.Equal(30, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 }

@@ -45,6 +45,12 @@ internal sealed class ReaderRole : IValueTaskSource
     private const int AsyncPump = 1;
     private const int SyncReader = 2;
 
+    /// <summary>For tests: a synchronous caller holds the role (a signal to wait for, not a delay).</summary>
+    internal bool IsHeldBySyncReader => Volatile.Read(ref _state) == SyncReader;
+
+    /// <summary>For tests: the async pump holds the role.</summary>
+    internal bool IsHeldByPump => Volatile.Read(ref _state) == AsyncPump;
+
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = false };
     private int _state;
 

@@ -51,6 +51,9 @@ internal sealed class ReplyReader
         _pump = PumpAsync();
     }
 
+    /// <summary>Who reads (for tests).</summary>
+    internal ReaderRole Role => _role;
+
     /// <summary>The async pump; completes once the connection closed.</summary>
     public Task Completion => _pump;
 

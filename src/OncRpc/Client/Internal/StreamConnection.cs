@@ -29,8 +29,8 @@ internal sealed class StreamConnection : IAsyncDisposable
     // for good (non-blocking from then on). Read by a synchronous reader to choose how to wait.
     private volatile bool _usedAsync;
 
-    // Environment.TickCount64 of the last send or receive; racy by design (a probe hint).
-    private long _lastActivityTicks;
+    // Client clock (ms) of the last send or receive; racy by design (a probe hint).
+    private long _lastActivityMs;
 
     public StreamConnection(Socket socket, RpcClientOptions options, ILogger logger)
     {
@@ -39,7 +39,7 @@ internal sealed class StreamConnection : IAsyncDisposable
         RemoteEndPoint = socket.RemoteEndPoint;
         MaxFragmentSize = options.MaxFragmentSize;
         Pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, retransmit: null);
-        _lastActivityTicks = Environment.TickCount64;
+        _lastActivityMs = Pending.NowMs;
         // Bounds a synchronous reader's blocking recv to one slice (ReadUntil); async receives ignore it.
         socket.ReceiveTimeout = ReaderRole.SliceMilliseconds;
         if (options.Timeout != Timeout.InfiniteTimeSpan)
@@ -77,7 +77,9 @@ internal sealed class StreamConnection : IAsyncDisposable
         }
     }
 
-    public void NoteActivity() => Volatile.Write(ref _lastActivityTicks, Environment.TickCount64);
+    /// <summary>On the client's clock (the system one reads the coarse tick count), so tests
+    /// drive the idle probe in virtual time.</summary>
+    public void NoteActivity() => Volatile.Write(ref _lastActivityMs, Pending.NowMs);
 
     /// <summary>
     /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
@@ -86,7 +88,7 @@ internal sealed class StreamConnection : IAsyncDisposable
     /// instead. Returns true (having closed the connection) when the server has closed it.
     /// </summary>
     public bool ProbeClosedWhileIdle() =>
-        Environment.TickCount64 - Volatile.Read(ref _lastActivityTicks) >= IdleProbeMilliseconds && Reader.ProbeClosed();
+        Pending.NowMs - Volatile.Read(ref _lastActivityMs) >= IdleProbeMilliseconds && Reader.ProbeClosed();
 
     /// <summary>Sends one whole message (no record mark: framed here at the client's fragment
     /// size) behind everything queued before it, without blocking: for records that are not calls
