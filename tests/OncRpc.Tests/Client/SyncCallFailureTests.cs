@@ -60,7 +60,7 @@ public class SyncCallFailureTests
         ReceivedCall first = await peer.ReadCallAsync();
         Task<Exception> waiter = OnThread(() => Record.Exception(() => SyncEcho(client, 2, cts.Token))!);
         await peer.ReadCallAsync();
-        await Task.Delay(100, Ct);
+        await SyncCallTests.LeaderReadsAsync(client);
         var watch = Stopwatch.StartNew();
         cts.Cancel();
         Assert.IsAssignableFrom<OperationCanceledException>(await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using OncRpc.Client;
+using OncRpc.Client.Internal;
 using OncRpc.Server;
 using OncRpc.Tests.Support;
 using OncRpc.Tests.Server;
@@ -12,6 +14,10 @@ public class SyncCallTests
 {
     private static readonly RpcProcedureDescriptor ServerEcho = new(ServerHarness.Program, 1, ServerHarness.EchoProc, "TEST_PROG", "ECHO");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Waits until a synchronous caller holds the client's reader role (a signal, not a delay).</summary>
+    internal static Task LeaderReadsAsync(RpcClient client) =>
+        Eventually.ReachedAsync(() => ((StreamRpcClient)client).Connection!.Reader.Role.IsHeldBySyncReader, "a sync caller reads");
 
     /// <summary>Runs blocking code on its own thread, so tests never block the pool that runs the fakes.</summary>
     internal static Task<T> OnThread<T>(Func<T> body) =>
@@ -82,7 +88,7 @@ public class SyncCallTests
         FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
-        await Task.Delay(200, Ct); // the leader is now polling the socket itself
+        await LeaderReadsAsync(client); // the leader is now polling the socket itself
         ValueTask<XdrInt> asyncCall = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall second = await peer.ReadCallAsync();
         Task<int> waiter = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct).Value);
@@ -108,12 +114,11 @@ public class SyncCallTests
         FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
-        await Task.Delay(100, Ct);
+        await LeaderReadsAsync(client);
         Task<int> waiter = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
         ReceivedCall second = await peer.ReadCallAsync();
         await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(10)));
-        Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
-        await Task.Delay(100, Ct);
+        Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct)); // it gave the role up before returning
         await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(20)));
         Assert.Equal(20, await waiter.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
@@ -133,7 +138,7 @@ public class SyncCallTests
         for (int offset = 0; offset < wire.Length; offset += 97)
         {
             await peer.SendRawAsync(wire[offset..Math.Min(wire.Length, offset + 97)]);
-            await Task.Delay(2, Ct);
+            await Task.Delay(2, Ct); // pacing, the thing under test (small segments), not a synchronization
         }
         Assert.Equal(text, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
@@ -144,7 +149,7 @@ public class SyncCallTests
         ReceivedCall cb = await peer.ReadCallAsync();
         byte[] both = XdrBytes.Concat(RpcBytes.Fragment(RpcBytes.Success(cb.Xid, XdrBytes.Int(2))), RpcBytes.Fragment(RpcBytes.Success(ca.Xid, XdrBytes.Int(1))));
         await peer.SendRawAsync(both[..40]);
-        await Task.Delay(50, Ct);
+        await Task.Delay(50, Ct); // pacing: the first half arrives on its own (under test), nothing waits on it
         await peer.SendRawAsync(both[40..]);
         Assert.Equal(1, await a.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Equal(2, (int)await b);
@@ -153,15 +158,16 @@ public class SyncCallTests
     [Fact]
     public async Task A_sync_call_on_a_connection_the_server_closed_while_idle_reconnects()
     {
+        var time = new FakeTimeProvider();
         await using var server = new FakeStreamServer();
-        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { TimeProvider = time }, Ct);
         FakePeer peer = await server.AcceptAsync();
         Task<int> first = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall c1 = await peer.ReadCallAsync();
         await peer.SendMessageAsync(RpcBytes.Success(c1.Xid, XdrBytes.Int(1)));
         Assert.Equal(1, await first);
         peer.Dispose(); // an idle timeout on the server: FIN while nobody reads
-        await Task.Delay(1200, Ct);
+        time.Advance(TimeSpan.FromSeconds(1.2)); // quiet long enough for the idle probe
         Task<int> second = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
         FakePeer again = await server.AcceptAsync();
         ReceivedCall c2 = await again.ReadCallAsync();
