@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -25,7 +26,7 @@ public sealed class PaddingTests
     [MemberData(nameof(DirtyPadding))]
     public void LenientByDefault(string kind, string hex)
     {
-        byte[] bytes = XdrTest.Hex(hex);
+        byte[] bytes = Hex.Parse(hex);
         XdrTest.Decode(bytes, (ref XdrReader r) => Read(kind, ref r));
         XdrTest.Decode(XdrTest.OneBytePerSegment(bytes), (ref XdrReader r) => Read(kind, ref r), XdrReaderOptions.Default);
     }
@@ -34,7 +35,7 @@ public sealed class PaddingTests
     [MemberData(nameof(DirtyPadding))]
     public void StrictRejectsNonZeroPaddingAtThePaddingOffset(string kind, string hex)
     {
-        byte[] bytes = XdrTest.Hex(hex);
+        byte[] bytes = Hex.Parse(hex);
         int dataEnd = kind switch { "fixed opaque[5]" => 5, "string" => 6, _ => 4 + bytes[3] };
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => Read(kind, ref r), XdrReaderOptions.Strict));
         Assert.Equal(dataEnd, e.Offset);
@@ -46,13 +47,13 @@ public sealed class PaddingTests
     [Fact]
     public void StrictAcceptsZeroPadding()
     {
-        Assert.Equal([0x41], XdrTest.Decode(XdrTest.Hex("00000001 41000000"), (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
+        Assert.Equal([0x41], XdrTest.Decode(Hex.Parse("00000001 41000000"), (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
     }
 
     [Fact]
     public void StrictSkipOpaqueChecksPaddingToo()
     {
-        byte[] bytes = XdrTest.Hex("41000100");
+        byte[] bytes = Hex.Parse("41000100");
         XdrTest.Decode(bytes, (ref XdrReader r) => { r.SkipOpaque(1); return 0; });
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => { r.SkipOpaque(1); return 0; }, XdrReaderOptions.Strict));
     }
@@ -60,7 +61,7 @@ public sealed class PaddingTests
     [Fact]
     public void MissingPaddingIsShortInputInBothModes()
     {
-        byte[] bytes = XdrTest.Hex("00000001 41");
+        byte[] bytes = Hex.Parse("00000001 41");
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadOpaque()));
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
     }
@@ -76,6 +77,6 @@ public sealed class PaddingTests
         writer.WriteString("ab");
         writer.WriteFixedOpaque([9, 9, 9]);
         writer.Flush();
-        Assert.Equal("00000001 01000000 00000002 61620000 09090900".Replace(" ", ""), XdrTest.ToHex(buffer.WrittenSpan));
+        Assert.Equal("00000001 01000000 00000002 61620000 09090900".Replace(" ", ""), Hex.Of(buffer.WrittenSpan));
     }
 }

@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -8,7 +9,7 @@ public sealed class PrimitiveTests
     private static void RoundTrip<T>(T value, WriteValue write, ReadFunc<T> read, string hex, Func<T, T, bool>? same = null)
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => write(ref w));
-        Assert.Equal(hex, XdrTest.ToHex(bytes));
+        Assert.Equal(hex, Hex.Of(bytes));
         T fromSpan = XdrTest.Decode(bytes, read, XdrReaderOptions.Strict);
         T fromSegments = XdrTest.Decode(XdrTest.OneBytePerSegment(bytes), read, XdrReaderOptions.Strict);
         same ??= EqualityComparer<T>.Default.Equals;
@@ -108,12 +109,12 @@ public sealed class PrimitiveTests
     [InlineData("80000000")]
     public void BoolRejectsOtherValuesAtTheirOffset(string hex)
     {
-        byte[] bytes = XdrTest.Hex("00000000" + hex);
+        byte[] bytes = Hex.Parse("00000000" + hex);
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => (r.ReadInt32(), r.ReadBool())));
         Assert.Equal(4, e.Offset);
         Assert.Contains("bool", e.Expectation, StringComparison.Ordinal);
         // Optional-data's flag is a bool too (RFC 4506 §4.19).
-        Assert.Throws<XdrException>(() => XdrTest.Decode(XdrTest.Hex(hex), (ref XdrReader r) => r.ReadOptionalFlag()));
+        Assert.Throws<XdrException>(() => XdrTest.Decode(Hex.Parse(hex), (ref XdrReader r) => r.ReadOptionalFlag()));
     }
 
     [Theory]
@@ -126,7 +127,7 @@ public sealed class PrimitiveTests
     [Fact]
     public void UndeclaredEnumPointsAtTheValue()
     {
-        byte[] bytes = XdrTest.Hex("00000001 00000009");
+        byte[] bytes = Hex.Parse("00000001 00000009");
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode<int>(bytes, (ref XdrReader r) =>
         {
             r.ReadInt32();

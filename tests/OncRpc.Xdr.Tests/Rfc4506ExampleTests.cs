@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -52,13 +53,13 @@ public sealed class Rfc4506ExampleTests
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => s_sillyprog.WriteTo(ref w));
         Assert.Equal(48, bytes.Length);
-        Assert.Equal(XdrTest.Hex(Expected), bytes);
+        Assert.Equal(Hex.Parse(Expected), bytes);
     }
 
     [Fact]
     public void DecodesTheRfcExample()
     {
-        FileRecord file = XdrTest.Decode(XdrTest.Hex(Expected), FileRecord.ReadFrom, XdrReaderOptions.Strict);
+        FileRecord file = XdrTest.Decode(Hex.Parse(Expected), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("sillyprog", file.FileName);
         Assert.Equal(FileKind.Exec, file.Kind);
         Assert.Equal("lisp", file.Interpreter);
@@ -69,7 +70,7 @@ public sealed class Rfc4506ExampleTests
     [Fact]
     public void DecodesTheRfcExampleFromOneBytePerSegment()
     {
-        FileRecord file = XdrTest.Decode(XdrTest.OneBytePerSegment(XdrTest.Hex(Expected)), FileRecord.ReadFrom, XdrReaderOptions.Strict);
+        FileRecord file = XdrTest.Decode(XdrTest.OneBytePerSegment(Hex.Parse(Expected)), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("john", file.Owner);
         Assert.Equal("(quit)"u8.ToArray(), file.Data);
     }
@@ -77,7 +78,7 @@ public sealed class Rfc4506ExampleTests
     [Fact]
     public void RejectsAnUndeclaredFileKindAtItsOffset()
     {
-        byte[] bytes = XdrTest.Hex(Expected);
+        byte[] bytes = Hex.Parse(Expected);
         bytes[19] = 7; // filekind at offset 16
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, FileRecord.ReadFrom));
         Assert.Equal(16, e.Offset);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Composite;
 using OncRpc.Xdr.Tests.Support;
 
@@ -156,11 +157,11 @@ public sealed class VariableLengthTests
     public void OptionalDataIsABoolThenTheValue()
     {
         byte[] absent = XdrTest.Encode((ref XdrWriter w) => w.WriteOptional<Shape>(null));
-        Assert.Equal("00000000", XdrTest.ToHex(absent));
+        Assert.Equal("00000000", Hex.Of(absent));
         Assert.Null(XdrTest.Decode(absent, (ref XdrReader r) => r.ReadOptional<Shape>()));
         Shape shape = new Circle(5);
         byte[] present = XdrTest.Encode((ref XdrWriter w) => w.WriteOptional(shape));
-        Assert.Equal("00000001 00000000 00000005".Replace(" ", ""), XdrTest.ToHex(present));
+        Assert.Equal("00000001 00000000 00000005".Replace(" ", ""), Hex.Of(present));
         Assert.Equal(shape, XdrTest.Decode(present, (ref XdrReader r) => r.ReadOptional<Shape>()));
     }
 
@@ -186,7 +187,7 @@ public sealed class VariableLengthTests
     [Fact]
     public void SkipOpaqueAndRemainingViews()
     {
-        byte[] bytes = XdrTest.Hex("01020300 00000007");
+        byte[] bytes = Hex.Parse("01020300 00000007");
         var reader = new XdrReader(bytes);
         reader.SkipOpaque(3);
         Assert.True(reader.RemainingSpan().SequenceEqual(bytes.AsSpan(4)));

@@ -139,6 +139,4 @@ public static class RpcBytes
         output.AddRange(record.AsSpan(offset));
         return [.. output];
     }
-
-    public static string Hex(byte[] bytes) => Convert.ToHexString(bytes);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests.Golden;
@@ -22,7 +23,7 @@ public sealed class GoldenVectorTests
     {
         GoldenCase c = Find(name);
         byte[] ours = XdrTest.Encode(c.Write);
-        Assert.Equal(XdrTest.ToHex(GoldenFile.Vectors[name]), XdrTest.ToHex(ours));
+        Assert.Equal(Hex.Of(GoldenFile.Vectors[name]), Hex.Of(ours));
     }
 
     [Theory]
