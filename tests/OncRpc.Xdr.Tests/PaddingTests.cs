@@ -24,7 +24,7 @@ public sealed class PaddingTests
 
     [Theory]
     [MemberData(nameof(DirtyPadding))]
-    public void LenientByDefault(string kind, string hex)
+    public void Lenient_by_default(string kind, string hex)
     {
         byte[] bytes = Hex.Parse(hex);
         XdrTest.Decode(bytes, (ref XdrReader r) => Read(kind, ref r));
@@ -33,7 +33,7 @@ public sealed class PaddingTests
 
     [Theory]
     [MemberData(nameof(DirtyPadding))]
-    public void StrictRejectsNonZeroPaddingAtThePaddingOffset(string kind, string hex)
+    public void Strict_rejects_non_zero_padding_at_the_padding_offset(string kind, string hex)
     {
         byte[] bytes = Hex.Parse(hex);
         int dataEnd = kind switch { "fixed opaque[5]" => 5, "string" => 6, _ => 4 + bytes[3] };
@@ -45,13 +45,13 @@ public sealed class PaddingTests
     }
 
     [Fact]
-    public void StrictAcceptsZeroPadding()
+    public void Strict_accepts_zero_padding()
     {
         Assert.Equal([0x41], XdrTest.Decode(Hex.Parse("00000001 41000000"), (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
     }
 
     [Fact]
-    public void StrictSkipOpaqueChecksPaddingToo()
+    public void Strict_skip_opaque_checks_padding_too()
     {
         byte[] bytes = Hex.Parse("41000100");
         XdrTest.Decode(bytes, (ref XdrReader r) => { r.SkipOpaque(1); return 0; });
@@ -59,7 +59,7 @@ public sealed class PaddingTests
     }
 
     [Fact]
-    public void MissingPaddingIsShortInputInBothModes()
+    public void Missing_padding_is_short_input_in_both_modes()
     {
         byte[] bytes = Hex.Parse("00000001 41");
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadOpaque()));
@@ -67,7 +67,7 @@ public sealed class PaddingTests
     }
 
     [Fact]
-    public void WriterPadsWithZerosEvenIntoADirtyBuffer()
+    public void Writer_pads_with_zeros_even_into_a_dirty_buffer()
     {
         // A reused buffer full of 0xff must not leak into padding.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);

@@ -49,7 +49,7 @@ public sealed class Rfc4506ExampleTests
     private static readonly FileRecord s_sillyprog = new("sillyprog", FileKind.Exec, "lisp", "john", "(quit)"u8.ToArray());
 
     [Fact]
-    public void EncodesTheRfcExampleByteForByte()
+    public void Encodes_the_RFC_example_byte_for_byte()
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => s_sillyprog.WriteTo(ref w));
         Assert.Equal(48, bytes.Length);
@@ -57,7 +57,7 @@ public sealed class Rfc4506ExampleTests
     }
 
     [Fact]
-    public void DecodesTheRfcExample()
+    public void Decodes_the_RFC_example()
     {
         FileRecord file = XdrTest.Decode(Hex.Parse(Expected), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("sillyprog", file.FileName);
@@ -68,7 +68,7 @@ public sealed class Rfc4506ExampleTests
     }
 
     [Fact]
-    public void DecodesTheRfcExampleFromOneBytePerSegment()
+    public void Decodes_the_RFC_example_from_one_byte_per_segment()
     {
         FileRecord file = XdrTest.Decode(XdrTest.OneBytePerSegment(Hex.Parse(Expected)), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("john", file.Owner);
@@ -76,7 +76,7 @@ public sealed class Rfc4506ExampleTests
     }
 
     [Fact]
-    public void RejectsAnUndeclaredFileKindAtItsOffset()
+    public void Rejects_an_undeclared_file_kind_at_its_offset()
     {
         byte[] bytes = Hex.Parse(Expected);
         bytes[19] = 7; // filekind at offset 16
