@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using OncRpc.Auth;
+using OncRpc.Binding;
 using OncRpc.Client;
 using OncRpc.Tests.Support;
 using OncRpc.Xdr;
@@ -178,5 +179,28 @@ public class CallOptionsTests
         var zero = new RpcCallOptions(Timeout: TimeSpan.Zero);
         Assert.Throws<ArgumentOutOfRangeException>(() => { _ = rig.Client.CallAsync<XdrInt, XdrInt>(Echo, 1, zero, Ct); });
         Assert.Throws<ArgumentOutOfRangeException>(() => rig.Client.Call<XdrInt, XdrInt>(Echo, 1, new RpcCallOptions(Timeout: TimeSpan.FromSeconds(-3)), Ct));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_imported_client_passes_the_options_to_the_instance_it_calls(bool sync)
+    {
+        var time = new FakeTimeProvider();
+        await using var server = new FakeStreamServer();
+        var instance = new RpcInstance("only", Echo.Program, Echo.Version,
+            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, server.EndPoint)], RpcInstanceMetadata.Default);
+        await using RpcImportedClient client = RpcBinder.Import(new RpcStaticResolver([instance]), Echo.Program, Echo.Version,
+            new RpcImportOptions { HealthCheckInterval = Timeout.InfiniteTimeSpan, ClientOptions = Options(time, TimeSpan.FromSeconds(10)) });
+        await client.WhenResolvedAsync(Ct);
+        AuthSysCredentials sys = RpcCredentials.Sys(1, "imported", 42, 43);
+
+        Task<int> call = CallAsync(client, 5, new RpcCallOptions(Timeout: TimeSpan.FromSeconds(2), Credentials: sys), sync);
+        FakePeer peer = await server.AcceptAsync();
+        ReceivedCall received = await peer.ReadCallAsync();
+        Assert.Equal(RpcBytes.AuthSys, received.CredentialFlavor);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Equal(RpcStatus.TimedOut, e.Status);
     }
 }
