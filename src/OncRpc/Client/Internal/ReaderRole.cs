@@ -70,10 +70,36 @@ internal sealed class ReaderRole : IValueTaskSource
     /// whether or not it succeeds).</summary>
     public bool TryTakeSync() => Interlocked.CompareExchange(ref _state, SyncReader, Idle) == Idle;
 
-    /// <summary>A synchronous reader gives the role up; the caller then re-checks the table and
-    /// calls <see cref="EnsureReader"/> when calls are pending or the connection closed. An
-    /// exchange rather than a volatile write: the re-check's loads must not move before it (H2).</summary>
-    public void ReleaseSync() => Interlocked.Exchange(ref _state, Idle);
+    /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes:
+    /// reads on this thread (<see cref="ISyncReader.ReadUntil"/>) whenever the role is free,
+    /// otherwise waits in slices for whoever reads to deliver the outcome.</summary>
+    public void WaitForReply<TReader>(PendingCall call, TReader reader)
+        where TReader : class, ISyncReader
+    {
+        while (!call.IsSignaled)
+        {
+            if (TryTakeSync())
+            {
+                reader.ReadUntil(call);
+            }
+            // Either another reader will dispatch our reply, or ReadUntil stopped because the call
+            // completed, timed out or the connection closed: its outcome is moments away.
+            call.WaitSignaled(SliceMilliseconds);
+        }
+    }
+
+    /// <summary>A synchronous reader gives the role up, then re-checks <paramref name="pending"/>:
+    /// callers that found the role held wait on it, so with calls pending (or the table closed)
+    /// the pump takes over (or wakes to exit). An exchange rather than a volatile write: the
+    /// re-check's loads must not move before it (H2).</summary>
+    public void ReleaseSync(PendingCallTable pending)
+    {
+        Interlocked.Exchange(ref _state, Idle);
+        if (pending.Count > 0 || pending.IsClosed)
+        {
+            EnsureReader();
+        }
+    }
 
     /// <summary>The pump waits here, without the role, until <see cref="EnsureReader"/> hands it over.</summary>
     public ValueTask ParkAsync() => new(this, _wake.Version);
@@ -120,6 +146,14 @@ internal sealed class ReaderRole : IValueTaskSource
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _wake.OnCompleted(continuation, state, token, flags);
+}
+
+/// <summary>Reads on the caller's thread while it holds the <see cref="ReaderRole"/>.</summary>
+internal interface ISyncReader
+{
+    /// <summary>Holding the role: reads until <paramref name="call"/> has its outcome, its deadline
+    /// passes or the transport closes; then gives the role up (<see cref="ReaderRole.ReleaseSync"/>).</summary>
+    void ReadUntil(PendingCall call);
 }
 
 /// <summary>What the async pump does next (<see cref="ReaderRole.NextPumpStep"/>).</summary>

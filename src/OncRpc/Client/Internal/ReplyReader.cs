@@ -19,7 +19,7 @@ namespace OncRpc.Client.Internal;
 /// re-checks the table afterwards and wakes the pump when calls are pending (H2), so a call never
 /// waits for a reader that is not coming.</para>
 /// </summary>
-internal sealed class ReplyReader
+internal sealed class ReplyReader : ISyncReader
 {
     private const int InitialReadBuffer = 16 * 1024;
     private const int MinReceive = 4096;
@@ -63,34 +63,11 @@ internal sealed class ReplyReader
 
     /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes,
     /// reading on this thread while nobody else does.</summary>
-    public void WaitForReply(PendingCall call)
-    {
-        while (!call.IsSignaled)
-        {
-            if (_role.TryTakeSync())
-            {
-                ReadUntil(call);
-            }
-            // Either another reader will dispatch our reply, or ReadUntil stopped because the call
-            // completed, timed out or the connection closed: its outcome is moments away.
-            call.WaitSignaled(ReaderRole.SliceMilliseconds);
-        }
-    }
-
-    private void ReleaseSync()
-    {
-        _role.ReleaseSync(); // a full fence: the re-check below cannot read a value from before it (H2)
-        if (_pending.Count > 0 || _pending.IsClosed)
-        {
-            // Callers that found the role held wait on us; the pump takes over for them (or,
-            // closed, wakes to exit).
-            _role.EnsureReader();
-        }
-    }
+    public void WaitForReply(PendingCall call) => _role.WaitForReply(call, this);
 
     /// <summary>Holding the role on a caller's thread: reads until <paramref name="call"/> has its
     /// outcome, its deadline passes or the connection closes; then gives the role up.</summary>
-    private void ReadUntil(PendingCall call)
+    void ISyncReader.ReadUntil(PendingCall call)
     {
         RpcException? error = null;
         try
@@ -154,7 +131,7 @@ internal sealed class ReplyReader
         {
             _connection.Close(error);
         }
-        ReleaseSync();
+        _role.ReleaseSync(_pending);
     }
 
     /// <summary>The async reader: one loop per connection, parked while nobody needs it, reading
@@ -243,7 +220,7 @@ internal sealed class ReplyReader
         {
             _connection.Close(_connection.ServerClosed());
         }
-        ReleaseSync();
+        _role.ReleaseSync(_pending);
         return closed;
     }
 

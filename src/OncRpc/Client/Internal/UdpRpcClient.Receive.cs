@@ -19,19 +19,9 @@ internal sealed partial class UdpRpcClient
 
     private void EnsureReader() => _reader.EnsureReader();
 
-    private void WaitForReply(PendingCall call)
-    {
-        while (!call.IsSignaled)
-        {
-            if (_reader.TryTakeSync())
-            {
-                ReadUntil(call);
-            }
-            call.WaitSignaled(ReaderRole.SliceMilliseconds);
-        }
-    }
+    private void WaitForReply(PendingCall call) => _reader.WaitForReply(call, this);
 
-    private void ReadUntil(PendingCall call)
+    void ISyncReader.ReadUntil(PendingCall call)
     {
         try
         {
@@ -80,11 +70,7 @@ internal sealed partial class UdpRpcClient
         {
             // Disposed while polling: Dispose closed the table, failing the call.
         }
-        _reader.ReleaseSync(); // a full fence before the re-check (ReaderRole H2)
-        if (_pending.Count > 0 || _pending.IsClosed)
-        {
-            _reader.EnsureReader();
-        }
+        _reader.ReleaseSync(_pending); // re-checks the table: the pump takes over for calls still pending
     }
 
     /// <summary>The async reader: one loop per client, parked while nobody needs it (see

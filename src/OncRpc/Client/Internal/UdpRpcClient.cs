@@ -14,7 +14,7 @@ namespace OncRpc.Client.Internal;
 /// duplicate-request cache recognises it) with exponential backoff until the reply or the timeout.
 /// Replies to calls no longer pending (answers to earlier transmissions) are dropped.
 /// </summary>
-internal sealed partial class UdpRpcClient : RpcClientBase
+internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _endPoint;
