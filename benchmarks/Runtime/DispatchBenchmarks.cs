@@ -30,8 +30,8 @@ public class DispatchBenchmarks
             }
         }
         _dispatcher.Lookup(0, 0, 0, out _, out _, out _); // builds the snapshot
-        // Infinite timeout: no timer armed, only the dictionary work of a call.
-        _table = new PendingCallTable(new ClientClock(TimeProvider.System), Timeout.InfiniteTimeSpan, TimeSpan.FromSeconds(8), null);
+        // Calls without a deadline: no timer armed, only the dictionary work of a call.
+        _table = new PendingCallTable(new ClientClock(TimeProvider.System), TimeSpan.FromSeconds(8), null);
         for (int i = 0; i < _calls.Length; i++)
         {
             _calls[i] = new BenchPendingCall { Xid = (uint)(1000 + i) };

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OncRpc.Tests.Binding;
+using OncRpc.Tests.Support;
 using OncRpc.Tool.Commands;
 
 namespace OncRpc.Etcd.Tests;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using OncRpc.Binding;
 using OncRpc.Client;
 using OncRpc.Tests.Binding;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Etcd.Tests;

@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr;
 using OncRpc.Xdr.Tests.Composite;
 
@@ -6,9 +7,8 @@ namespace OncRpc.Fuzz;
 /// <summary>One fuzzer per XDR reader (RFC 4506 §4) and one for the composite test type.</summary>
 public sealed class XdrFuzzTests
 {
-    private static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
 
-    private static readonly byte[][] s_words = [Hex("00000000"), Hex("00000001"), Hex("ffffffff"), Hex("80000000 00000000"), Hex("7fc12345")];
+    private static readonly byte[][] s_words = [Hex.Parse("00000000"), Hex.Parse("00000001"), Hex.Parse("ffffffff"), Hex.Parse("80000000 00000000"), Hex.Parse("7fc12345")];
 
     [FuzzFact]
     public void Int() => FuzzRunner.Run("int", (ref XdrReader r) => r.ReadInt32(), (ref XdrWriter w, int v) => w.WriteInt32(v), s_words);
@@ -24,15 +24,15 @@ public sealed class XdrFuzzTests
 
     [FuzzFact]
     public void Float() => FuzzRunner.Run("float", (ref XdrReader r) => r.ReadSingle(), (ref XdrWriter w, float v) => w.WriteSingle(v),
-        [.. s_words, Hex("7f800001"), Hex("80000000")]);
+        [.. s_words, Hex.Parse("7f800001"), Hex.Parse("80000000")]);
 
     [FuzzFact]
     public void Double() => FuzzRunner.Run("double", (ref XdrReader r) => r.ReadDouble(), (ref XdrWriter w, double v) => w.WriteDouble(v),
-        [.. s_words, Hex("7ff0000000000001"), Hex("fff8000000abcdef")]);
+        [.. s_words, Hex.Parse("7ff0000000000001"), Hex.Parse("fff8000000abcdef")]);
 
     [FuzzFact]
     public void Quadruple() => FuzzRunner.Run("quadruple", (ref XdrReader r) => r.ReadQuadruple(), (ref XdrWriter w, XdrQuadruple v) => w.WriteQuadruple(v),
-        [Hex("3fff0000000000000000000000000000"), Hex("7fff8000000000000000000000000001")]);
+        [Hex.Parse("3fff0000000000000000000000000000"), Hex.Parse("7fff8000000000000000000000000001")]);
 
     [FuzzFact]
     public void Bool() => FuzzRunner.Run("bool", (ref XdrReader r) => r.ReadBool(), (ref XdrWriter w, bool v) => w.WriteBool(v), s_words);
@@ -44,14 +44,14 @@ public sealed class XdrFuzzTests
     public void OptionalInt() => FuzzRunner.Run<int?>("optional int",
         (ref XdrReader r) => r.ReadOptionalFlag() ? r.ReadInt32() : null,
         (ref XdrWriter w, int? v) => { w.WriteOptionalFlag(v.HasValue); if (v.HasValue) { w.WriteInt32(v.Value); } },
-        [Hex("00000000"), Hex("00000001 0000004d")]);
+        [Hex.Parse("00000000"), Hex.Parse("00000001 0000004d")]);
 
     private static readonly byte[][] s_opaques =
-        [Hex("00000000"), Hex("00000001 41000000"), Hex("00000005 0102030405000000"), Hex("00000010 000102030405060708090a0b0c0d0e0f")];
+        [Hex.Parse("00000000"), Hex.Parse("00000001 41000000"), Hex.Parse("00000005 0102030405000000"), Hex.Parse("00000010 000102030405060708090a0b0c0d0e0f")];
 
     [FuzzFact]
     public void FixedOpaque() => FuzzRunner.Run("opaque[5]", (ref XdrReader r) => r.ReadFixedOpaque(5),
-        (ref XdrWriter w, byte[] v) => w.WriteFixedOpaque(v, 5), [Hex("0102030405000000"), Hex("41424344 45464748")]);
+        (ref XdrWriter w, byte[] v) => w.WriteFixedOpaque(v, 5), [Hex.Parse("0102030405000000"), Hex.Parse("41424344 45464748")]);
 
     [FuzzFact]
     public void Opaque() => FuzzRunner.Run("opaque<>", (ref XdrReader r) => r.ReadOpaque(), (ref XdrWriter w, byte[] v) => w.WriteOpaque(v), s_opaques);
@@ -65,10 +65,10 @@ public sealed class XdrFuzzTests
 
     [FuzzFact]
     public void SkipOpaque() => FuzzRunner.Run("skip opaque[5]", (ref XdrReader r) => { r.SkipOpaque(5); return 0; }, null,
-        [Hex("0102030405000000")]);
+        [Hex.Parse("0102030405000000")]);
 
     private static readonly byte[][] s_strings =
-        [Hex("00000000"), Hex("00000005 68656c6c6f000000"), Hex("00000005 c3a974c3a9000000"), Hex("00000004 f09d849e")];
+        [Hex.Parse("00000000"), Hex.Parse("00000005 68656c6c6f000000"), Hex.Parse("00000005 c3a974c3a9000000"), Hex.Parse("00000004 f09d849e")];
 
     [FuzzFact]
     public void Utf8String() => FuzzRunner.Run("string<> utf8", (ref XdrReader r) => r.ReadString(), (ref XdrWriter w, string v) => w.WriteString(v), s_strings);
@@ -83,16 +83,16 @@ public sealed class XdrFuzzTests
 
     [FuzzFact]
     public void IntArray() => FuzzRunner.Run("int<>", (ref XdrReader r) => r.ReadArray<XdrInt>(), (ref XdrWriter w, XdrInt[] v) => w.WriteArray<XdrInt>(v),
-        [Hex("00000000"), Hex("00000003 00000001 fffffffe 00000003")]);
+        [Hex.Parse("00000000"), Hex.Parse("00000003 00000001 fffffffe 00000003")]);
 
     [FuzzFact]
     public void StringArray() => FuzzRunner.Run("string<8><>", (ref XdrReader r) => r.ReadArray<XdrString>(8),
         (ref XdrWriter w, XdrString[] v) => w.WriteArray<XdrString>(v, 8),
-        [Hex("00000002 00000001 61000000 00000000"), Hex("00000000")]);
+        [Hex.Parse("00000002 00000001 61000000 00000000"), Hex.Parse("00000000")]);
 
     [FuzzFact]
     public void FixedHyperArray() => FuzzRunner.Run("hyper[2]", (ref XdrReader r) => r.ReadFixedArray<XdrHyper>(2, 8),
-        (ref XdrWriter w, XdrHyper[] v) => w.WriteFixedArray<XdrHyper>(v), [Hex("fffffffffffffffe 7fffffff00000001")]);
+        (ref XdrWriter w, XdrHyper[] v) => w.WriteFixedArray<XdrHyper>(v), [Hex.Parse("fffffffffffffffe 7fffffff00000001")]);
 
     [FuzzFact]
     public void Composite() => FuzzRunner.Run("composite", CompositeRecord.ReadFrom, (ref XdrWriter w, CompositeRecord v) => v.WriteTo(ref w),

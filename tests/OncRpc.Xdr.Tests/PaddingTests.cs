@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -23,18 +24,18 @@ public sealed class PaddingTests
 
     [Theory]
     [MemberData(nameof(DirtyPadding))]
-    public void LenientByDefault(string kind, string hex)
+    public void Lenient_by_default(string kind, string hex)
     {
-        byte[] bytes = XdrTest.Hex(hex);
+        byte[] bytes = Hex.Parse(hex);
         XdrTest.Decode(bytes, (ref XdrReader r) => Read(kind, ref r));
         XdrTest.Decode(XdrTest.OneBytePerSegment(bytes), (ref XdrReader r) => Read(kind, ref r), XdrReaderOptions.Default);
     }
 
     [Theory]
     [MemberData(nameof(DirtyPadding))]
-    public void StrictRejectsNonZeroPaddingAtThePaddingOffset(string kind, string hex)
+    public void Strict_rejects_non_zero_padding_at_the_padding_offset(string kind, string hex)
     {
-        byte[] bytes = XdrTest.Hex(hex);
+        byte[] bytes = Hex.Parse(hex);
         int dataEnd = kind switch { "fixed opaque[5]" => 5, "string" => 6, _ => 4 + bytes[3] };
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => Read(kind, ref r), XdrReaderOptions.Strict));
         Assert.Equal(dataEnd, e.Offset);
@@ -44,29 +45,29 @@ public sealed class PaddingTests
     }
 
     [Fact]
-    public void StrictAcceptsZeroPadding()
+    public void Strict_accepts_zero_padding()
     {
-        Assert.Equal([0x41], XdrTest.Decode(XdrTest.Hex("00000001 41000000"), (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
+        Assert.Equal([0x41], XdrTest.Decode(Hex.Parse("00000001 41000000"), (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
     }
 
     [Fact]
-    public void StrictSkipOpaqueChecksPaddingToo()
+    public void Strict_skip_opaque_checks_padding_too()
     {
-        byte[] bytes = XdrTest.Hex("41000100");
+        byte[] bytes = Hex.Parse("41000100");
         XdrTest.Decode(bytes, (ref XdrReader r) => { r.SkipOpaque(1); return 0; });
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => { r.SkipOpaque(1); return 0; }, XdrReaderOptions.Strict));
     }
 
     [Fact]
-    public void MissingPaddingIsShortInputInBothModes()
+    public void Missing_padding_is_short_input_in_both_modes()
     {
-        byte[] bytes = XdrTest.Hex("00000001 41");
+        byte[] bytes = Hex.Parse("00000001 41");
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadOpaque()));
         Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadOpaque(), XdrReaderOptions.Strict));
     }
 
     [Fact]
-    public void WriterPadsWithZerosEvenIntoADirtyBuffer()
+    public void Writer_pads_with_zeros_even_into_a_dirty_buffer()
     {
         // A reused buffer full of 0xff must not leak into padding.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
@@ -76,6 +77,6 @@ public sealed class PaddingTests
         writer.WriteString("ab");
         writer.WriteFixedOpaque([9, 9, 9]);
         writer.Flush();
-        Assert.Equal("00000001 01000000 00000002 61620000 09090900".Replace(" ", ""), XdrTest.ToHex(buffer.WrittenSpan));
+        Assert.Equal("00000001 01000000 00000002 61620000 09090900".Replace(" ", ""), Hex.Of(buffer.WrittenSpan));
     }
 }

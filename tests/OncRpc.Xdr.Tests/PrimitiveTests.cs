@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -8,7 +9,7 @@ public sealed class PrimitiveTests
     private static void RoundTrip<T>(T value, WriteValue write, ReadFunc<T> read, string hex, Func<T, T, bool>? same = null)
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => write(ref w));
-        Assert.Equal(hex, XdrTest.ToHex(bytes));
+        Assert.Equal(hex, Hex.Of(bytes));
         T fromSpan = XdrTest.Decode(bytes, read, XdrReaderOptions.Strict);
         T fromSegments = XdrTest.Decode(XdrTest.OneBytePerSegment(bytes), read, XdrReaderOptions.Strict);
         same ??= EqualityComparer<T>.Default.Equals;
@@ -31,7 +32,7 @@ public sealed class PrimitiveTests
     [InlineData(0u, "00000000")]
     [InlineData(0x80000000u, "80000000")]
     [InlineData(uint.MaxValue, "ffffffff")]
-    public void UnsignedInt(uint value, string hex) =>
+    public void Unsigned_int(uint value, string hex) =>
         RoundTrip(value, (ref XdrWriter w) => w.WriteUInt32(value), (ref XdrReader r) => r.ReadUInt32(), hex);
 
     [Theory]
@@ -47,7 +48,7 @@ public sealed class PrimitiveTests
     [InlineData(0UL, "0000000000000000")]
     [InlineData(ulong.MaxValue, "ffffffffffffffff")]
     [InlineData(0x8000000000000001UL, "8000000000000001")]
-    public void UnsignedHyper(ulong value, string hex) =>
+    public void Unsigned_hyper(ulong value, string hex) =>
         RoundTrip(value, (ref XdrWriter w) => w.WriteUInt64(value), (ref XdrReader r) => r.ReadUInt64(), hex);
 
     [Theory]
@@ -63,7 +64,7 @@ public sealed class PrimitiveTests
     [InlineData(0x007fffffu)] // largest subnormal
     [InlineData(0x7f7fffffu)] // float.MaxValue
     [InlineData(0x3fc00000u)] // 1.5
-    public void FloatIsBitExact(uint bits) =>
+    public void Float_is_bit_exact(uint bits) =>
         RoundTrip(BitConverter.UInt32BitsToSingle(bits), (ref XdrWriter w) => w.WriteSingle(BitConverter.UInt32BitsToSingle(bits)),
             (ref XdrReader r) => r.ReadSingle(), bits.ToString("x8"),
             (a, b) => BitConverter.SingleToUInt32Bits(a) == BitConverter.SingleToUInt32Bits(b));
@@ -81,7 +82,7 @@ public sealed class PrimitiveTests
     [InlineData(0x000fffffffffffffUL)]
     [InlineData(0x7fefffffffffffffUL)]
     [InlineData(0x400921fb54442d18UL)]
-    public void DoubleIsBitExact(ulong bits) =>
+    public void Double_is_bit_exact(ulong bits) =>
         RoundTrip(BitConverter.UInt64BitsToDouble(bits), (ref XdrWriter w) => w.WriteDouble(BitConverter.UInt64BitsToDouble(bits)),
             (ref XdrReader r) => r.ReadDouble(), bits.ToString("x16"),
             (a, b) => BitConverter.DoubleToUInt64Bits(a) == BitConverter.DoubleToUInt64Bits(b));
@@ -90,12 +91,12 @@ public sealed class PrimitiveTests
     [InlineData(0x3fff000000000000UL, 0UL, "3fff0000000000000000000000000000")]
     [InlineData(0x7fff800000000000UL, 0x0000000000000001UL, "7fff8000000000000000000000000001")]
     [InlineData(ulong.MaxValue, ulong.MaxValue, "ffffffffffffffffffffffffffffffff")]
-    public void QuadrupleMovesItsSixteenBytes(ulong high, ulong low, string hex) =>
+    public void Quadruple_moves_its_sixteen_bytes(ulong high, ulong low, string hex) =>
         RoundTrip(new XdrQuadruple(high, low), (ref XdrWriter w) => w.WriteQuadruple(new XdrQuadruple(high, low)),
             (ref XdrReader r) => r.ReadQuadruple(), hex);
 
     [Fact]
-    public void BoolIsZeroOrOne()
+    public void Bool_is_zero_or_one()
     {
         RoundTrip(false, (ref XdrWriter w) => w.WriteBool(false), (ref XdrReader r) => r.ReadBool(), "00000000");
         RoundTrip(true, (ref XdrWriter w) => w.WriteBool(true), (ref XdrReader r) => r.ReadBool(), "00000001");
@@ -106,27 +107,27 @@ public sealed class PrimitiveTests
     [InlineData("ffffffff")]
     [InlineData("00000100")]
     [InlineData("80000000")]
-    public void BoolRejectsOtherValuesAtTheirOffset(string hex)
+    public void Bool_rejects_other_values_at_their_offset(string hex)
     {
-        byte[] bytes = XdrTest.Hex("00000000" + hex);
+        byte[] bytes = Hex.Parse("00000000" + hex);
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, (ref XdrReader r) => (r.ReadInt32(), r.ReadBool())));
         Assert.Equal(4, e.Offset);
         Assert.Contains("bool", e.Expectation, StringComparison.Ordinal);
         // Optional-data's flag is a bool too (RFC 4506 §4.19).
-        Assert.Throws<XdrException>(() => XdrTest.Decode(XdrTest.Hex(hex), (ref XdrReader r) => r.ReadOptionalFlag()));
+        Assert.Throws<XdrException>(() => XdrTest.Decode(Hex.Parse(hex), (ref XdrReader r) => r.ReadOptionalFlag()));
     }
 
     [Theory]
     [InlineData(0, "00000000")]
     [InlineData(-7, "fffffff9")]
     [InlineData(int.MaxValue, "7fffffff")]
-    public void EnumIsItsRawValue(int value, string hex) =>
+    public void Enum_is_its_raw_value(int value, string hex) =>
         RoundTrip(value, (ref XdrWriter w) => w.WriteEnum(value), (ref XdrReader r) => r.ReadEnum(), hex);
 
     [Fact]
-    public void UndeclaredEnumPointsAtTheValue()
+    public void Undeclared_enum_points_at_the_value()
     {
-        byte[] bytes = XdrTest.Hex("00000001 00000009");
+        byte[] bytes = Hex.Parse("00000001 00000009");
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode<int>(bytes, (ref XdrReader r) =>
         {
             r.ReadInt32();
@@ -139,7 +140,7 @@ public sealed class PrimitiveTests
     }
 
     [Fact]
-    public void VoidIsNoBytes()
+    public void Void_is_no_bytes()
     {
         Assert.Empty(XdrSerializer.ToArray(new XdrVoid()));
         Assert.Equal(default, XdrSerializer.Deserialize<XdrVoid>(ReadOnlySpan<byte>.Empty));
@@ -147,7 +148,7 @@ public sealed class PrimitiveTests
     }
 
     [Fact]
-    public void WrapperTypesRoundTrip()
+    public void Wrapper_types_round_trip()
     {
         Assert.Equal(-5, (int)XdrSerializer.Deserialize<XdrInt>(XdrSerializer.ToArray<XdrInt>(-5)));
         Assert.Equal(7u, (uint)XdrSerializer.Deserialize<XdrUInt>(XdrSerializer.ToArray<XdrUInt>(7u)));
@@ -161,14 +162,14 @@ public sealed class PrimitiveTests
     }
 
     [Fact]
-    public void DeserializeRejectsTrailingBytes()
+    public void Deserialize_rejects_trailing_bytes()
     {
         var e = Assert.Throws<XdrException>(() => XdrSerializer.Deserialize<XdrInt>(new byte[8]));
         Assert.Equal(4, e.Offset);
     }
 
     [Fact]
-    public void ShortInputReportsOffsetAndNeed()
+    public void Short_input_reports_offset_and_need()
     {
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(new byte[7], (ref XdrReader r) => (r.ReadInt32(), r.ReadInt32())));
         Assert.Equal(4, e.Offset);

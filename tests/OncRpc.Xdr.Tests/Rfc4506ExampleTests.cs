@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests;
@@ -48,17 +49,17 @@ public sealed class Rfc4506ExampleTests
     private static readonly FileRecord s_sillyprog = new("sillyprog", FileKind.Exec, "lisp", "john", "(quit)"u8.ToArray());
 
     [Fact]
-    public void EncodesTheRfcExampleByteForByte()
+    public void Encodes_the_RFC_example_byte_for_byte()
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => s_sillyprog.WriteTo(ref w));
         Assert.Equal(48, bytes.Length);
-        Assert.Equal(XdrTest.Hex(Expected), bytes);
+        Assert.Equal(Hex.Parse(Expected), bytes);
     }
 
     [Fact]
-    public void DecodesTheRfcExample()
+    public void Decodes_the_RFC_example()
     {
-        FileRecord file = XdrTest.Decode(XdrTest.Hex(Expected), FileRecord.ReadFrom, XdrReaderOptions.Strict);
+        FileRecord file = XdrTest.Decode(Hex.Parse(Expected), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("sillyprog", file.FileName);
         Assert.Equal(FileKind.Exec, file.Kind);
         Assert.Equal("lisp", file.Interpreter);
@@ -67,17 +68,17 @@ public sealed class Rfc4506ExampleTests
     }
 
     [Fact]
-    public void DecodesTheRfcExampleFromOneBytePerSegment()
+    public void Decodes_the_RFC_example_from_one_byte_per_segment()
     {
-        FileRecord file = XdrTest.Decode(XdrTest.OneBytePerSegment(XdrTest.Hex(Expected)), FileRecord.ReadFrom, XdrReaderOptions.Strict);
+        FileRecord file = XdrTest.Decode(XdrTest.OneBytePerSegment(Hex.Parse(Expected)), FileRecord.ReadFrom, XdrReaderOptions.Strict);
         Assert.Equal("john", file.Owner);
         Assert.Equal("(quit)"u8.ToArray(), file.Data);
     }
 
     [Fact]
-    public void RejectsAnUndeclaredFileKindAtItsOffset()
+    public void Rejects_an_undeclared_file_kind_at_its_offset()
     {
-        byte[] bytes = XdrTest.Hex(Expected);
+        byte[] bytes = Hex.Parse(Expected);
         bytes[19] = 7; // filekind at offset 16
         var e = Assert.Throws<XdrException>(() => XdrTest.Decode(bytes, FileRecord.ReadFrom));
         Assert.Equal(16, e.Offset);

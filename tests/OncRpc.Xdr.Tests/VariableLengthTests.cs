@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Composite;
 using OncRpc.Xdr.Tests.Support;
 
@@ -19,7 +20,7 @@ public sealed class VariableLengthTests
     [InlineData(65535)]
     [InlineData(65536)]
     [InlineData(200_001)]
-    public void VariableOpaqueRoundTripsWithZeroPadding(int n)
+    public void Variable_opaque_round_trips_with_zero_padding(int n)
     {
         byte[] data = Pattern(n);
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteOpaque(data));
@@ -36,7 +37,7 @@ public sealed class VariableLengthTests
     [InlineData(3)]
     [InlineData(8)]
     [InlineData(13)]
-    public void FixedOpaqueHasNoLength(int n)
+    public void Fixed_opaque_has_no_length(int n)
     {
         byte[] data = Pattern(n);
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteFixedOpaque(data, n));
@@ -49,7 +50,7 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void OpaqueAtItsMaximumPassesAndOneMoreFails()
+    public void Opaque_at_its_maximum_passes_and_one_more_fails()
     {
         byte[] max = Pattern(16);
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteOpaque(max, 16));
@@ -62,7 +63,7 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void OpaqueSpanIsZeroCopyInOneSegmentAndUsesScratchAcrossSegments()
+    public void Opaque_span_is_zero_copy_in_one_segment_and_uses_scratch_across_segments()
     {
         byte[] data = Pattern(10);
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteOpaque(data));
@@ -95,7 +96,7 @@ public sealed class VariableLengthTests
     [InlineData("abcd")]
     [InlineData("embedded\0nul")]
     [InlineData("日本語テキスト")]
-    public void StringsRoundTrip(string text)
+    public void Strings_round_trip(string text)
     {
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteString(text));
         Assert.Equal(text, XdrTest.Decode(bytes, (ref XdrReader r) => r.ReadString(), XdrReaderOptions.Strict));
@@ -103,7 +104,7 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void StringMaximumCountsBytesNotChars()
+    public void String_maximum_counts_bytes_not_chars()
     {
         string sixteen = new('é', 8); // 16 UTF-8 bytes
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteString(sixteen, 16));
@@ -120,7 +121,7 @@ public sealed class VariableLengthTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(16)]
-    public void ArraysRoundTripUpToTheirMaximum(int n)
+    public void Arrays_round_trip_up_to_their_maximum(int n)
     {
         XdrInt[] values = [.. Enumerable.Range(0, n).Select(i => new XdrInt(i - 8))];
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteArray<XdrInt>(values, 16));
@@ -132,7 +133,7 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void ArrayOverItsMaximumIsRefused()
+    public void Array_over_its_maximum_is_refused()
     {
         XdrInt[] values = new XdrInt[17];
         Assert.Throws<ArgumentException>(() => XdrTest.Encode((ref XdrWriter w) => w.WriteArray<XdrInt>(values, 16)));
@@ -142,7 +143,7 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void ArrayOfStringsAndOfHypers()
+    public void Array_of_strings_and_of_hypers()
     {
         XdrString[] strings = ["", "a", "bcdef"];
         byte[] bytes = XdrTest.Encode((ref XdrWriter w) => w.WriteArray<XdrString>(strings));
@@ -153,19 +154,19 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void OptionalDataIsABoolThenTheValue()
+    public void Optional_data_is_a_bool_then_the_value()
     {
         byte[] absent = XdrTest.Encode((ref XdrWriter w) => w.WriteOptional<Shape>(null));
-        Assert.Equal("00000000", XdrTest.ToHex(absent));
+        Assert.Equal("00000000", Hex.Of(absent));
         Assert.Null(XdrTest.Decode(absent, (ref XdrReader r) => r.ReadOptional<Shape>()));
         Shape shape = new Circle(5);
         byte[] present = XdrTest.Encode((ref XdrWriter w) => w.WriteOptional(shape));
-        Assert.Equal("00000001 00000000 00000005".Replace(" ", ""), XdrTest.ToHex(present));
+        Assert.Equal("00000001 00000000 00000005".Replace(" ", ""), Hex.Of(present));
         Assert.Equal(shape, XdrTest.Decode(present, (ref XdrReader r) => r.ReadOptional<Shape>()));
     }
 
     [Fact]
-    public void LongLinkedListDecodesWithoutRecursion()
+    public void Long_linked_list_decodes_without_recursion()
     {
         // 200 000 nodes: a recursive decoder would overflow the stack long before.
         CompositeRecord value = CompositeRecord.Sample(0, Color.Red);
@@ -184,9 +185,9 @@ public sealed class VariableLengthTests
     }
 
     [Fact]
-    public void SkipOpaqueAndRemainingViews()
+    public void Skip_opaque_and_remaining_views()
     {
-        byte[] bytes = XdrTest.Hex("01020300 00000007");
+        byte[] bytes = Hex.Parse("01020300 00000007");
         var reader = new XdrReader(bytes);
         reader.SkipOpaque(3);
         Assert.True(reader.RemainingSpan().SequenceEqual(bytes.AsSpan(4)));

@@ -23,6 +23,18 @@ public sealed partial class RpcImportedClient
             (procedure, arguments), cancellationToken);
     }
 
+    /// <inheritdoc />
+    public override ValueTask<TResult> CallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        // The options go to the instance's client: each attempt on another instance is bounded by
+        // the call's own timeout, as it would be by the client's.
+        return WithFailoverAsync(procedure,
+            static (client, state, ct) => client.CallAsync<TArgs, TResult>(state.procedure, state.arguments, state.options, ct),
+            (procedure, arguments, options), cancellationToken);
+    }
+
     /// <summary>The attempt loop of every asynchronous call: pick, connect, send, and on an
     /// instance failure move on when <see cref="AfterSent"/> allows. <paramref name="send"/> is
     /// static and its state a value, so a call allocates no closure.</summary>
@@ -76,7 +88,12 @@ public sealed partial class RpcImportedClient
 
     /// <inheritdoc />
     public override TResult Call<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default) =>
+        Call<TArgs, TResult>(procedure, arguments, default(RpcCallOptions), cancellationToken);
+
+    /// <inheritdoc />
+    public override TResult Call<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(procedure);
         InstanceNode[] nodes = Volatile.Read(ref _nodes);
@@ -108,7 +125,7 @@ public sealed partial class RpcImportedClient
             node.Enter();
             try
             {
-                return client.Call<TArgs, TResult>(procedure, arguments, cancellationToken);
+                return client.Call<TArgs, TResult>(procedure, arguments, options, cancellationToken);
             }
             catch (RpcException e) when (IsInstanceFailure(e))
             {

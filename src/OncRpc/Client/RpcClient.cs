@@ -20,7 +20,7 @@ public abstract partial class RpcClient : IAsyncDisposable
         where TResult : IXdrSerializable<TResult>;
 
     /// <summary>Calls <paramref name="procedure"/> and blocks the calling thread until the result
-    /// arrives: same errors, timeout and options as <see cref="CallAsync"/>. Made for sequential,
+    /// arrives: same errors, timeout and options as <see cref="CallAsync{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/>. Made for sequential,
     /// latency-bound code: when no other thread is reading the connection, the calling thread
     /// sends and receives itself (as libtirpc's clnt_call does), with no thread-pool hop. Mixes
     /// freely with async calls on the same client.</summary>
@@ -28,6 +28,29 @@ public abstract partial class RpcClient : IAsyncDisposable
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
+
+    /// <summary>As <see cref="CallAsync{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/>,
+    /// with this call's own timeout and credentials where <paramref name="options"/> sets them
+    /// (a one-way procedure takes only the credentials). Throws
+    /// <see cref="ArgumentOutOfRangeException"/> for a timeout that is neither positive nor
+    /// infinite, <see cref="NotSupportedException"/> from a client that cannot override them.</summary>
+    public virtual ValueTask<TResult> CallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult> =>
+        options.IsEmpty
+            ? CallAsync<TArgs, TResult>(procedure, arguments, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not take per-call options");
+
+    /// <summary>The blocking twin of
+    /// <see cref="CallAsync{TArgs, TResult}(RpcProcedureDescriptor, TArgs, RpcCallOptions, CancellationToken)"/>.</summary>
+    public virtual TResult Call<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult> =>
+        options.IsEmpty
+            ? Call<TArgs, TResult>(procedure, arguments, cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} does not take per-call options");
 
     /// <summary>Sends a call that expects no reply (the server's procedure does not answer).
     /// Completes once the call has been handed to the socket; there is no timeout and no retransmission.</summary>

@@ -12,10 +12,11 @@ public sealed class RpcClientOptions
     /// <summary>Total time a call may take, retransmissions included (libtirpc's default
     /// clnt_call timeout is 25 s). <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> disables it.
     /// A call that runs out fails with <see cref="RpcException"/> status <see cref="RpcStatus.TimedOut"/>.
-    /// Also bounds connection establishment.</summary>
+    /// Also bounds connection establishment. A call may set its own (<see cref="RpcCallOptions.Timeout"/>).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(25);
 
-    /// <summary>Credentials sent with every call. Default AUTH_NONE.</summary>
+    /// <summary>Credentials sent with every call that does not bring its own
+    /// (<see cref="RpcCallOptions.Credentials"/>). Default AUTH_NONE.</summary>
     public RpcCredentials Credentials { get; set; } = RpcCredentials.None;
 
     /// <summary>UDP: wait before the first retransmission. Each later wait doubles, up to

@@ -10,7 +10,7 @@ namespace OncRpc.Rpcbind;
 /// to a host's port 111 or to the local socket <see cref="RpcbindProtocol.LocalSocketPath"/>.
 /// Version 2 procedures are the <c>Portmap*</c> methods; the others speak version 4 by default
 /// and version 3 when asked (<c>rpcbindVersion</c>). Every method throws what
-/// <see cref="RpcClient.CallAsync{TArgs, TResult}"/> throws: <see cref="RpcException"/> (a server
+/// <see cref="RpcClient.CallAsync{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/> throws: <see cref="RpcException"/> (a server
 /// without that version answers <see cref="RpcStatus.ProgramMismatch"/>) and
 /// <see cref="OperationCanceledException"/>. Thread-safe.
 /// </summary>

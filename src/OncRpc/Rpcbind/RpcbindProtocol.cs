@@ -2,7 +2,7 @@ namespace OncRpc.Rpcbind;
 
 /// <summary>
 /// Numbers of the port mapper (version 2) and rpcbind (versions 3 and 4) protocol, RFC 1833,
-/// with one descriptor per procedure for <see cref="Client.RpcClient.CallAsync{TArgs, TResult}"/>.
+/// with one descriptor per procedure for <see cref="Client.RpcClient.CallAsync{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/>.
 /// </summary>
 public static class RpcbindProtocol
 {

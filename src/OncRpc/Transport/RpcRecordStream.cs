@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using OncRpc.Client.Internal;
 using OncRpc.Transport.Internal;
 
 namespace OncRpc.Transport;

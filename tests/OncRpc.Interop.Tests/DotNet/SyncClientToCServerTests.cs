@@ -5,7 +5,7 @@ using OncRpc.Xdr;
 
 namespace OncRpc.Interop.Tests.DotNet;
 
-/// <summary><see cref="RpcClient.Call"/> (the blocking call whose thread reads its own reply)
+/// <summary><see cref="RpcClient.Call{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/> (the blocking call whose thread reads its own reply)
 /// against the libtirpc interop server, over TCP and UDP.</summary>
 public sealed class SyncClientToCServerTests
 {

@@ -4,6 +4,8 @@ using OncRpc.Client;
 using OncRpc.Testing.Faults;
 using OncRpc.Xdr;
 
+using OncRpc.Tests.Support;
+
 namespace OncRpc.Tests.Binding;
 
 /// <summary>Health and failover of an imported client against our servers on loopback: a

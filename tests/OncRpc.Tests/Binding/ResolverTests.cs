@@ -7,6 +7,8 @@ using OncRpc.Rpcbind;
 using OncRpc.Server;
 using OncRpc.Xdr;
 
+using OncRpc.Tests.Support;
+
 namespace OncRpc.Tests.Binding;
 
 /// <summary>The view follows the resolver: instances that appear are used, instances that go

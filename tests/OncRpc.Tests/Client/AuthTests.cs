@@ -1,6 +1,6 @@
 using OncRpc.Auth;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -9,11 +9,11 @@ public class AuthTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static byte[] ExpectedAuthSysBody() => Wire.Concat(
-        Wire.U32(0x12345678),           // stamp
-        Wire.String("client-host"),     // machinename<255>
-        Wire.U32(1000), Wire.U32(100),  // uid, gid
-        Wire.U32(2), Wire.U32(4), Wire.U32(27)); // gids<16>
+    private static byte[] ExpectedAuthSysBody() => XdrBytes.Concat(
+        XdrBytes.Words(0x12345678),           // stamp
+        XdrBytes.StringOf("client-host"),     // machinename<255>
+        XdrBytes.Words(1000), XdrBytes.Words(100),  // uid, gid
+        XdrBytes.Words(2), XdrBytes.Words(4), XdrBytes.Words(27)); // gids<16>
 
     private static AuthSysCredentials Credentials() => RpcCredentials.Sys(0x12345678, "client-host", 1000, 100, [4, 27]);
 
@@ -23,17 +23,17 @@ public class AuthTests
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
             new RpcClientOptions { Credentials = Credentials() }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 9, Ct);
-        byte[] record = (await peer.ReadRecordAsync())!;
-        uint xid = Wire.ReadU32(record, 0);
-        byte[] expected = Wire.Concat(
-            Wire.U32(xid), Wire.U32(0), Wire.U32(2), Wire.U32(0x31234567), Wire.U32(1), Wire.U32(1),
-            Wire.U32(1), Wire.Opaque(ExpectedAuthSysBody()),
-            Wire.U32(0), Wire.U32(0),
-            Wire.I32(9));
+        byte[] record = await peer.ReceiveMessageAsync();
+        uint xid = XdrBytes.ReadU32(record, 0);
+        byte[] expected = XdrBytes.Concat(
+            XdrBytes.Words(xid), XdrBytes.Words(0), XdrBytes.Words(2), XdrBytes.Words(0x31234567), XdrBytes.Words(1), XdrBytes.Words(1),
+            XdrBytes.Words(1), XdrBytes.OpaqueOf(ExpectedAuthSysBody()),
+            XdrBytes.Words(0), XdrBytes.Words(0),
+            XdrBytes.Int(9));
         Assert.Equal(expected, record);
-        await peer.SendReplyAsync(Replies.Success(xid, Wire.I32(9)));
+        await peer.SendMessageAsync(RpcBytes.Success(xid, XdrBytes.Int(9)));
         Assert.Equal(9, (int)await call);
     }
 
@@ -43,25 +43,25 @@ public class AuthTests
         AuthSysCredentials credentials = Credentials();
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { Credentials = credentials }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         byte[] handle = [0xAA, 0xBB, 0xCC, 0xDD, 0xEE];
 
         ValueTask<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         ReceivedCall c1 = await peer.ReadCallAsync();
         Assert.Equal(1u, c1.CredentialFlavor);
-        await peer.SendReplyAsync(Replies.SuccessWithVerifier(c1.Xid, 2, handle, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.SuccessWithVerifier(c1.Xid, 2, handle, XdrBytes.Int(1)));
         Assert.Equal(1, (int)await first);
 
         ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall c2 = await peer.ReadCallAsync();
         Assert.Equal(2u, c2.CredentialFlavor);
         Assert.Equal(handle, c2.CredentialBody);
-        await peer.SendReplyAsync(Replies.AuthError(c2.Xid, 2)); // AUTH_REJECTEDCRED
+        await peer.SendMessageAsync(RpcBytes.AuthError(c2.Xid, 2)); // AUTH_REJECTEDCRED
         ReceivedCall retry = await peer.ReadCallAsync();
         Assert.Equal(1u, retry.CredentialFlavor);
         Assert.Equal(ExpectedAuthSysBody(), retry.CredentialBody);
         Assert.NotEqual(c2.Xid, retry.Xid);
-        await peer.SendReplyAsync(Replies.Success(retry.Xid, Wire.I32(2)));
+        await peer.SendMessageAsync(RpcBytes.Success(retry.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, (int)await second);
         Assert.Null(credentials.ShortHandle);
     }
@@ -71,22 +71,22 @@ public class AuthTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { Credentials = Credentials() }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         ReceivedCall c1 = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.SuccessWithVerifier(c1.Xid, 2, [1, 2, 3, 4], Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.SuccessWithVerifier(c1.Xid, 2, [1, 2, 3, 4], XdrBytes.Int(1)));
         await first;
 
         ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall shortCall = await peer.ReadCallAsync();
         Assert.Equal(2u, shortCall.CredentialFlavor);
-        await peer.SendReplyAsync(Replies.AuthError(shortCall.Xid, 2));
+        await peer.SendMessageAsync(RpcBytes.AuthError(shortCall.Xid, 2));
         ReceivedCall fullCall = await peer.ReadCallAsync();
         Assert.Equal(1u, fullCall.CredentialFlavor);
-        await peer.SendReplyAsync(Replies.AuthError(fullCall.Xid, 2));
+        await peer.SendMessageAsync(RpcBytes.AuthError(fullCall.Xid, 2));
         var e = await Assert.ThrowsAsync<RpcException>(async () => await second);
         Assert.Equal((RpcStatus.AuthError, AuthStat.RejectedCred), (e.Status, e.AuthStat));
-        Assert.False(await peer.HasDataWithinAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(await peer.ReceivesNothingAsync(TimeSpan.FromMilliseconds(200)));
     }
 
     [Fact]
@@ -95,10 +95,10 @@ public class AuthTests
         var credentials = RpcCredentials.Sys(1, "h", 0, 0, useShortHandles: false);
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { Credentials = credentials }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         ReceivedCall c1 = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.SuccessWithVerifier(c1.Xid, 2, [9, 9, 9, 9], Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.SuccessWithVerifier(c1.Xid, 2, [9, 9, 9, 9], XdrBytes.Int(1)));
         await first;
         ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         Assert.Equal(1u, (await peer.ReadCallAsync()).CredentialFlavor);

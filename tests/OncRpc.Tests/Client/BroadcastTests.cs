@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -21,11 +21,11 @@ public class BroadcastTests
         Task responder = Task.Run(async () =>
         {
             var (call, from, _) = await server.ReceiveCallAsync();
-            await server.SendAsync(Replies.Success(call.Xid, Wire.I32(1)), from);
-            await server.SendAsync(Replies.Success(call.Xid, Wire.I32(1)), from);        // duplicate: counted once
-            await second.SendAsync(Replies.Success(call.Xid, Wire.I32(2)), from);
-            await third.SendAsync(Replies.Accepted(call.Xid, 1), from);                  // PROG_UNAVAIL: skipped
-            await third.SendAsync(Replies.Success(call.Xid + 1, Wire.I32(99)), from);    // other xid: skipped
+            await server.SendAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(1)), from);
+            await server.SendAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(1)), from);        // duplicate: counted once
+            await second.SendAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(2)), from);
+            await third.SendAsync(RpcBytes.Accepted(call.Xid, 1), from);                  // PROG_UNAVAIL: skipped
+            await third.SendAsync(RpcBytes.Success(call.Xid + 1, XdrBytes.Int(99)), from);    // other xid: skipped
         }, Ct);
         IReadOnlyList<RpcBroadcastReply<XdrInt>> replies = await RpcBroadcast.CallAsync<XdrInt, XdrInt>(
             server.EndPoint, TcpClientTests.Echo, 7, TimeSpan.FromMilliseconds(700), Ct);

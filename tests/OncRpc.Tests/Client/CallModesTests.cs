@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -14,7 +14,7 @@ public class CallModesTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         await client.SendOneWayAsync<XdrInt>(TcpClientTests.Echo, 11, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
         Assert.Equal(11, received.IntArgument);
@@ -25,10 +25,10 @@ public class CallModesTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 1, Ct);
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 2, Ct);
-        Assert.False(await peer.HasDataWithinAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.True(await peer.ReceivesNothingAsync(TimeSpan.FromMilliseconds(300)));
 
         ValueTask<XdrInt> flush = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct);
         ReceivedCall b1 = await peer.ReadCallAsync();
@@ -36,7 +36,7 @@ public class CallModesTests
         ReceivedCall normal = await peer.ReadCallAsync();
         Assert.Equal([1, 2, 3], new[] { b1.IntArgument, b2.IntArgument, normal.IntArgument });
         Assert.True(b1.Xid < b2.Xid && b2.Xid < normal.Xid);
-        await peer.SendReplyAsync(Replies.Success(normal.Xid, Wire.I32(3)));
+        await peer.SendMessageAsync(RpcBytes.Success(normal.Xid, XdrBytes.Int(3)));
         Assert.Equal(3, (int)await flush);
     }
 
@@ -45,7 +45,7 @@ public class CallModesTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         for (int round = 0; round < 20; round++)
         {
             ValueTask<XdrInt> normal = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, round, Ct);
@@ -56,7 +56,7 @@ public class CallModesTests
                 received = await peer.ReadCallAsync(TimeSpan.FromSeconds(5)); // the previous round's batched call
             }
             Assert.Equal(round, received.IntArgument);
-            await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(round)));
+            await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(round)));
             Assert.Equal(round, (int)await normal);
         }
     }
@@ -66,14 +66,13 @@ public class CallModesTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
-        byte[] message = Wire.Concat(Wire.U32(0x0BADCAFE), Wire.U32(0), Wire.U32(3), Wire.U32(7), Wire.U32(1), Wire.U32(0),
-            Wire.U32(0), Wire.U32(0), Wire.U32(0), Wire.U32(0));
+        FakePeer peer = await server.AcceptAsync();
+        byte[] message = XdrBytes.Words(0x0BADCAFE, 0, 3, 7, 1, 0, 0, 0, 0, 0);
         ValueTask<ReadOnlyMemory<byte>> raw = client.CallRawAsync(message, Ct);
-        byte[]? received = await peer.ReadRecordAsync();
+        byte[] received = await peer.ReceiveMessageAsync();
         Assert.Equal(message, received);
-        byte[] reply = Replies.RpcMismatch(0x0BADCAFE, 2, 2);
-        await peer.SendReplyAsync(reply);
+        byte[] reply = RpcBytes.RpcMismatch(0x0BADCAFE, 2, 2);
+        await peer.SendMessageAsync(reply);
         Assert.Equal(reply, (await raw).ToArray());
     }
 
@@ -82,7 +81,7 @@ public class CallModesTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         const int Count = 1000;
         Task serverLoop = Task.Run(async () =>
         {
@@ -96,7 +95,7 @@ public class CallModesTests
                 {
                     foreach (ReceivedCall call in batch.OrderBy(_ => random.Next()))
                     {
-                        await peer.SendReplyAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument * 3)));
+                        await peer.SendMessageAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(call.IntArgument * 3)));
                     }
                     handled += batch.Count;
                     batch.Clear();
@@ -128,10 +127,10 @@ public class CallModesTests
         var descriptor = new RpcProcedureDescriptor(0x20000099, 3, 4, "TRACED_PROG", "TRACED_PROC");
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(descriptor, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(1)));
         await call;
         Activity activity;
         lock (activities)
@@ -179,10 +178,10 @@ public class ClientMetricsTests
         listener.Start();
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(descriptor, 1, ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Accepted(received.Xid, 1));
+        await peer.SendMessageAsync(RpcBytes.Accepted(received.Xid, 1));
         await Assert.ThrowsAsync<RpcException>(async () => await call);
         lock (measurements)
         {

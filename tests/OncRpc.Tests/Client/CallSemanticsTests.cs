@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -23,17 +23,17 @@ public sealed class CallSemanticsTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, null, Ct);
-        FakeStreamPeer first = await server.AcceptAsync();
+        FakePeer first = await server.AcceptAsync();
         Task<XdrInt> call = sync
             ? Task.Run(() => client.Call<XdrInt, XdrInt>(Deposit, 5, Ct), Ct)
             : client.CallAsync<XdrInt, XdrInt>(Deposit, 5, Ct).AsTask();
         ReceivedCall sent = await first.ReadCallAsync();
         first.Abort(); // the reply is lost with the connection: did it run? only the xid can tell
-        FakeStreamPeer second = await server.AcceptAsync();
+        FakePeer second = await server.AcceptAsync();
         ReceivedCall resent = await second.ReadCallAsync();
         Assert.Equal(sent.Xid, resent.Xid);
         Assert.Equal(sent.Message, resent.Message);
-        await second.SendReplyAsync(Replies.Success(resent.Xid, Wire.I32(5)));
+        await second.SendMessageAsync(RpcBytes.Success(resent.Xid, XdrBytes.Int(5)));
         Assert.Equal(5, (int)await call);
     }
 
@@ -42,7 +42,7 @@ public sealed class CallSemanticsTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, null, Ct);
-        FakeStreamPeer first = await server.AcceptAsync();
+        FakePeer first = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 5, Ct);
         await first.ReadCallAsync();
         first.Abort();
@@ -58,12 +58,12 @@ public sealed class CallSemanticsTests
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
             new RpcClientOptions { Timeout = TimeSpan.FromSeconds(10), TimeProvider = time }, Ct);
-        FakeStreamPeer first = await server.AcceptAsync();
+        FakePeer first = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Deposit, 5, Ct);
         ReceivedCall sent = await first.ReadCallAsync();
         time.Advance(TimeSpan.FromSeconds(6));
         first.Abort();
-        FakeStreamPeer second = await server.AcceptAsync();
+        FakePeer second = await server.AcceptAsync();
         Assert.Equal(sent.Xid, (await second.ReadCallAsync()).Xid);
         // The resend has had 5 s of its own, but the call 11 s: past the one deadline.
         time.Advance(TimeSpan.FromSeconds(5));
@@ -78,7 +78,7 @@ public sealed class CallSemanticsTests
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
             new RpcClientOptions { Timeout = TimeSpan.FromSeconds(10), TimeProvider = time }, Ct);
-        FakeStreamPeer first = await server.AcceptAsync();
+        FakePeer first = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Deposit, 5, Ct);
         await first.ReadCallAsync();
         time.Advance(TimeSpan.FromSeconds(10));
@@ -88,10 +88,10 @@ public sealed class CallSemanticsTests
         // The next thing on a new connection is the next call, not a resend of the expired one.
         // (The client may not have seen the reset yet: then its first try fails and it reconnects.)
         Task<XdrInt> next = CallUntilSentOnANewConnectionAsync(client);
-        FakeStreamPeer second = await server.AcceptAsync();
+        FakePeer second = await server.AcceptAsync();
         ReceivedCall received = await second.ReadCallAsync();
         Assert.Equal(TcpClientTests.Echo.Procedure, received.Procedure);
-        await second.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(6)));
+        await second.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(6)));
         Assert.Equal(6, (int)await next);
     }
 
@@ -127,7 +127,7 @@ public sealed class CallSemanticsTests
             var (again, _, _) = await server.ReceiveCallAsync();
             Assert.Equal(original.Message, again.Message);
         }
-        await server.SendAsync(Replies.Success(original.Xid, Wire.I32(5)), from);
+        await server.SendAsync(RpcBytes.Success(original.Xid, XdrBytes.Int(5)), from);
         Assert.Equal(5, (int)await call);
     }
 
@@ -136,7 +136,7 @@ public sealed class CallSemanticsTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, null, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         await client.CallAsync<XdrInt, XdrVoid>(Note, 7, Ct);
         ReceivedCall sent = await peer.ReadCallAsync();
         Assert.Equal(3u, sent.Procedure);

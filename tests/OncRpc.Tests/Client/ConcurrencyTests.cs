@@ -1,5 +1,5 @@
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -15,7 +15,7 @@ public class ConcurrencyTests
         // later call that reuses the object.
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         const int Rounds = 20, PerRound = 50;
         Task serverLoop = Task.Run(async () =>
         {
@@ -29,7 +29,7 @@ public class ConcurrencyTests
                 }
                 foreach (ReceivedCall call in calls.OrderBy(_ => random.Next()))
                 {
-                    await peer.SendReplyAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument + 1)));
+                    await peer.SendMessageAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(call.IntArgument + 1)));
                 }
             }
         }, Ct);
@@ -70,7 +70,7 @@ public class ConcurrencyTests
         // per call cost 6x the throughput at 64 in flight; docs/performance.md).
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         const int Calls = 64;
         Task<XdrInt>[] calls = Enumerable.Range(0, Calls)
             .Select(i => client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, i, Ct).AsTask()).ToArray();
@@ -86,7 +86,7 @@ public class ConcurrencyTests
         Assert.Equal(Enumerable.Range(0, Calls), received.Select(c => c.IntArgument).Order());
         foreach (ReceivedCall call in received)
         {
-            await peer.SendReplyAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument + 1)));
+            await peer.SendMessageAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(call.IntArgument + 1)));
         }
         int[] results = (await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10), Ct)).Select(r => (int)r).ToArray();
         Assert.Equal(Enumerable.Range(1, Calls), results);
@@ -112,7 +112,7 @@ public class ConcurrencyTests
                     // Odd arguments are never answered; even ones are, on every retransmission.
                     if (call.IntArgument % 2 == 0)
                     {
-                        await server.SendAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument * 2)), from);
+                        await server.SendAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(call.IntArgument * 2)), from);
                     }
                 }
             }

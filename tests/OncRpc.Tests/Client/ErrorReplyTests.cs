@@ -1,6 +1,6 @@
 using OncRpc.Auth;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -24,15 +24,15 @@ public class ErrorReplyTests
 
     private static byte[] Reply(string kind, uint xid) => kind switch
     {
-        "prog_unavail" => Replies.Accepted(xid, 1),
-        "prog_mismatch" => Replies.ProgramMismatch(xid, 2, 4),
-        "proc_unavail" => Replies.Accepted(xid, 3),
-        "garbage_args" => Replies.Accepted(xid, 4),
-        "system_err" => Replies.Accepted(xid, 5),
-        "rpc_mismatch" => Replies.RpcMismatch(xid, 2, 2),
-        "auth_tooweak" => Replies.AuthError(xid, 5),
-        "auth_badcred" => Replies.AuthError(xid, 1),
-        "auth_rejectedcred" => Replies.AuthError(xid, 2),
+        "prog_unavail" => RpcBytes.Accepted(xid, 1),
+        "prog_mismatch" => RpcBytes.ProgramMismatch(xid, 2, 4),
+        "proc_unavail" => RpcBytes.Accepted(xid, 3),
+        "garbage_args" => RpcBytes.Accepted(xid, 4),
+        "system_err" => RpcBytes.Accepted(xid, 5),
+        "rpc_mismatch" => RpcBytes.RpcMismatch(xid, 2, 2),
+        "auth_tooweak" => RpcBytes.AuthError(xid, 5),
+        "auth_badcred" => RpcBytes.AuthError(xid, 1),
+        "auth_rejectedcred" => RpcBytes.AuthError(xid, 2),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -42,10 +42,10 @@ public class ErrorReplyTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Reply(kind, received.Xid));
+        await peer.SendMessageAsync(Reply(kind, received.Xid));
         var e = await Assert.ThrowsAsync<RpcException>(async () => await call);
         Assert.Equal((status, low, high, authStat), (e.Status, e.Low, e.High, e.AuthStat));
     }
@@ -77,17 +77,17 @@ public class ErrorReplyTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<ThrowingResult> call = client.CallAsync<XdrInt, ThrowingResult>(TcpClientTests.Echo, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(1)));
         var e = await Assert.ThrowsAsync<RpcException>(async () => await call);
         Assert.Equal(RpcStatus.CannotDecodeReply, e.Status);
         Assert.IsType<InvalidOperationException>(e.InnerException);
 
         ValueTask<XdrInt> next = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(2)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, (int)await next);
     }
 }

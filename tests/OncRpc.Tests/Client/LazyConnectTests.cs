@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -16,13 +16,13 @@ public sealed class LazyConnectTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = RpcClient.CreateTcp(server.EndPoint);
-        Task<FakeStreamPeer> accepted = server.AcceptAsync();
+        Task<FakePeer> accepted = server.AcceptAsync();
         Assert.False(accepted.IsCompleted);
 
         ValueTask<XdrInt> call = client.CallAsync<XdrString, XdrInt>(TcpClientTests.Echo, "hi", Ct);
-        FakeStreamPeer peer = await accepted;
+        FakePeer peer = await accepted;
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(42)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(42)));
 
         Assert.Equal(42, (int)await call);
     }

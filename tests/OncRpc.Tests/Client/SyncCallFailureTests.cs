@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using OncRpc.Auth;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -25,7 +25,7 @@ public class SyncCallFailureTests
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
             new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(300) }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         var watch = Stopwatch.StartNew();
         var e = await OnThread(() => Assert.Throws<RpcException>(() => SyncEcho(client, 1, Ct)));
         watch.Stop();
@@ -40,7 +40,7 @@ public class SyncCallFailureTests
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
             new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(500) }, Ct);
-        using FakeStreamPeer peer = await server.AcceptAsync(); // never reads
+        using FakePeer peer = await server.AcceptAsync(); // never reads
         byte[] big = new byte[64 * 1024 * 1024]; // more than loopback socket buffers hold
         var watch = Stopwatch.StartNew();
         var e = await OnThread(() => Assert.Throws<RpcException>(() => client.Call<XdrOpaque, XdrVoid>(TcpClientTests.Echo, big, Ct)))
@@ -54,13 +54,13 @@ public class SyncCallFailureTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         using var cts = new CancellationTokenSource();
         Task<Exception> leader = OnThread(() => Record.Exception(() => SyncEcho(client, 1, cts.Token))!);
         ReceivedCall first = await peer.ReadCallAsync();
         Task<Exception> waiter = OnThread(() => Record.Exception(() => SyncEcho(client, 2, cts.Token))!);
         await peer.ReadCallAsync();
-        await Task.Delay(100, Ct);
+        await SyncCallTests.LeaderReadsAsync(client);
         var watch = Stopwatch.StartNew();
         cts.Cancel();
         Assert.IsAssignableFrom<OperationCanceledException>(await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
@@ -68,10 +68,10 @@ public class SyncCallFailureTests
         Assert.True(watch.ElapsedMilliseconds < 2000, $"took {watch.ElapsedMilliseconds} ms");
 
         // The late reply is dropped and the client keeps working.
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(1)));
         Task<int> next = OnThread(() => SyncEcho(client, 3, Ct));
         ReceivedCall third = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(third.Xid, Wire.I32(3)));
+        await peer.SendMessageAsync(RpcBytes.Success(third.Xid, XdrBytes.Int(3)));
         Assert.Equal(3, await next.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Throws<OperationCanceledException>(() => SyncEcho(client, 4, cts.Token)); // already cancelled
     }
@@ -81,7 +81,7 @@ public class SyncCallFailureTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<Exception> call = OnThread(() => Record.Exception(() => SyncEcho(client, 1, Ct))!);
         await peer.ReadCallAsync();
         peer.Abort();
@@ -89,9 +89,9 @@ public class SyncCallFailureTests
         Assert.Equal(RpcStatus.ConnectionLost, e.Status);
 
         Task<int> next = OnThread(() => SyncEcho(client, 2, Ct));
-        FakeStreamPeer second = await server.AcceptAsync();
+        FakePeer second = await server.AcceptAsync();
         ReceivedCall received = await second.ReadCallAsync();
-        await second.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(2)));
+        await second.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, await next.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -107,12 +107,12 @@ public class SyncCallFailureTests
 
     private static byte[] ErrorReply(string kind, uint xid) => kind switch
     {
-        "prog_unavail" => Replies.Accepted(xid, 1),
-        "prog_mismatch" => Replies.ProgramMismatch(xid, 2, 4),
-        "proc_unavail" => Replies.Accepted(xid, 3),
-        "garbage_args" => Replies.Accepted(xid, 4),
-        "rpc_mismatch" => Replies.RpcMismatch(xid, 2, 2),
-        _ => Replies.AuthError(xid, 5), // AUTH_TOOWEAK
+        "prog_unavail" => RpcBytes.Accepted(xid, 1),
+        "prog_mismatch" => RpcBytes.ProgramMismatch(xid, 2, 4),
+        "proc_unavail" => RpcBytes.Accepted(xid, 3),
+        "garbage_args" => RpcBytes.Accepted(xid, 4),
+        "rpc_mismatch" => RpcBytes.RpcMismatch(xid, 2, 2),
+        _ => RpcBytes.AuthError(xid, 5), // AUTH_TOOWEAK
     };
 
     [Theory]
@@ -121,13 +121,13 @@ public class SyncCallFailureTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<Exception> sync = OnThread(() => Record.Exception(() => SyncEcho(client, 1, Ct))!);
-        await peer.SendReplyAsync(ErrorReply(kind, (await peer.ReadCallAsync()).Xid));
+        await peer.SendMessageAsync(ErrorReply(kind, (await peer.ReadCallAsync()).Xid));
         var syncError = Assert.IsType<RpcException>(await sync.WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
         ValueTask<XdrInt> asyncCall = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
-        await peer.SendReplyAsync(ErrorReply(kind, (await peer.ReadCallAsync()).Xid));
+        await peer.SendMessageAsync(ErrorReply(kind, (await peer.ReadCallAsync()).Xid));
         var asyncError = await Assert.ThrowsAsync<RpcException>(async () => await asyncCall);
 
         Assert.Equal(expected, syncError.Status);
@@ -147,7 +147,7 @@ public class SyncCallFailureTests
         var (dropped, _, _) = await server.ReceiveCallAsync(); // the first datagram is "lost"
         var (retransmitted, from, _) = await server.ReceiveCallAsync();
         Assert.Equal(dropped.Xid, retransmitted.Xid);
-        await server.SendAsync(Replies.Success(retransmitted.Xid, Wire.I32(6)), from);
+        await server.SendAsync(RpcBytes.Success(retransmitted.Xid, XdrBytes.Int(6)), from);
         Assert.Equal(6, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -172,24 +172,24 @@ public class SyncCallFailureTests
         var credentials = RpcCredentials.Sys(0x12345678, "client-host", 1000, 100, [4, 27]);
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { Credentials = credentials }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         byte[] handle = [0xAA, 0xBB, 0xCC, 0xDD, 0xEE];
 
         Task<int> first = OnThread(() => SyncEcho(client, 1, Ct));
         ReceivedCall c1 = await peer.ReadCallAsync();
         Assert.Equal(1u, c1.CredentialFlavor);
-        await peer.SendReplyAsync(Replies.SuccessWithVerifier(c1.Xid, 2, handle, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.SuccessWithVerifier(c1.Xid, 2, handle, XdrBytes.Int(1)));
         Assert.Equal(1, await first.WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
         Task<int> second = OnThread(() => SyncEcho(client, 2, Ct));
         ReceivedCall c2 = await peer.ReadCallAsync();
         Assert.Equal(2u, c2.CredentialFlavor);
         Assert.Equal(handle, c2.CredentialBody);
-        await peer.SendReplyAsync(Replies.AuthError(c2.Xid, 2)); // AUTH_REJECTEDCRED
+        await peer.SendMessageAsync(RpcBytes.AuthError(c2.Xid, 2)); // AUTH_REJECTEDCRED
         ReceivedCall retry = await peer.ReadCallAsync();
         Assert.Equal(1u, retry.CredentialFlavor);
         Assert.NotEqual(c2.Xid, retry.Xid);
-        await peer.SendReplyAsync(Replies.Success(retry.Xid, Wire.I32(2)));
+        await peer.SendMessageAsync(RpcBytes.Success(retry.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Null(credentials.ShortHandle);
     }

@@ -1,7 +1,9 @@
 using System.Net;
+using Microsoft.Extensions.Time.Testing;
 using OncRpc.Client;
+using OncRpc.Client.Internal;
 using OncRpc.Server;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Tests.Server;
 using OncRpc.Xdr;
 
@@ -12,6 +14,10 @@ public class SyncCallTests
 {
     private static readonly RpcProcedureDescriptor ServerEcho = new(ServerHarness.Program, 1, ServerHarness.EchoProc, "TEST_PROG", "ECHO");
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>Waits until a synchronous caller holds the client's reader role (a signal, not a delay).</summary>
+    internal static Task LeaderReadsAsync(RpcClient client) =>
+        Eventually.ReachedAsync(() => ((StreamRpcClient)client).Connection!.Reader.Role.IsHeldBySyncReader, "a sync caller reads");
 
     /// <summary>Runs blocking code on its own thread, so tests never block the pool that runs the fakes.</summary>
     internal static Task<T> OnThread<T>(Func<T> body) =>
@@ -79,22 +85,22 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
-        await Task.Delay(200, Ct); // the leader is now polling the socket itself
+        await LeaderReadsAsync(client); // the leader is now polling the socket itself
         ValueTask<XdrInt> asyncCall = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall second = await peer.ReadCallAsync();
         Task<int> waiter = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct).Value);
         ReceivedCall third = await peer.ReadCallAsync();
 
         // Replies for the others first: the leader must hand them over while it keeps waiting.
-        await peer.SendReplyAsync(Replies.Success(second.Xid, Wire.I32(20)));
+        await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(20)));
         Assert.Equal(20, (int)await asyncCall.AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct));
-        await peer.SendReplyAsync(Replies.Success(third.Xid, Wire.I32(30)));
+        await peer.SendMessageAsync(RpcBytes.Success(third.Xid, XdrBytes.Int(30)));
         Assert.Equal(30, await waiter.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.False(leader.IsCompleted);
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(10)));
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(10)));
         Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -105,16 +111,15 @@ public class SyncCallTests
         // so someone else must read the waiter's reply.
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         Task<int> leader = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall first = await peer.ReadCallAsync();
-        await Task.Delay(100, Ct);
+        await LeaderReadsAsync(client);
         Task<int> waiter = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
         ReceivedCall second = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(10)));
-        Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct));
-        await Task.Delay(100, Ct);
-        await peer.SendReplyAsync(Replies.Success(second.Xid, Wire.I32(20)));
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(10)));
+        Assert.Equal(10, await leader.WaitAsync(TimeSpan.FromSeconds(5), Ct)); // it gave the role up before returning
+        await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(20)));
         Assert.Equal(20, await waiter.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -123,17 +128,17 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { MaxRecordSize = 4096 }, Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         string text = new('x', 1000);
         Task<string> call = OnThread(() => client.Call<XdrInt, XdrString>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall received = await peer.ReadCallAsync();
-        byte[] reply = Replies.Success(received.Xid, Wire.String(text));
-        byte[] wire = Wire.Concat(
-            Wire.U32(7), reply[..7], Wire.U32(0), Wire.U32(500), reply[7..507], Wire.U32(0x8000_0000 | (uint)(reply.Length - 507)), reply[507..]);
+        byte[] reply = RpcBytes.Success(received.Xid, XdrBytes.StringOf(text));
+        byte[] wire = XdrBytes.Concat(
+            XdrBytes.Words(7), reply[..7], XdrBytes.Words(0), XdrBytes.Words(500), reply[7..507], XdrBytes.Words(0x8000_0000 | (uint)(reply.Length - 507)), reply[507..]);
         for (int offset = 0; offset < wire.Length; offset += 97)
         {
             await peer.SendRawAsync(wire[offset..Math.Min(wire.Length, offset + 97)]);
-            await Task.Delay(2, Ct);
+            await Task.Delay(2, Ct); // pacing, the thing under test (small segments), not a synchronization
         }
         Assert.Equal(text, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
 
@@ -142,9 +147,9 @@ public class SyncCallTests
         ReceivedCall ca = await peer.ReadCallAsync();
         ValueTask<XdrInt> b = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         ReceivedCall cb = await peer.ReadCallAsync();
-        byte[] both = Wire.Concat(Wire.Record(Replies.Success(cb.Xid, Wire.I32(2))), Wire.Record(Replies.Success(ca.Xid, Wire.I32(1))));
+        byte[] both = XdrBytes.Concat(RpcBytes.Fragment(RpcBytes.Success(cb.Xid, XdrBytes.Int(2))), RpcBytes.Fragment(RpcBytes.Success(ca.Xid, XdrBytes.Int(1))));
         await peer.SendRawAsync(both[..40]);
-        await Task.Delay(50, Ct);
+        await Task.Delay(50, Ct); // pacing: the first half arrives on its own (under test), nothing waits on it
         await peer.SendRawAsync(both[40..]);
         Assert.Equal(1, await a.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Equal(2, (int)await b);
@@ -153,19 +158,20 @@ public class SyncCallTests
     [Fact]
     public async Task A_sync_call_on_a_connection_the_server_closed_while_idle_reconnects()
     {
+        var time = new FakeTimeProvider();
         await using var server = new FakeStreamServer();
-        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, new RpcClientOptions { TimeProvider = time }, Ct);
+        FakePeer peer = await server.AcceptAsync();
         Task<int> first = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct).Value);
         ReceivedCall c1 = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(c1.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(c1.Xid, XdrBytes.Int(1)));
         Assert.Equal(1, await first);
         peer.Dispose(); // an idle timeout on the server: FIN while nobody reads
-        await Task.Delay(1200, Ct);
+        time.Advance(TimeSpan.FromSeconds(1.2)); // quiet long enough for the idle probe
         Task<int> second = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct).Value);
-        FakeStreamPeer again = await server.AcceptAsync();
+        FakePeer again = await server.AcceptAsync();
         ReceivedCall c2 = await again.ReadCallAsync();
-        await again.SendReplyAsync(Replies.Success(c2.Xid, Wire.I32(2)));
+        await again.SendMessageAsync(RpcBytes.Success(c2.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, await second.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -174,16 +180,16 @@ public class SyncCallTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint, cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 1, Ct);
         await client.BatchAsync<XdrInt>(TcpClientTests.Echo, 2, Ct);
-        Assert.False(await peer.HasDataWithinAsync(TimeSpan.FromMilliseconds(200)));
+        Assert.True(await peer.ReceivesNothingAsync(TimeSpan.FromMilliseconds(200)));
         Task<int> call = OnThread(() => client.Call<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct).Value);
         Assert.Equal(1, (await peer.ReadCallAsync()).IntArgument);
         Assert.Equal(2, (await peer.ReadCallAsync()).IntArgument);
         ReceivedCall flushing = await peer.ReadCallAsync();
         Assert.Equal(3, flushing.IntArgument);
-        await peer.SendReplyAsync(Replies.Success(flushing.Xid, Wire.I32(30)));
+        await peer.SendMessageAsync(RpcBytes.Success(flushing.Xid, XdrBytes.Int(30)));
         Assert.Equal(30, await call.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 }

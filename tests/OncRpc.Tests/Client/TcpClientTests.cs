@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -19,14 +19,14 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrString, XdrInt>(Echo, "hi", Ct);
         ReceivedCall received = await peer.ReadCallAsync();
         Assert.Equal((0u, 2u, 0x31234567u, 1u, 1u), (received.MessageType, received.RpcVersion,
             received.Program, received.Version, received.Procedure));
         Assert.Equal((0u, 0u), (received.CredentialFlavor, received.VerifierFlavor));
-        Assert.Equal(Wire.String("hi"), received.Arguments);
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(42)));
+        Assert.Equal(XdrBytes.StringOf("hi"), received.Arguments);
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(42)));
         Assert.Equal(42, (int)await call);
     }
 
@@ -35,7 +35,7 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         var calls = Enumerable.Range(0, 3).Select(i => client.CallAsync<XdrInt, XdrInt>(Echo, i, Ct).AsTask()).ToArray();
         var received = new List<ReceivedCall>();
         for (int i = 0; i < 3; i++)
@@ -46,7 +46,7 @@ public class TcpClientTests
         Assert.Equal(received[1].Xid + 1, received[2].Xid);
         foreach (ReceivedCall call in Enumerable.Reverse(received))
         {
-            await peer.SendReplyAsync(Replies.Success(call.Xid, Wire.I32(call.IntArgument * 10)));
+            await peer.SendMessageAsync(RpcBytes.Success(call.Xid, XdrBytes.Int(call.IntArgument * 10)));
         }
         Assert.Equal([0, 10, 20], (await Task.WhenAll(calls)).Select(r => r.Value));
     }
@@ -56,13 +56,13 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Echo, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid + 1000, Wire.I32(-1)));
-        await peer.SendReplyAsync(received.Message); // a CALL, not a reply
-        await peer.SendReplyAsync([1, 2, 3]);         // garbage
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(7)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid + 1000, XdrBytes.Int(-1)));
+        await peer.SendMessageAsync(received.Message); // a CALL, not a reply
+        await peer.SendMessageAsync([1, 2, 3]);         // garbage
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(7)));
         Assert.Equal(7, (int)await call);
     }
 
@@ -71,7 +71,7 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server, new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(300) });
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         long start = Environment.TickCount64;
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Echo, 1, Ct);
         ReceivedCall first = await peer.ReadCallAsync();
@@ -81,10 +81,10 @@ public class TcpClientTests
         Assert.True(e.IsTransient);
         Assert.InRange(elapsed, 250, 5000);
 
-        await peer.SendReplyAsync(Replies.Success(first.Xid, Wire.I32(-1))); // late: dropped
+        await peer.SendMessageAsync(RpcBytes.Success(first.Xid, XdrBytes.Int(-1))); // late: dropped
         ValueTask<XdrInt> next = client.CallAsync<XdrInt, XdrInt>(Echo, 2, Ct);
         ReceivedCall second = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(second.Xid, Wire.I32(2)));
+        await peer.SendMessageAsync(RpcBytes.Success(second.Xid, XdrBytes.Int(2)));
         Assert.Equal(2, (int)await next);
     }
 
@@ -93,13 +93,13 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         using var cts = new CancellationTokenSource();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Echo, 1, cts.Token);
         ReceivedCall received = await peer.ReadCallAsync();
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await call);
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(1)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(1)));
 
         using var already = new CancellationTokenSource();
         already.Cancel();
@@ -111,7 +111,7 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> a = client.CallAsync<XdrInt, XdrInt>(Echo, 1, Ct);
         ValueTask<XdrInt> b = client.CallAsync<XdrInt, XdrInt>(Echo, 2, Ct);
         await peer.ReadCallAsync();
@@ -121,9 +121,9 @@ public class TcpClientTests
         Assert.Equal(RpcStatus.ConnectionLost, (await Assert.ThrowsAsync<RpcException>(async () => await b)).Status);
 
         ValueTask<XdrInt> c = client.CallAsync<XdrInt, XdrInt>(Echo, 3, Ct);
-        FakeStreamPeer second = await server.AcceptAsync();
+        FakePeer second = await server.AcceptAsync();
         ReceivedCall received = await second.ReadCallAsync();
-        await second.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(3)));
+        await second.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(3)));
         Assert.Equal(3, (int)await c);
     }
 
@@ -132,7 +132,7 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server, new RpcClientOptions { Reconnect = false });
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> a = client.CallAsync<XdrInt, XdrInt>(Echo, 1, Ct);
         await peer.ReadCallAsync();
         peer.Dispose();
@@ -162,11 +162,11 @@ public class TcpClientTests
     public async Task Dns_end_points_and_ipv6_connect()
     {
         await using var server = new FakeStreamServer(AddressFamily.InterNetworkV6);
-        await using RpcClient client = await RpcClient.ConnectTcpAsync(new DnsEndPoint("::1", server.EndPoint.Port), cancellationToken: Ct);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        await using RpcClient client = await RpcClient.ConnectTcpAsync(new DnsEndPoint("::1", ((IPEndPoint)server.EndPoint).Port), cancellationToken: Ct);
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(Echo, 5, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(5)));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(5)));
         Assert.Equal(5, (int)await call);
     }
 
@@ -175,15 +175,15 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server);
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrString> call = client.CallAsync<XdrInt, XdrString>(Echo, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.U32(1000), [1, 2]));
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Words(1000), [1, 2]));
         Assert.Equal(RpcStatus.CannotDecodeReply, (await Assert.ThrowsAsync<RpcException>(async () => await call)).Status);
 
         ValueTask<XdrInt> bad = client.CallAsync<XdrInt, XdrInt>(Echo, 1, Ct);
         received = await peer.ReadCallAsync();
-        await peer.SendReplyAsync(Wire.Concat(Wire.U32(received.Xid), Wire.U32(1), Wire.U32(7)));
+        await peer.SendMessageAsync(XdrBytes.Words(received.Xid, 1, 7));
         Assert.Equal(RpcStatus.CannotDecodeReply, (await Assert.ThrowsAsync<RpcException>(async () => await bad)).Status);
     }
 
@@ -192,15 +192,15 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server, new RpcClientOptions { MaxFragmentSize = 16 });
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         string text = new('x', 101);
         ValueTask<XdrInt> call = client.CallAsync<XdrString, XdrInt>(Echo, text, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
         int total = 40 + 4 + 104; // header, length, 101 bytes padded
         Assert.NotEqual(0, total % 16);
         Assert.Equal(Enumerable.Repeat(16, total / 16).Append(total % 16), peer.LastFragments);
-        Assert.Equal(Wire.String(text), received.Arguments);
-        await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.I32(1)));
+        Assert.Equal(XdrBytes.StringOf(text), received.Arguments);
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.Int(1)));
         Assert.Equal(1, (int)await call);
     }
 
@@ -209,16 +209,16 @@ public class TcpClientTests
     {
         await using var server = new FakeStreamServer();
         await using RpcClient client = await ConnectAsync(server, new RpcClientOptions { MaxRecordSize = 1024 });
-        FakeStreamPeer peer = await server.AcceptAsync();
+        FakePeer peer = await server.AcceptAsync();
         ValueTask<XdrString> call = client.CallAsync<XdrInt, XdrString>(Echo, 1, Ct);
         ReceivedCall received = await peer.ReadCallAsync();
-        byte[] reply = Replies.Success(received.Xid, Wire.String("fragmented reply"));
-        await peer.SendRawAsync(Wire.Concat(Wire.U32(5), reply[..5], Wire.U32(0), Wire.U32(0x8000_0000 | (uint)(reply.Length - 5)), reply[5..]));
+        byte[] reply = RpcBytes.Success(received.Xid, XdrBytes.StringOf("fragmented reply"));
+        await peer.SendRawAsync(XdrBytes.Concat(XdrBytes.Words(5), reply[..5], XdrBytes.Words(0), XdrBytes.Words(0x8000_0000 | (uint)(reply.Length - 5)), reply[5..]));
         Assert.Equal("fragmented reply", (string)await call);
 
         ValueTask<XdrString> big = client.CallAsync<XdrInt, XdrString>(Echo, 1, Ct);
         await peer.ReadCallAsync();
-        await peer.SendRawAsync(Wire.U32(0xFFFF_FFFF));
+        await peer.SendRawAsync(XdrBytes.Words(0xFFFF_FFFF));
         Assert.Equal(RpcStatus.MessageTooLarge, (await Assert.ThrowsAsync<RpcException>(async () => await big)).Status);
     }
 }

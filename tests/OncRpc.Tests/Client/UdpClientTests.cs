@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -17,8 +17,8 @@ public class UdpClientTests
         await using RpcClient client = RpcClient.CreateUdp(server.EndPoint);
         ValueTask<XdrString> call = client.CallAsync<XdrString, XdrString>(TcpClientTests.Echo, "ping", Ct);
         var (received, from, _) = await server.ReceiveCallAsync();
-        Assert.Equal(Wire.String("ping"), received.Arguments);
-        await server.SendAsync(Replies.Success(received.Xid, Wire.String("pong")), from);
+        Assert.Equal(XdrBytes.StringOf("ping"), received.Arguments);
+        await server.SendAsync(RpcBytes.Success(received.Xid, XdrBytes.StringOf("pong")), from);
         Assert.Equal("pong", (string)await call);
     }
 
@@ -46,7 +46,7 @@ public class UdpClientTests
         Assert.True(gaps.Sum() >= 1000, $"gaps {string.Join(",", gaps)}");
         Assert.True(gaps[0] < gaps[2] && gaps[3] >= 300, $"gaps {string.Join(",", gaps)}");
         Assert.True(gaps[3] < 1500, $"backoff is capped: gaps {string.Join(",", gaps)}");
-        await server.SendAsync(Replies.Success(arrivals[0].Call.Xid, Wire.I32(3)), arrivals[^1].From);
+        await server.SendAsync(RpcBytes.Success(arrivals[0].Call.Xid, XdrBytes.Int(3)), arrivals[^1].From);
         Assert.Equal(3, (int)await call);
     }
 
@@ -57,21 +57,21 @@ public class UdpClientTests
         await using RpcClient client = RpcClient.CreateUdp(server.EndPoint);
         ValueTask<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
         var (c1, from, _) = await server.ReceiveCallAsync();
-        await server.SendAsync(Replies.Success(c1.Xid, Wire.I32(1)), from);
+        await server.SendAsync(RpcBytes.Success(c1.Xid, XdrBytes.Int(1)), from);
         Assert.Equal(1, (int)await first);
 
         ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
         var (c2, _, _) = await server.ReceiveCallAsync();
-        await server.SendAsync(Replies.Success(c1.Xid, Wire.I32(-1)), from);      // duplicate of an answered call
-        await server.SendAsync(Replies.Success(c2.Xid + 77, Wire.I32(-2)), from); // unknown
+        await server.SendAsync(RpcBytes.Success(c1.Xid, XdrBytes.Int(-1)), from);      // duplicate of an answered call
+        await server.SendAsync(RpcBytes.Success(c2.Xid + 77, XdrBytes.Int(-2)), from); // unknown
         await server.SendAsync([0, 0, 0], from);                                   // runt
-        await server.SendAsync(Replies.Success(c2.Xid, Wire.I32(2)), from);
-        await server.SendAsync(Replies.Success(c2.Xid, Wire.I32(-3)), from);      // duplicate of this one
+        await server.SendAsync(RpcBytes.Success(c2.Xid, XdrBytes.Int(2)), from);
+        await server.SendAsync(RpcBytes.Success(c2.Xid, XdrBytes.Int(-3)), from);      // duplicate of this one
         Assert.Equal(2, (int)await second);
 
         ValueTask<XdrInt> third = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 3, Ct);
         var (c3, _, _) = await server.ReceiveCallAsync();
-        await server.SendAsync(Replies.Success(c3.Xid, Wire.I32(3)), from);
+        await server.SendAsync(RpcBytes.Success(c3.Xid, XdrBytes.Int(3)), from);
         Assert.Equal(3, (int)await third);
     }
 
@@ -124,12 +124,11 @@ public class UdpClientTests
         var (oneWay, from, _) = await server.ReceiveCallAsync();
         Assert.Equal(5, oneWay.IntArgument);
 
-        byte[] message = Wire.Concat(Wire.U32(0xABCDEF01), Wire.U32(0), Wire.U32(2), Wire.U32(7), Wire.U32(1), Wire.U32(0),
-            Wire.U32(0), Wire.U32(0), Wire.U32(0), Wire.U32(0));
+        byte[] message = XdrBytes.Words(0xABCDEF01, 0, 2, 7, 1, 0, 0, 0, 0, 0);
         ValueTask<ReadOnlyMemory<byte>> raw = client.CallRawAsync(message, Ct);
         var (rawCall, _, _) = await server.ReceiveCallAsync();
         Assert.Equal(message, rawCall.Message);
-        byte[] reply = Replies.Accepted(0xABCDEF01, 1);
+        byte[] reply = RpcBytes.Accepted(0xABCDEF01, 1);
         await server.SendAsync(reply, from);
         Assert.Equal(reply, (await raw).ToArray());
     }

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using OncRpc.Client;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -12,24 +12,14 @@ public class UnixClientTests
     [Fact]
     public async Task Calls_cross_a_unix_socket_with_record_marking()
     {
-        string path = Path.Combine(Path.GetTempPath(), $"oncrpc-client-{Guid.NewGuid():N}.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        try
-        {
-            await using RpcClient client = await RpcClient.ConnectUnixAsync(path, cancellationToken: Ct);
-            using var peer = new FakeStreamPeer(await listener.AcceptAsync(Ct));
-            ValueTask<XdrString> call = client.CallAsync<XdrString, XdrString>(TcpClientTests.Echo, "local", Ct);
-            ReceivedCall received = await peer.ReadCallAsync();
-            Assert.Equal(Wire.String("local"), received.Arguments);
-            await peer.SendReplyAsync(Replies.Success(received.Xid, Wire.String("ok")));
-            Assert.Equal("ok", (string)await call);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        await using var server = FakeStreamServer.Unix();
+        await using RpcClient client = await RpcClient.ConnectUnixAsync(server.UnixPath!, cancellationToken: Ct);
+        FakePeer peer = await server.AcceptAsync();
+        ValueTask<XdrString> call = client.CallAsync<XdrString, XdrString>(TcpClientTests.Echo, "local", Ct);
+        ReceivedCall received = await peer.ReadCallAsync();
+        Assert.Equal(XdrBytes.StringOf("local"), received.Arguments);
+        await peer.SendMessageAsync(RpcBytes.Success(received.Xid, XdrBytes.StringOf("ok")));
+        Assert.Equal("ok", (string)await call);
     }
 
     [Fact]

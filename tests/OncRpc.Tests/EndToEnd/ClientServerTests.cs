@@ -18,6 +18,7 @@ public sealed class ClientServerTests : IAsyncLifetime
 
     private readonly string _unixPath = Path.Combine(Path.GetTempPath(), $"oncrpc-e2e-{Guid.NewGuid():N}.sock");
     private readonly List<int> _recorded = [];
+    private readonly TaskCompletionSource _sixRecorded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private RpcServer _server = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -35,6 +36,10 @@ public sealed class ClientServerTests : IAsyncLifetime
                 lock (_recorded)
                 {
                     _recorded.Add(n.Value);
+                    if (_recorded.Count == 6)
+                    {
+                        _sixRecorded.TrySetResult();
+                    }
                 }
                 return ValueTask.FromResult(default(XdrVoid));
             });
@@ -118,10 +123,7 @@ public sealed class ClientServerTests : IAsyncLifetime
         }
         await client.SendOneWayAsync<XdrInt>(Record, 5, Ct);
         await client.CallAsync<XdrVoid, XdrVoid>(Null, default, Ct);
-        for (int wait = 0; wait < 100 && _recorded.Count < 6; wait++)
-        {
-            await Task.Delay(20, Ct);
-        }
+        await _sixRecorded.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         lock (_recorded)
         {
             Assert.Equal([0, 1, 2, 3, 4, 5], _recorded.Order());

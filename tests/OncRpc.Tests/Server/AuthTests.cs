@@ -2,6 +2,7 @@ using System.Net;
 using OncRpc.Auth;
 using OncRpc.Auth.Internal;
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -19,9 +20,9 @@ public sealed class AuthTests
         await using ServerHarness harness = await ServerHarness.StartAsync();
         await using FakePeer peer = await harness.ConnectAsync(transport);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: s_sys));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(1000))), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(1000))), Hex.Of(reply));
         reply = await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, IdentityProc));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(0xFFFF_FFFF))), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(2, XdrBytes.Words(0xFFFF_FFFF))), Hex.Of(reply));
     }
 
     [Fact]
@@ -32,10 +33,10 @@ public sealed class AuthTests
         // Machine name length 1000 > 255.
         byte[] bad = XdrBytes.Words(1, 1000, 0, 0, 0);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(3, Program, 1, 0, credFlavor: RpcBytes.AuthSys, credBody: bad));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(3, 1)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(3, 1)), Hex.Of(reply));
         // Trailing bytes inside the credential body.
         reply = await peer.CallAsync(RpcBytes.CallMessage(4, Program, 1, 0, credFlavor: RpcBytes.AuthSys, credBody: [.. s_sys, 0, 0, 0, 0]));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(4, 1)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(4, 1)), Hex.Of(reply));
     }
 
     [Theory]
@@ -47,7 +48,7 @@ public sealed class AuthTests
         await using ServerHarness harness = await ServerHarness.StartAsync();
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(5, Program, 1, 0, credFlavor: flavor, credBody: [1, 2, 3, 4]));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(5, 1)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(5, 1)), Hex.Of(reply));
     }
 
     [Theory]
@@ -62,7 +63,7 @@ public sealed class AuthTests
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: s_sys));
         Assert.Equal(XdrBytes.Words(1, 1, 0, RpcBytes.AuthShort, 8), reply[..20]);
         byte[] handle = reply[20..28];
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Accepted(1, 0, XdrBytes.Words(1000), RpcBytes.AuthShort, handle)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Accepted(1, 0, XdrBytes.Words(1000), RpcBytes.AuthShort, handle)), Hex.Of(reply));
 
         // 2. The same identity again gets the same handle.
         reply = await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: s_sys));
@@ -70,15 +71,15 @@ public sealed class AuthTests
 
         // 3. AUTH_SHORT credentials with the handle: treated as the identity; AUTH_NONE verifier back.
         reply = await peer.CallAsync(RpcBytes.CallMessage(3, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthShort, credBody: handle));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3, XdrBytes.Words(1000))), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(3, XdrBytes.Words(1000))), Hex.Of(reply));
 
         // 4. An unknown handle: AUTH_REJECTEDCRED, so the client resends full credentials.
         byte[] unknown = [.. handle];
         unknown[7] ^= 0xFF;
         reply = await peer.CallAsync(RpcBytes.CallMessage(4, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthShort, credBody: unknown));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(4, 2)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(4, 2)), Hex.Of(reply));
         reply = await peer.CallAsync(RpcBytes.CallMessage(5, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthShort, credBody: [1, 2, 3]));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(5, 2)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(5, 2)), Hex.Of(reply));
     }
 
     [Fact]
@@ -87,9 +88,9 @@ public sealed class AuthTests
         await using ServerHarness harness = await ServerHarness.StartAsync();
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: s_sys));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(1000))), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(1000))), Hex.Of(reply));
         reply = await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthShort, credBody: new byte[8]));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(2, 2)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(2, 2)), Hex.Of(reply));
     }
 
     [Fact]
@@ -103,18 +104,18 @@ public sealed class AuthTests
         Assert.Equal(RpcBytes.Success(1, XdrBytes.Words(1000))[0..12], reply[0..12]);
         byte[] wrongUid = RpcBytes.AuthSysBody(1, "box", 0, 24);
         reply = await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: wrongUid));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(2, 5)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(2, 5)), Hex.Of(reply));
         byte[] wrongMachine = RpcBytes.AuthSysBody(1, "evil", 1000, 24);
         reply = await peer.CallAsync(RpcBytes.CallMessage(3, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: wrongMachine));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(3, 5)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(3, 5)), Hex.Of(reply));
         byte[] noGroup = RpcBytes.AuthSysBody(1, "box", 1000, 5, 6, 7);
         reply = await peer.CallAsync(RpcBytes.CallMessage(4, Program, 1, IdentityProc, credFlavor: RpcBytes.AuthSys, credBody: noGroup));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(4, 5)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(4, 5)), Hex.Of(reply));
         // AUTH_NONE is too weak, except for the NULL procedure.
         reply = await peer.CallAsync(RpcBytes.CallMessage(5, Program, 1, IdentityProc));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(5, 5)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(5, 5)), Hex.Of(reply));
         reply = await peer.CallAsync(RpcBytes.CallMessage(6, Program, 1, 0));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(6)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(6)), Hex.Of(reply));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -34,9 +35,9 @@ public sealed class ConcurrencyTests
         await using FakePeer peer = await harness.ConnectAsync(transport);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, RendezvousProc, XdrBytes.Words(0)));
         await peer.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, RendezvousProc, XdrBytes.Words(1)));
-        var replies = new HashSet<string> { RpcBytes.Hex(await peer.ReceiveMessageAsync()), RpcBytes.Hex(await peer.ReceiveMessageAsync()) };
-        Assert.Contains(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(0))), replies);
-        Assert.Contains(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(1))), replies);
+        var replies = new HashSet<string> { Hex.Of(await peer.ReceiveMessageAsync()), Hex.Of(await peer.ReceiveMessageAsync()) };
+        Assert.Contains(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(0))), replies);
+        Assert.Contains(Hex.Of(RpcBytes.Success(2, XdrBytes.Words(1))), replies);
     }
 
     [Theory]
@@ -60,11 +61,11 @@ public sealed class ConcurrencyTests
         var replies = new HashSet<string>();
         for (int i = 0; i < 5; i++)
         {
-            replies.Add(RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+            replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
         }
         for (uint xid = 1; xid <= 5; xid++)
         {
-            Assert.Contains(RpcBytes.Hex(RpcBytes.Success(xid, XdrBytes.Words(xid + 1))), replies);
+            Assert.Contains(Hex.Of(RpcBytes.Success(xid, XdrBytes.Words(xid + 1))), replies);
         }
         Assert.Equal(2, harness.MaxWaiting);
     }
@@ -166,8 +167,8 @@ public sealed class ConcurrencyTests
         await Assert.ThrowsAnyAsync<SocketException>(() => FakePeer.ConnectAsync(harness.Tcp));
 
         harness.Gate.SetResult();
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(42))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2, XdrBytes.Words(10))), RpcBytes.Hex(await udp.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(42))), Hex.Of(await peer.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(2, XdrBytes.Words(10))), Hex.Of(await udp.ReceiveMessageAsync()));
         await stop.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
         await harness.DisposeAsync();

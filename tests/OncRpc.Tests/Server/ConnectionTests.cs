@@ -1,4 +1,5 @@
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -28,7 +29,7 @@ public sealed class ConnectionTests
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, WaitProc, XdrBytes.Words(1)));
         await Task.Delay(800, TestContext.Current.CancellationToken);
         harness.Gate.SetResult();
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, XdrBytes.Words(2))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(2))), Hex.Of(await peer.ReceiveMessageAsync()));
     }
 
     [Theory]
@@ -89,8 +90,8 @@ public sealed class ConnectionTests
         await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { MaxConnections = 2 });
         await using FakePeer first = await harness.ConnectAsync(RpcTransportKind.Tcp);
         await using FakePeer second = await harness.ConnectAsync(RpcTransportKind.Local);
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1)), RpcBytes.Hex(await first.CallAsync(RpcBytes.CallMessage(1, Program, 1, 0))));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2)), RpcBytes.Hex(await second.CallAsync(RpcBytes.CallMessage(2, Program, 1, 0))));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1)), Hex.Of(await first.CallAsync(RpcBytes.CallMessage(1, Program, 1, 0))));
+        Assert.Equal(Hex.Of(RpcBytes.Success(2)), Hex.Of(await second.CallAsync(RpcBytes.CallMessage(2, Program, 1, 0))));
         try
         {
             await using FakePeer third = await harness.ConnectAsync(RpcTransportKind.Tcp);
@@ -100,7 +101,7 @@ public sealed class ConnectionTests
         {
             // The reset can beat the connect's completion: refused either way.
         }
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3)), RpcBytes.Hex(await first.CallAsync(RpcBytes.CallMessage(3, Program, 1, 0))));
+        Assert.Equal(Hex.Of(RpcBytes.Success(3)), Hex.Of(await first.CallAsync(RpcBytes.CallMessage(3, Program, 1, 0))));
         Assert.Equal(2, harness.Server.ConnectionCount);
     }
 
@@ -115,7 +116,7 @@ public sealed class ConnectionTests
             server.ListenUnix(path);
             await server.StartAsync(TestContext.Current.CancellationToken);
             await using FakePeer peer = await FakePeer.ConnectAsync(server.EndPoints[0].EndPoint);
-            Assert.Equal(RpcBytes.Hex(RpcBytes.ProgramUnavailable(1)), RpcBytes.Hex(await peer.CallAsync(RpcBytes.CallMessage(1, 5, 1, 0))));
+            Assert.Equal(Hex.Of(RpcBytes.ProgramUnavailable(1)), Hex.Of(await peer.CallAsync(RpcBytes.CallMessage(1, 5, 1, 0))));
         }
         Assert.False(File.Exists(path));
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -108,7 +109,7 @@ public sealed class EventLoopTests
     {
         await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = 1 });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
-        Assert.Equal(RpcBytes.Hex(RpcBytes.SystemError(1)), RpcBytes.Hex(await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, ThrowProc))));
+        Assert.Equal(Hex.Of(RpcBytes.SystemError(1)), Hex.Of(await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, ThrowProc))));
         byte[] echo = new XdrBytes().String("after").ToArray();
         Assert.Equal(RpcBytes.Success(2, echo), await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, EchoProc, echo)));
     }

@@ -1,4 +1,5 @@
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -20,11 +21,11 @@ public sealed class FramingTests
         await using FakePeer peer = await harness.ConnectAsync(transport);
         byte[] call = RpcBytes.CallMessage(1, Program, 1, EchoProc, Str("fragmented record"));
         await peer.SendRawAsync(RpcBytes.Fragment(call, 0, 1, 3, 0, 5, 7, 0, 13));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(1, Str("fragmented record"))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(1, Str("fragmented record"))), Hex.Of(await peer.ReceiveMessageAsync()));
 
         // A record whose last fragment is empty.
         await peer.SendRawAsync(RpcBytes.Fragment(RpcBytes.CallMessage(2, Program, 1, 0), 40));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(2)), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(2)), Hex.Of(await peer.ReceiveMessageAsync()));
 
         // Byte by byte.
         byte[] framed = RpcBytes.Fragment(RpcBytes.CallMessage(3, Program, 1, EchoProc, Str("dribble")), 9, 0, 11);
@@ -32,7 +33,7 @@ public sealed class FramingTests
         {
             await peer.SendRawAsync([b]);
         }
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(3, Str("dribble"))), RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+        Assert.Equal(Hex.Of(RpcBytes.Success(3, Str("dribble"))), Hex.Of(await peer.ReceiveMessageAsync()));
     }
 
     [Theory]
@@ -65,11 +66,11 @@ public sealed class FramingTests
         var seen = new HashSet<string>();
         for (int i = 0; i < 20; i++)
         {
-            seen.Add(RpcBytes.Hex(await peer.ReceiveMessageAsync()));
+            seen.Add(Hex.Of(await peer.ReceiveMessageAsync()));
         }
         for (uint xid = 1; xid <= 20; xid++)
         {
-            Assert.Contains(RpcBytes.Hex(RpcBytes.Success(xid, Str("p" + xid))), seen);
+            Assert.Contains(Hex.Of(RpcBytes.Success(xid, Str("p" + xid))), seen);
         }
     }
 

@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -13,7 +14,7 @@ public sealed class ReplyTests
         await using ServerHarness harness = await ServerHarness.StartAsync();
         await using FakePeer peer = await harness.ConnectAsync(transport);
         byte[] reply = await peer.CallAsync(call);
-        Assert.Equal(RpcBytes.Hex(expected), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(expected), Hex.Of(reply));
         await harness.AssertStillServesAsync(transport);
     }
 
@@ -131,7 +132,7 @@ public sealed class ReplyTests
         await peer.SendMessageAsync(XdrBytes.Words(18, 0, 2, Program));         // truncated header
         // The same connection answers the next call, and that answer is the first thing it sends.
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(19, Program, 1, 0));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(19)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(19)), Hex.Of(reply));
     }
 
     [Fact]
@@ -147,7 +148,7 @@ public sealed class ReplyTests
         {
             await using FakePeer peer = await harness.ConnectAsync(transport);
             byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(20, Program, 1, EchoProc, Str("v6")));
-            Assert.Equal(RpcBytes.Hex(RpcBytes.Success(20, Str("v6"))), RpcBytes.Hex(reply));
+            Assert.Equal(Hex.Of(RpcBytes.Success(20, Str("v6"))), Hex.Of(reply));
         }
     }
 
@@ -162,7 +163,7 @@ public sealed class ReplyTests
         server.ListenTcp(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         await server.StartAsync(TestContext.Current.CancellationToken);
         await using FakePeer peer = await FakePeer.ConnectAsync(server.EndPoints[0].EndPoint);
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(1, 5)), RpcBytes.Hex(await peer.CallAsync(RpcBytes.CallMessage(1, 0x2000_0001, 1, 1))));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.GarbageArguments(2)), RpcBytes.Hex(await peer.CallAsync(RpcBytes.CallMessage(2, 0x2000_0001, 1, 2))));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(1, 5)), Hex.Of(await peer.CallAsync(RpcBytes.CallMessage(1, 0x2000_0001, 1, 1))));
+        Assert.Equal(Hex.Of(RpcBytes.GarbageArguments(2)), Hex.Of(await peer.CallAsync(RpcBytes.CallMessage(2, 0x2000_0001, 1, 2))));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
@@ -155,6 +156,6 @@ public sealed class ServerHarness : IAsyncDisposable
     {
         await using FakePeer peer = await ConnectAsync(transport);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(0xCAFE, Program, 1, EchoProc, new XdrBytes().String("alive").ToArray()));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.Success(0xCAFE, new XdrBytes().String("alive").ToArray())), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.Success(0xCAFE, new XdrBytes().String("alive").ToArray())), Hex.Of(reply));
     }
 }

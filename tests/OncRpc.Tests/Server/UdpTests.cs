@@ -1,4 +1,5 @@
 using OncRpc.Server;
+using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
 
@@ -14,7 +15,7 @@ public sealed class UdpTests
         await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Udp);
         byte[] reply = await peer.CallAsync(RpcBytes.CallMessage(1, Program, 1, BigProc, XdrBytes.Words(66_000)));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.SystemError(1)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.SystemError(1)), Hex.Of(reply));
         // Under the limit is fine.
         reply = await peer.CallAsync(RpcBytes.CallMessage(2, Program, 1, BigProc, XdrBytes.Words(60_000)));
         Assert.Equal(60_000 + 28, reply.Length);
@@ -51,8 +52,8 @@ public sealed class UdpTests
             }
             for (int i = 0; i < peers.Count; i++)
             {
-                Assert.Equal(RpcBytes.Hex(RpcBytes.Success((uint)i, new XdrBytes().String("peer" + i).ToArray())),
-                    RpcBytes.Hex(await peers[i].ReceiveMessageAsync()));
+                Assert.Equal(Hex.Of(RpcBytes.Success((uint)i, new XdrBytes().String("peer" + i).ToArray())),
+                    Hex.Of(await peers[i].ReceiveMessageAsync()));
             }
         }
         finally

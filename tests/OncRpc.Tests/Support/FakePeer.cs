@@ -6,9 +6,11 @@ namespace OncRpc.Tests.Support;
 
 /// <summary>
 /// A scriptable raw-socket peer: sends exactly the bytes a test builds (well formed or hostile)
-/// and reads raw replies, with every wait bounded. TCP, Unix stream (record marking) or UDP.
+/// and reads raw messages, with every wait bounded. TCP, Unix stream (record marking) or UDP.
+/// Either side: a client of the server under test (<see cref="ConnectAsync(EndPoint)"/>), or the
+/// server end of a connection the client under test made (<see cref="FakeStreamServer"/>).
 /// </summary>
-public sealed class FakePeer : IAsyncDisposable
+public sealed class FakePeer : IAsyncDisposable, IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
     private readonly Socket _socket;
@@ -21,6 +23,12 @@ public sealed class FakePeer : IAsyncDisposable
     }
 
     public Socket Socket => _socket;
+
+    /// <summary>Fragment lengths of the last stream message received (fragmentation checks).</summary>
+    public List<int> LastFragments { get; } = [];
+
+    /// <summary>The server end of an accepted stream connection.</summary>
+    public static FakePeer Accepted(Socket socket) => new(socket, stream: true);
 
     /// <summary>Connects a stream peer to a TCP (<see cref="IPEndPoint"/>) or Unix end point.</summary>
     public static async Task<FakePeer> ConnectAsync(EndPoint endPoint)
@@ -74,12 +82,14 @@ public sealed class FakePeer : IAsyncDisposable
         }
         var record = new List<byte>();
         byte[] header = new byte[4];
+        LastFragments.Clear();
         while (true)
         {
             await ReadExactlyAsync(header, cts.Token);
             uint word = BinaryPrimitives.ReadUInt32BigEndian(header);
             byte[] fragment = new byte[word & 0x7FFF_FFFF];
             await ReadExactlyAsync(fragment, cts.Token);
+            LastFragments.Add(fragment.Length);
             record.AddRange(fragment);
             if ((word & 0x8000_0000) != 0)
             {
@@ -88,6 +98,9 @@ public sealed class FakePeer : IAsyncDisposable
         }
     }
 
+    /// <summary>Receives one call message and parses it.</summary>
+    internal async Task<ReceivedCall> ReadCallAsync(TimeSpan? timeout = null) => ReceivedCall.Parse(await ReceiveMessageAsync(timeout));
+
     /// <summary>Sends a call and returns the next message.</summary>
     public async Task<byte[]> CallAsync(byte[] message, TimeSpan? timeout = null)
     {
@@ -95,15 +108,16 @@ public sealed class FakePeer : IAsyncDisposable
         return await ReceiveMessageAsync(timeout);
     }
 
-    /// <summary>True when nothing arrives within <paramref name="wait"/> (used to prove a drop).</summary>
+    /// <summary>True when nothing arrives within <paramref name="wait"/> (used to prove a drop or
+    /// that nothing was sent yet). Peeks: what does arrive stays to be received.</summary>
     public async Task<bool> ReceivesNothingAsync(TimeSpan wait)
     {
         using var cts = new CancellationTokenSource(wait);
         try
         {
             byte[] buffer = new byte[1];
-            int n = await _socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
-            return false; // n == 0 is a close: also "something"
+            await _socket.ReceiveAsync(buffer, SocketFlags.Peek, cts.Token);
+            return false; // 0 bytes is a close: also "something"
         }
         catch (OperationCanceledException)
         {
@@ -151,6 +165,15 @@ public sealed class FakePeer : IAsyncDisposable
             read += n;
         }
     }
+
+    /// <summary>Closes abruptly (RST), as a crashed peer would.</summary>
+    public void Abort()
+    {
+        _socket.LingerState = new LingerOption(true, 0);
+        _socket.Dispose();
+    }
+
+    public void Dispose() => _socket.Dispose();
 
     public ValueTask DisposeAsync()
     {

@@ -50,6 +50,20 @@ public sealed class XdrBytes
     public byte[] ToArray() => [.. _bytes];
 
     public static byte[] Words(params uint[] values) => new XdrBytes().U32(values).ToArray();
+
+    /// <summary>One XDR int.</summary>
+    public static byte[] Int(int value) => Words((uint)value);
+
+    /// <summary>A variable-length opaque on its own.</summary>
+    public static byte[] OpaqueOf(ReadOnlySpan<byte> data) => new XdrBytes().Opaque(data).ToArray();
+
+    /// <summary>An XDR string on its own (UTF-8).</summary>
+    public static byte[] StringOf(string value) => new XdrBytes().String(value).ToArray();
+
+    public static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
+
+    /// <summary>The big-endian word at <paramref name="offset"/>.</summary>
+    public static uint ReadU32(ReadOnlySpan<byte> bytes, int offset) => BinaryPrimitives.ReadUInt32BigEndian(bytes[offset..]);
 }
 
 /// <summary>RPC message builders for tests.</summary>
@@ -84,7 +98,12 @@ public static class RpcBytes
     public static byte[] Accepted(uint xid, uint acceptStat, byte[]? tail = null, uint verfFlavor = AuthNone, byte[]? verfBody = null) =>
         new XdrBytes().U32(xid, Reply, 0).U32(verfFlavor).Opaque(verfBody ?? []).U32(acceptStat).Raw(tail ?? []).ToArray();
 
-    public static byte[] Success(uint xid, byte[]? results = null) => Accepted(xid, 0, results);
+    /// <summary>MSG_ACCEPTED SUCCESS, AUTH_NONE verifier, then the results (concatenated).</summary>
+    public static byte[] Success(uint xid, params byte[][] results) => Accepted(xid, 0, XdrBytes.Concat(results));
+
+    /// <summary>MSG_ACCEPTED SUCCESS with the given verifier, then the results.</summary>
+    public static byte[] SuccessWithVerifier(uint xid, uint verfFlavor, byte[] verfBody, params byte[][] results) =>
+        Accepted(xid, 0, XdrBytes.Concat(results), verfFlavor, verfBody);
 
     public static byte[] ProgramUnavailable(uint xid) => Accepted(xid, 1);
 
@@ -120,6 +139,4 @@ public static class RpcBytes
         output.AddRange(record.AsSpan(offset));
         return [.. output];
     }
-
-    public static string Hex(byte[] bytes) => Convert.ToHexString(bytes);
 }

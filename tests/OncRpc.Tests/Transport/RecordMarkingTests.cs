@@ -1,13 +1,13 @@
 using System.Buffers;
 using OncRpc.Transport;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 
 namespace OncRpc.Tests.Transport;
 
 public class RecordMarkingTests
 {
     private static byte[] Fragment(byte[] data, bool last) =>
-        Wire.Concat(Wire.U32((uint)data.Length | (last ? 0x8000_0000u : 0)), data);
+        XdrBytes.Concat(XdrBytes.Words((uint)data.Length | (last ? 0x8000_0000u : 0)), data);
 
     private static byte[] Bytes(int length, int seed = 1) => Enumerable.Range(0, length).Select(i => (byte)(i * 7 + seed)).ToArray();
 
@@ -59,7 +59,7 @@ public class RecordMarkingTests
         var output = new ArrayBufferWriter<byte>();
         byte[] record = Bytes(10);
         RecordMarking.WriteRecord(output, record, maxFragmentSize: 3);
-        byte[] expected = Wire.Concat(Fragment(record[..3], false), Fragment(record[3..6], false), Fragment(record[6..9], false), Fragment(record[9..], true));
+        byte[] expected = XdrBytes.Concat(Fragment(record[..3], false), Fragment(record[3..6], false), Fragment(record[6..9], false), Fragment(record[9..], true));
         Assert.Equal(expected, output.WrittenSpan.ToArray());
     }
 
@@ -75,17 +75,17 @@ public class RecordMarkingTests
     public void Decoder_joins_fragments_including_empty_and_odd_length_ones()
     {
         byte[] a = Bytes(5), b = Bytes(0), c = Bytes(3, 9), d = Bytes(1, 4);
-        byte[] stream = Wire.Concat(Fragment(a, false), Fragment(b, false), Fragment(c, false), Fragment(d, true), Fragment(Bytes(7, 2), true));
+        byte[] stream = XdrBytes.Concat(Fragment(a, false), Fragment(b, false), Fragment(c, false), Fragment(d, true), Fragment(Bytes(7, 2), true));
         List<byte[]> records = Decode(stream, [stream.Length]);
         Assert.Equal(2, records.Count);
-        Assert.Equal(Wire.Concat(a, c, d), records[0]);
+        Assert.Equal(XdrBytes.Concat(a, c, d), records[0]);
         Assert.Equal(Bytes(7, 2), records[1]);
     }
 
     [Fact]
     public void Decoder_handles_an_empty_record()
     {
-        byte[] stream = Wire.Concat(Fragment([], true), Fragment(Bytes(2), true));
+        byte[] stream = XdrBytes.Concat(Fragment([], true), Fragment(Bytes(2), true));
         List<byte[]> records = Decode(stream, [stream.Length]);
         Assert.Equal(2, records.Count);
         Assert.Empty(records[0]);
@@ -95,7 +95,7 @@ public class RecordMarkingTests
     public void Decoder_reassembles_a_stream_split_at_every_byte_boundary()
     {
         byte[] multi = Bytes(13, 3);
-        byte[] stream = Wire.Concat(
+        byte[] stream = XdrBytes.Concat(
             Fragment(Bytes(6), true),
             Fragment(multi[..5], false), Fragment([], false), Fragment(multi[5..], true),
             Fragment(Bytes(1, 8), true));
@@ -115,7 +115,7 @@ public class RecordMarkingTests
     public void Decoder_refuses_a_header_claiming_two_gigabytes_without_allocating()
     {
         using var decoder = new RecordDecoder(maxRecordSize: 1024);
-        var buffer = new ReadOnlySequence<byte>(Wire.U32(0xFFFF_FFFF));
+        var buffer = new ReadOnlySequence<byte>(XdrBytes.Words(0xFFFF_FFFF));
         long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<RpcException>(() => decoder.TryDecode(ref buffer, out _));
         Assert.Equal(RpcStatus.MessageTooLarge, e.Status);
@@ -125,7 +125,7 @@ public class RecordMarkingTests
     [Fact]
     public void Decoder_caps_the_cumulative_size_across_fragments()
     {
-        byte[] stream = Wire.Concat(Fragment(Bytes(60), false), Fragment(Bytes(60), true));
+        byte[] stream = XdrBytes.Concat(Fragment(Bytes(60), false), Fragment(Bytes(60), true));
         using var decoder = new RecordDecoder(maxRecordSize: 100);
         var buffer = new ReadOnlySequence<byte>(stream);
         var e = Assert.Throws<RpcException>(() =>
@@ -140,7 +140,7 @@ public class RecordMarkingTests
     [Fact]
     public void Decoder_accepts_a_record_exactly_at_the_cap()
     {
-        byte[] stream = Wire.Concat(Fragment(Bytes(50), false), Fragment(Bytes(50), true));
+        byte[] stream = XdrBytes.Concat(Fragment(Bytes(50), false), Fragment(Bytes(50), true));
         Assert.Single(Decode(stream, [7, 50, 100], maxRecordSize: 100));
     }
 

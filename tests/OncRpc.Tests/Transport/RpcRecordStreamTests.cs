@@ -1,6 +1,6 @@
 using System.IO.Pipes;
 using OncRpc.Transport;
-using OncRpc.Tests.Client.Support;
+using OncRpc.Tests.Support;
 
 namespace OncRpc.Tests.Transport;
 
@@ -16,7 +16,7 @@ public class RpcRecordStreamTests
             await writer.WriteRecordAsync(Array.Empty<byte>(), TestContext.Current.CancellationToken);
         }
         byte[] wire = memory.ToArray();
-        Assert.Equal(Wire.Concat(Wire.U32(4), [1, 2, 3, 4], Wire.U32(0x8000_0002), [5, 6], Wire.U32(0x8000_0000)), wire);
+        Assert.Equal(XdrBytes.Concat(XdrBytes.Words(4), [1, 2, 3, 4], XdrBytes.Words(0x8000_0002), [5, 6], XdrBytes.Words(0x8000_0000)), wire);
 
         await using var reader = new RpcRecordStream(new MemoryStream(wire));
         byte[]? first = await reader.ReadRecordAsync(TestContext.Current.CancellationToken);
@@ -29,7 +29,7 @@ public class RpcRecordStreamTests
     [Fact]
     public async Task A_stream_ending_inside_a_record_is_connection_lost()
     {
-        await using var reader = new RpcRecordStream(new MemoryStream(Wire.Concat(Wire.U32(0x8000_0008), [1, 2, 3])));
+        await using var reader = new RpcRecordStream(new MemoryStream(XdrBytes.Concat(XdrBytes.Words(0x8000_0008), [1, 2, 3])));
         var e = await Assert.ThrowsAsync<RpcException>(async () => await reader.ReadRecordAsync(TestContext.Current.CancellationToken));
         Assert.Equal(RpcStatus.ConnectionLost, e.Status);
     }
@@ -37,7 +37,7 @@ public class RpcRecordStreamTests
     [Fact]
     public async Task A_record_over_the_cap_is_message_too_large()
     {
-        await using var reader = new RpcRecordStream(new MemoryStream(Wire.U32(0xFFFF_FFFF)), maxRecordSize: 1000);
+        await using var reader = new RpcRecordStream(new MemoryStream(XdrBytes.Words(0xFFFF_FFFF)), maxRecordSize: 1000);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await reader.ReadRecordAsync(TestContext.Current.CancellationToken));
         Assert.Equal(RpcStatus.MessageTooLarge, e.Status);
     }
@@ -49,7 +49,7 @@ public class RpcRecordStreamTests
         using var client = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
         await using var reader = new RpcRecordStream(client, leaveOpen: true);
         byte[] payload = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
-        byte[] wire = Wire.Concat(Wire.U32(1000), payload[..1000], Wire.U32(0x8000_0000 | 4000), payload[1000..]);
+        byte[] wire = XdrBytes.Concat(XdrBytes.Words(1000), payload[..1000], XdrBytes.Words(0x8000_0000 | 4000), payload[1000..]);
         Task<byte[]?> read = reader.ReadRecordAsync(TestContext.Current.CancellationToken).AsTask();
         for (int i = 0; i < wire.Length; i += 333)
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Testing;
 using OncRpc.Xdr.Tests.Support;
 
 namespace OncRpc.Xdr.Tests.Golden;
@@ -11,23 +12,23 @@ public sealed class GoldenVectorTests
     private static GoldenCase Find(string name) => GoldenCases.All.Single(c => c.Name == name);
 
     [Fact]
-    public void EveryGoldenVectorHasACaseAndEveryCaseAVector()
+    public void Every_golden_vector_has_a_case_and_every_case_a_vector()
     {
         Assert.Equal(GoldenFile.Vectors.Keys.Order(StringComparer.Ordinal), GoldenCases.All.Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void EncodesLikeLibtirpc(string name)
+    public void Encodes_like_libtirpc(string name)
     {
         GoldenCase c = Find(name);
         byte[] ours = XdrTest.Encode(c.Write);
-        Assert.Equal(XdrTest.ToHex(GoldenFile.Vectors[name]), XdrTest.ToHex(ours));
+        Assert.Equal(Hex.Of(GoldenFile.Vectors[name]), Hex.Of(ours));
     }
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void DecodesLibtirpcBytes(string name)
+    public void Decodes_libtirpc_bytes(string name)
     {
         GoldenCase c = Find(name);
         byte[] golden = GoldenFile.Vectors[name];
@@ -42,7 +43,7 @@ public sealed class GoldenVectorTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void RejectsEveryTruncationOfTheGoldenBytes(string name)
+    public void Rejects_every_truncation_of_the_golden_bytes(string name)
     {
         GoldenCase c = Find(name);
         byte[] golden = GoldenFile.Vectors[name];

@@ -37,10 +37,6 @@ public static class XdrTest
         return value;
     }
 
-    public static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
-
-    public static string ToHex(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(bytes);
-
     /// <summary>Splits <paramref name="data"/> into segments at the given offsets (duplicates give
     /// empty segments, which real pipes produce too).</summary>
     public static ReadOnlySequence<byte> Split(byte[] data, params int[] cuts)

@@ -1,12 +1,14 @@
+using OncRpc.Auth;
+
 namespace OncRpc.Client.Internal;
 
 /// <summary>
 /// What stays fixed across every send of one call: its xid (a resend keeps it, so the server's
-/// duplicate-request cache recognises the call) and its deadline, in <see cref="ClientClock"/>
-/// milliseconds (<see cref="long.MaxValue"/>: the connection's table sets it from the timeout when
-/// the call is added, as for every single-send call).
+/// duplicate-request cache recognises the call), its deadline in <see cref="ClientClock"/>
+/// milliseconds (<see cref="long.MaxValue"/>: none) with the timeout it came from, and the
+/// credentials it is sent with (the client's, or the call's own from <see cref="RpcCallOptions"/>).
 /// </summary>
-internal readonly record struct CallAttempt(uint Xid, long DeadlineMs = long.MaxValue);
+internal readonly record struct CallAttempt(uint Xid, long DeadlineMs, TimeSpan Timeout, RpcCredentials Credentials);
 
 /// <summary>A client's clock for deadlines and retransmissions: milliseconds from its
 /// <see cref="TimeProvider"/>, so tests drive them in virtual time.</summary>

@@ -23,8 +23,11 @@ internal abstract class PendingCall
     public PendingCallTable? Table;
 
     /// <summary>When the call times out, in <see cref="ClientClock"/> milliseconds; long.MaxValue
-    /// for never (set before the call is added only when it has a deadline of its own).</summary>
+    /// for never. Set by the client before the call is added (<see cref="CallAttempt"/>).</summary>
     public long DeadlineTicks = long.MaxValue;
+
+    /// <summary>The timeout the deadline came from (for the error message).</summary>
+    public TimeSpan Timeout;
 
     // Synchronous callers block on this event instead of awaiting; created on first sync use and
     // kept while the object is pooled. _signaled turns 1 only after the event is set, so a caller
@@ -110,6 +113,7 @@ internal abstract class PendingCall
         CredentialSent = default;
         Table = null;
         DeadlineTicks = long.MaxValue;
+        Timeout = default;
         Datagram = null;
         NextRetransmitTicks = long.MaxValue;
         RetransmitIntervalMs = 0;

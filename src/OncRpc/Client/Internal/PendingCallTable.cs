@@ -9,6 +9,12 @@ namespace OncRpc.Client.Internal;
 /// is not empty (one shot, at the earliest deadline or retransmission due), timing calls out and,
 /// for UDP, retransmitting them with exponential backoff.
 /// One timer per table rather than one per call keeps the per-call cost to a dictionary insert.
+/// <para>Invariant: the dictionary, the timer's due time and the closed error change only under
+/// <see cref="_gate"/>; <see cref="Count"/> and <see cref="IsClosed"/> are published from under it
+/// with volatile writes and read without it (the reader role's re-checks, ReaderRole H2/H6, and the
+/// send path's heuristics), so reading them costs no lock. A call leaves the dictionary once, and
+/// whoever removes it completes it (ReaderRole H4). Nothing is sent under the lock: the timer
+/// collects due retransmissions under it and sends them after.</para>
 /// </summary>
 internal sealed class PendingCallTable : IDisposable
 {
@@ -16,46 +22,38 @@ internal sealed class PendingCallTable : IDisposable
     private readonly Lock _gate = new();
     private readonly ITimer _timer;
     private readonly ClientClock _clock;
-    private readonly Action<PendingCall>? _retransmit;
+    private readonly Action<uint, byte[]>? _retransmit;
     private readonly long _maxRetransmitMs;
-    private readonly TimeSpan _timeout;
-    private RpcException? _closedWith;
+    private RpcException? _closedWith;      // written under _gate (volatile), never cleared
+    private int _count;                     // _calls.Count, written under _gate (volatile)
     private long _timerDue = long.MaxValue; // guarded by _gate: when the timer fires next; MaxValue = disarmed
 
-    public PendingCallTable(ClientClock clock, TimeSpan timeout, TimeSpan maxRetransmitInterval, Action<PendingCall>? retransmit)
+    /// <param name="clock">Deadlines and retransmissions.</param>
+    /// <param name="maxRetransmitInterval">UDP: the cap on the backoff.</param>
+    /// <param name="retransmit">UDP: sends a call's datagram again (xid, bytes); called by the
+    /// timer outside the table's lock.</param>
+    public PendingCallTable(ClientClock clock, TimeSpan maxRetransmitInterval, Action<uint, byte[]>? retransmit)
     {
         _clock = clock;
-        _timeout = timeout;
         _retransmit = retransmit;
         _maxRetransmitMs = (long)maxRetransmitInterval.TotalMilliseconds;
         _timer = clock.Time.CreateTimer(static s => ((PendingCallTable)s!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _calls.Count;
-            }
-        }
-    }
+    /// <summary>Calls pending, as last published under the lock (a volatile read, no lock).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     public bool IsClosed => Volatile.Read(ref _closedWith) is not null;
 
     /// <summary>The clock of deadlines and retransmissions (milliseconds).</summary>
     public long NowMs => _clock.NowMs;
 
-    /// <summary>Adds <paramref name="call"/> and sets its deadline: the timeout from now, or the
-    /// call's own when it has an earlier one (a resend keeps the first send's). Returns false when
-    /// the table is closed or the xid is taken.</summary>
+    /// <summary>Adds <paramref name="call"/>, whose deadline (<see cref="PendingCall.DeadlineTicks"/>)
+    /// the client has set. Returns false when the table is closed or the xid is taken.</summary>
     public bool TryAdd(PendingCall call, out RpcException? closedWith)
     {
         call.Table = this;
         long now = _clock.NowMs;
-        call.DeadlineTicks = Math.Min(call.DeadlineTicks,
-            _timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : now + (long)_timeout.TotalMilliseconds);
         if (call.Datagram is not null)
         {
             call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
@@ -72,6 +70,7 @@ internal sealed class PendingCallTable : IDisposable
             {
                 return false;
             }
+            Volatile.Write(ref _count, _calls.Count);
             ArmFor(DueTicks(call), now);
         }
         return true;
@@ -109,6 +108,7 @@ internal sealed class PendingCallTable : IDisposable
             if (_calls.TryGetValue(call.Xid, out PendingCall? found) && ReferenceEquals(found, call))
             {
                 _calls.Remove(call.Xid);
+                Volatile.Write(ref _count, _calls.Count);
                 return true;
             }
         }
@@ -119,13 +119,17 @@ internal sealed class PendingCallTable : IDisposable
     {
         lock (_gate)
         {
-            return _calls.Remove(xid, out call);
+            bool removed = _calls.Remove(xid, out call);
+            Volatile.Write(ref _count, _calls.Count);
+            return removed;
         }
     }
 
-    /// <summary>Hands a reply record to the call it answers. Records that are not replies, do not
-    /// parse, or answer no pending call (unknown, late, duplicate) are dropped: returns false.</summary>
-    public bool Dispatch(in ReadOnlySequence<byte> record)
+    /// <summary>Classifies a received message by its msg_type (RFC 5531 §9: the word after the
+    /// xid) and hands a REPLY to the call it answers. A CALL is left to the caller
+    /// (<see cref="DispatchOutcome.Call"/>); a message that does not parse, or a reply that
+    /// answers no pending call (unknown, late, duplicate), is <see cref="DispatchOutcome.Dropped"/>.</summary>
+    public DispatchOutcome Dispatch(in ReadOnlySequence<byte> record)
     {
         var reader = new XdrReader(record);
         RpcMessageHeader message;
@@ -135,30 +139,35 @@ internal sealed class PendingCallTable : IDisposable
         }
         catch (XdrException)
         {
-            return false;
+            return DispatchOutcome.Dropped;
         }
-        if (message.Type != RpcMessageType.Reply || !TryRemove(message.Xid, out PendingCall? call))
+        if (message.Type == RpcMessageType.Call)
         {
-            return false;
+            return DispatchOutcome.Call;
+        }
+        if (!TryRemove(message.Xid, out PendingCall? call))
+        {
+            return DispatchOutcome.Dropped;
         }
         call!.OnReply(record, ref reader);
-        return true;
+        return DispatchOutcome.Completed;
     }
 
     /// <summary>Closes the table: every pending call and every later <see cref="TryAdd"/> fails
-    /// with <paramref name="error"/>.</summary>
-    public void Close(RpcException error)
+    /// with <paramref name="error"/>. Returns false when it was closed before (nothing done).</summary>
+    public bool Close(RpcException error)
     {
         PendingCall[] calls;
         lock (_gate)
         {
             if (_closedWith is not null)
             {
-                return;
+                return false;
             }
-            _closedWith = error;
+            Volatile.Write(ref _closedWith, error);
             calls = [.. _calls.Values];
             _calls.Clear();
+            Volatile.Write(ref _count, 0);
             _timerDue = long.MaxValue;
         }
         try
@@ -172,6 +181,7 @@ internal sealed class PendingCallTable : IDisposable
         {
             call.Fail(Copy(error));
         }
+        return true;
     }
 
     /// <summary>Fails every pending call without closing the table (UDP: the port is unreachable).</summary>
@@ -182,6 +192,7 @@ internal sealed class PendingCallTable : IDisposable
         {
             calls = [.. _calls.Values];
             _calls.Clear();
+            Volatile.Write(ref _count, 0);
         }
         foreach (PendingCall call in calls)
         {
@@ -198,6 +209,7 @@ internal sealed class PendingCallTable : IDisposable
     {
         long now = _clock.NowMs;
         List<PendingCall>? expired = null;
+        List<(uint Xid, byte[] Datagram)>? resend = null;
         lock (_gate)
         {
             long next = long.MaxValue;
@@ -211,8 +223,11 @@ internal sealed class PendingCallTable : IDisposable
                 if (call.Datagram is not null && call.NextRetransmitTicks <= now)
                 {
                     // RFC 5531 §7 / libtirpc clnt_dg: the same bytes, so the same xid, with the
-                    // wait doubling up to the cap.
-                    _retransmit!(call);
+                    // wait doubling up to the cap. Collected here, sent after the lock: a send is a
+                    // system call, and replies (which remove calls) must not wait behind it. The
+                    // datagram is kept, not the call: once out of the lock the call may complete
+                    // and be recycled, but its bytes are immutable.
+                    (resend ??= []).Add((call.Xid, call.Datagram));
                     call.RetransmitIntervalMs = Math.Min(call.RetransmitIntervalMs * 2, _maxRetransmitMs);
                     call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
                 }
@@ -224,12 +239,20 @@ internal sealed class PendingCallTable : IDisposable
                 {
                     _calls.Remove(call.Xid);
                 }
+                Volatile.Write(ref _count, _calls.Count);
             }
             // Re-arm for the earliest call left, or stay disarmed until the next TryAdd.
             _timerDue = long.MaxValue;
             if (next != long.MaxValue && _closedWith is null)
             {
                 ArmFor(next, now);
+            }
+        }
+        if (resend is not null)
+        {
+            foreach ((uint xid, byte[] datagram) in resend)
+            {
+                _retransmit!(xid, datagram);
             }
         }
         if (expired is not null)
@@ -251,8 +274,21 @@ internal sealed class PendingCallTable : IDisposable
         }
     }
 
-    private RpcException TimedOut(PendingCall call) => new(RpcStatus.TimedOut,
-        $"no reply to procedure {call.Procedure?.DisplayName ?? "(raw)"} (xid {call.Xid}) within {_timeout}");
+    private static RpcException TimedOut(PendingCall call) => new(RpcStatus.TimedOut,
+        $"no reply to procedure {call.Procedure?.DisplayName ?? "(raw)"} (xid {call.Xid}) within {call.Timeout}");
 
     public void Dispose() => _timer.Dispose();
+}
+
+/// <summary>What <see cref="PendingCallTable.Dispatch"/> did with a received message.</summary>
+internal enum DispatchOutcome
+{
+    /// <summary>A reply, handed to the pending call it answers.</summary>
+    Completed,
+
+    /// <summary>A call message (msg_type CALL): not the table's business.</summary>
+    Call,
+
+    /// <summary>Malformed, or a reply no call waits for.</summary>
+    Dropped,
 }

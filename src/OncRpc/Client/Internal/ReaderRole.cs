@@ -10,12 +10,46 @@ namespace OncRpc.Client.Internal;
 /// a reader. The pump is one long-lived async loop per connection that parks here while idle, so
 /// waking it allocates nothing; it is woken inline on the waking thread, which it leaves as soon
 /// as it has posted its receive.
+/// <para>The cross-thread hand-offs this relies on, each made by an explicit operation (never by
+/// a lock some other method happens to take):</para>
+/// <list type="bullet">
+/// <item>H1, role transfer: taking the role is a compare-exchange on <see cref="_state"/>, giving
+/// it up an exchange; both are full fences, so the reader-owned state (read buffer, decoder,
+/// receive buffer) written by one holder is seen by the next.</item>
+/// <item>H2, publish versus re-check (a Dekker pair): a caller stores its call in the table, then
+/// <see cref="EnsureReader"/> compare-exchanges the state; a holder stores Idle (exchange), then
+/// reads the table's count and closed flag (<see cref="PendingCallTable.Count"/>, a volatile read
+/// of a field written under the table's lock). With a full fence between the store and the load
+/// on both sides, at least one of them sees the other: the caller finds the role free and wakes
+/// the pump, or the holder finds the call and takes the role back (or wakes the pump).</item>
+/// <item>H3, waking the pump: the waker owns the role (its compare-exchange moved Idle to
+/// AsyncPump) before it completes the park; the pump resets the park before giving the role up,
+/// so a wake after that point completes the next park and is never lost.</item>
+/// <item>H4, a call's outcome (PendingCall): whoever removes the call from the table under its
+/// lock completes it; a blocked sync caller sees the outcome through a volatile flag written after
+/// the result.</item>
+/// <item>H5, socket mode: the connection's volatile flag is set before the first async socket
+/// operation; a sync reader that read it stale enters a blocking recv on a socket just made
+/// non-blocking, gets WouldBlock and polls on the next round.</item>
+/// <item>H6, close: the table's closed flag is written under its lock before the closer calls
+/// <see cref="EnsureReader"/>: the same pair as H2, with "closed" in place of "a call".</item>
+/// </list>
 /// </summary>
 internal sealed class ReaderRole : IValueTaskSource
 {
+    /// <summary>Longest a synchronous reader or waiter blocks before re-checking cancellation,
+    /// deadline and connection state.</summary>
+    internal const int SliceMilliseconds = 50;
+
     private const int Idle = 0;
     private const int AsyncPump = 1;
     private const int SyncReader = 2;
+
+    /// <summary>For tests: a synchronous caller holds the role (a signal to wait for, not a delay).</summary>
+    internal bool IsHeldBySyncReader => Volatile.Read(ref _state) == SyncReader;
+
+    /// <summary>For tests: the async pump holds the role.</summary>
+    internal bool IsHeldByPump => Volatile.Read(ref _state) == AsyncPump;
 
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = false };
     private int _state;
@@ -24,19 +58,48 @@ internal sealed class ReaderRole : IValueTaskSource
     /// Called after registering and sending a call, and after closing (the pump then exits).</summary>
     public void EnsureReader()
     {
-        if (Volatile.Read(ref _state) == Idle && Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle)
+        // Unconditional compare-exchange, not a read first: it is the full fence of H2 on the
+        // caller's side (a plain read could be satisfied before the caller's table insert is visible).
+        if (Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle)
         {
             _wake.SetResult(true);
         }
     }
 
-    /// <summary>Takes the role for a synchronous reader on the calling thread.</summary>
-    public bool TryTakeSync() =>
-        Volatile.Read(ref _state) == Idle && Interlocked.CompareExchange(ref _state, SyncReader, Idle) == Idle;
+    /// <summary>Takes the role for a synchronous reader on the calling thread (H1; a full fence
+    /// whether or not it succeeds).</summary>
+    public bool TryTakeSync() => Interlocked.CompareExchange(ref _state, SyncReader, Idle) == Idle;
 
-    /// <summary>A synchronous reader gives the role up; the caller then re-checks the table and
-    /// calls <see cref="EnsureReader"/> when calls are pending or the connection closed.</summary>
-    public void ReleaseSync() => Volatile.Write(ref _state, Idle);
+    /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes:
+    /// reads on this thread (<see cref="ISyncReader.ReadUntil"/>) whenever the role is free,
+    /// otherwise waits in slices for whoever reads to deliver the outcome.</summary>
+    public void WaitForReply<TReader>(PendingCall call, TReader reader)
+        where TReader : class, ISyncReader
+    {
+        while (!call.IsSignaled)
+        {
+            if (TryTakeSync())
+            {
+                reader.ReadUntil(call);
+            }
+            // Either another reader will dispatch our reply, or ReadUntil stopped because the call
+            // completed, timed out or the connection closed: its outcome is moments away.
+            call.WaitSignaled(SliceMilliseconds);
+        }
+    }
+
+    /// <summary>A synchronous reader gives the role up, then re-checks <paramref name="pending"/>:
+    /// callers that found the role held wait on it, so with calls pending (or the table closed)
+    /// the pump takes over (or wakes to exit). An exchange rather than a volatile write: the
+    /// re-check's loads must not move before it (H2).</summary>
+    public void ReleaseSync(PendingCallTable pending)
+    {
+        Interlocked.Exchange(ref _state, Idle);
+        if (pending.Count > 0 || pending.IsClosed)
+        {
+            EnsureReader();
+        }
+    }
 
     /// <summary>The pump waits here, without the role, until <see cref="EnsureReader"/> hands it over.</summary>
     public ValueTask ParkAsync() => new(this, _wake.Version);
@@ -45,9 +108,9 @@ internal sealed class ReaderRole : IValueTaskSource
     /// role or parks. A wake that comes in between completes the park at once.</summary>
     private void ReleasePump()
     {
-        // Reset before going idle: a wake after this point is the next park's, never lost.
+        // Reset before going idle: a wake after this point is the next park's, never lost (H3).
         _wake.Reset();
-        Volatile.Write(ref _state, Idle);
+        Interlocked.Exchange(ref _state, Idle); // full fence before the re-check (H2)
     }
 
     /// <summary>The pump takes the role back after <see cref="ReleasePump"/> (a call slipped in).</summary>
@@ -85,6 +148,14 @@ internal sealed class ReaderRole : IValueTaskSource
         _wake.OnCompleted(continuation, state, token, flags);
 }
 
+/// <summary>Reads on the caller's thread while it holds the <see cref="ReaderRole"/>.</summary>
+internal interface ISyncReader
+{
+    /// <summary>Holding the role: reads until <paramref name="call"/> has its outcome, its deadline
+    /// passes or the transport closes; then gives the role up (<see cref="ReaderRole.ReleaseSync"/>).</summary>
+    void ReadUntil(PendingCall call);
+}
+
 /// <summary>What the async pump does next (<see cref="ReaderRole.NextPumpStep"/>).</summary>
 internal enum PumpStep
 {
@@ -92,4 +163,3 @@ internal enum PumpStep
     Park,
     Exit,
 }
-

@@ -21,20 +21,21 @@ internal abstract partial class RpcClientBase
     private const int MaxResends = 16;
 
     private ValueTask<TResult> SendAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, RpcCredentials credentials, TimeSpan timeout,
+        CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult> =>
         procedure.Semantics == RpcCallSemantics.AtMostOnce
-            ? SendAtMostOnceAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken)
-            : StartCallAsync<TArgs, TResult>(procedure, arguments, credential, new CallAttempt(NextXid()), cancellationToken);
+            ? SendAtMostOnceAsync<TArgs, TResult>(procedure, arguments, credential, NewAttempt(credentials, timeout), cancellationToken)
+            : StartCallAsync<TArgs, TResult>(procedure, arguments, credential, NewAttempt(credentials, timeout), cancellationToken);
 
+    /// <summary>Every send of <paramref name="attempt"/> keeps its xid and its one deadline.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResult> SendAtMostOnceAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
-        CallAttempt attempt = AtMostOnceAttempt();
         for (int resends = 0; ; resends++)
         {
             try
@@ -50,15 +51,16 @@ internal abstract partial class RpcClientBase
 
     /// <summary>The blocking twin of <see cref="SendAsync"/>.</summary>
     private TResult Send<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, RpcCredentials credentials, TimeSpan timeout,
+        CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
+        CallAttempt attempt = NewAttempt(credentials, timeout);
         if (procedure.Semantics != RpcCallSemantics.AtMostOnce)
         {
-            return CallCore<TArgs, TResult>(procedure, arguments, credential, new CallAttempt(NextXid()), cancellationToken);
+            return CallCore<TArgs, TResult>(procedure, arguments, credential, attempt, cancellationToken);
         }
-        CallAttempt attempt = AtMostOnceAttempt();
         for (int resends = 0; ; resends++)
         {
             try
@@ -70,9 +72,6 @@ internal abstract partial class RpcClientBase
             }
         }
     }
-
-    /// <summary>One xid and one deadline for every send of the call.</summary>
-    private CallAttempt AtMostOnceAttempt() => new(NextXid(), Options.Clock.DeadlineAfter(Options.Timeout));
 
     /// <summary>The connection was lost with the call in flight: it may or may not have run, and
     /// only a resend with the same xid can tell without running it twice.</summary>
@@ -92,11 +91,11 @@ internal abstract partial class RpcClientBase
     }
 
     private async ValueTask<TResult> CallOneWayAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
-        await SendOneWayAsync(procedure, arguments, cancellationToken).ConfigureAwait(false);
+        await SendOneWayCoreAsync(procedure, arguments, credentials, cancellationToken).ConfigureAwait(false);
         return default!;
     }
 }

@@ -10,7 +10,8 @@ namespace OncRpc.Client.Internal;
 
 /// <summary>
 /// What every transport shares: xid allocation, credentials (with the AUTH_SHORT fallback retry),
-/// tracing and metrics. The fast path (AUTH_NONE or plain AUTH_SYS, no listener) goes straight to
+/// per-call overrides (<see cref="RpcCallOptions"/>: resolved here into the call's
+/// <see cref="CallAttempt"/>, so transports see one shape), deadlines, tracing and metrics. The fast path (AUTH_NONE or plain AUTH_SYS, no listener) goes straight to
 /// the transport with no async state machine of its own.
 /// </summary>
 internal abstract partial class RpcClientBase : RpcClient
@@ -35,8 +36,9 @@ internal abstract partial class RpcClientBase : RpcClient
 
     protected uint NextXid() => (uint)Interlocked.Increment(ref _xid);
 
-    /// <summary>Encodes and sends one call with <paramref name="credential"/>, the xid and
-    /// deadline of <paramref name="attempt"/>, and returns its reply.</summary>
+    /// <summary>Encodes and sends one call with <paramref name="credential"/> (from
+    /// <see cref="CallAttempt.Credentials"/>), the xid and deadline of <paramref name="attempt"/>,
+    /// and returns its reply.</summary>
     protected abstract ValueTask<TResult> StartCallAsync<TArgs, TResult>(
         RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
@@ -49,20 +51,70 @@ internal abstract partial class RpcClientBase : RpcClient
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
+    /// <summary>Sends a one-way call with <paramref name="credentials"/>.</summary>
+    protected abstract ValueTask SendOneWayCoreAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>;
+
     protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential)
         where TResult : IXdrSerializable<TResult>
     {
         TypedPendingCall<TResult> call = TypedPendingCall<TResult>.Rent();
         call.Xid = attempt.Xid;
         call.DeadlineTicks = attempt.DeadlineMs;
+        call.Timeout = attempt.Timeout;
         call.Procedure = procedure;
-        call.Credentials = Credentials;
+        call.Credentials = attempt.Credentials;
         call.CredentialSent = credential;
         return call;
     }
 
+    /// <summary>Sets a raw call's deadline from the client's timeout.</summary>
+    protected void SetDeadline(PendingCall call)
+    {
+        call.Timeout = Options.Timeout;
+        call.DeadlineTicks = Options.Clock.DeadlineAfter(Options.Timeout);
+    }
+
+    /// <summary>A new xid, the deadline <paramref name="timeout"/> from now, and the credentials to send.</summary>
+    private CallAttempt NewAttempt(RpcCredentials credentials, TimeSpan timeout) =>
+        new(NextXid(), Options.Clock.DeadlineAfter(timeout), timeout, credentials);
+
+    /// <summary>The call's timeout: its own, checked as the client's is, or the client's.</summary>
+    private TimeSpan TimeoutOf(in RpcCallOptions options)
+    {
+        if (options.Timeout is not { } timeout)
+        {
+            return Options.Timeout;
+        }
+        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), timeout, "a call's timeout must be positive or infinite");
+        }
+        return timeout;
+    }
+
     public sealed override ValueTask<TResult> CallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default) =>
+        StartAsync<TArgs, TResult>(procedure, arguments, Credentials, Options.Timeout, cancellationToken);
+
+    public sealed override ValueTask<TResult> CallAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync<TArgs, TResult>(procedure, arguments, options.Credentials ?? Credentials, TimeoutOf(options), cancellationToken);
+
+    public sealed override ValueTask SendOneWayAsync<TArgs>(
         RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(procedure);
+        return SendOneWayCoreAsync(procedure, arguments, Credentials, cancellationToken);
+    }
+
+    /// <summary>Every asynchronous call, overridden or not: the fast path (no telemetry, no
+    /// session state in the credentials) goes straight to the transport.</summary>
+    private ValueTask<TResult> StartAsync<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
     {
         ArgumentNullException.ThrowIfNull(procedure);
         if (cancellationToken.IsCancellationRequested)
@@ -71,18 +123,18 @@ internal abstract partial class RpcClientBase : RpcClient
         }
         if (procedure.Semantics == RpcCallSemantics.Maybe)
         {
-            return CallOneWayAsync<TArgs, TResult>(procedure, arguments, cancellationToken);
+            return CallOneWayAsync<TArgs, TResult>(procedure, arguments, credentials, cancellationToken);
         }
-        if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
+        if (!ClientTelemetry.IsEnabled && !credentials.HasSessionState)
         {
-            return SendAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+            return SendAsync<TArgs, TResult>(procedure, arguments, credentials.GetCredential(), credentials, timeout, cancellationToken);
         }
-        return CallWithPolicyAsync<TArgs, TResult>(procedure, arguments, cancellationToken);
+        return CallWithPolicyAsync<TArgs, TResult>(procedure, arguments, credentials, timeout, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResult> CallWithPolicyAsync<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken)
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
@@ -91,16 +143,17 @@ internal abstract partial class RpcClientBase : RpcClient
         string? errorType = null;
         try
         {
-            OpaqueAuth credential = Credentials.GetCredential();
+            OpaqueAuth credential = credentials.GetCredential();
             try
             {
-                return await SendAsync<TArgs, TResult>(procedure, arguments, credential, cancellationToken).ConfigureAwait(false);
+                return await SendAsync<TArgs, TResult>(procedure, arguments, credential, credentials, timeout, cancellationToken)
+                    .ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
+            catch (RpcException e) when (e.Status == RpcStatus.AuthError && credentials.OnRejected(credential, e.AuthStat))
             {
                 // The server forgot our short handle (AUTH_REJECTEDCRED): once more with the full
                 // credential, as libtirpc's auth refresh does.
-                return await SendAsync<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken)
+                return await SendAsync<TArgs, TResult>(procedure, arguments, credentials.GetCredential(), credentials, timeout, cancellationToken)
                     .ConfigureAwait(false);
             }
         }
@@ -116,7 +169,18 @@ internal abstract partial class RpcClientBase : RpcClient
     }
 
     public sealed override TResult Call<TArgs, TResult>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default) =>
+        CallBlocking<TArgs, TResult>(procedure, arguments, Credentials, Options.Timeout, cancellationToken);
+
+    public sealed override TResult Call<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCallOptions options, CancellationToken cancellationToken = default) =>
+        CallBlocking<TArgs, TResult>(procedure, arguments, options.Credentials ?? Credentials, TimeoutOf(options), cancellationToken);
+
+    /// <summary>The blocking twin of <see cref="StartAsync"/>.</summary>
+    private TResult CallBlocking<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
+        where TArgs : IXdrSerializable<TArgs>
+        where TResult : IXdrSerializable<TResult>
     {
         ArgumentNullException.ThrowIfNull(procedure);
         cancellationToken.ThrowIfCancellationRequested();
@@ -125,15 +189,16 @@ internal abstract partial class RpcClientBase : RpcClient
             throw new NotSupportedException(
                 $"procedure {procedure.DisplayName} is one-way (maybe): it has no reply to block for; use SendOneWayAsync");
         }
-        if (!ClientTelemetry.IsEnabled && !Credentials.HasSessionState)
+        if (!ClientTelemetry.IsEnabled && !credentials.HasSessionState)
         {
-            return Send<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+            return Send<TArgs, TResult>(procedure, arguments, credentials.GetCredential(), credentials, timeout, cancellationToken);
         }
-        return CallWithPolicy<TArgs, TResult>(procedure, arguments, cancellationToken);
+        return CallWithPolicy<TArgs, TResult>(procedure, arguments, credentials, timeout, cancellationToken);
     }
 
     /// <summary><see cref="CallWithPolicyAsync"/> for the blocking path: same activity, metrics and AUTH_SHORT retry.</summary>
-    private TResult CallWithPolicy<TArgs, TResult>(RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken)
+    private TResult CallWithPolicy<TArgs, TResult>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>
     {
@@ -142,15 +207,15 @@ internal abstract partial class RpcClientBase : RpcClient
         string? errorType = null;
         try
         {
-            OpaqueAuth credential = Credentials.GetCredential();
+            OpaqueAuth credential = credentials.GetCredential();
             try
             {
-                return Send<TArgs, TResult>(procedure, arguments, credential, cancellationToken);
+                return Send<TArgs, TResult>(procedure, arguments, credential, credentials, timeout, cancellationToken);
             }
-            catch (RpcException e) when (e.Status == RpcStatus.AuthError && Credentials.OnRejected(credential, e.AuthStat))
+            catch (RpcException e) when (e.Status == RpcStatus.AuthError && credentials.OnRejected(credential, e.AuthStat))
             {
                 // AUTH_REJECTEDCRED for a short handle: once more with the full credential.
-                return Send<TArgs, TResult>(procedure, arguments, Credentials.GetCredential(), cancellationToken);
+                return Send<TArgs, TResult>(procedure, arguments, credentials.GetCredential(), credentials, timeout, cancellationToken);
             }
         }
         catch (Exception e)

@@ -1,39 +1,47 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using OncRpc.Transport;
-using OncRpc.Transport.Internal;
 
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// One TCP or Unix connection: a pending-call table, a send path that writes records whole and in
-/// order (StreamConnection.Write.cs) and a reader role (StreamConnection.Read.cs) that whoever
-/// needs replies takes: a synchronous caller reads on its own thread, as libtirpc's clnt_call does,
-/// and an async pump reads only while calls are pending. No thread is parked on an idle connection.
+/// One TCP or Unix connection, thin: it owns the socket and the lifecycle (open, idle probe,
+/// close, failing pending calls) and the state both roles share, and wires three parts together:
+/// the <see cref="PendingCallTable"/> of calls in flight, the <see cref="RecordSender"/> (records
+/// out, whole and in order) and the <see cref="ReplyReader"/> (records in, under the reader
+/// role). No thread is parked on an idle connection.
+/// <para>Invariant: <see cref="Close"/> runs its effects once (the table closes first, and only
+/// the first closer gets past it); after it every pending and later call fails with its error,
+/// nothing more is queued for sending, and the pump, woken, exits. The shared socket state is
+/// the socket's mode (<see cref="IsAsyncMode"/>, volatile, set before the first async operation:
+/// hand-off H5 in ReaderRole) and the time of last activity (a hint for the idle probe only).</para>
 /// </summary>
-internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWorkItem
+internal sealed class StreamConnection : IAsyncDisposable
 {
+    private const long IdleProbeMilliseconds = 1000;
+
     private readonly Socket _socket;
-    private readonly RpcClientOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
-    private readonly CancellationToken _closingToken;
+
+    // Set before the first async operation on the socket, which hands it to the runtime's engine
+    // for good (non-blocking from then on). Read by a synchronous reader to choose how to wait.
+    private volatile bool _usedAsync;
+
+    // Client clock (ms) of the last send or receive; racy by design (a probe hint).
+    private long _lastActivityMs;
 
     public StreamConnection(Socket socket, RpcClientOptions options, ILogger logger)
     {
         _socket = socket;
-        _options = options;
         _logger = logger;
-        _closingToken = _closing.Token;
         RemoteEndPoint = socket.RemoteEndPoint;
-        Pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, retransmit: null);
-        _decoder = new RecordDecoder(options.MaxRecordSize);
-        _batch = new PooledBufferWriter(BatchLimit);
-        _readBuffer = _ownReadBuffer;
-        _lastActivityTicks = Environment.TickCount64;
+        MaxFragmentSize = options.MaxFragmentSize;
+        Pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, retransmit: null);
+        _lastActivityMs = Pending.NowMs;
         // Bounds a synchronous reader's blocking recv to one slice (ReadUntil); async receives ignore it.
-        socket.ReceiveTimeout = SliceMilliseconds;
+        socket.ReceiveTimeout = ReaderRole.SliceMilliseconds;
         if (options.Timeout != Timeout.InfiniteTimeSpan)
         {
             // A caller sending on its own thread into a server that stopped reading must not block
@@ -41,27 +49,79 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
             // of a record) closes. Async sends ignore it.
             socket.SendTimeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
         }
-        // Parks at once without touching the socket: a connection used only synchronously never
-        // enters the runtime's socket engine.
-        _pump = PumpAsync();
+        Sender = new RecordSender(this, socket, _closing.Token);
+        Reader = new ReplyReader(this, socket, options.MaxRecordSize, _closing.Token);
     }
 
     public PendingCallTable Pending { get; }
 
+    public RecordSender Sender { get; }
+
+    public ReplyReader Reader { get; }
+
     public EndPoint? RemoteEndPoint { get; }
 
+    public int MaxFragmentSize { get; }
+
     public bool IsClosed => Pending.IsClosed;
+
+    /// <summary>True once the socket has seen an async operation (it is non-blocking from then on).</summary>
+    public bool IsAsyncMode => _usedAsync;
+
+    /// <summary>Called before every async socket operation.</summary>
+    public void EnterAsyncMode()
+    {
+        if (!_usedAsync)
+        {
+            _usedAsync = true;
+        }
+    }
+
+    /// <summary>On the client's clock (the system one reads the coarse tick count), so tests
+    /// drive the idle probe in virtual time.</summary>
+    public void NoteActivity() => Volatile.Write(ref _lastActivityMs, Pending.NowMs);
+
+    /// <summary>
+    /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
+    /// unnoticed until a call is sent into it. Before a call on a connection quiet for a while,
+    /// check for end of stream (one zero-timeout poll) so the call can go to a new connection
+    /// instead. Returns true (having closed the connection) when the server has closed it.
+    /// </summary>
+    public bool ProbeClosedWhileIdle() =>
+        Pending.NowMs - Volatile.Read(ref _lastActivityMs) >= IdleProbeMilliseconds && Reader.ProbeClosed();
+
+    /// <summary>Sends one whole message (no record mark: framed here at the client's fragment
+    /// size) behind everything queued before it, without blocking: for records that are not calls
+    /// of this client, such as replies to a server's callback. Returns false when closed.</summary>
+    public bool SendRecord(ReadOnlySpan<byte> message) =>
+        Sender.TryEnqueue(new OutgoingRecord(CallEncoder.EncodeRaw(message, recordMarking: true, MaxFragmentSize), Flush: true));
+
+    /// <summary>
+    /// A CALL record arrived (the server calling a service on this client over this connection,
+    /// RFC 5531 §9 msg_type CALL). Runs on the reader role's thread; <paramref name="record"/> is
+    /// valid during the call only (copy what you keep) and nothing here may block on the socket
+    /// (answer through <see cref="SendRecord"/>). No callback service here: dropped.
+    /// </summary>
+    public void OnCallRecord(in ReadOnlySequence<byte> record) => OnDroppedRecord();
+
+    /// <summary>A record that answers no pending call (late, unknown, malformed) was dropped.</summary>
+    public void OnDroppedRecord()
+    {
+        ClientTelemetry.DroppedReplies.Add(1);
+        ClientLog.DroppedReply(_logger, RemoteEndPoint);
+    }
+
+    public RpcException ServerClosed() => new(RpcStatus.ConnectionLost, $"the server at {RemoteEndPoint} closed the connection");
 
     /// <summary>Fails every pending call with <paramref name="error"/> and shuts the socket.</summary>
     public void Close(RpcException error, bool log = true)
     {
-        if (Pending.IsClosed)
-        {
-            return;
-        }
         int pending = Pending.Count;
-        Pending.Close(error);
-        CloseSendQueue();
+        if (!Pending.Close(error))
+        {
+            return; // closed before
+        }
+        Sender.Close();
         if (log)
         {
             ClientLog.ConnectionLost(_logger, RemoteEndPoint, pending, error);
@@ -83,9 +143,10 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
         catch (ObjectDisposedException)
         {
         }
-        // A parked pump wakes to exit; one reading sees the cancellation; a sync reader hands the
-        // role over (ReleaseSyncReader) once it notices the close.
-        _reader.EnsureReader();
+        // The table is closed (published under its lock) before this full fence (H2/H6): a parked
+        // pump wakes to exit; one reading sees the cancellation; a sync reader hands the role
+        // over once it notices the close.
+        Reader.EnsureReader();
     }
 
     public async ValueTask DisposeAsync()
@@ -93,7 +154,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
         Close(new RpcException(RpcStatus.ConnectionLost, "the client was disposed"), log: false);
         try
         {
-            await Task.WhenAll(_pump, _drain).ConfigureAwait(false);
+            await Task.WhenAll(Reader.Completion, Sender.Completion).ConfigureAwait(false);
         }
         catch (Exception)
         {
@@ -104,12 +165,6 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
         _socket.Dispose();
         Pending.Dispose();
         _closing.Dispose();
-        DisposeSendBuffers();
+        Sender.DisposeBuffers();
     }
 }
-
-/// <summary>A record queued for the send path.</summary>
-/// <param name="Buffer">The record, framed; returned to the pool once written.</param>
-/// <param name="Flush">False for a batched call: stays buffered until a flushing record follows.</param>
-/// <param name="Written">Completed once the record has been handed to the socket (one-way calls).</param>
-internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null);

@@ -4,7 +4,7 @@ using OncRpc.Transport.Internal;
 namespace OncRpc.Client.Internal;
 
 /// <summary>Synchronous calls: the calling thread sends, then reads the reply itself when no
-/// other thread holds the connection's reader role (see StreamConnection.Read.cs).</summary>
+/// other thread holds the connection's reader role (see ReplyReader).</summary>
 internal sealed partial class StreamRpcClient
 {
     protected override TResult CallCore<TArgs, TResult>(
@@ -15,7 +15,7 @@ internal sealed partial class StreamRpcClient
         while (true)
         {
             uint xid = attempt.Xid;
-            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
                 recordMarking: true, Options.MaxFragmentSize);
             TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
             call.MakeSync();
@@ -32,11 +32,11 @@ internal sealed partial class StreamRpcClient
                 throw (Exception?)closed ?? DuplicateXid(xid);
             }
             call.RegisterCancellation(cancellationToken);
-            if (!connection.Send(record, allowDirect: true) && connection.Pending.TryRemove(call))
+            if (!connection.Sender.Send(record, allowDirect: true) && connection.Pending.TryRemove(call))
             {
                 call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
             }
-            connection.WaitForReply(call);
+            connection.Reader.WaitForReply(call);
             return call.GetResultSync();
         }
     }

@@ -29,7 +29,10 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     }
 
     /// <summary>Socket sends made on the current connection (for tests).</summary>
-    internal long SendSystemCalls => _connection?.SendSystemCalls ?? 0;
+    internal long SendSystemCalls => _connection?.Sender.SendSystemCalls ?? 0;
+
+    /// <summary>The current connection, if any (for tests).</summary>
+    internal StreamConnection? Connection => _connection;
 
     protected override string TransportName => _kind == RpcTransportKind.Local ? "unix" : "tcp";
 
@@ -139,7 +142,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         where TResult : IXdrSerializable<TResult>
     {
         uint xid = attempt.Xid;
-        PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
             recordMarking: true, Options.MaxFragmentSize);
         TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
         // Register before sending: the reply may come back before the write loop returns.
@@ -160,7 +163,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         // the queue, so pipelined calls share writes; a large one always goes through the queue so
         // an async caller never blocks in a long send.
         bool direct = record.WrittenCount < DirectSendLimit && connection.Pending.Count <= 1;
-        if (!connection.Send(record, allowDirect: direct))
+        if (!connection.Sender.Send(record, allowDirect: direct))
         {
             if (connection.Pending.TryRemove(call))
             {
@@ -169,7 +172,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         }
         else
         {
-            connection.EnsureReader();
+            connection.Reader.EnsureReader();
         }
         return call.AsValueTask();
     }
@@ -177,16 +180,15 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     private static InvalidOperationException DuplicateXid(uint xid) =>
         new($"xid {xid} is already in use by a pending call on this client");
 
-    public override async ValueTask SendOneWayAsync<TArgs>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    protected override async ValueTask SendOneWayCoreAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(procedure);
         StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
-        OpaqueAuth credential = Credentials.GetCredential();
-        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential),
+        OpaqueAuth credential = credentials.GetCredential();
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, credentials.GetVerifier(credential),
             arguments, recordMarking: true, Options.MaxFragmentSize);
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true, written)))
+        if (!connection.Sender.TryEnqueue(new OutgoingRecord(record, Flush: true, written)))
         {
             throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent");
         }
@@ -201,7 +203,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         OpaqueAuth credential = Credentials.GetCredential();
         PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential),
             arguments, recordMarking: true, Options.MaxFragmentSize);
-        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: false)))
+        if (!connection.Sender.TryEnqueue(new OutgoingRecord(record, Flush: false)))
         {
             throw new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was queued");
         }
@@ -218,13 +220,14 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         uint xid = BinaryPrimitives.ReadUInt32BigEndian(callMessage.Span);
         var call = new RawPendingCall { Xid = xid };
+        SetDeadline(call);
         if (!connection.Pending.TryAdd(call, out RpcException? closed))
         {
             throw (Exception?)closed ?? DuplicateXid(xid);
         }
         call.RegisterCancellation(cancellationToken);
         PooledBufferWriter record = CallEncoder.EncodeRaw(callMessage.Span, recordMarking: true, Options.MaxFragmentSize);
-        if (!connection.TryEnqueue(new OutgoingRecord(record, Flush: true)))
+        if (!connection.Sender.TryEnqueue(new OutgoingRecord(record, Flush: true)))
         {
             if (connection.Pending.TryRemove(call))
             {
@@ -233,7 +236,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         }
         else
         {
-            connection.EnsureReader();
+            connection.Reader.EnsureReader();
         }
         return await call.AsValueTask().ConfigureAwait(false);
     }

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The <see cref="ReaderRole"/> over the datagram socket, as on stream connections (StreamConnection.Read.cs):
+/// The <see cref="ReaderRole"/> over the datagram socket, as on stream connections (ReplyReader):
 /// a synchronous caller that finds it free receives on its own thread; otherwise an async pump
 /// receives, only while calls are pending. The table's timer keeps retransmitting meanwhile.
 /// </summary>
@@ -14,24 +14,14 @@ internal sealed partial class UdpRpcClient
     private readonly ReaderRole _reader = new();
     private Task _pump = Task.CompletedTask;
 
-    // Set before the first async operation on the socket (see StreamConnection._usedAsync).
+    // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
 
     private void EnsureReader() => _reader.EnsureReader();
 
-    private void WaitForReply(PendingCall call)
-    {
-        while (!call.IsSignaled)
-        {
-            if (_reader.TryTakeSync())
-            {
-                ReadUntil(call);
-            }
-            call.WaitSignaled(StreamConnection.SliceMilliseconds);
-        }
-    }
+    private void WaitForReply(PendingCall call) => _reader.WaitForReply(call, this);
 
-    private void ReadUntil(PendingCall call)
+    void ISyncReader.ReadUntil(PendingCall call)
     {
         try
         {
@@ -47,13 +37,13 @@ internal sealed partial class UdpRpcClient
                 SocketError status;
                 if (!_usedAsync)
                 {
-                    // Still a blocking socket (see StreamConnection.ReadUntil): one recv bounded by
+                    // Still a blocking socket (see ReplyReader.ReadUntil): one recv bounded by
                     // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
                     received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
                 }
                 else
                 {
-                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, StreamConnection.SliceMilliseconds);
+                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
                     // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
                     // does not report: look for it when the slice ends quietly.
                     if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
@@ -80,11 +70,7 @@ internal sealed partial class UdpRpcClient
         {
             // Disposed while polling: Dispose closed the table, failing the call.
         }
-        _reader.ReleaseSync();
-        if (_pending.Count > 0 || _pending.IsClosed)
-        {
-            _reader.EnsureReader();
-        }
+        _reader.ReleaseSync(_pending); // re-checks the table: the pump takes over for calls still pending
     }
 
     /// <summary>The async reader: one loop per client, parked while nobody needs it (see
@@ -122,7 +108,9 @@ internal sealed partial class UdpRpcClient
 
     private void Dispatch(int received)
     {
-        if (!_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received)))
+        // A datagram that is not a reply to a pending call (a CALL included: no callbacks over
+        // UDP) is dropped.
+        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received)) != DispatchOutcome.Completed)
         {
             ClientTelemetry.DroppedReplies.Add(1);
             ClientLog.DroppedReply(Logger, _endPoint);

@@ -14,7 +14,7 @@ namespace OncRpc.Client.Internal;
 /// duplicate-request cache recognises it) with exponential backoff until the reply or the timeout.
 /// Replies to calls no longer pending (answers to earlier transmissions) are dropped.
 /// </summary>
-internal sealed partial class UdpRpcClient : RpcClientBase
+internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _endPoint;
@@ -35,14 +35,14 @@ internal sealed partial class UdpRpcClient : RpcClientBase
             // Connected, so the kernel filters other senders and reports ICMP unreachable.
             _socket.Connect(endPoint);
             // Bounds a synchronous reader's blocking recv to one slice; async receives ignore it.
-            _socket.ReceiveTimeout = StreamConnection.SliceMilliseconds;
+            _socket.ReceiveTimeout = ReaderRole.SliceMilliseconds;
         }
         catch (SocketException e)
         {
             _socket.Dispose();
             throw new RpcException(RpcStatus.CannotBind, $"cannot reach {endPoint}: {e.Message}", e);
         }
-        _pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, Retransmit);
+        _pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
         _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
         _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
@@ -61,7 +61,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         byte[] datagram;
         try
         {
-            datagram = Encode(xid, procedure, arguments, credential);
+            datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
         }
         catch (Exception e) when (e is RpcException or XdrException)
         {
@@ -106,7 +106,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         uint xid = attempt.Xid;
-        byte[] datagram = Encode(xid, procedure, arguments, credential);
+        byte[] datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
         TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
         call.MakeSync();
         call.Datagram = datagram;
@@ -131,10 +131,10 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         return call.GetResultSync();
     }
 
-    private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential)
+    private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential, RpcCredentials credentials)
         where TArgs : IXdrSerializable<TArgs>
     {
-        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials.GetVerifier(credential), arguments,
             recordMarking: false, maxFragmentSize: int.MaxValue);
         try
         {
@@ -160,14 +160,14 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         ? new RpcException(RpcStatus.CannotBind, $"{_endPoint} refused the datagram (port unreachable)", e)
         : new RpcException(RpcStatus.ConnectionLost, $"sending to {_endPoint} failed: {e.Message}", e);
 
-    /// <summary>Called by the table's timer, under its lock.</summary>
-    private void Retransmit(PendingCall call)
+    /// <summary>Called by the table's timer, after it released its lock.</summary>
+    private void Retransmit(uint xid, byte[] datagram)
     {
         try
         {
-            _socket.Send(call.Datagram!);
+            _socket.Send(datagram);
             ClientTelemetry.Retransmissions.Add(1);
-            ClientLog.Retransmit(Logger, call.Xid, _endPoint);
+            ClientLog.Retransmit(Logger, xid, _endPoint);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -175,12 +175,11 @@ internal sealed partial class UdpRpcClient : RpcClientBase
         }
     }
 
-    public override ValueTask SendOneWayAsync<TArgs>(
-        RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    protected override ValueTask SendOneWayCoreAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(procedure);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        byte[] datagram = Encode(NextXid(), procedure, arguments, Credentials.GetCredential());
+        byte[] datagram = Encode(NextXid(), procedure, arguments, credentials.GetCredential(), credentials);
         return SendAsync(datagram, cancellationToken);
     }
 
@@ -209,6 +208,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase
             return ValueTask.FromCanceled<ReadOnlyMemory<byte>>(cancellationToken);
         }
         var call = new RawPendingCall { Xid = BinaryPrimitives.ReadUInt32BigEndian(callMessage.Span) };
+        SetDeadline(call);
         return Start(call, ToDatagram(callMessage.Span), cancellationToken);
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OncRpc.Client.Internal;
+namespace OncRpc.Transport.Internal;
 
 /// <summary>Opens stream sockets, mapping failures to <see cref="RpcException"/>: refused,
 /// unreachable or unresolvable is <see cref="RpcStatus.CannotBind"/>, too slow is

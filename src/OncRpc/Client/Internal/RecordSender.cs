@@ -4,30 +4,55 @@ using OncRpc.Transport.Internal;
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// The send path. One writer at a time (the writer role, under <see cref="_writeGate"/>): a caller
-/// that finds nothing ahead of it (no writer, nothing queued, no batched records) sends its record
-/// on its own thread with one system call; otherwise the record is queued and whoever holds the
-/// role drains the queue in order, copying records into one batch buffer so many concurrent calls
-/// cost few writes. Records never interleave. Batched calls (<see cref="OutgoingRecord.Flush"/>
-/// false) stay in the batch buffer until a flushing record follows (libtirpc batching).
+/// The send side of one <see cref="StreamConnection"/>: records go out whole and in order.
+/// <para>Invariant: one writer at a time. The writer role (<see cref="_writing"/>) is taken and
+/// given up only under <see cref="_writeGate"/> (a documented lock, never held across a system
+/// call); whoever holds it owns the socket's send side and <see cref="_batch"/>, and nobody else
+/// touches either. A record queued while the role is held is sent by the holder before it gives
+/// the role up (it re-checks the queue under the lock), so no record is left queued without a
+/// writer. Once <see cref="Close"/> ran, nothing is queued or written any more.</para>
+/// <para>A caller that finds nothing ahead of it (no writer, nothing queued, no batched records)
+/// sends its record on its own thread with one system call; otherwise the record is queued and
+/// the role holder drains the queue, copying records into one batch buffer so many concurrent
+/// calls cost few writes. Batched calls (<see cref="OutgoingRecord.Flush"/> false) stay in the
+/// batch buffer until a flushing record follows (libtirpc batching). Any failure while writing,
+/// expected (socket errors) or not, closes the connection with that error, which fails the
+/// pending calls: a send never stays stuck behind a drain that died.</para>
 /// </summary>
-internal sealed partial class StreamConnection
+internal sealed class RecordSender : IThreadPoolWorkItem
 {
     private const int BatchLimit = 64 * 1024;
 
+    private readonly StreamConnection _connection;
+    private readonly Socket _socket;
+    private readonly CancellationToken _closingToken;
     private readonly Lock _writeGate = new();
-    private readonly Queue<OutgoingRecord> _queue = new();
-    private readonly List<OutgoingRecord> _draining = [];
-    private readonly List<TaskCompletionSource> _written = [];
-    private PooledBufferWriter _batch;
-    private bool _writing;        // the writer role is held (a direct sender or a drain)
-    private bool _batched;        // _batch holds batched records waiting for a flushing one
-    private bool _sendClosed;
+    private readonly Queue<OutgoingRecord> _queue = new();   // under _writeGate
+    private readonly List<OutgoingRecord> _draining = [];    // writer role only
+    private readonly List<TaskCompletionSource> _written = []; // writer role only
+    private PooledBufferWriter _batch = new(BatchLimit);    // writer role only
+    private bool _writing;        // under _writeGate: the writer role is held (a direct sender or a drain)
+    private bool _batched;        // under _writeGate: _batch holds batched records waiting for a flushing one
+    private bool _closed;         // under _writeGate
     private Task _drain = Task.CompletedTask;
     private long _sendSystemCalls;
 
+    public RecordSender(StreamConnection connection, Socket socket, CancellationToken closingToken)
+    {
+        _connection = connection;
+        _socket = socket;
+        _closingToken = closingToken;
+    }
+
     /// <summary>Socket sends made so far (for tests: pipelined calls must share writes).</summary>
     internal long SendSystemCalls => Interlocked.Read(ref _sendSystemCalls);
+
+    /// <summary>Test seam: runs before each write of the drain, on the writer role's thread; what
+    /// it throws is handled as a failure of that write.</summary>
+    internal Action<ReadOnlyMemory<byte>>? BeforeDrainWrite { get; set; }
+
+    /// <summary>The drain running or last run (awaited on dispose).</summary>
+    public Task Completion => Volatile.Read(ref _drain);
 
     /// <summary>Sends a flushing record: directly on this thread when nothing is ahead of it and
     /// <paramref name="allowDirect"/>, else through the queue. Returns false when the connection is
@@ -37,7 +62,7 @@ internal sealed partial class StreamConnection
     {
         lock (_writeGate)
         {
-            if (_sendClosed)
+            if (_closed)
             {
                 BufferPool.Return(record);
                 return false;
@@ -61,7 +86,7 @@ internal sealed partial class StreamConnection
         {
             SendDirect(record);
         }
-        else if (Pending.Count > 1)
+        else if (_connection.Pending.Count > 1)
         {
             // Other calls are in flight: their callers are about to send too (typically the
             // continuations of the replies just read). Drain after them, from the thread pool, so
@@ -70,52 +95,19 @@ internal sealed partial class StreamConnection
         }
         else
         {
-            _drain = DrainAsync();
+            StartDrain();
         }
         return true;
     }
 
-    void IThreadPoolWorkItem.Execute() => _drain = DrainAsync();
-
-    private void SendDirect(PooledBufferWriter record)
-    {
-        try
-        {
-            ReadOnlySpan<byte> data = record.WrittenSpan;
-            while (!data.IsEmpty)
-            {
-                data = data[_socket.Send(data, SocketFlags.None)..];
-                Interlocked.Increment(ref _sendSystemCalls);
-            }
-            _lastActivityTicks = Environment.TickCount64;
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            Close(new RpcException(RpcStatus.ConnectionLost, $"sending to {RemoteEndPoint} failed: {e.Message}", e));
-        }
-        finally
-        {
-            BufferPool.Return(record);
-        }
-        lock (_writeGate)
-        {
-            if (_queue.Count == 0 || _sendClosed)
-            {
-                _writing = false;
-                return;
-            }
-        }
-        // Records queued while this one went out: the drain takes them, in order.
-        _drain = DrainAsync();
-    }
-
-    /// <summary>Queues a record behind everything queued before it. Returns false when the
-    /// connection is closed; the buffer is then returned to the pool.</summary>
+    /// <summary>Queues one whole record (framed, record marks in place) behind everything queued
+    /// before it; the writer role sends it. Never blocks on the socket, so the reader role may
+    /// call it. Returns false when the connection is closed; the buffer is then returned.</summary>
     public bool TryEnqueue(in OutgoingRecord record)
     {
         lock (_writeGate)
         {
-            if (_sendClosed)
+            if (_closed)
             {
                 BufferPool.Return(record.Buffer);
                 return false;
@@ -127,8 +119,48 @@ internal sealed partial class StreamConnection
             }
             _writing = true;
         }
-        _drain = DrainAsync();
+        StartDrain();
         return true;
+    }
+
+    void IThreadPoolWorkItem.Execute() => StartDrain();
+
+    // The writer role is held by the caller; the task is kept for dispose only.
+    private void StartDrain() => Volatile.Write(ref _drain, DrainAsync());
+
+    /// <summary>Holding the writer role: one record, one blocking send on this thread.</summary>
+    private void SendDirect(PooledBufferWriter record)
+    {
+        try
+        {
+            ReadOnlySpan<byte> data = record.WrittenSpan;
+            while (!data.IsEmpty)
+            {
+                data = data[_socket.Send(data, SocketFlags.None)..];
+                Interlocked.Increment(ref _sendSystemCalls);
+            }
+            _connection.NoteActivity();
+        }
+        catch (Exception e)
+        {
+            // Socket errors, a send timeout (SO_SNDTIMEO) or anything unexpected: the record may be
+            // half written, so the stream is unusable either way.
+            _connection.Close(SendFailed(e));
+        }
+        finally
+        {
+            BufferPool.Return(record);
+        }
+        lock (_writeGate)
+        {
+            if (_queue.Count == 0 || _closed)
+            {
+                _writing = false;
+                return;
+            }
+        }
+        // Records queued while this one went out: the drain takes them, in order.
+        StartDrain();
     }
 
     /// <summary>Runs while holding the writer role: writes what is queued, then gives the role up.</summary>
@@ -140,7 +172,7 @@ internal sealed partial class StreamConnection
             {
                 lock (_writeGate)
                 {
-                    while (!_sendClosed && _queue.TryDequeue(out OutgoingRecord item))
+                    while (!_closed && _queue.TryDequeue(out OutgoingRecord item))
                     {
                         _draining.Add(item);
                     }
@@ -148,7 +180,7 @@ internal sealed partial class StreamConnection
                     {
                         _batched = _batch.WrittenCount > 0;
                         _writing = false;
-                        break;
+                        return;
                     }
                 }
                 await WriteDrainedAsync().ConfigureAwait(false);
@@ -159,13 +191,20 @@ internal sealed partial class StreamConnection
             // Closed while sending; the calls were failed by Close.
             FailDrained(null);
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        catch (Exception e)
         {
-            var error = new RpcException(RpcStatus.ConnectionLost, $"sending to {RemoteEndPoint} failed: {e.Message}", e);
+            // Not only socket errors: whatever escapes a write (a bug, a failing test seam, an
+            // exhausted pool) must fail the calls and close the connection. Leaving the writer role
+            // held would strand every later record in the queue with nobody to send it.
+            RpcException error = SendFailed(e);
             FailDrained(error);
-            Close(error);
+            _connection.Close(error);
         }
     }
+
+    private RpcException SendFailed(Exception e) => e is SocketException or ObjectDisposedException or IOException
+        ? new RpcException(RpcStatus.ConnectionLost, $"sending to {_connection.RemoteEndPoint} failed: {e.Message}", e)
+        : new RpcException(RpcStatus.ConnectionLost, $"sending to {_connection.RemoteEndPoint} failed unexpectedly: {e.Message}", e);
 
     private async Task WriteDrainedAsync()
     {
@@ -239,20 +278,23 @@ internal sealed partial class StreamConnection
 
     private async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
-        _usedAsync = true;
+        BeforeDrainWrite?.Invoke(data);
+        // Hands the socket to the runtime's engine for good (see StreamConnection.IsAsyncMode).
+        _connection.EnterAsyncMode();
         while (!data.IsEmpty)
         {
             int sent = await _socket.SendAsync(data, SocketFlags.None, _closingToken).ConfigureAwait(false);
             Interlocked.Increment(ref _sendSystemCalls);
             data = data[sent..];
         }
-        _lastActivityTicks = Environment.TickCount64;
+        _connection.NoteActivity();
     }
 
-    /// <summary>After a failed drain: the records it held will never be sent.</summary>
+    /// <summary>After a failed drain, still holding the writer role: the records it held will
+    /// never be sent; the role is given up.</summary>
     private void FailDrained(RpcException? error)
     {
-        error ??= new RpcException(RpcStatus.ConnectionLost, "the connection closed before the call was sent");
+        error ??= NotSent();
         foreach (OutgoingRecord item in _draining)
         {
             if (item.Buffer is not null)
@@ -273,24 +315,29 @@ internal sealed partial class StreamConnection
         }
     }
 
-    /// <summary>Part of <see cref="Close"/>: whatever is still queued will never be sent.</summary>
-    private void CloseSendQueue()
+    private static RpcException NotSent() => new(RpcStatus.ConnectionLost, "the connection closed before the call was sent");
+
+    /// <summary>Part of <see cref="StreamConnection.Close"/>: nothing is queued from now on, and
+    /// whatever is still queued will never be sent.</summary>
+    public void Close()
     {
         OutgoingRecord[] items;
         lock (_writeGate)
         {
-            _sendClosed = true;
+            _closed = true;
             items = [.. _queue];
             _queue.Clear();
         }
         foreach (OutgoingRecord item in items)
         {
             BufferPool.Return(item.Buffer);
-            item.Written?.TrySetException(new RpcException(RpcStatus.ConnectionLost, "the connection closed before the call was sent"));
+            item.Written?.TrySetException(NotSent());
         }
     }
 
-    private void DisposeSendBuffers()
+    /// <summary>After close: returns the batch buffer unless a writer still holds it (it is then
+    /// left to the collector).</summary>
+    public void DisposeBuffers()
     {
         lock (_writeGate)
         {
@@ -302,3 +349,9 @@ internal sealed partial class StreamConnection
         }
     }
 }
+
+/// <summary>A record queued for the send path.</summary>
+/// <param name="Buffer">The record, framed; returned to the pool once written.</param>
+/// <param name="Flush">False for a batched call: stays buffered until a flushing record follows.</param>
+/// <param name="Written">Completed once the record has been handed to the socket (one-way calls).</param>
+internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null);

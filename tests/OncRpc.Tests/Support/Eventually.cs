@@ -1,4 +1,4 @@
-namespace OncRpc.Tests.Binding;
+namespace OncRpc.Tests.Support;
 
 /// <summary>Waits for a state that servers, clients or etcd reach by themselves (an ejection, a
 /// new view, a lease that runs out), looking every few milliseconds, and fails after a bound.</summary>

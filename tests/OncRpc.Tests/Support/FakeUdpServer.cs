@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace OncRpc.Tests.Client.Support;
+
+namespace OncRpc.Tests.Support;
 
 /// <summary>A scriptable UDP peer on loopback.</summary>
 internal sealed class FakeUdpServer : IDisposable

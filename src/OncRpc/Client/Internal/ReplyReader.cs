@@ -1,0 +1,304 @@
+using System.Buffers;
+using System.Net.Sockets;
+using OncRpc.Transport;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>
+/// The receive side of one <see cref="StreamConnection"/>: reads records under the connection's
+/// <see cref="ReaderRole"/>, classifies each one (<see cref="OnRecord"/>, the only place) and hands
+/// replies to the <see cref="PendingCallTable"/>. A synchronous caller that finds the role free
+/// reads on its own thread (poll, then recv: one context switch per call, as libtirpc's
+/// clnt_call) and dispatches every reply it meets, others' included, until its own call
+/// completes. Otherwise the async pump reads, and only while calls are pending.
+/// <para>Invariant: only the role holder touches the socket's receive side, the decoder and the
+/// read buffer (<see cref="_readBuffer"/>, <see cref="_readStart"/>, <see cref="_readEnd"/>).
+/// The role moves between threads through <see cref="ReaderRole"/>'s state, taken with a
+/// compare-exchange and given up with an exchange: both full fences, so whatever one holder wrote
+/// to that state is visible to the next (hand-off H1 in ReaderRole). Whoever gives the role up
+/// re-checks the table afterwards and wakes the pump when calls are pending (H2), so a call never
+/// waits for a reader that is not coming.</para>
+/// </summary>
+internal sealed class ReplyReader : ISyncReader
+{
+    private const int InitialReadBuffer = 16 * 1024;
+    private const int MinReceive = 4096;
+
+    private readonly StreamConnection _connection;
+    private readonly Socket _socket;
+    private readonly PendingCallTable _pending;
+    private readonly CancellationToken _closingToken;
+    private readonly RecordDecoder _decoder;
+    private readonly ReaderRole _role = new();
+    private readonly Task _pump;
+
+    // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
+    private readonly byte[] _ownReadBuffer = new byte[InitialReadBuffer];
+    private byte[] _readBuffer;
+    private int _readStart;
+    private int _readEnd;
+
+    public ReplyReader(StreamConnection connection, Socket socket, int maxRecordSize, CancellationToken closingToken)
+    {
+        _connection = connection;
+        _socket = socket;
+        _pending = connection.Pending;
+        _closingToken = closingToken;
+        _decoder = new RecordDecoder(maxRecordSize);
+        _readBuffer = _ownReadBuffer;
+        // Parks at once without touching the socket: a connection used only synchronously never
+        // enters the runtime's socket engine.
+        _pump = PumpAsync();
+    }
+
+    /// <summary>Who reads (for tests).</summary>
+    internal ReaderRole Role => _role;
+
+    /// <summary>The async pump; completes once the connection closed.</summary>
+    public Task Completion => _pump;
+
+    /// <summary>Called by every caller after registering and sending, and by the connection after
+    /// closing: makes sure someone reads (or, closed, that the pump wakes to exit).</summary>
+    public void EnsureReader() => _role.EnsureReader();
+
+    /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes,
+    /// reading on this thread while nobody else does.</summary>
+    public void WaitForReply(PendingCall call) => _role.WaitForReply(call, this);
+
+    /// <summary>Holding the role on a caller's thread: reads until <paramref name="call"/> has its
+    /// outcome, its deadline passes or the connection closes; then gives the role up.</summary>
+    void ISyncReader.ReadUntil(PendingCall call)
+    {
+        RpcException? error = null;
+        try
+        {
+            while (!call.IsSignaled && !_pending.IsClosed)
+            {
+                long now = _pending.NowMs;
+                if (now >= call.DeadlineTicks)
+                {
+                    _pending.TryTimeOut(call);
+                    break;
+                }
+                int received;
+                SocketError status;
+                if (!_connection.IsAsyncMode)
+                {
+                    // The socket never saw an async operation, so it is still a blocking one: one
+                    // recv that blocks up to a slice (SO_RCVTIMEO) is the whole wait. Should the
+                    // sender switch the socket meanwhile (H5), this recv returns WouldBlock and the
+                    // next round polls.
+                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
+                }
+                else
+                {
+                    // The runtime's engine owns the socket now; its sync receive would wait through
+                    // the engine's thread, so wait here in poll and receive only what is there.
+                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
+                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead))
+                    {
+                        continue;
+                    }
+                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
+                }
+                if (status is SocketError.WouldBlock or SocketError.TimedOut)
+                {
+                    continue;
+                }
+                if (status != SocketError.Success)
+                {
+                    error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {status}",
+                        new SocketException((int)status));
+                    break;
+                }
+                if (received == 0)
+                {
+                    error = _connection.ServerClosed();
+                    break;
+                }
+                OnReceived(received);
+            }
+        }
+        catch (RpcException e)
+        {
+            error = e; // MessageTooLarge from the decoder
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
+        }
+        if (error is not null)
+        {
+            _connection.Close(error);
+        }
+        _role.ReleaseSync(_pending);
+    }
+
+    /// <summary>The async reader: one loop per connection, parked while nobody needs it, reading
+    /// only while calls are pending. It exits when the connection closes, holding the role for good.</summary>
+    private async Task PumpAsync()
+    {
+        RpcException? error = null;
+        try
+        {
+            while (true)
+            {
+                await _role.ParkAsync().ConfigureAwait(false);
+                for (PumpStep step; (step = _role.NextPumpStep(_pending)) != PumpStep.Park;)
+                {
+                    if (step == PumpStep.Exit)
+                    {
+                        return;
+                    }
+                    _connection.EnterAsyncMode();
+                    int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);
+                    if (received == 0)
+                    {
+                        error = _connection.ServerClosed();
+                        return;
+                    }
+                    OnReceived(received);
+                }
+            }
+        }
+        catch (RpcException e)
+        {
+            error = e;
+        }
+        catch (OperationCanceledException) when (_closingToken.IsCancellationRequested)
+        {
+            error = new RpcException(RpcStatus.ConnectionLost, "the client was disposed");
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+            error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
+        }
+        finally
+        {
+            if (error is not null)
+            {
+                _connection.Close(error);
+            }
+            // The pump exits holding the role for good, so nobody else reads with the decoder.
+            _decoder.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
+    /// unnoticed until a call is sent into it. One zero-timeout poll for end of stream, when the
+    /// role is free: returns true when the server has closed the connection (the caller closes
+    /// it); late replies found meanwhile are dispatched (dropped).
+    /// </summary>
+    public bool ProbeClosed()
+    {
+        if (!_role.TryTakeSync())
+        {
+            return false; // someone reads: they will notice a close
+        }
+        bool closed = false;
+        try
+        {
+            if (_socket.Poll(0, SelectMode.SelectRead))
+            {
+                int received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out SocketError status);
+                if (status == SocketError.Success && received > 0)
+                {
+                    OnReceived(received);
+                }
+                else if (status != SocketError.WouldBlock)
+                {
+                    closed = true;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or RpcException)
+        {
+            closed = true;
+        }
+        if (closed)
+        {
+            _connection.Close(_connection.ServerClosed());
+        }
+        _role.ReleaseSync(_pending);
+        return closed;
+    }
+
+    /// <summary>Free space at the end of the read buffer, at least <see cref="MinReceive"/> bytes.
+    /// The buffer grows (from the pool) to hold a record the decoder waits for whole, sized from
+    /// its fragment header, and goes back to the pool once drained, so large replies neither
+    /// allocate nor copy their first bytes over and over.</summary>
+    private Memory<byte> ReceiveSpace()
+    {
+        if (_readStart == _readEnd)
+        {
+            _readStart = _readEnd = 0;
+            if (!ReferenceEquals(_readBuffer, _ownReadBuffer))
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+                _readBuffer = _ownReadBuffer;
+            }
+        }
+        else if (_readBuffer.Length - _readEnd < MinReceive)
+        {
+            int live = _readEnd - _readStart;
+            byte[] target = _readBuffer;
+            if (live + MinReceive > _readBuffer.Length)
+            {
+                int wanted = live + MinReceive;
+                if (live >= RecordMarking.HeaderSize)
+                {
+                    // Usually a fragment header: the record the decoder waits for (a hint only; a
+                    // record larger than the zero-copy limit is copied out by the decoder as it comes).
+                    (int length, _) = RecordMarking.ReadHeader(_readBuffer.AsSpan(_readStart, RecordMarking.HeaderSize));
+                    wanted = Math.Max(wanted, Math.Min(length, 256 * 1024) + RecordMarking.HeaderSize);
+                }
+                target = ArrayPool<byte>.Shared.Rent(Math.Max(2 * _readBuffer.Length, wanted));
+            }
+            Buffer.BlockCopy(_readBuffer, _readStart, target, 0, live);
+            if (!ReferenceEquals(target, _readBuffer) && !ReferenceEquals(_readBuffer, _ownReadBuffer))
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+            }
+            _readBuffer = target;
+            _readStart = 0;
+            _readEnd = live;
+        }
+        return _readBuffer.AsMemory(_readEnd);
+    }
+
+    /// <summary>Decodes the records completed by <paramref name="count"/> new bytes.</summary>
+    private void OnReceived(int count)
+    {
+        _readEnd += count;
+        _connection.NoteActivity();
+        var buffer = new ReadOnlySequence<byte>(_readBuffer, _readStart, _readEnd - _readStart);
+        while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
+        {
+            OnRecord(record);
+        }
+        _readStart = _readEnd - (int)buffer.Length;
+    }
+
+    /// <summary>
+    /// The one place a received record is classified before reply matching: the table reads its
+    /// msg_type (RFC 5531 §9: the word after the xid). A REPLY completes the pending call with its
+    /// xid; a CALL (the server calling a service on this client) goes to
+    /// <see cref="StreamConnection.OnCallRecord"/>; anything else, or a reply nobody waits for
+    /// (late, unknown, duplicate), is dropped. The record's bytes are valid during the call only.
+    /// </summary>
+    private void OnRecord(in ReadOnlySequence<byte> record)
+    {
+        switch (_pending.Dispatch(record))
+        {
+            case DispatchOutcome.Completed:
+                break;
+            case DispatchOutcome.Call:
+                _connection.OnCallRecord(record);
+                break;
+            default:
+                _connection.OnDroppedRecord();
+                break;
+        }
+    }
+}
