@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using OncRpc.Auth;
+using OncRpc.Client;
 
 namespace OncRpc.Server;
 
@@ -20,6 +21,8 @@ public sealed class RpcCallContext
     private OpaqueAuth _credential;
     private AuthSysParameters? _unixCredential;
     private CancellationToken _cancellationToken;
+    private RpcClient? _backchannel;
+    private Internal.ICallSite? _site;
 
     /// <summary>Creates a context; set every required member.</summary>
     public RpcCallContext()
@@ -53,6 +56,17 @@ public sealed class RpcCallContext
     /// <summary>Fires when the connection closes or the server stops.</summary>
     public CancellationToken CancellationToken { get => _cancellationToken; init => _cancellationToken = value; }
 
+    /// <summary>
+    /// A client for calling the caller back over the connection this call came on (TCP and Unix;
+    /// null over UDP): the peer serves the program with <see cref="RpcClient.Serve"/>. The client
+    /// belongs to the connection, outlives this call (keep it to call back later) and fails every
+    /// call with <see cref="RpcStatus.ConnectionLost"/> once the connection is gone. Async calls
+    /// only. On a client serving callbacks, the client itself. See docs/calls-both-ways.md.
+    /// </summary>
+    public RpcClient? Backchannel { get => _backchannel ?? _site?.Backchannel; init => _backchannel = value; }
+
+    internal void SetSite(Internal.ICallSite? site) => _site = site;
+
     internal void Set(uint xid, RpcProcedureDescriptor procedure, EndPoint? remoteEndPoint, RpcTransportKind transport,
         OpaqueAuth credential, AuthSysParameters? unixCredential, CancellationToken cancellationToken)
     {
@@ -66,5 +80,9 @@ public sealed class RpcCallContext
     }
 
     /// <summary>Drops the references of the call just served (the pooled call is idle).</summary>
-    internal void Clear() => Set(0, _procedure, null, default, default, null, default);
+    internal void Clear()
+    {
+        Set(0, _procedure, null, default, default, null, default);
+        _site = null;
+    }
 }

@@ -65,12 +65,12 @@ internal sealed class ReaderRole : IValueTaskSource
             {
                 return PumpStep.Exit;
             }
-            if (pending.Count > 0)
+            if (pending.Count > 0 || pending.ReadsAlways)
             {
                 return PumpStep.Read;
             }
             ReleasePump();
-            if ((pending.Count == 0 && !pending.IsClosed) || !TryRetake())
+            if ((pending.Count == 0 && !pending.ReadsAlways && !pending.IsClosed) || !TryRetake())
             {
                 return PumpStep.Park;
             }

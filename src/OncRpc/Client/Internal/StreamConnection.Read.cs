@@ -41,7 +41,7 @@ internal sealed partial class StreamConnection
     private void ReleaseSyncReader()
     {
         _reader.ReleaseSync();
-        if (Pending.Count > 0 || Pending.IsClosed)
+        if (Pending.Count > 0 || Pending.ReadsAlways || Pending.IsClosed)
         {
             // Callers that found the role held wait on us; the pump takes over for them (or,
             // closed, wakes to exit).
@@ -232,7 +232,7 @@ internal sealed partial class StreamConnection
         var buffer = new ReadOnlySequence<byte>(_readBuffer, _readStart, _readEnd - _readStart);
         while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
         {
-            if (!Pending.Dispatch(record))
+            if (!ServeIfCall(record) && !Pending.Dispatch(record))
             {
                 ClientTelemetry.DroppedReplies.Add(1);
                 ClientLog.DroppedReply(_logger, RemoteEndPoint);

@@ -121,6 +121,7 @@ internal sealed partial class RpcCall
     {
         RpcCallContext context = _context ??= new RpcCallContext(pooled: true);
         context.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, CancellationToken);
+        context.SetSite(Site);
         return context;
     }
 
