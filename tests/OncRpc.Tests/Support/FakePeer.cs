@@ -33,6 +33,9 @@ public sealed class FakePeer : IAsyncDisposable
         return new FakePeer(socket, stream: true);
     }
 
+    /// <summary>Wraps an accepted stream socket: a fake server's end of a connection.</summary>
+    public static FakePeer Accepted(Socket socket) => new(socket, stream: true);
+
     /// <summary>A UDP peer connected to <paramref name="server"/>.</summary>
     public static FakePeer Udp(EndPoint server)
     {

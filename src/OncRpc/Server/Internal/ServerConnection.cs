@@ -90,6 +90,9 @@ internal abstract partial class ServerConnection : ICallSite
         {
             return false;
         }
+        // Before the calls' token: a handler awaiting a backchannel call learns the connection
+        // is gone (ConnectionLost), not merely that it was cancelled.
+        CloseBackchannel("the connection closed");
         try
         {
             _calls.Cancel();
@@ -97,7 +100,6 @@ internal abstract partial class ServerConnection : ICallSite
         catch (ObjectDisposedException)
         {
         }
-        CloseBackchannel("the connection closed");
         return true;
     }
 }
