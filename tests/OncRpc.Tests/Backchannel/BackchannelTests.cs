@@ -135,6 +135,41 @@ public sealed class BackchannelTests
         await callbackCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         RpcException back = await server.BackchannelFailure.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(RpcStatus.ConnectionLost, back.Status);
+        // A backchannel kept past its call fails at once from now on.
+        RpcException kept = await Assert.ThrowsAsync<RpcException>(async () =>
+            await server.LastBackchannel!.CallAsync<XdrInt, XdrInt>(Twice, 1, Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Equal(RpcStatus.ConnectionLost, kept.Status);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_graceful_stop_fails_backchannel_calls_at_once_so_it_drains(int eventLoopThreads)
+    {
+        await using var server = await TestServer.StartAsync(RpcTransportKind.Tcp, new RpcServerOptions { EventLoopThreads = eventLoopThreads });
+        await using RpcClient client = await server.ConnectAsync(new RpcClientOptions { Reconnect = false });
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var callbacks = new RpcDispatcher();
+        callbacks.Register<XdrInt, XdrInt>(Twice, async (n, _) =>
+        {
+            entered.TrySetResult();
+            await release.Task; // answers only after the test is over
+            return n;
+        });
+        client.Serve(callbacks);
+        ValueTask<XdrInt> call = client.CallAsync<XdrInt, XdrInt>(CallBack, 1, Ct);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        // No token: the stop must finish on its own, the server no longer reading the replies.
+        await server.Server.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        RpcException back = await server.BackchannelFailure.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(RpcStatus.ConnectionLost, back.Status);
+        // The handler was answered before the connection closed: its failure, not a lost connection.
+        RpcException fore = await Assert.ThrowsAsync<RpcException>(async () => await call);
+        Assert.Equal(RpcStatus.SystemError, fore.Status);
+        release.SetResult();
     }
 
     [Theory]

@@ -29,6 +29,9 @@ internal sealed class TestServer : IAsyncDisposable
 
     public int ForeMax => Volatile.Read(ref _foreMax);
 
+    /// <summary>The backchannel the last CALL_BACK handler used, kept past its call.</summary>
+    public RpcClient? LastBackchannel { get; private set; }
+
     public TaskCompletionSource BackchannelSent { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource<RpcException> BackchannelFailure { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -62,6 +65,7 @@ internal sealed class TestServer : IAsyncDisposable
                 try
                 {
                     RpcClient back = context.Backchannel ?? throw new InvalidOperationException("no backchannel over " + context.Transport);
+                    test.LastBackchannel = back;
                     // No token of the call's: the backchannel's own failure is what the tests watch.
                     ValueTask<XdrInt> reply = blocking
                         ? ValueTask.FromResult(back.Call<XdrInt, XdrInt>(procedure, n))
