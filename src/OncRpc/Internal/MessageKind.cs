@@ -16,6 +16,10 @@ internal static class MessageKind
     /// <summary>The record's msg_type, or -1 when it is shorter than xid and msg_type.</summary>
     public static int Of(in ReadOnlySequence<byte> record)
     {
+        if (record.FirstSpan.Length >= 8)
+        {
+            return BinaryPrimitives.ReadInt32BigEndian(record.FirstSpan[4..]);
+        }
         if (record.Length < 8)
         {
             return -1;

@@ -25,23 +25,17 @@ internal sealed partial class StreamConnection
     /// <summary>Fires when the connection closes (callbacks in flight are cancelled with it).</summary>
     public CancellationToken ClosingToken => _closingToken;
 
-    /// <summary>True when <paramref name="record"/> is a CALL: served when callbacks are, dropped
-    /// otherwise (without them the client reads only while its own calls are pending, so a call's
-    /// fate would hang on timing; nobody answers, as before callbacks existed).</summary>
+    /// <summary>True when <paramref name="record"/> is a CALL and this connection serves callbacks:
+    /// the call is served. Without callbacks nothing is looked at here (the reply path costs what it
+    /// did) and a CALL goes on to the pending-call table, which drops it as matching no call: the
+    /// client reads only while its own calls are pending, so answering would hang on timing.</summary>
     private bool ServeIfCall(in ReadOnlySequence<byte> record)
     {
-        if (!MessageKind.IsCall(record))
+        if (Volatile.Read(ref _callbacks) is not { } site || !MessageKind.IsCall(record))
         {
             return false;
         }
-        if (Volatile.Read(ref _callbacks) is { } site)
-        {
-            site.OnCall(record);
-        }
-        else
-        {
-            ClientLog.DroppedCall(_logger, RemoteEndPoint);
-        }
+        site.OnCall(record);
         return true;
     }
 
