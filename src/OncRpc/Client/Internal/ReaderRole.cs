@@ -53,7 +53,8 @@ internal sealed class ReaderRole : IValueTaskSource
     /// <summary>The pump takes the role back after <see cref="ReleasePump"/> (a call slipped in).</summary>
     private bool TryRetake() => Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle;
 
-    /// <summary>The pump, holding the role, asks what to do next: read while calls are pending;
+    /// <summary>The pump, holding the role, asks what to do next: read while calls are pending
+    /// (always, once the connection serves callbacks: <see cref="PendingCallTable.ReadsAlways"/>);
     /// exit (keeping the role for good) once the table is closed; otherwise give the role up and
     /// park, unless a call registered meanwhile, whose caller saw the role held, makes it retake
     /// the role and read on.</summary>
