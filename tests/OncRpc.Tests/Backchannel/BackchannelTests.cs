@@ -326,6 +326,30 @@ public sealed class BackchannelTests
         Assert.IsType<NotSupportedException>(await server.HandlerFailure.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Blocking_calls_of_a_client_serving_callbacks_are_answered(bool serveFirst)
+    {
+        await using var server = await TestServer.StartAsync(RpcTransportKind.Tcp, new RpcServerOptions { EventLoopThreads = 0 });
+        await using RpcClient client = await server.ConnectAsync();
+        RpcDispatcher callbacks = new RpcDispatcher().Register<XdrInt, XdrInt>(Twice, (n, _) => ValueTask.FromResult(new XdrInt(2 * n.Value)));
+        if (serveFirst)
+        {
+            client.Serve(callbacks);
+        }
+        else
+        {
+            // A blocking caller has read on its own thread before; then the async reader takes over for good.
+            Assert.Equal(4, await OnOwnThread(() => client.Call<XdrInt, XdrInt>(Echo, 4, Ct).Value));
+            client.Serve(callbacks);
+        }
+        // Blocked threads of their own, not the pool's: the reader and the handlers need the pool.
+        int[] results = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => OnOwnThread(() => client.Call<XdrInt, XdrInt>(CallBack, i, Ct).Value)))
+            .WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => 2 * i + 1), results);
+    }
+
     [Fact]
     public async Task A_reconnected_client_serves_its_callbacks_on_the_new_connection()
     {
@@ -347,6 +371,23 @@ public sealed class BackchannelTests
             // Sent before the client noticed the first server leave; the next call reconnects.
         }
         Assert.Equal(5, (await client.CallAsync<XdrInt, XdrInt>(CallBack, 2, Ct)).Value);
+    }
+
+    private static Task<T> OnOwnThread<T>(Func<T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        new Thread(() =>
+        {
+            try
+            {
+                done.SetResult(work());
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true }.Start();
+        return done.Task;
     }
 
     private static void InterlockedMax(ref int target, int value)
