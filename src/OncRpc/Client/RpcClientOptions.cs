@@ -42,6 +42,11 @@ public sealed class RpcClientOptions
     /// later call fails with <see cref="RpcStatus.ConnectionLost"/>.</summary>
     public bool Reconnect { get; set; } = true;
 
+    /// <summary>Stream transports, once the client serves callbacks (<see cref="RpcClient.Serve"/>):
+    /// calls from the server that may run at once on one connection. The client keeps reading its
+    /// replies meanwhile, so a call beyond the limit is answered SYSTEM_ERR rather than queued.</summary>
+    public int MaxConcurrentCallbacks { get; set; } = 64;
+
     /// <summary>Logging; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
@@ -69,6 +74,7 @@ public sealed class RpcClientOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxUdpDatagramSize, 65535);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxRecordSize, 64);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxFragmentSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentCallbacks, 1);
         return this;
     }
 

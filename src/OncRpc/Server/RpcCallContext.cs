@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using OncRpc.Auth;
+using OncRpc.Client;
 using OncRpc.Server.Internal;
 
 namespace OncRpc.Server;
@@ -90,6 +91,19 @@ public readonly partial struct RpcCallContext
     {
         get { RpcCallContextState s = Live(); CancellationToken value = s.CancellationToken; StillLive(s); return value; }
         init => (_state ??= new RpcCallContextState()).CancellationToken = value;
+    }
+
+    /// <summary>
+    /// A client for calling the caller back over the connection this call came on (TCP and Unix;
+    /// null over UDP): the peer serves the program with <see cref="RpcClient.Serve"/>. The client
+    /// belongs to the connection, outlives this call (keep it to call back later) and fails every
+    /// call with <see cref="RpcStatus.ConnectionLost"/> once the connection is gone. Async calls
+    /// only. On a client serving callbacks, the client itself. See docs/calls-both-ways.md.
+    /// </summary>
+    public RpcClient? Backchannel
+    {
+        get { RpcCallContextState s = Live(); RpcClient? value = s.Backchannel ?? s.Site?.Backchannel; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).Backchannel = value;
     }
 
     /// <summary>True while the call this context was made for has not ended (always true for a

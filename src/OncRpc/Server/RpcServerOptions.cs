@@ -94,6 +94,18 @@ public sealed class RpcServerOptions
     /// <see cref="OncRpc.Auth.AuthSysParameters.ForCurrentProcess"/> does.</summary>
     public bool CancelCallsOfOldIncarnations { get; set; }
 
+    /// <summary>Stream transports: how long a call the server sends its client back over the
+    /// client's own connection (<see cref="RpcCallContext.Backchannel"/>) may wait for the reply.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> disables it. See docs/calls-both-ways.md.</summary>
+    public TimeSpan BackchannelTimeout { get; set; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>Credentials sent with every backchannel call. Default AUTH_NONE.</summary>
+    public RpcCredentials BackchannelCredentials { get; set; } = RpcCredentials.None;
+
+    /// <summary>Backchannel calls in flight at once on one connection; more wait for a slot
+    /// (RFC 8881 §2.10.6.1 bounds an NFSv4.1 back channel the same way, by its slot count).</summary>
+    public int MaxBackchannelCallsPerConnection { get; set; } = 16;
+
     /// <summary>Clock for deadlines, cache ages and orphan expiry (tests pass a fake one).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -119,6 +131,12 @@ public sealed class RpcServerOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxUdpDatagramSize, 65527, nameof(MaxUdpDatagramSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentUdpCalls, 1, nameof(MaxConcurrentUdpCalls));
         ArgumentOutOfRangeException.ThrowIfLessThan(AuthShortCacheSize, 1, nameof(AuthShortCacheSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxBackchannelCallsPerConnection, 1, nameof(MaxBackchannelCallsPerConnection));
+        ArgumentNullException.ThrowIfNull(BackchannelCredentials, nameof(BackchannelCredentials));
+        if (BackchannelTimeout != Timeout.InfiniteTimeSpan && BackchannelTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BackchannelTimeout), BackchannelTimeout, "must be positive or infinite");
+        }
         if (IdleTimeout != Timeout.InfiniteTimeSpan && IdleTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "must be positive or infinite");

@@ -153,6 +153,6 @@ public sealed class InProcessClientTests
         Assert.Equal("fire and forget", await service.Noted.Task);
         byte[] call = OncRpc.Tests.Support.RpcBytes.CallMessage(77, Program, 1, 1, arguments: OncRpc.Tests.Support.XdrBytes.Words(5));
         ReadOnlyMemory<byte> reply = await client.CallRawAsync(call, Ct);
-        Assert.Equal(OncRpc.Tests.Support.RpcBytes.Hex(OncRpc.Tests.Support.RpcBytes.Success(77, OncRpc.Tests.Support.XdrBytes.Words(10))), OncRpc.Tests.Support.RpcBytes.Hex(reply.ToArray()));
+        Assert.Equal(OncRpc.Testing.Hex.Of(OncRpc.Tests.Support.RpcBytes.Success(77, OncRpc.Tests.Support.XdrBytes.Words(10))), OncRpc.Testing.Hex.Of(reply.ToArray()));
     }
 }

@@ -1,3 +1,4 @@
+using OncRpc.Testing;
 using System.Net;
 using OncRpc.Auth;
 using OncRpc.Client;
@@ -152,11 +153,11 @@ public sealed class AuthFlavorTests
             credFlavor: (uint)Token, credBody: "ok:bob"u8.ToArray(), verfFlavor: 5, verfBody: [1, 2, 3]));
 
         byte[] expected = RpcBytes.Accepted(7, 0, new XdrBytes().String("user bob").ToArray(), (uint)Token, "v:bob"u8.ToArray());
-        Assert.Equal(RpcBytes.Hex(expected), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(expected), Hex.Of(reply));
         Assert.Equal((AuthFlavor)5, handler.Seen[0].VerifierFlavor);
         Assert.Equal(new byte[] { 1, 2, 3 }, handler.Seen[0].Verifier);
 
         reply = await peer.CallAsync(RpcBytes.CallMessage(8, s_whoAmI.Program, 1, 1, credFlavor: (uint)Token, credBody: "bad"u8.ToArray()));
-        Assert.Equal(RpcBytes.Hex(RpcBytes.AuthError(8, (uint)AuthStat.TooWeak)), RpcBytes.Hex(reply));
+        Assert.Equal(Hex.Of(RpcBytes.AuthError(8, (uint)AuthStat.TooWeak)), Hex.Of(reply));
     }
 }

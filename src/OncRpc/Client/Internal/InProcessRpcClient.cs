@@ -37,7 +37,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         serverOptions.Validate();
         ILogger serverLogger = options.LoggerFactory?.CreateLogger("OncRpc.Server") ?? NullLogger.Instance;
         _runtime = new RpcServerRuntime(serverOptions, dispatcher, serverLogger);
-        _pending = new PendingCallTable(options.Clock, options.Timeout, options.MaxRetransmitInterval, retransmit: null);
+        _pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, retransmit: null);
         _callsToken = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token, _runtime.AbortToken);
         _closingToken = _callsToken.Token;
     }
@@ -83,13 +83,13 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         return await call.AsValueTask().ConfigureAwait(false);
     }
 
-    public override ValueTask SendOneWayAsync<TArgs>(RpcProcedureDescriptor procedure, TArgs arguments, CancellationToken cancellationToken = default)
+    protected override ValueTask SendOneWayCoreAsync<TArgs>(
+        RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(procedure);
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        OpaqueAuth credential = Credentials.GetCredential();
-        PooledBufferWriter message = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential), arguments,
+        OpaqueAuth credential = credentials.GetCredential();
+        PooledBufferWriter message = CallEncoder.Encode(NextXid(), procedure, credential, credentials.GetVerifier(credential), arguments,
             recordMarking: false, Options.MaxFragmentSize);
         try
         {
@@ -182,7 +182,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
             {
                 _pending.TryTimeOut(call);
             }
-            call.WaitSignaled(StreamConnection.SliceMilliseconds);
+            call.WaitSignaled(ReaderRole.SliceMilliseconds);
         }
     }
 

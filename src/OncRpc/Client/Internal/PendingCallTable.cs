@@ -45,6 +45,16 @@ internal sealed class PendingCallTable : IDisposable
 
     public bool IsClosed => Volatile.Read(ref _closedWith) is not null;
 
+    /// <summary>Set once the peer may send calls on this connection (the client serves callbacks):
+    /// the reader then reads while the table is open, pending calls or not.</summary>
+    public bool ReadsAlways
+    {
+        get => Volatile.Read(ref _readsAlways);
+        set => Volatile.Write(ref _readsAlways, value);
+    }
+
+    private bool _readsAlways;
+
     /// <summary>The clock of deadlines and retransmissions (milliseconds).</summary>
     public long NowMs => _clock.NowMs;
 

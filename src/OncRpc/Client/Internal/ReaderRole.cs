@@ -95,7 +95,7 @@ internal sealed class ReaderRole : IValueTaskSource
     public void ReleaseSync(PendingCallTable pending)
     {
         Interlocked.Exchange(ref _state, Idle);
-        if (pending.Count > 0 || pending.IsClosed)
+        if (pending.Count > 0 || pending.ReadsAlways || pending.IsClosed)
         {
             EnsureReader();
         }
@@ -116,7 +116,8 @@ internal sealed class ReaderRole : IValueTaskSource
     /// <summary>The pump takes the role back after <see cref="ReleasePump"/> (a call slipped in).</summary>
     private bool TryRetake() => Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle;
 
-    /// <summary>The pump, holding the role, asks what to do next: read while calls are pending;
+    /// <summary>The pump, holding the role, asks what to do next: read while calls are pending
+    /// (always, once the connection serves callbacks: <see cref="PendingCallTable.ReadsAlways"/>);
     /// exit (keeping the role for good) once the table is closed; otherwise give the role up and
     /// park, unless a call registered meanwhile, whose caller saw the role held, makes it retake
     /// the role and read on.</summary>
@@ -128,12 +129,12 @@ internal sealed class ReaderRole : IValueTaskSource
             {
                 return PumpStep.Exit;
             }
-            if (pending.Count > 0)
+            if (pending.Count > 0 || pending.ReadsAlways)
             {
                 return PumpStep.Read;
             }
             ReleasePump();
-            if ((pending.Count == 0 && !pending.IsClosed) || !TryRetake())
+            if ((pending.Count == 0 && !pending.ReadsAlways && !pending.IsClosed) || !TryRetake())
             {
                 return PumpStep.Park;
             }

@@ -17,7 +17,7 @@ namespace OncRpc.Client.Internal;
 /// the socket's mode (<see cref="IsAsyncMode"/>, volatile, set before the first async operation:
 /// hand-off H5 in ReaderRole) and the time of last activity (a hint for the idle probe only).</para>
 /// </summary>
-internal sealed class StreamConnection : IAsyncDisposable
+internal sealed partial class StreamConnection : IAsyncDisposable
 {
     private const long IdleProbeMilliseconds = 1000;
 
@@ -89,20 +89,6 @@ internal sealed class StreamConnection : IAsyncDisposable
     /// </summary>
     public bool ProbeClosedWhileIdle() =>
         Pending.NowMs - Volatile.Read(ref _lastActivityMs) >= IdleProbeMilliseconds && Reader.ProbeClosed();
-
-    /// <summary>Sends one whole message (no record mark: framed here at the client's fragment
-    /// size) behind everything queued before it, without blocking: for records that are not calls
-    /// of this client, such as replies to a server's callback. Returns false when closed.</summary>
-    public bool SendRecord(ReadOnlySpan<byte> message) =>
-        Sender.TryEnqueue(new OutgoingRecord(CallEncoder.EncodeRaw(message, recordMarking: true, MaxFragmentSize), Flush: true));
-
-    /// <summary>
-    /// A CALL record arrived (the server calling a service on this client over this connection,
-    /// RFC 5531 §9 msg_type CALL). Runs on the reader role's thread; <paramref name="record"/> is
-    /// valid during the call only (copy what you keep) and nothing here may block on the socket
-    /// (answer through <see cref="SendRecord"/>). No callback service here: dropped.
-    /// </summary>
-    public void OnCallRecord(in ReadOnlySequence<byte> record) => OnDroppedRecord();
 
     /// <summary>A record that answers no pending call (late, unknown, malformed) was dropped.</summary>
     public void OnDroppedRecord()

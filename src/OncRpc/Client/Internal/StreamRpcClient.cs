@@ -110,6 +110,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     {
         var connection = new StreamConnection(socket, Options, Logger);
         ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
+        AttachCallbacks(connection);
         _connection = connection;
         return connection;
     }

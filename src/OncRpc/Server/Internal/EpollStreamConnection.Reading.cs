@@ -100,13 +100,25 @@ internal sealed partial class EpollStreamConnection
             {
                 while (ReadingEnabled && !IsClosed)
                 {
-                    if (_inFlight.Count >= _maxCalls)
+                    if (!RunHeldCall(batch))
                     {
                         PauseForCalls();
                         break;
                     }
                     if (!_decoder.TryDecode(ref pending, out ReadOnlySequence<byte> record))
                     {
+                        break;
+                    }
+                    if (RouteReply(record))
+                    {
+                        continue; // a backchannel reply: needs no call slot
+                    }
+                    if (_inFlight.Count >= _maxCalls)
+                    {
+                        // At the limit, read on until a call comes (backchannel replies must get
+                        // through to the handlers holding the slots); hold that one call and pause.
+                        HoldCall(record);
+                        PauseForCalls();
                         break;
                     }
                     RunCall(record, batch);
@@ -236,7 +248,7 @@ internal sealed partial class EpollStreamConnection
             return;
         }
         UpdateInterest();
-        if (_end > _start)
+        if (_end > _start || HasHeldCall)
         {
             byte[] buffer = _ownBuffer ?? _loop.ReadBuffer;
             ProcessBuffered(buffer);
@@ -253,6 +265,7 @@ internal sealed partial class EpollStreamConnection
             _ownBuffer = null;
         }
         _start = _end = 0;
+        ReleaseHeldCall();
         _decoder.Dispose();
     }
 }

@@ -153,6 +153,7 @@ internal sealed partial class EpollStreamConnection : ServerConnection, IEpollHa
             return;
         }
         UpdateInterest();
+        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
         if (!graceful)
         {
             Abort();

@@ -8,8 +8,9 @@ namespace OncRpc.Server.Internal;
 
 /// <summary>
 /// Decodes the call header (RFC 5531 §9 rpc_msg / call_body). Without an xid and a CALL
-/// msg_type there is nobody to answer: such records (and REPLY messages, which a server never
-/// expects) are dropped. rpcvers other than 2 is answered RPC_MISMATCH 2..2 before anything else
+/// msg_type there is nobody to answer: such records are dropped, and so are REPLY messages that
+/// get this far (over UDP: on a stream connection the transport routed them to the connection's
+/// backchannel before the call began, see <see cref="ServerConnection.RouteReply"/>). rpcvers other than 2 is answered RPC_MISMATCH 2..2 before anything else
 /// is read. A header cut short before the credentials is dropped (nothing sensible to say, as
 /// libtirpc does); credentials or verifier that do not decode, bodies over 400 bytes included,
 /// are answered AUTH_ERROR AUTH_BADCRED.

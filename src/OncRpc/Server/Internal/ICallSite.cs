@@ -17,4 +17,8 @@ internal interface ICallSite
     /// <summary>A call has ended (its object is back in the pool and it no longer counts as in
     /// flight): free its slot, resume reading if that was paused.</summary>
     void OnCallEnded();
+
+    /// <summary>A client calling the peer of this site back over the same connection, for the
+    /// handler's <see cref="RpcCallContext.Backchannel"/>; null where there is none (UDP).</summary>
+    Client.RpcClient? Backchannel => null;
 }

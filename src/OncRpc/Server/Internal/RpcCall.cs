@@ -123,7 +123,7 @@ internal sealed partial class RpcCall
     public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor)
     {
         RpcCallContextState state = _contextState ??= new RpcCallContextState();
-        state.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, Principal, CancellationToken);
+        state.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, Principal, CancellationToken, Site);
         return new RpcCallContext(state);
     }
 

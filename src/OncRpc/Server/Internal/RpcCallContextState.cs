@@ -1,5 +1,6 @@
 using System.Net;
 using OncRpc.Auth;
+using OncRpc.Client;
 
 namespace OncRpc.Server.Internal;
 
@@ -26,9 +27,16 @@ internal sealed class RpcCallContextState
     public object? Principal;
     public CancellationToken CancellationToken;
 
+    /// <summary>Where the call came from: its connection's backchannel, if any.</summary>
+    public ICallSite? Site;
+
+    /// <summary>Set only by a standalone context's init member (tests).</summary>
+    public RpcClient? Backchannel;
+
     public void Set(uint xid, RpcProcedureDescriptor procedure, EndPoint? remoteEndPoint, RpcTransportKind transport,
-        OpaqueAuth credential, AuthSysParameters? unixCredential, object? principal, CancellationToken cancellationToken)
+        OpaqueAuth credential, AuthSysParameters? unixCredential, object? principal, CancellationToken cancellationToken, ICallSite? site)
     {
+        Site = site;
         Xid = xid;
         Procedure = procedure;
         RemoteEndPoint = remoteEndPoint;
@@ -44,6 +52,6 @@ internal sealed class RpcCallContextState
     public void End()
     {
         Interlocked.Increment(ref Generation);
-        Set(0, Procedure, null, default, default, null, null, default);
+        Set(0, Procedure, null, default, default, null, null, default, site: null);
     }
 }

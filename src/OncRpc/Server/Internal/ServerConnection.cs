@@ -11,7 +11,7 @@ namespace OncRpc.Server.Internal;
 /// both share is here (the calls' token, the calls in flight, the idle and stuck-send checks); how
 /// bytes are read and written is theirs.
 /// </summary>
-internal abstract class ServerConnection : ICallSite
+internal abstract partial class ServerConnection : ICallSite
 {
     /// <summary>Replies gathered for one send at most (larger replies go out on their own).</summary>
     private protected const int BatchLimit = 64 * 1024;
@@ -73,7 +73,7 @@ internal abstract class ServerConnection : ICallSite
     {
         long sendStarted = Volatile.Read(ref _sendStarted);
         bool stuck = sendStarted != 0 && now - sendStarted > idleMilliseconds;
-        bool idle = _inFlight.Count == 0
+        bool idle = _inFlight.Count == 0 && !HasBackchannelCalls
             && now - Math.Max(Volatile.Read(ref _lastActivity), _inFlight.LastEndedTicks) > idleMilliseconds;
         if (stuck || idle)
         {
@@ -90,6 +90,9 @@ internal abstract class ServerConnection : ICallSite
         {
             return false;
         }
+        // Before the calls' token: a handler awaiting a backchannel call learns the connection
+        // is gone (ConnectionLost), not merely that it was cancelled.
+        CloseBackchannel("the connection closed");
         try
         {
             _calls.Cancel();

@@ -33,6 +33,10 @@ internal sealed partial class StreamConnection
             {
                 while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
                 {
+                    if (RouteReply(record))
+                    {
+                        continue; // a backchannel reply: needs no call slot
+                    }
                     // Backpressure: at the limit, wait for a call to finish before reading on
                     // (sending what is batched first: those replies must not wait on it).
                     if (!_callSlots.Wait(0))
@@ -149,6 +153,8 @@ internal sealed partial class StreamConnection
         _callSlots.Release();
         Volatile.Write(ref _lastActivity, _runtime.NowMs);
     }
+
+    internal override ValueTask SendRecordAsync(ReadOnlyMemory<byte> record) => SendAsync(record);
 
     /// <summary>Sends one whole record under the connection's write lock, so the records of
     /// concurrent replies never interleave. A failed or cancelled send may have sent part of the

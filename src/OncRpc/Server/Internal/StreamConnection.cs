@@ -70,6 +70,7 @@ internal sealed partial class StreamConnection : ServerConnection
         {
             reason = "read loop failed: " + e.Message;
         }
+        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
 
         if (_readingToken.IsCancellationRequested && Volatile.Read(ref _closed) == 0)
         {
