@@ -22,6 +22,9 @@ internal abstract class PendingCall
     public OpaqueAuth CredentialSent;
     public PendingCallTable? Table;
 
+    /// <summary>Phase boundaries, when this call is timed (<see cref="ClientPhases"/>).</summary>
+    public Diagnostics.Internal.PhaseStamps Phases;
+
     /// <summary>When the call times out, in <see cref="ClientClock"/> milliseconds; long.MaxValue
     /// for never (set before the call is added only when it has a deadline of its own).</summary>
     public long DeadlineTicks = long.MaxValue;
@@ -154,6 +157,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     {
         try
         {
+            ClientPhases.Complete(this);
             return _core.GetResult(token);
         }
         finally
@@ -251,6 +255,7 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
                 $"could not decode the results of procedure {Procedure!.DisplayName}: {e.Message}", e));
             return;
         }
+        Phases.Mark(ClientPhases.Decoded);
         SetResult(result);
     }
 }

@@ -141,7 +141,8 @@ internal sealed class PendingCallTable : IDisposable
         {
             return false;
         }
-        call!.OnReply(record, ref reader);
+        call!.Phases.Mark(ClientPhases.ReplyReceived);
+        call.OnReply(record, ref reader);
         return true;
     }
 

@@ -49,7 +49,10 @@ internal abstract partial class RpcClientBase : RpcClient
         where TArgs : IXdrSerializable<TArgs>
         where TResult : IXdrSerializable<TResult>;
 
-    protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential)
+    /// <summary>A call whose record is encoded; <paramref name="started"/>: when encoding began
+    /// (<see cref="ClientPhases.Timestamp"/>, 0 when phase timing is off).</summary>
+    protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential,
+        long started)
         where TResult : IXdrSerializable<TResult>
     {
         TypedPendingCall<TResult> call = TypedPendingCall<TResult>.Rent();
@@ -58,6 +61,7 @@ internal abstract partial class RpcClientBase : RpcClient
         call.Procedure = procedure;
         call.Credentials = Credentials;
         call.CredentialSent = credential;
+        ClientPhases.Begin(call, started);
         return call;
     }
 

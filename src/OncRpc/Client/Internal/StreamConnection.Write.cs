@@ -25,6 +25,7 @@ internal sealed partial class StreamConnection
     private bool _sendClosed;
     private Task _drain = Task.CompletedTask;
     private long _sendSystemCalls;
+    private readonly SendPhaseMarks _sendPhases = new(); // writer role only
 
     /// <summary>Socket sends made so far (for tests: pipelined calls must share writes).</summary>
     internal long SendSystemCalls => Interlocked.Read(ref _sendSystemCalls);
@@ -33,7 +34,7 @@ internal sealed partial class StreamConnection
     /// <paramref name="allowDirect"/>, else through the queue. Returns false when the connection is
     /// closed (the buffer is then returned). A send failure closes the connection, which fails the
     /// pending calls, so the caller learns of it through its call.</summary>
-    public bool Send(PooledBufferWriter record, bool allowDirect)
+    public bool Send(PooledBufferWriter record, bool allowDirect, PendingCall? call = null)
     {
         lock (_writeGate)
         {
@@ -44,7 +45,7 @@ internal sealed partial class StreamConnection
             }
             if (!allowDirect || _writing || _batched || _queue.Count > 0)
             {
-                _queue.Enqueue(new OutgoingRecord(record, Flush: true));
+                _queue.Enqueue(new OutgoingRecord(record, Flush: true, Call: call));
                 if (_writing)
                 {
                     return true;
@@ -59,7 +60,7 @@ internal sealed partial class StreamConnection
         }
         if (allowDirect)
         {
-            SendDirect(record);
+            SendDirect(record, call);
         }
         else if (Pending.Count > 1)
         {
@@ -77,8 +78,9 @@ internal sealed partial class StreamConnection
 
     void IThreadPoolWorkItem.Execute() => _drain = DrainAsync();
 
-    private void SendDirect(PooledBufferWriter record)
+    private void SendDirect(PooledBufferWriter record, PendingCall? call)
     {
+        _sendPhases.Taken(call);
         try
         {
             ReadOnlySpan<byte> data = record.WrittenSpan;
@@ -87,6 +89,7 @@ internal sealed partial class StreamConnection
                 data = data[_socket.Send(data, SocketFlags.None)..];
                 Interlocked.Increment(ref _sendSystemCalls);
             }
+            _sendPhases.Sent();
             _lastActivityTicks = Environment.TickCount64;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -177,6 +180,7 @@ internal sealed partial class StreamConnection
             OutgoingRecord item = _draining[i];
             PooledBufferWriter record = item.Buffer;
             _draining[i] = default;
+            _sendPhases.Taken(item.Call);
             if (item.Written is not null)
             {
                 _written.Add(item.Written);
@@ -229,6 +233,7 @@ internal sealed partial class StreamConnection
             _batch.Dispose();
             _batch = new PooledBufferWriter(BatchLimit);
         }
+        _sendPhases.Sent();
         // Only flushing records carry a completion, and every one of them has been sent.
         foreach (TaskCompletionSource tcs in _written)
         {

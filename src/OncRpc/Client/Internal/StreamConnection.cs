@@ -112,4 +112,5 @@ internal sealed partial class StreamConnection : IAsyncDisposable, IThreadPoolWo
 /// <param name="Buffer">The record, framed; returned to the pool once written.</param>
 /// <param name="Flush">False for a batched call: stays buffered until a flushing record follows.</param>
 /// <param name="Written">Completed once the record has been handed to the socket (one-way calls).</param>
-internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null);
+/// <param name="Call">The call the record carries, for its send phase (<see cref="SendPhaseMarks"/>).</param>
+internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null, PendingCall? Call = null);
