@@ -133,6 +133,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     {
         // No continuation is ever registered on a sync call, so nothing user-supplied runs here.
         bool sync = IsSync;
+        Phases.Mark(ClientPhases.Decoded);
         _core.SetResult(result);
         if (sync)
         {
@@ -143,6 +144,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     protected override void SetException(Exception exception)
     {
         bool sync = IsSync;
+        Phases.Mark(ClientPhases.Decoded);
         _core.SetException(exception);
         if (sync)
         {
@@ -255,7 +257,6 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
                 $"could not decode the results of procedure {Procedure!.DisplayName}: {e.Message}", e));
             return;
         }
-        Phases.Mark(ClientPhases.Decoded);
         SetResult(result);
     }
 }
