@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# benchmarks/telemetry-cost.sh -- what the runtime's telemetry costs a call, measured with the load
+# generator (docs/performance.md, "Telemetry cost").
+#
+#   benchmarks/telemetry-cost.sh [--rounds N] [--duration S] [--warmup S] [--base DIR] [--modes "none metrics ..."]
+#
+# Scenarios: sequential TCP NULL (--api async and --api sync) and 64 calls in flight on one TCP
+# connection; client on CPU 0, server on CPU 1. Modes are the load generator's --telemetry (the same
+# listeners in the client and in the server it starts): none, metrics, traces, all, phases. With
+# --base DIR (a build of the load generator from the commit before phase timing, e.g.
+#   git worktree add /tmp/base <commit> && dotnet build -c Release /tmp/base/benchmarks/OncRpc.LoadGenerator)
+# the base's load generator runs too, as mode "base" (nothing listening), to price the hooks
+# themselves. The VM's speed drifts, so rounds interleave the modes (A B C A B C ...) and each
+# figure is the median over the rounds; ratios are against "none" (and "none" against "base").
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROUNDS=5
+DUR=2
+WARM=3
+BASE=""
+MODES="none metrics traces all phases"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --duration) DUR=$2; shift 2 ;;
+        --warmup) WARM=$2; shift 2 ;;
+        --base) BASE=$2; shift 2 ;;
+        --modes) MODES=$2; shift 2 ;;
+        *) echo "usage: $0 [--rounds N] [--duration S] [--warmup S] [--base DIR] [--modes LIST]" >&2; exit 2 ;;
+    esac
+done
+OURS="$ROOT/benchmarks/OncRpc.LoadGenerator/bin/Release/net10.0/OncRpc.LoadGenerator.dll"
+dotnet build -c Release "$ROOT/benchmarks/OncRpc.LoadGenerator" >/dev/null
+if [ -n "$BASE" ]; then
+    BASE_DLL="$BASE/benchmarks/OncRpc.LoadGenerator/bin/Release/net10.0/OncRpc.LoadGenerator.dll"
+    [ -f "$BASE_DLL" ] || { echo "no load generator built in $BASE" >&2; exit 2; }
+    MODES="base $MODES"
+fi
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+SCENARIOS=("seq-async:--inflight 1 --api async" "seq-sync:--inflight 1 --api sync" "inflight64:--inflight 64 --api async")
+for round in $(seq 1 "$ROUNDS"); do
+    for scenario in "${SCENARIOS[@]}"; do
+        name=${scenario%%:*}
+        args=${scenario#*:}
+        for mode in $MODES; do
+            dll=$OURS
+            extra="--telemetry $mode"
+            if [ "$mode" = base ]; then dll=$BASE_DLL; extra=""; fi
+            # shellcheck disable=SC2086
+            line=$(timeout 120 dotnet "$dll" --server --proc null $args $extra --duration "$DUR" --warmup "$WARM" \
+                --client-cpus 0 --server-cpus 1 2>/dev/null | grep '^calls=' || true)
+            cps=$(sed -n 's/.* cps=\([0-9.]*\).*/\1/p' <<<"$line")
+            mean=$(sed -n 's/.* mean_us=\([0-9.]*\).*/\1/p' <<<"$line")
+            echo "${cps:-0} ${mean:-0}" >>"$OUT/$name.$mode"
+            echo "round $round $name $mode cps=${cps:-?} mean_us=${mean:-?}" >&2
+        done
+    done
+done
+
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print 0} else if (NR%2) {print v[(NR+1)/2]} else {print (v[NR/2]+v[NR/2+1])/2}}'; }
+printf '%-11s %-8s %12s %10s %14s\n' scenario mode "calls/s" "mean us" "vs none"
+for scenario in "${SCENARIOS[@]}"; do
+    name=${scenario%%:*}
+    none=$(cut -d' ' -f1 "$OUT/$name.none" | median)
+    for mode in $MODES; do
+        cps=$(cut -d' ' -f1 "$OUT/$name.$mode" | median)
+        mean=$(cut -d' ' -f2 "$OUT/$name.$mode" | median)
+        ratio=$(awk -v a="$cps" -v b="$none" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100; else print "?" }')
+        printf '%-11s %-8s %12.0f %10.2f %14s\n' "$name" "$mode" "$cps" "$mean" "$ratio"
+    done
+done
