@@ -17,7 +17,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ROUNDS=5
 DUR=2
-WARM=3
+WARM=2
 BASE=""
 MODES="none metrics traces all phases"
 while [ $# -gt 0 ]; do
@@ -54,21 +54,25 @@ for round in $(seq 1 "$ROUNDS"); do
                 --client-cpus 0 --server-cpus 1 2>/dev/null | grep '^calls=' || true)
             cps=$(sed -n 's/.* cps=\([0-9.]*\).*/\1/p' <<<"$line")
             mean=$(sed -n 's/.* mean_us=\([0-9.]*\).*/\1/p' <<<"$line")
-            echo "${cps:-0} ${mean:-0}" >>"$OUT/$name.$mode"
-            echo "round $round $name $mode cps=${cps:-?} mean_us=${mean:-?}" >&2
+            p50=$(sed -n 's/.* p50_us=\([0-9.]*\).*/\1/p' <<<"$line")
+            echo "${cps:-0} ${mean:-0} ${p50:-0}" >>"$OUT/$name.$mode"
+            echo "round $round $name $mode cps=${cps:-?} mean_us=${mean:-?} p50_us=${p50:-?}" >&2
         done
     done
 done
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print 0} else if (NR%2) {print v[(NR+1)/2]} else {print (v[NR/2]+v[NR/2+1])/2}}'; }
-printf '%-11s %-8s %12s %10s %14s\n' scenario mode "calls/s" "mean us" "vs none"
+printf '%-11s %-8s %12s %14s %10s %10s %14s\n' scenario mode "calls/s" "calls/s vs none" "mean us" "p50 us" "p50 vs none"
 for scenario in "${SCENARIOS[@]}"; do
     name=${scenario%%:*}
     none=$(cut -d' ' -f1 "$OUT/$name.none" | median)
+    none50=$(cut -d' ' -f3 "$OUT/$name.none" | median)
     for mode in $MODES; do
         cps=$(cut -d' ' -f1 "$OUT/$name.$mode" | median)
         mean=$(cut -d' ' -f2 "$OUT/$name.$mode" | median)
+        p50=$(cut -d' ' -f3 "$OUT/$name.$mode" | median)
         ratio=$(awk -v a="$cps" -v b="$none" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100; else print "?" }')
-        printf '%-11s %-8s %12.0f %10.2f %14s\n' "$name" "$mode" "$cps" "$mean" "$ratio"
+        ratio50=$(awk -v a="$p50" -v b="$none50" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100; else print "?" }')
+        printf '%-11s %-8s %12.0f %14s %10.2f %10.2f %14s\n' "$name" "$mode" "$cps" "$ratio" "$mean" "$p50" "$ratio50"
     done
 done
