@@ -11,7 +11,9 @@
 #   git worktree add /tmp/base <commit> && dotnet build -c Release /tmp/base/benchmarks/OncRpc.LoadGenerator)
 # the base's load generator runs too, as mode "base" (nothing listening), to price the hooks
 # themselves. The VM's speed drifts, so rounds interleave the modes (A B C A B C ...) and each
-# figure is the median over the rounds; ratios are against "none" (and "none" against "base").
+# figure is the median over the rounds; ratios are against "none" (and "none" against "base"):
+# calls/s, the median latency, and CPU per call (client + server; less sensitive than latency to
+# a busy machine's scheduling delays).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,24 +57,30 @@ for round in $(seq 1 "$ROUNDS"); do
             cps=$(sed -n 's/.* cps=\([0-9.]*\).*/\1/p' <<<"$line")
             mean=$(sed -n 's/.* mean_us=\([0-9.]*\).*/\1/p' <<<"$line")
             p50=$(sed -n 's/.* p50_us=\([0-9.]*\).*/\1/p' <<<"$line")
-            echo "${cps:-0} ${mean:-0} ${p50:-0}" >>"$OUT/$name.$mode"
-            echo "round $round $name $mode cps=${cps:-?} mean_us=${mean:-?} p50_us=${p50:-?}" >&2
+            ccpu=$(sed -n 's/.* client_cpu_us=\([0-9.]*\).*/\1/p' <<<"$line")
+            scpu=$(sed -n 's/.* server_cpu_us=\([0-9.]*\).*/\1/p' <<<"$line")
+            echo "${cps:-0} ${mean:-0} ${p50:-0} ${ccpu:-0} ${scpu:-0}" >>"$OUT/$name.$mode"
+            echo "round $round $name $mode cps=${cps:-?} mean_us=${mean:-?} p50_us=${p50:-?} client_cpu_us=${ccpu:-?} server_cpu_us=${scpu:-?}" >&2
         done
     done
 done
 
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print 0} else if (NR%2) {print v[(NR+1)/2]} else {print (v[NR/2]+v[NR/2+1])/2}}'; }
-printf '%-11s %-8s %12s %14s %10s %10s %14s\n' scenario mode "calls/s" "calls/s vs none" "mean us" "p50 us" "p50 vs none"
+printf '%-11s %-8s %10s %9s %9s %8s %9s %11s %11s %9s\n' scenario mode "calls/s" "vs none" "mean us" "p50 us" "vs none" "client CPU" "server CPU" "CPU vs none"
 for scenario in "${SCENARIOS[@]}"; do
     name=${scenario%%:*}
     none=$(cut -d' ' -f1 "$OUT/$name.none" | median)
     none50=$(cut -d' ' -f3 "$OUT/$name.none" | median)
+    noneCpu=$(awk -v a="$(cut -d' ' -f4 "$OUT/$name.none" | median)" -v b="$(cut -d' ' -f5 "$OUT/$name.none" | median)" 'BEGIN { print a + b }')
     for mode in $MODES; do
         cps=$(cut -d' ' -f1 "$OUT/$name.$mode" | median)
         mean=$(cut -d' ' -f2 "$OUT/$name.$mode" | median)
         p50=$(cut -d' ' -f3 "$OUT/$name.$mode" | median)
         ratio=$(awk -v a="$cps" -v b="$none" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100; else print "?" }')
         ratio50=$(awk -v a="$p50" -v b="$none50" 'BEGIN { if (b > 0) printf "%+.1f %%", (a / b - 1) * 100; else print "?" }')
-        printf '%-11s %-8s %12.0f %14s %10.2f %10.2f %14s\n' "$name" "$mode" "$cps" "$ratio" "$mean" "$p50" "$ratio50"
+        ccpu=$(cut -d' ' -f4 "$OUT/$name.$mode" | median)
+        scpu=$(cut -d' ' -f5 "$OUT/$name.$mode" | median)
+        ratiocpu=$(awk -v a="$ccpu" -v b="$scpu" -v c="$noneCpu" 'BEGIN { if (c > 0) printf "%+.1f %%", ((a + b) / c - 1) * 100; else print "?" }')
+        printf '%-11s %-8s %10.0f %9s %9.2f %8.2f %9s %11.2f %11.2f %9s\n' "$name" "$mode" "$cps" "$ratio" "$mean" "$p50" "$ratio50" "$ccpu" "$scpu" "$ratiocpu"
     done
 done
