@@ -69,6 +69,49 @@ public sealed class PhaseTimingTests
         Assert.True(serverTime <= clientTime, $"server phases {serverTime} s exceed the client's send and wait, {clientTime} s");
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task Concurrent_and_large_calls_record_each_phase_once_per_call(int eventLoopThreads)
+    {
+        uint program = (uint)Interlocked.Increment(ref s_program);
+        var square = new RpcProcedureDescriptor(program, 1, 1, "PHASE_PROG", "SQUARE");
+        var echo = new RpcProcedureDescriptor(program, 1, 2, "PHASE_PROG", "ECHO");
+        using var phases = new PhaseRecorder(program);
+        await using TestServer server = await TestServer.StartAsync(square, eventLoopThreads, echo);
+        await using RpcClient client = await server.ConnectAsync("tcp");
+
+        // 32 calls in flight share the connection's writer (queued records, batched writes), and a
+        // 96 KiB call goes through the send queue as a record of its own.
+        const int Calls = 32;
+        Task[] calls = Enumerable.Range(0, Calls)
+            .Select(i => (Task)client.CallAsync<XdrInt, XdrHyper>(square, i, Ct).AsTask())
+            .Append(client.CallAsync<XdrOpaque, XdrOpaque>(echo, new XdrOpaque(new byte[96 * 1024]), Ct).AsTask())
+            .ToArray();
+        await Task.WhenAll(calls);
+        Assert.True(SpinWait.SpinUntil(() => phases.Server.Count(m => m.Phase == "send") == Calls + 1, TimeSpan.FromSeconds(10)));
+
+        foreach (string phase in s_serverPhases)
+        {
+            Assert.Equal(Calls + 1, phases.Server.Count(m => m.Phase == phase));
+        }
+        foreach (string phase in s_clientPhases)
+        {
+            int count = phases.Client.Count(m => m.Phase == phase);
+            // A write whose reply was read before the writer stamped it leaves its time to the
+            // wait for the reply: the send may be missing, nothing else.
+            if (phase == "send")
+            {
+                Assert.InRange(count, 1, Calls + 1);
+            }
+            else
+            {
+                Assert.Equal(Calls + 1, count);
+            }
+        }
+        Assert.Contains(phases.Server, m => m.Procedure == "ECHO" && m.Phase == "decode");
+    }
+
     [Fact]
     public async Task A_call_answered_by_a_stage_records_the_phases_it_reached()
     {
@@ -237,10 +280,14 @@ public sealed class PhaseTimingTests
 
         private TestServer(RpcServer server) => _server = server;
 
-        public static async Task<TestServer> StartAsync(RpcProcedureDescriptor square, int eventLoopThreads)
+        public static async Task<TestServer> StartAsync(RpcProcedureDescriptor square, int eventLoopThreads, RpcProcedureDescriptor? echo = null)
         {
             var server = new RpcServer(new RpcServerOptions { EventLoopThreads = eventLoopThreads });
             server.Dispatcher.Register<XdrInt, XdrHyper>(square, (n, _) => ValueTask.FromResult(new XdrHyper((long)n.Value * n.Value)));
+            if (echo is not null)
+            {
+                server.Dispatcher.Register<XdrOpaque, XdrOpaque>(echo, (bytes, _) => ValueTask.FromResult(bytes));
+            }
             var test = new TestServer(server);
             server.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0)).ListenUdp(new IPEndPoint(IPAddress.Loopback, 0)).ListenUnix(test._unixPath);
             await server.StartAsync(Ct);
