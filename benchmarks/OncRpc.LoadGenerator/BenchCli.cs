@@ -10,10 +10,11 @@ namespace OncRpc.LoadGenerator;
 /// The load generator's command line:
 /// <code>
 ///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
+///                  [--telemetry none|metrics|traces|all|phases]
 ///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
-///            [--idle-connections N] [--json]
+///            [--idle-connections N] [--json] [--telemetry none|metrics|traces|all|phases] [--phases]
 /// </code>
 /// <c>prefix</c> is how the host re-invokes itself (empty for the load generator's own Main):
 /// --server starts <c>[taskset -c LIST] self prefix serve</c> as a separate process, and
@@ -36,7 +37,8 @@ public static class BenchCli
                 var serve = Parse(args.AsSpan(1));
                 return await BenchServer.ServeAsync(
                     serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"), serve.Get("--semantics") == "at-most-once",
-                    TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), output, cancellationToken)
+                    TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), Telemetry(serve.Get("--telemetry") ?? "none"),
+                    output, cancellationToken)
                     .ConfigureAwait(false);
             }
             var parsed = Parse(args);
@@ -60,10 +62,13 @@ public static class BenchCli
     }
 
     public const string Usage = """
-        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]]
+        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
+                      [--telemetry none|metrics|traces|all|phases]]
                [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
                [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
+               [--telemetry none|metrics|traces|all|phases]   listeners in client and started server (the cost of telemetry)
+               [--phases]   where a call's time goes: client phases, the server's inside the wait (needs --server)
         """;
 
     private static LoadOptions ToOptions(Args a)
@@ -86,6 +91,8 @@ public static class BenchCli
             ClientCpus = a.Get("--client-cpus"),
             IdleConnections = a.Int("--idle-connections", 0),
             Json = a.Flag("--json"),
+            Phases = a.Flag("--phases"),
+            Telemetry = a.Flag("--phases") ? "phases" : Telemetry(a.Get("--telemetry") ?? "none"),
             AtMostOnce = (a.Get("--semantics") ?? "at-least-once") switch
             {
                 "at-least-once" => false,
@@ -109,6 +116,10 @@ public static class BenchCli
         {
             throw new UsageException("--inflight and --connections must be at least 1, --duration positive");
         }
+        if (options.Phases && !options.StartServer)
+        {
+            throw new UsageException("--phases needs --server (the server's phases come from the server it starts)");
+        }
         if (options.StartServer == (options.Target is not null || (options.Transport == "unix" && options.UnixPath is not null)))
         {
             throw new UsageException("give either --server or --target HOST:PORT (--unix PATH for unix)");
@@ -116,10 +127,15 @@ public static class BenchCli
         return options;
     }
 
+    private static string Telemetry(string mode) =>
+        Array.IndexOf(BenchTelemetry.Modes, mode) >= 0 ? mode : throw new UsageException($"--telemetry: one of {string.Join(", ", BenchTelemetry.Modes)}");
+
     private static async Task<int> RunClientAsync(LoadOptions options, string[] selfPrefix, TextWriter output, TextWriter error,
         CancellationToken cancellationToken)
     {
         ServerProcess? server = null;
+        using var telemetry = new BenchTelemetry(options.Telemetry);
+        LoadResult? result = null;
         try
         {
             EndPoint endPoint;
@@ -141,7 +157,7 @@ public static class BenchCli
                     .ConfigureAwait(false);
                 return 0;
             }
-            LoadResult result = await LoadRunner.RunAsync(options, endPoint, cancellationToken).ConfigureAwait(false);
+            result = await LoadRunner.RunAsync(options, endPoint, cancellationToken, telemetry).ConfigureAwait(false);
             await output.WriteLineAsync(options.Json ? result.ToJson() : result.ToTable()).ConfigureAwait(false);
             await output.WriteLineAsync(result.ToSummaryLine()).ConfigureAwait(false);
             if (result.FirstError is not null)
@@ -163,6 +179,10 @@ public static class BenchCli
                 if (tail.Length > 0)
                 {
                     await error.WriteLineAsync(tail.TrimEnd()).ConfigureAwait(false);
+                }
+                if (options.Phases && result?.ClientPhases is { } client)
+                {
+                    await output.WriteLineAsync(PhaseReport.Format(options, result, client, PhaseTotals.Parse(tail))).ConfigureAwait(false);
                 }
             }
         }
@@ -237,7 +257,7 @@ public static class BenchCli
             {
                 throw new UsageException($"unexpected '{a}'");
             }
-            if (a is "--server" or "--json" or "--exit-on-stdin-eof" or "--help" or "-h")
+            if (a is "--server" or "--json" or "--phases" or "--exit-on-stdin-eof" or "--help" or "-h")
             {
                 flags.Add(a);
             }
@@ -258,7 +278,7 @@ public static class BenchCli
         private static readonly HashSet<string> s_known =
         [
             "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--semantics", "--connections", "--duration",
-            "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections",
+            "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections", "--telemetry",
         ];
 
         public string? Get(string name)

@@ -13,6 +13,16 @@ namespace OncRpc.LoadGenerator;
 public sealed class BenchServer
 {
     private long _calls;
+    private PhaseTotals _previousPhases = PhaseTotals.Empty;
+    private PhaseTotals _latestPhases = PhaseTotals.Empty;
+
+    /// <summary>Listeners of this server's telemetry (<c>--telemetry</c>); with phases, every
+    /// SNAPSHOT also snapshots the phase totals, so the window between the client's last two is
+    /// what <see cref="PhaseWindow"/> reports.</summary>
+    public BenchTelemetry? Telemetry { get; init; }
+
+    /// <summary>Phase totals between the last two SNAPSHOT calls.</summary>
+    public PhaseTotals PhaseWindow => _latestPhases.Since(_previousPhases);
 
     /// <summary>Calls served so far (bench procedures only).</summary>
     public long Calls => Volatile.Read(ref _calls);
@@ -41,7 +51,15 @@ public sealed class BenchServer
             Interlocked.Increment(ref _calls);
             return new ValueTask<BenchRecord>(args);
         });
-        dispatcher.Register<XdrInt, ServerStats>(BenchProgram.Snapshot, (flags, _) => new ValueTask<ServerStats>(TakeStats(flags.Value)));
+        dispatcher.Register<XdrInt, ServerStats>(BenchProgram.Snapshot, (flags, _) =>
+        {
+            if (Telemetry is { } telemetry)
+            {
+                _previousPhases = _latestPhases;
+                _latestPhases = telemetry.Snapshot();
+            }
+            return new ValueTask<ServerStats>(TakeStats(flags.Value));
+        });
     }
 
     /// <summary>This process's counters; <paramref name="flags"/> bit 0 collects garbage first (for
@@ -68,9 +86,10 @@ public sealed class BenchServer
     /// <c>READY tcpport udpport</c> like bench_svc, and runs until SIGTERM/SIGINT, stdin closing
     /// (when <paramref name="exitOnStdinEof"/>) or <paramref name="lifetime"/>.</summary>
     public static async Task<int> ServeAsync(int port, string transport, string? unixPath, bool atMostOnce, TimeSpan lifetime,
-        bool exitOnStdinEof, TextWriter output, CancellationToken cancellationToken)
+        bool exitOnStdinEof, string telemetryMode, TextWriter output, CancellationToken cancellationToken)
     {
-        var bench = new BenchServer();
+        using var telemetry = new BenchTelemetry(telemetryMode);
+        var bench = new BenchServer { Telemetry = telemetryMode == "phases" ? telemetry : null };
         var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 256 };
         await using var server = new RpcServer(options);
         bench.Register(server.Dispatcher);
@@ -146,6 +165,10 @@ public sealed class BenchServer
         await output.WriteLineAsync(
             $"server calls={final.Calls} cpu_s={final.CpuNanoseconds / 1e9:F3} alloc_bytes={final.AllocatedBytes} gen0={final.Gen0Collections} gen2={final.Gen2Collections}")
             .ConfigureAwait(false);
+        if (bench.Telemetry is not null)
+        {
+            await output.WriteLineAsync(bench.PhaseWindow.ToLine()).ConfigureAwait(false);
+        }
         await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
         return 0;

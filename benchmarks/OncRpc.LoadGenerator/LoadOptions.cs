@@ -51,6 +51,14 @@ public sealed record LoadOptions
 
     public bool Json { get; init; }
 
+    /// <summary>What listens to the runtime's telemetry in this client and in a started server:
+    /// none, metrics, traces, all or phases (<see cref="BenchTelemetry"/>).</summary>
+    public string Telemetry { get; init; } = "none";
+
+    /// <summary>Print where the time of a call goes (client phases, the server's nested in the
+    /// wait for the reply) beside the measured latency; needs --server, implies --telemetry phases.</summary>
+    public bool Phases { get; init; }
+
     /// <summary>Call the bench procedures as at-most-once (the started server declares them so
     /// too), through the server's duplicate-request cache: the cost of the cache.</summary>
     public bool AtMostOnce { get; init; }
@@ -61,5 +69,5 @@ public sealed record LoadOptions
     public int EffectiveSize => Size >= 0 ? Size : Procedure == "record" ? 16 : Procedure == "echo" ? 64 : 0;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} semantics={(AtMostOnce ? "at-most-once" : "at-least-once")} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
+        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} semantics={(AtMostOnce ? "at-most-once" : "at-least-once")} telemetry={Telemetry} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
 }

@@ -27,6 +27,9 @@ public sealed record LoadResult
     public int? ServerGen0Collections { get; init; }
 
     /// <summary>bench_clnt.c's one-line shape (so one parser reads both), with our extra keys after.</summary>
+    /// <summary>The client's phase totals over the measured window (with --telemetry phases).</summary>
+    public PhaseTotals? ClientPhases { get; init; }
+
     public string ToSummaryLine()
     {
         var line = new StringBuilder();

@@ -15,7 +15,10 @@ namespace OncRpc.LoadGenerator;
 /// </summary>
 public static class LoadRunner
 {
-    public static async Task<LoadResult> RunAsync(LoadOptions options, EndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>Runs the load; with <paramref name="telemetry"/> listening to phases, the client's
+    /// phase totals over the measured window go into the result.</summary>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, EndPoint endPoint, CancellationToken cancellationToken,
+        BenchTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var clientOptions = new RpcClientOptions { Timeout = options.CallTimeout, Reconnect = true };
@@ -52,6 +55,7 @@ public static class LoadRunner
 
             await DelayUntilAsync(measureStart, cancellationToken).ConfigureAwait(false);
             ServerStats? serverBefore = serverStats ? await TrySnapshotAsync(control, 0, cancellationToken).ConfigureAwait(false) : null;
+            PhaseTotals? phasesBefore = telemetry?.Snapshot();
             TimeSpan cpuBefore = ProcessCounters.CpuTime();
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             int gen0Before = GC.CollectionCount(0);
@@ -59,6 +63,7 @@ public static class LoadRunner
             long allocAfter = GC.GetTotalAllocatedBytes(precise: true);
             TimeSpan cpuAfter = ProcessCounters.CpuTime();
             int gen0After = GC.CollectionCount(0);
+            PhaseTotals? phasesAfter = telemetry?.Snapshot();
             ServerStats? serverAfter = serverStats ? await TrySnapshotAsync(control, 0, cancellationToken).ConfigureAwait(false) : null;
             await Task.WhenAll(tasks).WaitAsync(options.CallTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
 
@@ -92,6 +97,7 @@ public static class LoadRunner
                 ServerCpuMicrosecondsPerCall = PerServerCall(serverBefore, serverAfter, s => s.CpuNanoseconds / 1000.0),
                 ServerBytesPerCall = PerServerCall(serverBefore, serverAfter, s => s.AllocatedBytes),
                 ServerCalls = serverBefore is { } b && serverAfter is { } a ? (long)(a.Calls - b.Calls) : null,
+                ClientPhases = phasesAfter?.Since(phasesBefore!),
                 ServerGen0Collections = serverBefore is { } b0 && serverAfter is { } a0 ? (int)(a0.Gen0Collections - b0.Gen0Collections) : null,
             };
         }

@@ -53,6 +53,8 @@ internal sealed class ServerProcess
             start.ArgumentList.Add("--semantics");
             start.ArgumentList.Add("at-most-once");
         }
+        start.ArgumentList.Add("--telemetry");
+        start.ArgumentList.Add(options.Telemetry);
         start.ArgumentList.Add("--lifetime");
         start.ArgumentList.Add(lifetime.ToString(CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--exit-on-stdin-eof");

@@ -68,6 +68,30 @@ public sealed class OpenTelemetryTests
         Assert.Equal("s", metrics.First(m => m.Name == "rpc.server.call.duration").Unit);
     }
 
+    [Fact]
+    public async Task PhaseMetersExportEveryPhaseOfBothSides()
+    {
+        var metrics = new List<Metric>();
+        using MeterProvider metering = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(RpcServerDiagnostics.PhasesMeterName, RpcClientDiagnostics.PhasesMeterName)
+            .AddInMemoryExporter(metrics)
+            .Build();
+
+        await CallOkAndFailingAsync();
+        metering.ForceFlush();
+
+        // Both calls got a reply (SUCCESS, then SYSTEM_ERR from the handler): each phase is one
+        // point with the procedure's tags and a count of two.
+        Assert.Equal(["auth", "cache", "decode", "encode", "handler", "header", "queue", "read", "send"],
+            Points(metrics, "onc_rpc.server.call.phase.duration").Select(t => (string)t["onc_rpc.phase"]!).Order());
+        Assert.Equal(["decode", "encode", "resume", "send", "wait_for_reply", "wait_to_send"],
+            Points(metrics, "onc_rpc.client.call.phase.duration").Select(t => (string)t["onc_rpc.phase"]!).Order());
+        Assert.All(Points(metrics, "onc_rpc.server.call.phase.duration"), t => Assert.Equal(0x31234567u, t["onc_rpc.program.number"]));
+        Assert.Equal("s", metrics.First(m => m.Name == "onc_rpc.server.call.phase.duration").Unit);
+        // Only the phase meters were asked for: the usual instruments stay off.
+        Assert.DoesNotContain(metrics, m => m.Name == "rpc.server.call.duration");
+    }
+
     private static async Task CallOkAndFailingAsync()
     {
         HostApplicationBuilder builder = TestHost.Builder();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using OncRpc.Diagnostics;
+using OncRpc.Diagnostics.Internal;
 using OncRpc.Protocol;
 using OncRpc.Server.Internal;
 using OncRpc.Xdr;
@@ -77,6 +78,7 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
 
     public override ValueTask InvokeAsync(RpcCall call, RpcServerRuntime runtime)
     {
+        call.Phases.Mark(ServerPhases.DecodeStart);
         TArgs arguments;
         try
         {
@@ -91,6 +93,7 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
             call.ReplyAccepted(AcceptStat.GarbageArguments);
             return ValueTask.CompletedTask;
         }
+        call.Phases.Mark(ServerPhases.DecodeDone);
 
         RpcCallContext context = call.CreateContext(Descriptor);
         Activity? parent = Activity.Current;
@@ -102,14 +105,16 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
         }
         catch (Exception e)
         {
+            call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.OnHandlerFailed(call, Descriptor, e, activity);
-            activity?.Dispose();
+            EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
         if (pending.IsCompletedSuccessfully)
         {
+            call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.WriteResult(call, Descriptor, pending.Result, activity);
-            activity?.Dispose();
+            EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
         ValueTask running = AwaitHandlerAsync(pending, call, runtime, activity);
@@ -133,14 +138,28 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
             }
             catch (Exception e)
             {
+                call.Phases.Mark(ServerPhases.HandlerDone);
                 runtime.OnHandlerFailed(call, Descriptor, e, activity);
                 return;
             }
+            call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.WriteResult(call, Descriptor, result, activity);
         }
         finally
         {
-            activity?.Dispose();
+            EndSpan(call, activity);
+        }
+    }
+
+    /// <summary>The reply is encoded: the encode phase ends, and so does the span (with the
+    /// phases so far as its events, when timed).</summary>
+    private static void EndSpan(RpcCall call, Activity? activity)
+    {
+        call.Phases.Mark(ServerPhases.EncodeDone);
+        if (activity is not null)
+        {
+            ServerPhases.AddEvents(activity, call);
+            activity.Dispose();
         }
     }
 }

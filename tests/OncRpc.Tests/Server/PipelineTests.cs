@@ -62,7 +62,7 @@ public sealed class PipelineTests
         byte[] message = authSys
             ? RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7), RpcBytes.AuthSys, RpcBytes.AuthSysBody(9, "client.example", 1000, 100, 4, 24, 27))
             : RpcBytes.CallMessage(1, Program, 2, 1, XdrBytes.Words(7));
-        RpcCall call = runtime.Calls.Begin(new InFlightOnlySite(), RpcTransportKind.Tcp, 4, CancellationToken.None, null);
+        RpcCall call = runtime.Calls.Begin(new InFlightOnlySite(), RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
         for (int i = 0; i < 100; i++)
         {
             call.SetRequest(message.AsSpan());

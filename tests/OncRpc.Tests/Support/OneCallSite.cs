@@ -27,7 +27,7 @@ internal sealed class OneCallSite : ICallSite
         var site = new OneCallSite(transport);
         remote ??= new IPEndPoint(IPAddress.Loopback, 40000);
         int prefix = transport == RpcTransportKind.Udp ? 0 : 4;
-        RpcCall call = runtime.Calls.Begin(site, transport, prefix, cancellationToken, remote);
+        RpcCall call = runtime.Calls.Begin(site, transport, prefix, cancellationToken, remote, OncRpc.Diagnostics.Internal.ServerPhases.Timestamp());
         call.SetRequest(message);
         if (runtime.Calls.Run(call))
         {

@@ -75,7 +75,7 @@ internal sealed class CallbackSite(ClientCallbackHost host, StreamConnection con
             return;
         }
         CallLifecycle calls = host.Runtime.Calls;
-        RpcCall call = calls.Begin(this, transport, record, connection.ClosingToken, connection.RemoteEndPoint);
+        RpcCall call = calls.Begin(this, transport, record, connection.ClosingToken, connection.RemoteEndPoint, Diagnostics.Internal.ServerPhases.Timestamp());
         if (!calls.Run(call))
         {
             return; // the handler awaits: its reply goes out through SendLateReplyAsync

@@ -49,7 +49,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
     protected override ValueTask<TResult> StartCallAsync<TArgs, TResult>(
         RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
-        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, ClientPhases.Timestamp());
         Exception? failed = Start(call, procedure, arguments, credential, cancellationToken);
         return failed is null ? call.AsValueTask() : ValueTask.FromException<TResult>(failed);
     }
@@ -57,7 +57,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
     protected override TResult CallCore<TArgs, TResult>(
         RpcProcedureDescriptor procedure, TArgs arguments, OpaqueAuth credential, CallAttempt attempt, CancellationToken cancellationToken)
     {
-        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, ClientPhases.Timestamp());
         call.MakeSync();
         if (Start(call, procedure, arguments, credential, cancellationToken) is { } failed)
         {
@@ -109,7 +109,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
     {
-        PooledBufferWriter message = CallEncoder.Encode(call.Xid, procedure, credential, Credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter message = CallEncoder.Encode(call.Xid, procedure, credential, call.Credentials!.GetVerifier(credential), arguments,
             recordMarking: false, Options.MaxFragmentSize);
         try
         {
@@ -145,7 +145,8 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
     /// from a socket's buffer), the reply comes back through <see cref="Deliver"/>.</summary>
     private void Run(ReadOnlySpan<byte> message)
     {
-        RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Local, Transport.RecordMarking.HeaderSize, _closingToken, s_peer);
+        RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Local, Transport.RecordMarking.HeaderSize, _closingToken, s_peer,
+            Diagnostics.Internal.ServerPhases.Timestamp());
         call.SetRequest(message);
         if (_runtime.Calls.Run(call))
         {

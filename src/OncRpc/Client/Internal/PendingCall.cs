@@ -22,6 +22,9 @@ internal abstract class PendingCall
     public OpaqueAuth CredentialSent;
     public PendingCallTable? Table;
 
+    /// <summary>Phase boundaries, when this call is timed (<see cref="ClientPhases"/>).</summary>
+    public Diagnostics.Internal.PhaseStamps Phases;
+
     /// <summary>When the call times out, in <see cref="ClientClock"/> milliseconds; long.MaxValue
     /// for never. Set by the client before the call is added (<see cref="CallAttempt"/>).</summary>
     public long DeadlineTicks = long.MaxValue;
@@ -134,6 +137,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     {
         // No continuation is ever registered on a sync call, so nothing user-supplied runs here.
         bool sync = IsSync;
+        Phases.Mark(ClientPhases.Decoded);
         _core.SetResult(result);
         if (sync)
         {
@@ -144,6 +148,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     protected override void SetException(Exception exception)
     {
         bool sync = IsSync;
+        Phases.Mark(ClientPhases.Decoded);
         _core.SetException(exception);
         if (sync)
         {
@@ -158,6 +163,7 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     {
         try
         {
+            ClientPhases.Complete(this);
             return _core.GetResult(token);
         }
         finally

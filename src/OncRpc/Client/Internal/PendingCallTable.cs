@@ -159,7 +159,8 @@ internal sealed class PendingCallTable : IDisposable
         {
             return DispatchOutcome.Dropped;
         }
-        call!.OnReply(record, ref reader);
+        call!.Phases.Mark(ClientPhases.ReplyReceived);
+        call.OnReply(record, ref reader);
         return DispatchOutcome.Completed;
     }
 

@@ -36,6 +36,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private bool _closed;         // under _writeGate
     private Task _drain = Task.CompletedTask;
     private long _sendSystemCalls;
+    private readonly SendPhaseMarks _sendPhases = new(); // writer role only
 
     public RecordSender(StreamConnection connection, Socket socket, CancellationToken closingToken)
     {
@@ -58,7 +59,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     /// <paramref name="allowDirect"/>, else through the queue. Returns false when the connection is
     /// closed (the buffer is then returned). A send failure closes the connection, which fails the
     /// pending calls, so the caller learns of it through its call.</summary>
-    public bool Send(PooledBufferWriter record, bool allowDirect)
+    public bool Send(PooledBufferWriter record, bool allowDirect, PendingCall? call = null)
     {
         lock (_writeGate)
         {
@@ -69,7 +70,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
             }
             if (!allowDirect || _writing || _batched || _queue.Count > 0)
             {
-                _queue.Enqueue(new OutgoingRecord(record, Flush: true));
+                _queue.Enqueue(new OutgoingRecord(record, Flush: true, Call: call));
                 if (_writing)
                 {
                     return true;
@@ -84,7 +85,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
         }
         if (allowDirect)
         {
-            SendDirect(record);
+            SendDirect(record, call);
         }
         else if (_connection.Pending.Count > 1)
         {
@@ -129,8 +130,9 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private void StartDrain() => Volatile.Write(ref _drain, DrainAsync());
 
     /// <summary>Holding the writer role: one record, one blocking send on this thread.</summary>
-    private void SendDirect(PooledBufferWriter record)
+    private void SendDirect(PooledBufferWriter record, PendingCall? call)
     {
+        _sendPhases.Taken(call);
         try
         {
             ReadOnlySpan<byte> data = record.WrittenSpan;
@@ -139,6 +141,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
                 data = data[_socket.Send(data, SocketFlags.None)..];
                 Interlocked.Increment(ref _sendSystemCalls);
             }
+            _sendPhases.Sent();
             _connection.NoteActivity();
         }
         catch (Exception e)
@@ -216,6 +219,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
             OutgoingRecord item = _draining[i];
             PooledBufferWriter record = item.Buffer;
             _draining[i] = default;
+            _sendPhases.Taken(item.Call);
             if (item.Written is not null)
             {
                 _written.Add(item.Written);
@@ -268,6 +272,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
             _batch.Dispose();
             _batch = new PooledBufferWriter(BatchLimit);
         }
+        _sendPhases.Sent();
         // Only flushing records carry a completion, and every one of them has been sent.
         foreach (TaskCompletionSource tcs in _written)
         {
@@ -354,4 +359,5 @@ internal sealed class RecordSender : IThreadPoolWorkItem
 /// <param name="Buffer">The record, framed; returned to the pool once written.</param>
 /// <param name="Flush">False for a batched call: stays buffered until a flushing record follows.</param>
 /// <param name="Written">Completed once the record has been handed to the socket (one-way calls).</param>
-internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null);
+/// <param name="Call">The call the record carries, for its send phase (<see cref="SendPhaseMarks"/>).</param>
+internal readonly record struct OutgoingRecord(PooledBufferWriter Buffer, bool Flush, TaskCompletionSource? Written = null, PendingCall? Call = null);

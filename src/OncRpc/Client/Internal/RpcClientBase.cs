@@ -56,7 +56,10 @@ internal abstract partial class RpcClientBase : RpcClient
         RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>;
 
-    protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential)
+    /// <summary>A call whose record is encoded; <paramref name="started"/>: when encoding began
+    /// (<see cref="ClientPhases.Timestamp"/>, 0 when phase timing is off).</summary>
+    protected TypedPendingCall<TResult> NewCall<TResult>(in CallAttempt attempt, RpcProcedureDescriptor procedure, OpaqueAuth credential,
+        long started)
         where TResult : IXdrSerializable<TResult>
     {
         TypedPendingCall<TResult> call = TypedPendingCall<TResult>.Rent();
@@ -66,6 +69,7 @@ internal abstract partial class RpcClientBase : RpcClient
         call.Procedure = procedure;
         call.Credentials = attempt.Credentials;
         call.CredentialSent = credential;
+        ClientPhases.Begin(call, started);
         return call;
     }
 

@@ -15,9 +15,10 @@ internal sealed partial class StreamRpcClient
         while (true)
         {
             uint xid = attempt.Xid;
+            long started = ClientPhases.Timestamp();
             PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
                 recordMarking: true, Options.MaxFragmentSize);
-            TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+            TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
             call.MakeSync();
             if (!connection.Pending.TryAdd(call, out RpcException? closed))
             {
@@ -32,7 +33,7 @@ internal sealed partial class StreamRpcClient
                 throw (Exception?)closed ?? DuplicateXid(xid);
             }
             call.RegisterCancellation(cancellationToken);
-            if (!connection.Sender.Send(record, allowDirect: true) && connection.Pending.TryRemove(call))
+            if (!connection.Sender.Send(record, allowDirect: true, call) && connection.Pending.TryRemove(call))
             {
                 call.Fail(new RpcException(RpcStatus.ConnectionLost, $"the connection to {_endPoint} closed before the call was sent"));
             }

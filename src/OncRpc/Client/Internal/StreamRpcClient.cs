@@ -143,9 +143,10 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         where TResult : IXdrSerializable<TResult>
     {
         uint xid = attempt.Xid;
+        long started = ClientPhases.Timestamp();
         PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
             recordMarking: true, Options.MaxFragmentSize);
-        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
         // Register before sending: the reply may come back before the write loop returns.
         if (!connection.Pending.TryAdd(call, out RpcException? closed))
         {
@@ -164,7 +165,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         // the queue, so pipelined calls share writes; a large one always goes through the queue so
         // an async caller never blocks in a long send.
         bool direct = record.WrittenCount < DirectSendLimit && connection.Pending.Count <= 1;
-        if (!connection.Sender.Send(record, allowDirect: direct))
+        if (!connection.Sender.Send(record, allowDirect: direct, call))
         {
             if (connection.Pending.TryRemove(call))
             {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
@@ -58,6 +59,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
             return ValueTask.FromException<TResult>(new ObjectDisposedException(nameof(RpcClient)));
         }
         uint xid = attempt.Xid;
+        long started = ClientPhases.Timestamp();
         byte[] datagram;
         try
         {
@@ -67,7 +69,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         {
             return ValueTask.FromException<TResult>(e);
         }
-        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
         return Start(call, datagram, cancellationToken);
     }
 
@@ -88,7 +90,9 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
     {
         try
         {
+            call.Phases.Mark(ClientPhases.SendStarted);
             _socket.Send(datagram);
+            ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -106,8 +110,9 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         uint xid = attempt.Xid;
+        long started = ClientPhases.Timestamp();
         byte[] datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
-        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+        TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
         call.MakeSync();
         call.Datagram = datagram;
         call.RetransmitIntervalMs = _initialRetransmitMs;
@@ -118,7 +123,9 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         call.RegisterCancellation(cancellationToken);
         try
         {
+            call.Phases.Mark(ClientPhases.SendStarted);
             _socket.Send(datagram);
+            ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -85,6 +85,7 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
         {
             call.ReplyVerifier = shortHandles.GetOrAddVerifier(identity);
         }
+        call.Phases.Mark(Diagnostics.Internal.ServerPhases.AuthDone);
         return NextAsync(call);
     }
 

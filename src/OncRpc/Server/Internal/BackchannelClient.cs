@@ -70,9 +70,10 @@ internal sealed class BackchannelClient : RpcClientBase
         await TakeSlotAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            PooledBufferWriter record = CallEncoder.Encode(attempt.Xid, procedure, credential, Credentials.GetVerifier(credential),
+            long started = ClientPhases.Timestamp();
+            PooledBufferWriter record = CallEncoder.Encode(attempt.Xid, procedure, credential, attempt.Credentials.GetVerifier(credential),
                 arguments, recordMarking: true, Options.MaxFragmentSize);
-            TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential);
+            TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
             // Registered before sending: the reply may be read before the send returns.
             if (!_pending.TryAdd(call, out RpcException? closed))
             {

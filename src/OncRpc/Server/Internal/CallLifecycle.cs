@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using OncRpc.Diagnostics;
+using OncRpc.Diagnostics.Internal;
 using OncRpc.Internal;
 using OncRpc.Protocol;
 
@@ -10,7 +11,7 @@ namespace OncRpc.Server.Internal;
 
 /// <summary>
 /// The one lifecycle of a server call, for every transport and both I/O models:
-/// <see cref="Begin(ICallSite, RpcTransportKind, int, CancellationToken, EndPoint?)"/> (rent the
+/// <see cref="Begin(ICallSite, RpcTransportKind, int, CancellationToken, EndPoint?, long, long)"/> (rent the
 /// call, count it in flight), the site copies the request in, <see cref="Run"/> (the pipeline:
 /// header, auth, lookup, orphans, semantics, invoke), the reply (sent by the site inline when the
 /// pipeline completed synchronously, else by <see cref="ICallSite.SendLateReplyAsync"/> from
@@ -38,9 +39,12 @@ internal sealed class CallLifecycle : IDisposable
     }
 
     /// <summary>Rents a call for <paramref name="site"/> and counts it in flight there; the site
-    /// then copies the request in (<see cref="RpcCall.SetRequest(ReadOnlySpan{byte})"/>).</summary>
+    /// then copies the request in (<see cref="RpcCall.SetRequest(ReadOnlySpan{byte})"/>).
+    /// <paramref name="firstByte"/>: when the site saw the request's first byte, 0 when phase
+    /// timing is off (<see cref="ServerPhases.Timestamp"/>); <paramref name="complete"/>: when it
+    /// saw the last, 0 for now (anything between then and the pipeline's start is the queue phase).</summary>
     public RpcCall Begin(ICallSite site, RpcTransportKind transport, int replyPrefix, CancellationToken cancellationToken,
-        EndPoint? remoteEndPoint)
+        EndPoint? remoteEndPoint, long firstByte, long complete = 0)
     {
         if (!_pool.TryRent(out RpcCall call))
         {
@@ -51,15 +55,20 @@ internal sealed class CallLifecycle : IDisposable
         call.ReplyPrefix = replyPrefix;
         call.CancellationToken = cancellationToken;
         call.RemoteEndPoint = remoteEndPoint;
+        call.Phases.Begin(firstByte, ServerPhases.ReadStart);
+        if (call.Phases.On)
+        {
+            call.Phases.Set(ServerPhases.RecordComplete, complete != 0 ? complete : Stopwatch.GetTimestamp());
+        }
         site.InFlight.Increment();
         return call;
     }
 
     /// <summary>Begins a call from a record of a stream transport.</summary>
     public RpcCall Begin(ICallSite site, RpcTransportKind transport, in ReadOnlySequence<byte> record,
-        CancellationToken cancellationToken, EndPoint? remoteEndPoint)
+        CancellationToken cancellationToken, EndPoint? remoteEndPoint, long firstByte, long complete = 0)
     {
-        RpcCall call = Begin(site, transport, Transport.RecordMarking.HeaderSize, cancellationToken, remoteEndPoint);
+        RpcCall call = Begin(site, transport, Transport.RecordMarking.HeaderSize, cancellationToken, remoteEndPoint, firstByte, complete);
         // The record may be a slice of a buffer the transport reuses: the call gets its own copy.
         call.SetRequest(record);
         return call;
@@ -103,6 +112,7 @@ internal sealed class CallLifecycle : IDisposable
     public void End(RpcCall call)
     {
         ICallSite site = call.Site!;
+        ServerPhases.End(call);
         if (!call.Reset() || !_pool.Return(call))
         {
             call.Release();
@@ -129,6 +139,7 @@ internal sealed class CallLifecycle : IDisposable
     internal ValueTask Process(RpcCall call)
     {
         call.StartTimestamp = Stopwatch.GetTimestamp();
+        call.Phases.Set(ServerPhases.PipelineStart, call.StartTimestamp);
         ValueTask pending;
         try
         {
@@ -181,6 +192,7 @@ internal sealed class CallLifecycle : IDisposable
 
     private static void Complete(RpcCall call)
     {
+        call.Phases.Mark(ServerPhases.PipelineDone);
         if (ServerTelemetry.MetricsEnabled)
         {
             ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Descriptor, call.Outcome.ToTagValue(),

@@ -19,6 +19,7 @@ internal sealed partial class EpollStreamConnection
     private int _end;
     private int _readingEnded;
     private bool _pausedForCalls;
+    private RecordTiming _recordTiming;
 
     private bool ReadingEnabled => _readingEnded == 0 && !_pausedForCalls && !_pausedForOutput;
 
@@ -39,6 +40,7 @@ internal sealed partial class EpollStreamConnection
                 int n = Libc.TryReceive(_handle, buffer.AsSpan(_end), out int errno);
                 if (n > 0)
                 {
+                    _recordTiming.Arrived();
                     _end += n;
                     Volatile.Write(ref _lastActivity, _runtime.NowMs);
                     ProcessBuffered(buffer);
@@ -137,6 +139,10 @@ internal sealed partial class EpollStreamConnection
             if (_start == _end)
             {
                 _start = _end = 0;
+                if (!_decoder.HasPartialRecord)
+                {
+                    _recordTiming.Idle();
+                }
             }
         }
         finally
@@ -147,7 +153,8 @@ internal sealed partial class EpollStreamConnection
 
     private void RunCall(in ReadOnlySequence<byte> record, PooledBufferWriter batch)
     {
-        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint);
+        long firstByte = _recordTiming.Take(out long complete);
+        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
         if (!_runtime.Calls.Run(call))
         {
             // The handler awaits: the loop reads on, so calls run concurrently; the reply goes
@@ -159,7 +166,8 @@ internal sealed partial class EpollStreamConnection
             if (call.HasReply && !_callsToken.IsCancellationRequested)
             {
                 ReadOnlyMemory<byte> reply = call.FinishStreamRecord();
-                if (reply.Length >= BatchLimit)
+                // A timed call's reply goes out on its own, so its send phase is its own write.
+                if (reply.Length >= BatchLimit || call.Phases.On)
                 {
                     SendBatch(batch);
                     Send(reply.Span);

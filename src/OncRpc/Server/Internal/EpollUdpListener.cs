@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using OncRpc.Diagnostics;
+using OncRpc.Diagnostics.Internal;
 using OncRpc.Protocol;
 using OncRpc.Transport.Internal;
 
@@ -94,13 +95,14 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
                 }
                 return;
             }
+            long firstByte = ServerPhases.Timestamp();
             EndPoint peer = _peers.Get(_received);
             if (length > _maxDatagram)
             {
                 ServerLog.DatagramTooLarge(_runtime.Logger, length, peer);
                 continue;
             }
-            RunCall(peer, length);
+            RunCall(peer, length, firstByte);
         }
     }
 
@@ -128,9 +130,9 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
         }
     }
 
-    private void RunCall(EndPoint peer, int length)
+    private void RunCall(EndPoint peer, int length, long firstByte)
     {
-        RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer);
+        RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer, firstByte);
         call.SetPeerAddress(_received);
         call.SetRequest(_receiveBuffer.AsSpan(0, length));
         if (!_runtime.Calls.Run(call))

@@ -65,6 +65,7 @@ internal sealed class HeaderStage(ILogger logger) : RpcCallStage
             return ValueTask.CompletedTask;
         }
         call.ArgumentsOffset = (int)reader.Position;
+        call.Phases.Mark(Diagnostics.Internal.ServerPhases.HeaderDone);
         return NextAsync(call);
     }
 

@@ -31,6 +31,10 @@ internal sealed partial class RpcCall
     public CancellationToken CancellationToken { get; set; }
     public long StartTimestamp { get; set; }
 
+    /// <summary>Phase boundaries, when this call is timed (<see cref="Diagnostics.Internal.ServerPhases"/>);
+    /// a field, so stages stamp it in place.</summary>
+    public Diagnostics.Internal.PhaseStamps Phases;
+
     // Set by the header stage.
     public uint Xid { get; set; }
     public bool HasXid { get; set; }

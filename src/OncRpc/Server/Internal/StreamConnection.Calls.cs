@@ -29,6 +29,7 @@ internal sealed partial class StreamConnection
             }
             Volatile.Write(ref _lastActivity, _runtime.NowMs);
             ReadOnlySequence<byte> buffer = result.Buffer;
+            _recordTiming.Arrived();
             try
             {
                 while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
@@ -37,6 +38,7 @@ internal sealed partial class StreamConnection
                     {
                         continue; // a backchannel reply: needs no call slot
                     }
+                    long firstByte = _recordTiming.Take(out long complete);
                     // Backpressure: at the limit, wait for a call to finish before reading on
                     // (sending what is batched first: those replies must not wait on it).
                     if (!_callSlots.Wait(0))
@@ -51,7 +53,7 @@ internal sealed partial class StreamConnection
                             return "server stopping";
                         }
                     }
-                    RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint);
+                    RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
                     // A call that awaits finishes on its own (SendLateReplyAsync): the loop reads
                     // on, so calls run concurrently.
                     if (_runtime.Calls.Run(call))
@@ -60,6 +62,10 @@ internal sealed partial class StreamConnection
                     }
                 }
                 await FlushBatchAsync().ConfigureAwait(false);
+                if (buffer.IsEmpty && !_decoder.HasPartialRecord)
+                {
+                    _recordTiming.Idle();
+                }
             }
             catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
             {
@@ -89,7 +95,8 @@ internal sealed partial class StreamConnection
             if (call.HasReply && !_callsToken.IsCancellationRequested)
             {
                 ReadOnlyMemory<byte> record = call.FinishStreamRecord();
-                if (record.Length >= BatchLimit)
+                // A timed call's reply goes out on its own, so its send phase is its own write.
+                if (record.Length >= BatchLimit || call.Phases.On)
                 {
                     await FlushBatchAsync().ConfigureAwait(false);
                     await SendAsync(record).ConfigureAwait(false);

@@ -21,6 +21,7 @@ internal sealed partial class StreamConnection : ServerConnection
     private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
     private readonly CancellationToken _readingToken;
     private readonly PooledBufferWriter _batch = new(4 * 1024); // replies of the current read; read loop only
+    private RecordTiming _recordTiming; // read loop only
 
     public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<ServerConnection> onClosed)
         : base(runtime, socket, transport, onClosed)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Diagnostics;
+using OncRpc.Diagnostics.Internal;
 
 namespace OncRpc.Server.Internal;
 
@@ -74,6 +75,7 @@ internal sealed class UdpListener : IUdpEndPoint, ICallSite
                 }
                 continue;
             }
+            long firstByte = ServerPhases.Timestamp();
             EndPoint peer = peers.Get(received);
             if (length > _maxDatagram)
             {
@@ -81,7 +83,7 @@ internal sealed class UdpListener : IUdpEndPoint, ICallSite
                 _slots.Release();
                 continue;
             }
-            RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer);
+            RpcCall call = _runtime.Calls.Begin(this, RpcTransportKind.Udp, 0, _runtime.AbortToken, peer, firstByte);
             call.SetPeerAddress(received);
             call.SetRequest(_receiveBuffer.AsSpan(0, length));
             if (_runtime.Calls.Run(call))
