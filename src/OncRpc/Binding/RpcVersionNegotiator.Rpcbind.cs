@@ -7,9 +7,6 @@ namespace OncRpc.Binding;
 
 public sealed partial class RpcVersionNegotiator
 {
-    /// <summary>Cap on one rpcbind lookup, as for <see cref="RpcbindClient.ResolveAsync"/>.</summary>
-    private static readonly TimeSpan s_lookupTimeout = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// Finds the best version through the rpcbind on <paramref name="host"/> (see
     /// <see cref="ResolveAsync(string, uint, IReadOnlyList{uint}, RpcTransportKind, RpcClientOptions?, CancellationToken)"/>)
@@ -63,15 +60,7 @@ public sealed partial class RpcVersionNegotiator
     private static async Task<IReadOnlyList<(uint Version, EndPoint EndPoint)>> RegisteredVersionsAsync(EndPoint rpcbindEndPoint, uint program,
         string netid, RpcTransportKind transport, RpcClientOptions? options, CancellationToken cancellationToken)
     {
-        RpcClientOptions lookup = (options ?? new RpcClientOptions()).Clone();
-        if (lookup.Timeout == Timeout.InfiniteTimeSpan || lookup.Timeout > s_lookupTimeout)
-        {
-            lookup.Timeout = s_lookupTimeout;
-        }
-        if (lookup.RetransmitInterval > lookup.Timeout)
-        {
-            lookup.RetransmitInterval = lookup.MaxRetransmitInterval = lookup.Timeout;
-        }
+        RpcClientOptions lookup = RpcbindClient.LookupOptions(options);
         IPAddress? host = (rpcbindEndPoint as IPEndPoint)?.Address;
         await using RpcbindClient rpcbind = await RpcbindClient.ConnectAsync(rpcbindEndPoint, transport, lookup, cancellationToken).ConfigureAwait(false);
         var found = new List<(uint, EndPoint)>();

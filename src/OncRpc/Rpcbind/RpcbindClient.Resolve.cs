@@ -46,11 +46,10 @@ public sealed partial class RpcbindClient
         return await ResolveAtAsync(rpcbindEndPoint, address, program, version, netid, transport, options, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The lookup of <see cref="ResolveAsync(string, uint, uint, string, RpcClientOptions?, CancellationToken)"/>
-    /// against the rpcbind at <paramref name="rpcbindEndPoint"/>; wildcard answers become
-    /// <paramref name="hostAddress"/>.</summary>
-    internal static async Task<EndPoint?> ResolveAtAsync(EndPoint rpcbindEndPoint, IPAddress? hostAddress, uint program, uint version,
-        string netid, RpcTransportKind transport, RpcClientOptions? options, CancellationToken cancellationToken)
+    /// <summary>The caller's options for one lookup at an rpcbind: its timeout bounded (a
+    /// lookup is a small exchange; an unreachable rpcbind must not hold a caller for ever), and
+    /// UDP retransmissions within it.</summary>
+    internal static RpcClientOptions LookupOptions(RpcClientOptions? options)
     {
         RpcClientOptions lookup = (options ?? new RpcClientOptions()).Clone();
         if (lookup.Timeout == Timeout.InfiniteTimeSpan || lookup.Timeout > s_lookupTimeout)
@@ -61,6 +60,16 @@ public sealed partial class RpcbindClient
         {
             lookup.RetransmitInterval = lookup.MaxRetransmitInterval = lookup.Timeout;
         }
+        return lookup;
+    }
+
+    /// <summary>The lookup of <see cref="ResolveAsync(string, uint, uint, string, RpcClientOptions?, CancellationToken)"/>
+    /// against the rpcbind at <paramref name="rpcbindEndPoint"/>; wildcard answers become
+    /// <paramref name="hostAddress"/>.</summary>
+    internal static async Task<EndPoint?> ResolveAtAsync(EndPoint rpcbindEndPoint, IPAddress? hostAddress, uint program, uint version,
+        string netid, RpcTransportKind transport, RpcClientOptions? options, CancellationToken cancellationToken)
+    {
+        RpcClientOptions lookup = LookupOptions(options);
         IPAddress? address = hostAddress;
 
         await using RpcbindClient rpcbind = await ConnectAsync(rpcbindEndPoint, transport, lookup, cancellationToken).ConfigureAwait(false);
