@@ -16,7 +16,7 @@ namespace OncRpc.FuzzTargets;
 /// encoders or captured from the server (the persisted log), so afl starts from inputs that reach
 /// deep into each decoder. `OncRpc.FuzzTargets --make-seeds fuzz/corpus` rewrites them.
 /// </summary>
-internal static class Seeds
+public static class Seeds
 {
     private static readonly AuthSysParameters s_identity = new(7, "client.example", 1000, 100, [100, 4, 27]);
 
