@@ -103,8 +103,10 @@ public static class Seeds
         yield return ("drc-key", "ipv6-udp-none", [5, 0, .. new byte[15], 1, 0x03, 0x20]);
         yield return ("drc-key", "mapped-tcp-short", [2, 2, 10, 0, 0, 9, .. new byte[12], 0, 111, 1, 2, 3, 4, 5, 6, 7, 8]);
         yield return ("drc-key", "unix-none", [0x1b, 0]);
-        yield return ("drc-log", "two-entries", PersistedLog());
-        yield return ("drc-log", "empty", []);
+        byte[] log = PersistedLog();
+        yield return ("drc-log", "two-entries", [0, .. log]);
+        yield return ("drc-log", "two-entries-crc-fixed", [1, .. log]);
+        yield return ("drc-log", "torn", [0, .. log[..^3]]);
 
         Everything sample = Driver.Sample();
         yield return ("allconstructs", "everything", [0, .. XdrSerializer.ToArray(sample)]);

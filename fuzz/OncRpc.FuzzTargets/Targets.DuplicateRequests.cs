@@ -73,6 +73,23 @@ public static partial class Targets
         }
     }
 
+    /// <summary>Rewrites the CRC-32 of every record whose header fits the file (DrcLog's layout:
+    /// "DRC1", payload length, payload, CRC of the payload).</summary>
+    private static void FixCrcs(Span<byte> log)
+    {
+        int at = 0;
+        while (at + 8 <= log.Length && BinaryPrimitives.ReadUInt32BigEndian(log[at..]) == 0x44524331)
+        {
+            int length = BinaryPrimitives.ReadInt32BigEndian(log[(at + 4)..]);
+            if (length < 0 || length > log.Length - at - 12)
+            {
+                return;
+            }
+            BinaryPrimitives.WriteUInt32BigEndian(log[(at + 8 + length)..], System.IO.Hashing.Crc32.HashToUInt32(log.Slice(at + 8, length)));
+            at += 12 + length;
+        }
+    }
+
     private static byte[] DrcKey(EndPoint? remote, RpcTransportKind transport, OpaqueAuth credential, object site)
     {
         byte[] buffer = new byte[DrcClient.MaxKeyLength];
@@ -80,7 +97,7 @@ public static partial class Targets
     }
 
     /// <summary>The persisted-entry clock: 2026-01-01, so seeds written at that time stay young.</summary>
-    internal sealed class FixedTime : TimeProvider
+    public sealed class FixedTime : TimeProvider
     {
         public static readonly DateTimeOffset Now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
@@ -95,9 +112,16 @@ public static partial class Targets
     /// planted). The cache must load it without throwing, keep within its bounds, cut the file back
     /// to a prefix of whole records, and load the same entries again from what it left; then a
     /// server using it answers an at-most-once call (possibly a replay from the file) normally.
+    /// Byte 0, bit 0 set: each record's CRC is made right before the file is written, so mutations
+    /// get past the checksum into the record decoder and the loader (a planted file can do that).
     /// </summary>
-    private static void DrcLogTarget(byte[] input)
+    private static void DrcLogTarget(byte[] data)
     {
+        byte[] input = data.Length > 0 ? data[1..] : [];
+        if (data.Length > 0 && (data[0] & 1) != 0)
+        {
+            FixCrcs(input);
+        }
         Directory.CreateDirectory(s_drcDirectory);
         string file = Path.Combine(s_drcDirectory, "duplicate-requests.log");
         File.WriteAllBytes(file, input);

@@ -50,6 +50,31 @@ public sealed class CorpusReplayTests
         }
     }
 
+    /// <summary>The persisted-log seeds reach the loader: the server's own log loads both its
+    /// entries (a seed cut off by a CRC would leave the drc-log target fuzzing only the checksum).</summary>
+    [Theory]
+    [InlineData("two-entries", 2)]
+    [InlineData("two-entries-crc-fixed", 2)]
+    [InlineData("torn", 1)]
+    public void Drc_log_seeds_load(string seed, long entries)
+    {
+        string directory = Path.Combine(Path.GetTempPath(), $"oncrpc-drc-seed-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            byte[] input = File.ReadAllBytes(Path.Combine(FuzzDirectory(), "corpus", "drc-log", seed));
+            File.WriteAllBytes(Path.Combine(directory, "duplicate-requests.log"), input[1..]);
+            var options = new OncRpc.Server.DuplicateRequestCacheOptions { PersistenceDirectory = directory };
+            using var cache = new OncRpc.Server.Internal.DuplicateRequests.DuplicateRequestCache(
+                options, new Targets.FixedTime(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            Assert.Equal(entries, cache.Statistics.Loaded);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     /// <summary>The committed seeds are what the seed writer makes today (a protocol or encoder
     /// change that alters them shows here; rewrite with `OncRpc.FuzzTargets --make-seeds fuzz/corpus`).</summary>
     [Fact]
