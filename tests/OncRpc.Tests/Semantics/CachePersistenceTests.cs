@@ -52,6 +52,34 @@ public sealed class CachePersistenceTests : IDisposable
         Assert.Equal(1, after.Executions);
     }
 
+    /// <summary>Found by fuzzing (fuzz/findings/drc-log): a record with a right CRC but a reply that
+    /// is not a REPLY to its xid was loaded, and a retransmission got those bytes as its reply.</summary>
+    [Fact]
+    public async Task A_record_whose_reply_is_not_a_reply_to_its_xid_is_refused()
+    {
+        using (SemanticsHarness before = Start())
+        {
+            await before.CallAsync(1, Deposit);
+            await before.CallAsync(2, Deposit);
+        }
+        byte[] log = await File.ReadAllBytesAsync(LogPath, TestContext.Current.CancellationToken);
+        // Second record: "DRC1", payload length, payload (..., key length at 32, key, reply length, reply), CRC.
+        int second = 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(log.AsSpan(4));
+        int payloadLength = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(log.AsSpan(second + 4));
+        Span<byte> payload = log.AsSpan(second + 8, payloadLength);
+        int reply = 34 + System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(payload[32..]) + 4;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(payload[(reply + 4)..], 0); // msg_type CALL
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(log.AsSpan(second + 8 + payloadLength), System.IO.Hashing.Crc32.HashToUInt32(payload));
+        await File.WriteAllBytesAsync(LogPath, log, TestContext.Current.CancellationToken);
+
+        using SemanticsHarness after = Start();
+        Assert.Equal(1, after.Statistics.Loaded);
+        await after.CallAsync(1, Deposit);
+        byte[]? answer = await after.CallAsync(2, Deposit);
+        Assert.Equal(1, after.Executions); // run again, not replayed from the damaged record
+        Assert.Equal(1u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(answer.AsSpan(4)));
+    }
+
     [Fact]
     public async Task Garbage_in_the_file_loads_nothing_and_crashes_nothing()
     {

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using OncRpc.Protocol;
+using OncRpc.Xdr;
 
 namespace OncRpc.Server.Internal.DuplicateRequests;
 
@@ -7,7 +9,8 @@ namespace OncRpc.Server.Internal.DuplicateRequests;
 /// The duplicate-request cache on disk: an append-only file of completed entries, one record
 /// each: "DRC1", payload length, payload (completion time, xid, program, version, procedure,
 /// argument checksum, client key, reply), CRC-32 of the payload. A record torn by a crash fails
-/// its length or CRC: loading stops there and the file is cut back to the last whole record.
+/// its length or CRC (a damaged one, its reply check): loading stops there and the file is cut
+/// back to the last whole record.
 /// Evicted entries are not erased; the file is rewritten with only the live entries when it grows
 /// past twice their size. Not thread-safe: the cache serialises calls.
 /// </summary>
@@ -145,8 +148,34 @@ internal sealed class DrcLog : IDisposable
         var key = new DrcCallKey(BinaryPrimitives.ReadUInt32BigEndian(p[8..]), BinaryPrimitives.ReadUInt32BigEndian(p[12..]),
             BinaryPrimitives.ReadUInt32BigEndian(p[16..]), BinaryPrimitives.ReadUInt32BigEndian(p[20..]),
             BinaryPrimitives.ReadUInt64BigEndian(p[24..]));
-        return new Record(BinaryPrimitives.ReadInt64BigEndian(p), key, p.Slice(34, keyLength).ToArray(),
-            p.Slice(at + 4, replyLength).ToArray());
+        ReadOnlySpan<byte> reply = p.Slice(at + 4, replyLength);
+        // A hit sends the kept reply verbatim. The CRC catches a torn write, not a damaged or
+        // planted file that is consistent: a record whose reply is not an rpc_msg REPLY to its
+        // own xid (RFC 5531 §9) is refused like a torn one, so garbage never reaches a client.
+        if (!IsReplyTo(key.Xid, reply))
+        {
+            return null;
+        }
+        return new Record(BinaryPrimitives.ReadInt64BigEndian(p), key, p.Slice(34, keyLength).ToArray(), reply.ToArray());
+    }
+
+    private static bool IsReplyTo(uint xid, ReadOnlySpan<byte> reply)
+    {
+        try
+        {
+            var reader = new XdrReader(reply);
+            RpcMessageHeader header = RpcMessageHeader.ReadFrom(ref reader);
+            if (header.Xid != xid || header.Type != RpcMessageType.Reply)
+            {
+                return false;
+            }
+            RpcReplyHeader.ReadBody(ref reader, xid);
+            return true;
+        }
+        catch (XdrException)
+        {
+            return false;
+        }
     }
 
     public void Dispose() => _file.Dispose();
