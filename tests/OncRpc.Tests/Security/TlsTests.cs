@@ -4,6 +4,7 @@ using OncRpc.Auth;
 using OncRpc.Client;
 using OncRpc.Server;
 using OncRpc.Transport;
+using OncRpc.Testing.Tls;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Security;

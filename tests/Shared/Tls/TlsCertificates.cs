@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace OncRpc.Tests.Security;
+namespace OncRpc.Testing.Tls;
 
 /// <summary>
 /// Certificates made in the test (no files): a CA, a server certificate for "localhost" and a
