@@ -12,14 +12,14 @@ namespace OncRpc.Transport.Internal;
 /// <summary>
 /// RPC-with-TLS (RFC 9289) set-up, both sides: the AUTH_TLS probe and the TLS 1.3 handshake
 /// with ALPN "sunrpc" (§5.1), on the connection the probe went over. Record marking continues
-/// unchanged inside TLS (§5.2.1).
+/// unchanged inside TLS.
 /// </summary>
 internal static class TlsNegotiation
 {
     /// <summary>RFC 9289 §4.1: the body of the AUTH_NONE verifier a server answers the probe with.</summary>
     public static ReadOnlySpan<byte> StartTls => "STARTTLS"u8;
 
-    /// <summary>RFC 9289 §5.1 (IANA ALPN registry): "sunrpc".</summary>
+    /// <summary>RFC 9289 and the IANA ALPN registry: "sunrpc".</summary>
     public static readonly SslApplicationProtocol Alpn = new("sunrpc"u8.ToArray());
 
     public static X509Certificate2? Certificate2(X509Certificate? certificate) => certificate switch
@@ -162,7 +162,7 @@ internal static class TlsNegotiation
             }
         }
         options.ApplicationProtocols = [Alpn];
-        options.EnabledSslProtocols = SslProtocols.Tls13; // RFC 9289 §5.1: TLS 1.3 or later
+        options.EnabledSslProtocols = SslProtocols.Tls13; // RFC 9289: TLS 1.3 or later
         // A resumed session carries no certificate exchange: the server would not see (or could
         // mix up) who the client is, so every connection runs a full handshake.
         options.AllowTlsResume = false;
