@@ -11,7 +11,7 @@ namespace OncRpc.Transport.Internal;
 
 /// <summary>
 /// RPC-with-TLS (RFC 9289) set-up, both sides: the AUTH_TLS probe and the TLS 1.3 handshake
-/// with ALPN "sunrpc" (§5.1), on the connection the probe went over. Record marking continues
+/// with ALPN "sunrpc", on the connection the probe went over. Record marking continues
 /// unchanged inside TLS.
 /// </summary>
 internal static class TlsNegotiation
