@@ -37,7 +37,7 @@ public static class BenchCli
                 var serve = Parse(args.AsSpan(1));
                 return await BenchServer.ServeAsync(
                     serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"), serve.Get("--semantics") == "at-most-once",
-                    TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), Telemetry(serve.Get("--telemetry") ?? "none"),
+                    TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), Telemetry(serve.Get("--telemetry") ?? "none"), serve.Flag("--tls"),
                     output, cancellationToken)
                     .ConfigureAwait(false);
             }
@@ -63,11 +63,12 @@ public static class BenchCli
 
     public const string Usage = """
         usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
-                      [--telemetry none|metrics|traces|all|phases]]
+                      [--telemetry none|metrics|traces|all|phases] [--tls]]
                [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
                [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
                [--telemetry none|metrics|traces|all|phases]   listeners in client and started server (the cost of telemetry)
+               [--tls]   RPC-with-TLS on the measured connections and the started server (serve --tls: a throwaway self-signed certificate)
                [--phases]   where a call's time goes: client phases, the server's inside the wait (needs --server)
         """;
 
@@ -92,6 +93,7 @@ public static class BenchCli
             IdleConnections = a.Int("--idle-connections", 0),
             Json = a.Flag("--json"),
             Phases = a.Flag("--phases"),
+            Tls = a.Flag("--tls"),
             Telemetry = a.Flag("--phases") ? "phases" : Telemetry(a.Get("--telemetry") ?? "none"),
             AtMostOnce = (a.Get("--semantics") ?? "at-least-once") switch
             {
@@ -103,6 +105,10 @@ public static class BenchCli
         if (options.Transport is not ("tcp" or "udp" or "unix"))
         {
             throw new UsageException("--transport: tcp, udp or unix");
+        }
+        if (options.Tls && options.Transport == "udp")
+        {
+            throw new UsageException("--tls: TCP or Unix only (.NET has no DTLS)");
         }
         if (options.Api is not ("sync" or "async"))
         {
@@ -257,7 +263,7 @@ public static class BenchCli
             {
                 throw new UsageException($"unexpected '{a}'");
             }
-            if (a is "--server" or "--json" or "--phases" or "--exit-on-stdin-eof" or "--help" or "-h")
+            if (a is "--server" or "--json" or "--phases" or "--tls" or "--exit-on-stdin-eof" or "--help" or "-h")
             {
                 flags.Add(a);
             }

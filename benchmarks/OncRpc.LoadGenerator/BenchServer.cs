@@ -86,11 +86,11 @@ public sealed class BenchServer
     /// <c>READY tcpport udpport</c> like bench_svc, and runs until SIGTERM/SIGINT, stdin closing
     /// (when <paramref name="exitOnStdinEof"/>) or <paramref name="lifetime"/>.</summary>
     public static async Task<int> ServeAsync(int port, string transport, string? unixPath, bool atMostOnce, TimeSpan lifetime,
-        bool exitOnStdinEof, string telemetryMode, TextWriter output, CancellationToken cancellationToken)
+        bool exitOnStdinEof, string telemetryMode, bool tls, TextWriter output, CancellationToken cancellationToken)
     {
         using var telemetry = new BenchTelemetry(telemetryMode);
         var bench = new BenchServer { Telemetry = telemetryMode == "phases" ? telemetry : null };
-        var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 256 };
+        var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 256, Tls = tls ? BenchTls.ServerOptions() : null };
         await using var server = new RpcServer(options);
         bench.Register(server.Dispatcher);
         if (atMostOnce)

@@ -59,6 +59,9 @@ public sealed record LoadOptions
     /// wait for the reply) beside the measured latency; needs --server, implies --telemetry phases.</summary>
     public bool Phases { get; init; }
 
+    /// <summary>RPC-with-TLS (RFC 9289) on the measured connections (TCP and Unix), and on the started server.</summary>
+    public bool Tls { get; init; }
+
     /// <summary>Call the bench procedures as at-most-once (the started server declares them so
     /// too), through the server's duplicate-request cache: the cost of the cache.</summary>
     public bool AtMostOnce { get; init; }

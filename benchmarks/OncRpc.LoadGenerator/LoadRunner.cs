@@ -21,7 +21,7 @@ public static class LoadRunner
         BenchTelemetry? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var clientOptions = new RpcClientOptions { Timeout = options.CallTimeout, Reconnect = true };
+        var clientOptions = new RpcClientOptions { Timeout = options.CallTimeout, Reconnect = true, Tls = options.Tls ? BenchTls.ClientOptions() : null };
         var clients = new RpcClient[options.Connections];
         try
         {

@@ -53,6 +53,10 @@ internal sealed class ServerProcess
             start.ArgumentList.Add("--semantics");
             start.ArgumentList.Add("at-most-once");
         }
+        if (options.Tls)
+        {
+            start.ArgumentList.Add("--tls");
+        }
         start.ArgumentList.Add("--telemetry");
         start.ArgumentList.Add(options.Telemetry);
         start.ArgumentList.Add("--lifetime");

@@ -1,10 +1,12 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OncRpc.Hosting.Internal;
 using OncRpc.Rpcbind;
 using OncRpc.Server;
+using OncRpc.Transport;
 
 namespace OncRpc.Hosting;
 
@@ -101,6 +103,24 @@ public sealed class RpcServerHost : IHostedService, IAsyncDisposable
         options.MaxUdpDatagramSize = host.MaxUdpDatagramSize ?? options.MaxUdpDatagramSize;
         options.IdleTimeout = host.IdleTimeout ?? options.IdleTimeout;
         options.EventLoopThreads = host.EventLoopThreads ?? options.EventLoopThreads;
+        if (host.Tls.CertificatePath is { } certificatePath)
+        {
+            var tls = new RpcServerTlsOptions
+            {
+                ServerCertificate = X509Certificate2.CreateFromPemFile(certificatePath, host.Tls.KeyPath),
+                RequireClientCertificate = host.Tls.RequireClientCertificate,
+                DefaultPolicy = host.Tls.DefaultPolicy,
+            };
+            if (host.Tls.ClientCaPath is { } caPath)
+            {
+                tls.ClientTrustAnchors.ImportFromPemFile(caPath);
+            }
+            foreach ((uint program, RpcTlsPolicy policy) in host.Tls.ProgramPolicies)
+            {
+                tls.ProgramPolicies[program] = policy;
+            }
+            options.Tls = tls;
+        }
         if (host.RegisterWithRpcbind)
         {
             var rpcbind = new RpcbindRegistrationOptions();

@@ -45,4 +45,7 @@ public sealed class RpcServerHostOptions
 
     /// <summary>How long an rpcbind registration call may take; 5 seconds when unset.</summary>
     public TimeSpan? RpcbindTimeout { get; set; }
+
+    /// <summary>RPC-with-TLS (docs/security.md); off unless <see cref="RpcTlsHostOptions.CertificatePath"/> is set.</summary>
+    public RpcTlsHostOptions Tls { get; } = new();
 }

@@ -40,4 +40,9 @@ public enum RpcStatus
 
     /// <summary>The call or its reply exceeded a configured size limit.</summary>
     MessageTooLarge,
+
+    /// <summary>RPC-with-TLS (RFC 9289) could not be set up: the server does not offer it, or the
+    /// TLS handshake failed (certificate not trusted, expired or for another name; the peer
+    /// refused ours).</summary>
+    TlsFailed,
 }

@@ -32,12 +32,29 @@ public sealed class AllowListAuthPolicy : AuthPolicy
     /// common choice.</summary>
     public AuthStat DenyStatus { get; init; } = AuthStat.TooWeak;
 
+    /// <summary>Mutual TLS (RFC 9289): when not empty, a call must come over TLS with a client
+    /// certificate whose subject (e.g. "CN=backup-agent") is listed; such a call needs no AUTH_SYS
+    /// identity (the certificate is a proof, AUTH_SYS only a claim), and one it carries is still
+    /// checked against the lists above.</summary>
+    public IReadOnlyCollection<string> CertificateSubjects { get; init; } = [];
+
     /// <inheritdoc />
     public override AuthStat Authorize(in AuthRequest request)
     {
         if (request.Procedure == 0)
         {
             return AuthStat.Ok;
+        }
+        if (CertificateSubjects.Count > 0)
+        {
+            if (request.ClientCertificate is not { } certificate || !CertificateSubjects.Contains(certificate.Subject, StringComparer.Ordinal))
+            {
+                return DenyStatus;
+            }
+            if (request.UnixCredential is null)
+            {
+                return AuthStat.Ok;
+            }
         }
         AuthSysParameters? identity = request.UnixCredential;
         if (identity is null)

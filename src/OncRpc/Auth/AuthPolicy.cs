@@ -30,4 +30,11 @@ public readonly record struct AuthRequest(
     OpaqueAuth Credential,
     AuthSysParameters? UnixCredential,
     RpcTransportKind Transport,
-    EndPoint? RemoteEndPoint);
+    EndPoint? RemoteEndPoint)
+{
+    /// <summary>True when the call came over RPC-with-TLS (RFC 9289).</summary>
+    public bool IsTls { get; init; }
+
+    /// <summary>The client's verified certificate (mutual TLS); null otherwise.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate { get; init; }
+}

@@ -47,6 +47,10 @@ public sealed class RpcClientOptions
     /// replies meanwhile, so a call beyond the limit is answered SYSTEM_ERR rather than queued.</summary>
     public int MaxConcurrentCallbacks { get; set; } = 64;
 
+    /// <summary>RPC-with-TLS (RFC 9289) on every TCP or Unix connection; null (the default) for
+    /// plain connections. Ignored by UDP clients, which have no TLS (no DTLS in .NET).</summary>
+    public Transport.RpcClientTlsOptions? Tls { get; set; }
+
     /// <summary>Logging; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

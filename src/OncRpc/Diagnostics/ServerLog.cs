@@ -86,4 +86,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(1026, LogLevel.Information, "A new incarnation of client {Client} ({Machine}, uid {Uid}) appeared (stamp {OldStamp} -> {NewStamp}): the old one's calls are cancelled, its cached replies dropped")]
     public static partial void NewIncarnation(ILogger logger, System.Net.EndPoint? client, string machine, uint uid, uint oldStamp, uint newStamp);
+
+    [LoggerMessage(1027, LogLevel.Warning, "The TLS handshake with {Client} after its AUTH_TLS probe failed; the connection is closed")]
+    public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, System.Net.EndPoint? client);
 }

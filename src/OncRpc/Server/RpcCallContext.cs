@@ -106,6 +106,22 @@ public readonly partial struct RpcCallContext
         init => (_state ??= new RpcCallContextState()).Backchannel = value;
     }
 
+    /// <summary>True when the call came over RPC-with-TLS (RFC 9289): encrypted and, with a
+    /// <see cref="ClientCertificate"/>, from an authenticated peer.</summary>
+    public bool IsTls
+    {
+        get { RpcCallContextState s = Live(); bool value = s.IsTls || (s.Site?.IsTls ?? false); StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).IsTls = value;
+    }
+
+    /// <summary>The certificate the client presented in the TLS handshake (mutual TLS), verified
+    /// against the server's trust anchors; null for plain connections and clients without one.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate
+    {
+        get { RpcCallContextState s = Live(); var value = s.ClientCertificate ?? s.Site?.ClientCertificate; StillLive(s); return value; }
+        init => (_state ??= new RpcCallContextState()).ClientCertificate = value;
+    }
+
     /// <summary>True while the call this context was made for has not ended (always true for a
     /// context built with its init members).</summary>
     public bool IsActive => _state is { } s && Volatile.Read(ref s.Generation) == _generation;

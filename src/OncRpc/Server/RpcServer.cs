@@ -136,7 +136,7 @@ public sealed partial class RpcServer : IAsyncDisposable
                 {
                     socket.NoDelay = true;
                 }
-                connection = _loops is { } loops
+                connection = _loops is { } loops && _options.Tls is null
                     ? new EpollStreamConnection(runtime, loops.Next(), socket, transport, OnConnectionClosed)
                     : new StreamConnection(runtime, socket, transport, OnConnectionClosed);
             }

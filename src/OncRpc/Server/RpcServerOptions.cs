@@ -39,6 +39,13 @@ public sealed class RpcServerOptions
     /// credentials are well formed.</summary>
     public AuthPolicy? AuthPolicy { get; set; }
 
+    /// <summary>RPC-with-TLS (RFC 9289) for TCP and Unix connections: the AUTH_TLS probe is
+    /// answered STARTTLS and the connection continues inside TLS 1.3; per-program policy in
+    /// <see cref="Transport.RpcServerTlsOptions.ProgramPolicies"/>. Null (the default): the probe
+    /// is answered AUTH_BADCRED, as before. TLS connections are served by the socket engine
+    /// (SslStream), even when epoll loops serve the plain ones.</summary>
+    public Transport.RpcServerTlsOptions? Tls { get; set; }
+
     /// <summary>Handlers for credential flavors the server does not know itself, by flavor
     /// number (any value, cast to <see cref="AuthFlavor"/>). AUTH_NONE, AUTH_SYS and AUTH_SHORT
     /// are built in and cannot be replaced; a call of a flavor with no handler is refused with

@@ -24,7 +24,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private const int BatchLimit = 64 * 1024;
 
     private readonly StreamConnection _connection;
-    private readonly Socket _socket;
+    private readonly ByteChannel _channel;
     private readonly CancellationToken _closingToken;
     private readonly Lock _writeGate = new();
     private readonly Queue<OutgoingRecord> _queue = new();   // under _writeGate
@@ -38,10 +38,10 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private long _sendSystemCalls;
     private readonly SendPhaseMarks _sendPhases = new(); // writer role only
 
-    public RecordSender(StreamConnection connection, Socket socket, CancellationToken closingToken)
+    public RecordSender(StreamConnection connection, ByteChannel channel, CancellationToken closingToken)
     {
         _connection = connection;
-        _socket = socket;
+        _channel = channel;
         _closingToken = closingToken;
     }
 
@@ -135,12 +135,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
         _sendPhases.Taken(call);
         try
         {
-            ReadOnlySpan<byte> data = record.WrittenSpan;
-            while (!data.IsEmpty)
-            {
-                data = data[_socket.Send(data, SocketFlags.None)..];
-                Interlocked.Increment(ref _sendSystemCalls);
-            }
+            Interlocked.Add(ref _sendSystemCalls, _channel.Send(record.WrittenSpan));
             _sendPhases.Sent();
             _connection.NoteActivity();
         }
@@ -286,12 +281,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
         BeforeDrainWrite?.Invoke(data);
         // Hands the socket to the runtime's engine for good (see StreamConnection.IsAsyncMode).
         _connection.EnterAsyncMode();
-        while (!data.IsEmpty)
-        {
-            int sent = await _socket.SendAsync(data, SocketFlags.None, _closingToken).ConfigureAwait(false);
-            Interlocked.Increment(ref _sendSystemCalls);
-            data = data[sent..];
-        }
+        Interlocked.Add(ref _sendSystemCalls, await _channel.SendAsync(data, _closingToken).ConfigureAwait(false));
         _connection.NoteActivity();
     }
 

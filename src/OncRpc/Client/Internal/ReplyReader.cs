@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using OncRpc.Transport;
+using OncRpc.Transport.Internal;
 
 namespace OncRpc.Client.Internal;
 
@@ -25,6 +26,7 @@ internal sealed class ReplyReader : ISyncReader
     private const int MinReceive = 4096;
 
     private readonly StreamConnection _connection;
+    private readonly ByteChannel _channel;
     private readonly Socket _socket;
     private readonly PendingCallTable _pending;
     private readonly CancellationToken _closingToken;
@@ -37,11 +39,13 @@ internal sealed class ReplyReader : ISyncReader
     private byte[] _readBuffer;
     private int _readStart;
     private int _readEnd;
+    private bool _receivedAny; // role holder only: a TLS close before any byte is a refusal
 
-    public ReplyReader(StreamConnection connection, Socket socket, int maxRecordSize, CancellationToken closingToken)
+    public ReplyReader(StreamConnection connection, ByteChannel channel, int maxRecordSize, CancellationToken closingToken)
     {
         _connection = connection;
-        _socket = socket;
+        _channel = channel;
+        _socket = channel.Socket;
         _pending = connection.Pending;
         _closingToken = closingToken;
         _decoder = new RecordDecoder(maxRecordSize);
@@ -63,7 +67,26 @@ internal sealed class ReplyReader : ISyncReader
 
     /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes,
     /// reading on this thread while nobody else does.</summary>
-    public void WaitForReply(PendingCall call) => _role.WaitForReply(call, this);
+    public void WaitForReply(PendingCall call)
+    {
+        if (_channel.ReadsDirectly)
+        {
+            _role.WaitForReply(call, this);
+            return;
+        }
+        // Over TLS the decrypted bytes are inside SslStream, out of a socket poll's sight: the
+        // pump reads, and this thread waits for the outcome, minding the call's deadline itself
+        // (as ReadUntil does for a caller that reads).
+        _role.EnsureReader();
+        while (!call.IsSignaled)
+        {
+            if (_pending.NowMs >= call.DeadlineTicks)
+            {
+                _pending.TryTimeOut(call);
+            }
+            call.WaitSignaled(ReaderRole.SliceMilliseconds);
+        }
+    }
 
     /// <summary>Holding the role on a caller's thread: reads until <paramref name="call"/> has its
     /// outcome, its deadline passes or the connection closes; then gives the role up.</summary>
@@ -151,7 +174,7 @@ internal sealed class ReplyReader : ISyncReader
                         return;
                     }
                     _connection.EnterAsyncMode();
-                    int received = await _socket.ReceiveAsync(ReceiveSpace(), SocketFlags.None, _closingToken).ConfigureAwait(false);
+                    int received = await _channel.ReceiveAsync(ReceiveSpace(), _closingToken).ConfigureAwait(false);
                     if (received == 0)
                     {
                         error = _connection.ServerClosed();
@@ -169,12 +192,21 @@ internal sealed class ReplyReader : ISyncReader
         {
             error = new RpcException(RpcStatus.ConnectionLost, "the client was disposed");
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException
+            or System.Security.Authentication.AuthenticationException)
         {
             error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
         }
         finally
         {
+            if (error is not null && !_channel.ReadsDirectly && !_receivedAny && !_closingToken.IsCancellationRequested)
+            {
+                // TLS 1.3 (RFC 8446 §4.4.2): the client's handshake completes before the server has
+                // judged the client's certificate, so a refusal shows only now, as an alert or a
+                // close before the first reply.
+                error = new RpcException(RpcStatus.TlsFailed,
+                    $"the server at {_connection.RemoteEndPoint} ended the TLS connection before any reply (was our certificate refused?): {error.Message}", error);
+            }
             if (error is not null)
             {
                 _connection.Close(error);
@@ -188,11 +220,12 @@ internal sealed class ReplyReader : ISyncReader
     /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
     /// unnoticed until a call is sent into it. One zero-timeout poll for end of stream, when the
     /// role is free: returns true when the server has closed the connection (the caller closes
-    /// it); late replies found meanwhile are dispatched (dropped).
+    /// it); late replies found meanwhile are dispatched (dropped). Over TLS there is no looking
+    /// without reading through SslStream: false (a call sent into a closed connection fails it).
     /// </summary>
     public bool ProbeClosed()
     {
-        if (!_role.TryTakeSync())
+        if (!_channel.ReadsDirectly || !_role.TryTakeSync())
         {
             return false; // someone reads: they will notice a close
         }
@@ -270,6 +303,7 @@ internal sealed class ReplyReader : ISyncReader
     /// <summary>Decodes the records completed by <paramref name="count"/> new bytes.</summary>
     private void OnReceived(int count)
     {
+        _receivedAny = true;
         _readEnd += count;
         _connection.NoteActivity();
         var buffer = new ReadOnlySequence<byte>(_readBuffer, _readStart, _readEnd - _readStart);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using OncRpc.Transport.Internal;
 
 namespace OncRpc.Client.Internal;
 
@@ -21,6 +22,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
 {
     private const long IdleProbeMilliseconds = 1000;
 
+    private readonly ByteChannel _channel;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();
@@ -32,9 +34,10 @@ internal sealed partial class StreamConnection : IAsyncDisposable
     // Client clock (ms) of the last send or receive; racy by design (a probe hint).
     private long _lastActivityMs;
 
-    public StreamConnection(Socket socket, RpcClientOptions options, ILogger logger)
+    public StreamConnection(ByteChannel channel, RpcClientOptions options, ILogger logger)
     {
-        _socket = socket;
+        _channel = channel;
+        Socket socket = _socket = channel.Socket;
         _logger = logger;
         RemoteEndPoint = socket.RemoteEndPoint;
         MaxFragmentSize = options.MaxFragmentSize;
@@ -49,8 +52,8 @@ internal sealed partial class StreamConnection : IAsyncDisposable
             // of a record) closes. Async sends ignore it.
             socket.SendTimeout = (int)Math.Min(int.MaxValue, options.Timeout.TotalMilliseconds);
         }
-        Sender = new RecordSender(this, socket, _closing.Token);
-        Reader = new ReplyReader(this, socket, options.MaxRecordSize, _closing.Token);
+        Sender = new RecordSender(this, channel, _closing.Token);
+        Reader = new ReplyReader(this, channel, options.MaxRecordSize, _closing.Token);
     }
 
     public PendingCallTable Pending { get; }
@@ -62,6 +65,12 @@ internal sealed partial class StreamConnection : IAsyncDisposable
     public EndPoint? RemoteEndPoint { get; }
 
     public int MaxFragmentSize { get; }
+
+    /// <summary>The server's certificate when the connection runs over TLS (RFC 9289).</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate => _channel.RemoteCertificate;
+
+    /// <summary>True when the connection runs over TLS.</summary>
+    public bool IsTls => !_channel.ReadsDirectly;
 
     public bool IsClosed => Pending.IsClosed;
 
@@ -148,7 +157,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         }
         // A synchronous reader still polling sees ObjectDisposedException and leaves; its call
         // was failed by Close above.
-        _socket.Dispose();
+        _channel.Dispose();
         Pending.Dispose();
         _closing.Dispose();
         Sender.DisposeBuffers();

@@ -76,7 +76,7 @@ internal sealed partial class StreamRpcClient
                 // hold up this call.
                 _ = DisposeQuietlyAsync(lost);
             }
-            return Adopt(SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken));
+            return Adopt(Open(cancellationToken));
         }
         finally
         {

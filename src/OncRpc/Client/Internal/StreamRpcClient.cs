@@ -45,7 +45,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     public static StreamRpcClient Over(System.Net.Sockets.Socket socket, RpcTransportKind kind, RpcClientOptions options)
     {
         var client = new StreamRpcClient(socket.RemoteEndPoint ?? new System.Net.Sockets.UnixDomainSocketEndPoint(""), kind, options);
-        client.Adopt(socket);
+        client.Adopt(new SocketChannel(socket));
         return client;
     }
 
@@ -78,7 +78,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
             {
                 await lost.DisposeAsync().ConfigureAwait(false);
             }
-            return Adopt(await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false));
+            return Adopt(await OpenAsync(cancellationToken).ConfigureAwait(false));
         }
         finally
         {
@@ -105,10 +105,24 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         return null;
     }
 
-    /// <summary>Under the connect gate: makes a newly connected socket the client's connection.</summary>
-    private StreamConnection Adopt(System.Net.Sockets.Socket socket)
+    /// <summary>Connects, and with <see cref="RpcClientOptions.Tls"/> runs the RFC 9289 probe
+    /// and handshake: blocking, on the caller's thread (synchronous calls) or a pool thread.</summary>
+    private ByteChannel Open(CancellationToken cancellationToken)
     {
-        var connection = new StreamConnection(socket, Options, Logger);
+        System.Net.Sockets.Socket socket = SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken);
+        return Options.Tls is { } tls
+            ? TlsNegotiation.Upgrade(socket, _endPoint, tls, Options.Timeout)
+            : new SocketChannel(socket);
+    }
+
+    private async Task<ByteChannel> OpenAsync(CancellationToken cancellationToken) => Options.Tls is null
+        ? new SocketChannel(await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false))
+        : await Task.Run(() => Open(cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Under the connect gate: makes a newly connected channel the client's connection.</summary>
+    private StreamConnection Adopt(ByteChannel channel)
+    {
+        var connection = new StreamConnection(channel, Options, Logger);
         ClientLog.Connected(Logger, connection.RemoteEndPoint, TransportName);
         AttachCallbacks(connection);
         _connection = connection;

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using OncRpc.Auth;
 using OncRpc.Auth.Internal;
 using OncRpc.Diagnostics;
+using OncRpc.Protocol;
+using OncRpc.Transport;
 using OncRpc.Xdr;
 
 namespace OncRpc.Server.Internal;
@@ -20,12 +22,29 @@ namespace OncRpc.Server.Internal;
 /// The call's verifier is not checked for these flavors (libtirpc ignores it too).
 /// </summary>
 internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleCache? shortHandles,
-    FrozenDictionary<AuthFlavor, IRpcAuthFlavorHandler>? flavors) : RpcCallStage
+    FrozenDictionary<AuthFlavor, IRpcAuthFlavorHandler>? flavors, RpcServerTlsOptions? tls = null) : RpcCallStage
 {
+    // RFC 9289 §4.1: the verifier that tells the client to start TLS.
+    private static readonly OpaqueAuth StartTlsVerifier = new(AuthFlavor.None, "STARTTLS"u8.ToArray());
+
     private readonly AuthSysCache _authSys = new();
 
     public override ValueTask InvokeAsync(RpcCall call)
     {
+        bool overTls = call.Site?.IsTls ?? false;
+        if (tls is not null)
+        {
+            if (call.CredentialFlavor == AuthFlavor.Tls)
+            {
+                return Probe(call, overTls);
+            }
+            if (!overTls && tls.PolicyFor(call.Program) == RpcTlsPolicy.Required)
+            {
+                // A plain call to a program that requires TLS: the credentials may be fine, the
+                // transport is too weak (RFC 5531 §9: "rejected for security reasons").
+                return Deny(call, AuthStat.TooWeak);
+            }
+        }
         AuthSysParameters? identity = null;
         OpaqueAuth credential;
         switch (call.CredentialFlavor)
@@ -73,7 +92,11 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
         if (policy is not null)
         {
             AuthStat stat = policy.Authorize(new AuthRequest(
-                call.Program, call.Version, call.Procedure, credential, identity, call.Transport, call.RemoteEndPoint));
+                call.Program, call.Version, call.Procedure, credential, identity, call.Transport, call.RemoteEndPoint)
+            {
+                IsTls = overTls,
+                ClientCertificate = overTls ? call.Site!.ClientCertificate : null,
+            });
             if (stat != AuthStat.Ok)
             {
                 return Deny(call, stat);
@@ -87,6 +110,24 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
         }
         call.Phases.Mark(Diagnostics.Internal.ServerPhases.AuthDone);
         return NextAsync(call);
+    }
+
+    /// <summary>RFC 9289 §4.1: the AUTH_TLS probe is a NULL call; a server offering TLS for the
+    /// program answers MSG_ACCEPTED SUCCESS with verifier AUTH_NONE "STARTTLS", and the
+    /// connection switches to TLS once that reply is out. Anything else carrying AUTH_TLS (not
+    /// NULL, over UDP or an established TLS connection, a program that refuses TLS) is answered
+    /// as by a server that does not know the flavor: AUTH_BADCRED.</summary>
+    private ValueTask Probe(RpcCall call, bool overTls)
+    {
+        if (call.Procedure != 0 || overTls || call.Transport == RpcTransportKind.Udp
+            || tls!.PolicyFor(call.Program) == RpcTlsPolicy.Refused)
+        {
+            return Deny(call, AuthStat.BadCred);
+        }
+        call.ReplyVerifier = StartTlsVerifier;
+        call.ReplyAccepted(AcceptStat.Success);
+        call.StartsTls = true;
+        return ValueTask.CompletedTask;
     }
 
     private ValueTask Deny(RpcCall call, AuthStat stat)

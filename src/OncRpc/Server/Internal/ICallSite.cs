@@ -21,4 +21,10 @@ internal interface ICallSite
     /// <summary>A client calling the peer of this site back over the same connection, for the
     /// handler's <see cref="RpcCallContext.Backchannel"/>; null where there is none (UDP).</summary>
     Client.RpcClient? Backchannel => null;
+
+    /// <summary>True once the connection runs over TLS (RFC 9289).</summary>
+    bool IsTls => false;
+
+    /// <summary>The client's verified certificate, over mutual TLS.</summary>
+    System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate => null;
 }

@@ -62,6 +62,10 @@ internal sealed partial class RpcCall
     public AuthSysParameters? UnixCredential { get; set; }
     /// <summary>What a registered flavor handler accepted the call as.</summary>
     public object? Principal { get; set; }
+
+    /// <summary>Set by the auth stage when it answered an AUTH_TLS probe with STARTTLS: once the
+    /// reply is out, the connection runs the TLS handshake (RFC 9289 §4.1).</summary>
+    public bool StartsTls { get; set; }
     public OpaqueAuth ReplyVerifier { get; set; }
 
     // Set by the lookup stage.
@@ -167,6 +171,7 @@ internal sealed partial class RpcCall
         Descriptor = null;
         Entry = null;
         Principal = null;
+        StartsTls = false;
         _contextState?.End();
         return reusable;
     }

@@ -33,6 +33,12 @@ internal sealed class RpcCallContextState
     /// <summary>Set only by a standalone context's init member (tests).</summary>
     public RpcClient? Backchannel;
 
+    /// <summary>Set only by a standalone context's init members (tests); otherwise the site's.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate;
+
+    /// <summary>Set only by a standalone context's init members (tests); otherwise the site's.</summary>
+    public bool IsTls;
+
     public void Set(uint xid, RpcProcedureDescriptor procedure, EndPoint? remoteEndPoint, RpcTransportKind transport,
         OpaqueAuth credential, AuthSysParameters? unixCredential, object? principal, CancellationToken cancellationToken, ICallSite? site)
     {

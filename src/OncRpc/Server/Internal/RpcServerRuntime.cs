@@ -21,6 +21,7 @@ internal sealed class RpcServerRuntime : IDisposable
     public RpcServerRuntime(RpcServerOptions options, RpcDispatcher dispatcher, ILogger logger)
     {
         Options = options;
+        TlsOptions = options.Tls is { } tls ? Transport.Internal.TlsNegotiation.ServerOptions(tls) : null;
         Logger = logger;
         ArgumentReaderOptions = options.ArgumentReaderOptions;
         ShortHandles = options.EnableAuthShort ? new ShortHandleCache(options.AuthShortCacheSize) : null;
@@ -33,7 +34,7 @@ internal sealed class RpcServerRuntime : IDisposable
             : null;
         Pipeline = new RpcCallPipeline(
             new HeaderStage(logger),
-            new AuthStage(logger, options.AuthPolicy, ShortHandles, options.AuthFlavors.Count == 0 ? null : options.AuthFlavors.ToFrozenDictionary()),
+            new AuthStage(logger, options.AuthPolicy, ShortHandles, options.AuthFlavors.Count == 0 ? null : options.AuthFlavors.ToFrozenDictionary(), options.Tls),
             new LookupStage(dispatcher),
             new SemanticsStage(DuplicateRequests),
             new OrphanStage(incarnations, options.TimeProvider, logger),
@@ -52,6 +53,9 @@ internal sealed class RpcServerRuntime : IDisposable
     private readonly bool _systemTime;
 
     public RpcServerOptions Options { get; }
+
+    /// <summary>The handshake options of RPC-with-TLS (RFC 9289), built once; null without TLS.</summary>
+    public System.Net.Security.SslServerAuthenticationOptions? TlsOptions { get; }
 
     /// <summary>Milliseconds on the server's clock, never 0: the coarse tick count for the
     /// system clock (read several times per call), elapsed time for any other provider, so tests

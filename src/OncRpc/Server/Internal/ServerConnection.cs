@@ -51,6 +51,12 @@ internal abstract partial class ServerConnection : ICallSite
 
     public InFlightTracker InFlight => _inFlight;
 
+    /// <summary>True once the connection runs over TLS (RFC 9289; socket engine only).</summary>
+    public virtual bool IsTls => false;
+
+    /// <summary>The client's verified certificate, over mutual TLS.</summary>
+    public virtual System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate => null;
+
     public abstract ValueTask SendLateReplyAsync(RpcCall call);
 
     public abstract void OnCallEnded();

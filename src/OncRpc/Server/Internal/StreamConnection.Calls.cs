@@ -30,6 +30,7 @@ internal sealed partial class StreamConnection
             Volatile.Write(ref _lastActivity, _runtime.NowMs);
             ReadOnlySequence<byte> buffer = result.Buffer;
             _recordTiming.Arrived();
+            bool startTls = false;
             try
             {
                 while (_decoder.TryDecode(ref buffer, out ReadOnlySequence<byte> record))
@@ -58,7 +59,12 @@ internal sealed partial class StreamConnection
                     // on, so calls run concurrently.
                     if (_runtime.Calls.Run(call))
                     {
+                        startTls = call.StartsTls;
                         await ReplyFromReadLoopAsync(call).ConfigureAwait(false);
+                        if (startTls)
+                        {
+                            break;
+                        }
                     }
                 }
                 await FlushBatchAsync().ConfigureAwait(false);
@@ -72,6 +78,20 @@ internal sealed partial class StreamConnection
                 // The stream cannot be resynchronised past a record we refuse to read.
                 ServerLog.RecordTooLarge(_runtime.Logger, RemoteEndPoint, e.Message);
                 return "record too large";
+            }
+            if (startTls)
+            {
+                if (!buffer.IsEmpty || _decoder.HasPartialRecord || _inFlight.Count > 0)
+                {
+                    // RFC 9289 §4.1: the client sends nothing more until it has the reply.
+                    return "data after the AUTH_TLS probe";
+                }
+                _reader.AdvanceTo(buffer.End);
+                if (await StartTlsAsync().ConfigureAwait(false) is { } failure)
+                {
+                    return failure;
+                }
+                continue;
             }
             if (result.IsCompleted || result.IsCanceled)
             {
@@ -182,9 +202,16 @@ internal sealed partial class StreamConnection
         try
         {
             Volatile.Write(ref _sendStarted, _runtime.NowMs);
-            await _socket.SendAsync(record, SocketFlags.None, _callsToken).ConfigureAwait(false);
+            if (_tls is { } tls)
+            {
+                await tls.WriteAsync(record, _callsToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _socket.SendAsync(record, SocketFlags.None, _callsToken).ConfigureAwait(false);
+            }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
             Abort();

@@ -1,0 +1,102 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+
+namespace OncRpc.Transport.Internal;
+
+/// <summary>
+/// The bytes of one client stream connection: a plain socket or TLS over it (RFC 9289). The
+/// record sender and reply reader go through this one seam, one virtual call per record written
+/// or per receive, so TLS is not written twice and the plain path keeps its system calls.
+/// <para>A plain socket can be read by a synchronous caller directly (poll, then recv:
+/// <see cref="ReadsDirectly"/>); TLS cannot (the decrypted bytes live inside SslStream, which a
+/// socket poll does not see), so over TLS the async pump reads and a blocking caller waits for
+/// its outcome.</para>
+/// </summary>
+internal abstract class ByteChannel : IDisposable
+{
+    protected ByteChannel(Socket socket) => Socket = socket;
+
+    public Socket Socket { get; }
+
+    /// <summary>True when a synchronous reader may poll and receive on <see cref="Socket"/>.</summary>
+    public abstract bool ReadsDirectly { get; }
+
+    /// <summary>The peer's certificate, over TLS.</summary>
+    public virtual X509Certificate2? RemoteCertificate => null;
+
+    /// <summary>Writes all of <paramref name="data"/>, blocking; returns the writes made.</summary>
+    public abstract int Send(ReadOnlySpan<byte> data);
+
+    /// <summary>Writes all of <paramref name="data"/>; returns the writes made.</summary>
+    public abstract ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Receives some bytes; 0 at end of stream.</summary>
+    public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
+
+    public virtual void Dispose() => Socket.Dispose();
+}
+
+/// <summary>A plain TCP or Unix socket.</summary>
+internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
+{
+    public override bool ReadsDirectly => true;
+
+    public override int Send(ReadOnlySpan<byte> data)
+    {
+        int writes = 0;
+        while (!data.IsEmpty)
+        {
+            data = data[Socket.Send(data, SocketFlags.None)..];
+            writes++;
+        }
+        return writes;
+    }
+
+    public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        int writes = 0;
+        while (!data.IsEmpty)
+        {
+            int sent = await Socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            writes++;
+            data = data[sent..];
+        }
+        return writes;
+    }
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+}
+
+/// <summary>TLS over the socket, after the RFC 9289 probe and handshake. SslStream allows one
+/// read and one write at a time, which the reader role and the writer role guarantee.</summary>
+internal sealed class TlsChannel(Socket socket, SslStream stream) : ByteChannel(socket)
+{
+    private readonly X509Certificate2? _remote = TlsNegotiation.Certificate2(stream.RemoteCertificate);
+
+    public override bool ReadsDirectly => false;
+
+    public override X509Certificate2? RemoteCertificate => _remote;
+
+    public override int Send(ReadOnlySpan<byte> data)
+    {
+        stream.Write(data);
+        return 1;
+    }
+
+    public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+        return 1;
+    }
+
+    public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        stream.ReadAsync(buffer, cancellationToken);
+
+    public override void Dispose()
+    {
+        stream.Dispose();
+        base.Dispose();
+    }
+}
