@@ -36,7 +36,7 @@ public sealed partial class RpcSecGssCredentials
     {
         private readonly RpcSecGssCredentials _owner;
         private readonly IGssContext _gss;
-        private readonly InitCredentials _init = new();
+        private readonly InitCredentials _init;
         private GssStepStatus _status;
         private byte[]? _token;
         private GssInitResult _result;
@@ -45,6 +45,7 @@ public sealed partial class RpcSecGssCredentials
         public Exchange(RpcSecGssCredentials owner)
         {
             _owner = owner;
+            _init = new InitCredentials(owner.Service);
             _gss = owner._mechanism.CreateInitiator(owner.TargetName);
             Step([]);
         }
@@ -116,8 +117,9 @@ public sealed partial class RpcSecGssCredentials
     }
 
     /// <summary>The credential of INIT / CONTINUE_INIT calls: no verifier, nothing protected; it
-    /// keeps the answer's verifier for <see cref="Exchange.Finish"/>.</summary>
-    private sealed class InitCredentials : RpcCredentials
+    /// keeps the answer's verifier for <see cref="Exchange.Finish"/>. It names the service the
+    /// context will use: libtirpc's server fixes a context's service from its INIT credential.</summary>
+    private sealed class InitCredentials(RpcGssService service) : RpcCredentials
     {
         public GssProc Proc;
         public byte[] Handle = [];
@@ -126,7 +128,7 @@ public sealed partial class RpcSecGssCredentials
         public override AuthFlavor Flavor => AuthFlavor.RpcSecGss;
 
         public override OpaqueAuth GetCredential() =>
-            new(AuthFlavor.RpcSecGss, new GssCredential(Proc, 0, RpcGssService.None, Handle).Encode());
+            new(AuthFlavor.RpcSecGss, new GssCredential(Proc, 0, service, Handle).Encode());
 
         public override void OnReplyVerifier(OpaqueAuth credentialSent, OpaqueAuth verifier) => ReplyVerifier = verifier;
     }
