@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using OncRpc.Auth;
 using OncRpc.Auth.Gss;
@@ -112,5 +113,65 @@ public sealed class RpcSecGssInteropTests(KerberosRealm realm)
             Assert.Equal(0, gssServer.ContextCount);
         }
         gssServer.Dispose();
+    }
+
+    [Theory]
+    [InlineData(RpcGssService.Integrity)]
+    [InlineData(RpcGssService.Privacy)]
+    public async Task Real_kerberos_tampered_arguments_and_a_replay_are_refused_and_never_executed(RpcGssService service)
+    {
+        realm.Require();
+        (RpcServer server, RpcSecGssServer gssServer) = await StartServerAsync();
+        await using (server)
+        {
+            await using RpcClient client = await RpcClient.ConnectTcpAsync(
+                new IPEndPoint(IPAddress.Loopback, TcpPort(server)), new RpcClientOptions { Timeout = TimeSpan.FromMilliseconds(500) }, Ct);
+            await using RpcSecGssCredentials gss = await RpcSecGssCredentials.CreateAsync(client, Program, 1, KerberosRealm.ServicePrincipal, service, Ct);
+
+            var tampered = await Assert.ThrowsAsync<RpcException>(() => client.CallAsync<XdrString, XdrString>(
+                s_echo, new XdrString("secret"), new RpcCallOptions(Credentials: new Altered(gss, tamper: true)), Ct).AsTask());
+            Assert.Equal(RpcStatus.GarbageArguments, tampered.Status);
+            Assert.Equal(0, _invocations);
+
+            var replaying = new Altered(gss, tamper: false);
+            await client.CallAsync<XdrString, XdrString>(s_echo, new XdrString("once"), new RpcCallOptions(Credentials: replaying), Ct);
+            var replayed = await Assert.ThrowsAsync<RpcException>(() => client.CallAsync<XdrString, XdrString>(
+                s_echo, new XdrString("twice"), new RpcCallOptions(Credentials: replaying), Ct).AsTask());
+            Assert.Equal(RpcStatus.TimedOut, replayed.Status); // dropped without a reply (RFC 2203 §5.3.3.1)
+            Assert.Equal(1, _invocations);
+        }
+        gssServer.Dispose();
+    }
+
+    /// <summary>Real credentials, altered: one bit of the protected arguments flipped, or every
+    /// call sent with the first call's credential (one sequence number, as a replay).</summary>
+    private sealed class Altered(RpcSecGssCredentials inner, bool tamper) : RpcCredentials
+    {
+        private OpaqueAuth? _first;
+
+        public override AuthFlavor Flavor => inner.Flavor;
+
+        public override bool ProtectsMessages => inner.ProtectsMessages;
+
+        public override OpaqueAuth GetCredential() => tamper ? inner.GetCredential() : _first ??= inner.GetCredential();
+
+        public override OpaqueAuth GetVerifier(OpaqueAuth credential, ReadOnlySpan<byte> callHeader) => inner.GetVerifier(credential, callHeader);
+
+        public override void ProtectArguments(OpaqueAuth credential, ReadOnlySpan<byte> arguments, IBufferWriter<byte> output)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            inner.ProtectArguments(credential, arguments, buffer);
+            byte[] wire = buffer.WrittenSpan.ToArray();
+            if (tamper)
+            {
+                wire[^5] ^= 0x01; // the checksum's or the ciphertext's last bytes
+            }
+            output.Write(wire);
+        }
+
+        public override void UnprotectResults(OpaqueAuth credentialSent, ReadOnlySpan<byte> results, IBufferWriter<byte> output) =>
+            inner.UnprotectResults(credentialSent, results, output);
+
+        public override void OnReplyVerifier(OpaqueAuth credentialSent, OpaqueAuth verifier) => inner.OnReplyVerifier(credentialSent, verifier);
     }
 }
