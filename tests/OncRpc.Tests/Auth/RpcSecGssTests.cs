@@ -278,6 +278,39 @@ public sealed class RpcSecGssTests : IAsyncLifetime
         Assert.Throws<RpcException>(() => gss.OnReplyVerifier(credential, OpaqueAuth.None));
     }
 
+    [Fact]
+    public async Task Malformed_credentials_wrong_verifier_flavors_and_exhausted_sequence_numbers_are_refused_before_anything_runs()
+    {
+        await using RpcClient client = await ConnectAsync();
+        await using RpcSecGssCredentials gss = await CreateAsync(client, RpcGssService.None);
+        byte[] good = gss.GetCredential().Body.ToArray();
+        var mic = new OpaqueAuth(AuthFlavor.RpcSecGss, new byte[16]);
+
+        AuthStat Authenticate(byte[] credential, OpaqueAuth verifier) => _gss.Authenticate(new RpcAuthFlavorRequest(
+            AuthFlavor.RpcSecGss, credential, verifier.Flavor, verifier.Body.Span, Program, 1, 1, RpcTransportKind.Tcp,
+            new IPEndPoint(IPAddress.Loopback, 1), callHeader: new byte[40], arguments: default)).Status;
+
+        byte[] version2 = [.. good];
+        version2[3] = 2; // rpc_gss_cred_t version 2 (RFC 5403) is not spoken here
+        byte[] truncated = good[..18];
+        byte[] badService = [.. good];
+        badService[15] = 9;
+        byte[] maxSeq = [.. good];
+        maxSeq[8] = 0x80; // seq_num 2^31 + ...: RFC 2203 §5.3.3.1 MAXSEQ
+        byte[] lyingLength = [.. good];
+        lyingLength[19] = 200; // a handle longer than the credential
+
+        Assert.Equal(AuthStat.BadCred, Authenticate(version2, mic));
+        Assert.Equal(AuthStat.BadCred, Authenticate(truncated, mic));
+        Assert.Equal(AuthStat.BadCred, Authenticate(badService, mic));
+        Assert.Equal(AuthStat.BadCred, Authenticate(lyingLength, mic));
+        Assert.Equal(AuthStat.RpcSecGssCtxProblem, Authenticate(maxSeq, mic));
+        Assert.Equal(AuthStat.BadVerf, Authenticate(good, OpaqueAuth.None));
+        Assert.Equal(AuthStat.RpcSecGssCredProblem, Authenticate(good, mic)); // a checksum that does not verify
+        Assert.Equal(0, _invocations);
+        Assert.Equal(1, _gss.ContextCount);
+    }
+
     /// <summary>A fixed credential and verifier.</summary>
     private sealed class FixedCredentials(OpaqueAuth credential, OpaqueAuth verifier) : RpcCredentials
     {
