@@ -162,7 +162,16 @@ public sealed class RpcSecGssServer : IRpcAuthFlavorHandler, IDisposable
         {
             return RpcAuthFlavorResult.Reject(AuthStat.TooWeak);
         }
-        var replyVerifier = new OpaqueAuth(AuthFlavor.RpcSecGss, GssXdr.Mic(context.Gss, credential.Sequence));
+        OpaqueAuth replyVerifier;
+        try
+        {
+            replyVerifier = new OpaqueAuth(AuthFlavor.RpcSecGss, GssXdr.Mic(context.Gss, credential.Sequence));
+        }
+        catch (ObjectDisposedException)
+        {
+            // Evicted or destroyed by another call meanwhile: the client makes a new one.
+            return RpcAuthFlavorResult.Reject(AuthStat.RpcSecGssCtxProblem);
+        }
         IRpcMessageProtection? protection = credential.Service == RpcGssService.None
             ? null
             : new Protection(context.Gss, credential.Service, credential.Sequence);
