@@ -143,6 +143,33 @@ public sealed class RpcSecGssInteropTests(KerberosRealm realm)
         gssServer.Dispose();
     }
 
+    [Fact]
+    public async Task Real_kerberos_privacy_hides_the_arguments_and_integrity_only_signs_them()
+    {
+        realm.Require();
+        (RpcServer server, RpcSecGssServer gssServer) = await StartServerAsync();
+        await using (server)
+        {
+            await using RpcClient client = await RpcClient.ConnectTcpAsync(
+                new IPEndPoint(IPAddress.Loopback, TcpPort(server)), new RpcClientOptions(), Ct);
+            await using RpcSecGssCredentials privacy = await RpcSecGssCredentials.CreateAsync(
+                client, Program, 1, KerberosRealm.ServicePrincipal, RpcGssService.Privacy, Ct);
+            await using RpcSecGssCredentials integrity = await RpcSecGssCredentials.CreateAsync(
+                client, Program, 1, KerberosRealm.ServicePrincipal, RpcGssService.Integrity, Ct);
+            byte[] secret = System.Text.Encoding.ASCII.GetBytes("the-launch-code-is-0000");
+
+            // What goes on the wire as the arguments (CallEncoder writes exactly this).
+            var sealedArguments = new ArrayBufferWriter<byte>();
+            privacy.ProtectArguments(privacy.GetCredential(), secret, sealedArguments);
+            var signedArguments = new ArrayBufferWriter<byte>();
+            integrity.ProtectArguments(integrity.GetCredential(), secret, signedArguments);
+
+            Assert.Equal(-1, sealedArguments.WrittenSpan.IndexOf(secret));
+            Assert.True(signedArguments.WrittenSpan.IndexOf(secret) > 0);
+        }
+        gssServer.Dispose();
+    }
+
     /// <summary>Real credentials, altered: one bit of the protected arguments flipped, or every
     /// call sent with the first call's credential (one sequence number, as a replay).</summary>
     private sealed class Altered(RpcSecGssCredentials inner, bool tamper) : RpcCredentials
