@@ -70,6 +70,7 @@ public static class BenchCli
                [--telemetry none|metrics|traces|all|phases]   listeners in client and started server (the cost of telemetry)
                [--tls]   RPC-with-TLS on the measured connections and the started server (serve --tls: a throwaway self-signed certificate)
                [--phases]   where a call's time goes: client phases, the server's inside the wait (needs --server)
+               [--gss none|krb5|krb5i|krb5p] [--gss-target nfs@localhost]   RPCSEC_GSS calls (the served bench accepts them)
         """;
 
     private static LoadOptions ToOptions(Args a)
@@ -85,6 +86,8 @@ public static class BenchCli
             Duration = TimeSpan.FromSeconds(a.Double("--duration", 5)),
             Warmup = TimeSpan.FromSeconds(a.Double("--warmup", 1)),
             CallTimeout = TimeSpan.FromSeconds(a.Double("--timeout", 10)),
+            Gss = a.Get("--gss") ?? "none",
+            GssTarget = a.Get("--gss-target") ?? "nfs@localhost",
             Target = a.Get("--target"),
             UnixPath = a.Get("--unix"),
             StartServer = a.Flag("--server"),
@@ -109,6 +112,10 @@ public static class BenchCli
         if (options.Tls && options.Transport == "udp")
         {
             throw new UsageException("--tls: TCP or Unix only (.NET has no DTLS)");
+        }
+        if (options.Gss is not ("none" or "krb5" or "krb5i" or "krb5p"))
+        {
+            throw new UsageException("--gss: none, krb5, krb5i or krb5p (RPCSEC_GSS; needs KRB5CCNAME, and KRB5_KTNAME for --server)");
         }
         if (options.Api is not ("sync" or "async"))
         {
@@ -284,7 +291,7 @@ public static class BenchCli
         private static readonly HashSet<string> s_known =
         [
             "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--semantics", "--connections", "--duration",
-            "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections", "--telemetry",
+            "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections", "--telemetry", "--gss", "--gss-target",
         ];
 
         public string? Get(string name)

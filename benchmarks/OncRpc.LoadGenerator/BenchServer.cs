@@ -91,6 +91,10 @@ public sealed class BenchServer
         using var telemetry = new BenchTelemetry(telemetryMode);
         var bench = new BenchServer { Telemetry = telemetryMode == "phases" ? telemetry : null };
         var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 256, Tls = tls ? BenchTls.ServerOptions() : null };
+        // RPCSEC_GSS calls (the client's --gss) are accepted with the key of KRB5_KTNAME; the
+        // Kerberos library is loaded only when the first context arrives.
+        using var gss = new OncRpc.Auth.Gss.RpcSecGssServer();
+        options.AuthFlavors.Add(OncRpc.Auth.AuthFlavor.RpcSecGss, gss);
         await using var server = new RpcServer(options);
         bench.Register(server.Dispatcher);
         if (atMostOnce)

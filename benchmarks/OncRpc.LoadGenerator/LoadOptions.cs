@@ -68,9 +68,22 @@ public sealed record LoadOptions
 
     public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>RPCSEC_GSS with Kerberos: none (plain AUTH_NONE), krb5, krb5i or krb5p.</summary>
+    public string Gss { get; init; } = "none";
+
+    /// <summary>The service principal for <see cref="Gss"/>.</summary>
+    public string GssTarget { get; init; } = "nfs@localhost";
+
+    public OncRpc.Auth.Gss.RpcGssService GssService => Gss switch
+    {
+        "krb5i" => OncRpc.Auth.Gss.RpcGssService.Integrity,
+        "krb5p" => OncRpc.Auth.Gss.RpcGssService.Privacy,
+        _ => OncRpc.Auth.Gss.RpcGssService.None,
+    };
+
     /// <summary>The effective --size: bench_clnt's defaults (64 bytes for echo, 16 items for record).</summary>
     public int EffectiveSize => Size >= 0 ? Size : Procedure == "record" ? 16 : Procedure == "echo" ? 64 : 0;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"transport={Transport} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} semantics={(AtMostOnce ? "at-most-once" : "at-least-once")} telemetry={Telemetry} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
+        $"transport={Transport} gss={Gss} proc={Procedure} size={EffectiveSize} inflight={InFlight} api={Api} semantics={(AtMostOnce ? "at-most-once" : "at-least-once")} telemetry={Telemetry} connections={Connections} duration={Duration.TotalSeconds}s warmup={Warmup.TotalSeconds}s");
 }

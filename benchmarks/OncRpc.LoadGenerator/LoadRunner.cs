@@ -23,6 +23,18 @@ public static class LoadRunner
         ArgumentNullException.ThrowIfNull(options);
         var clientOptions = new RpcClientOptions { Timeout = options.CallTimeout, Reconnect = true, Tls = options.Tls ? BenchTls.ClientOptions() : null };
         var clients = new RpcClient[options.Connections];
+        // --gss: one RPCSEC_GSS context, made over a connection of its own (the server's contexts
+        // are not tied to a connection), shared by every load connection.
+        RpcClient? gssBootstrap = null;
+        OncRpc.Auth.Gss.RpcSecGssCredentials? gss = null;
+        if (options.Gss != "none")
+        {
+            gssBootstrap = await ConnectAsync(options.Transport, endPoint, new RpcClientOptions { Timeout = options.CallTimeout }, cancellationToken)
+                .ConfigureAwait(false);
+            gss = await OncRpc.Auth.Gss.RpcSecGssCredentials.CreateAsync(gssBootstrap, BenchProgram.Null.Program, BenchProgram.Null.Version,
+                options.GssTarget, options.GssService, cancellationToken).ConfigureAwait(false);
+            clientOptions = new RpcClientOptions { Timeout = options.CallTimeout, Reconnect = true, Credentials = gss };
+        }
         try
         {
             for (int i = 0; i < clients.Length; i++)
@@ -109,6 +121,14 @@ public static class LoadRunner
                 {
                     await client.DisposeAsync().ConfigureAwait(false);
                 }
+            }
+            if (gss is not null)
+            {
+                await gss.DisposeAsync().ConfigureAwait(false);
+            }
+            if (gssBootstrap is not null)
+            {
+                await gssBootstrap.DisposeAsync().ConfigureAwait(false);
             }
         }
     }

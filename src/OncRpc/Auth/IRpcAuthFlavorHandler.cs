@@ -22,8 +22,11 @@ public interface IRpcAuthFlavorHandler
 public readonly ref struct RpcAuthFlavorRequest
 {
     internal RpcAuthFlavorRequest(AuthFlavor flavor, ReadOnlySpan<byte> credential, AuthFlavor verifierFlavor, ReadOnlySpan<byte> verifier,
-        uint program, uint version, uint procedure, RpcTransportKind transport, EndPoint? remoteEndPoint)
+        uint program, uint version, uint procedure, RpcTransportKind transport, EndPoint? remoteEndPoint,
+        ReadOnlySpan<byte> callHeader = default, ReadOnlySpan<byte> arguments = default)
     {
+        CallHeader = callHeader;
+        Arguments = arguments;
         Flavor = flavor;
         Credential = credential;
         VerifierFlavor = verifierFlavor;
@@ -61,17 +64,52 @@ public readonly ref struct RpcAuthFlavorRequest
 
     /// <summary>The caller's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>The call message from its xid up to and including the credential: what a flavor
+    /// that signs the header (RPCSEC_GSS, RFC 2203 §5.3.1) checks the verifier against.</summary>
+    public ReadOnlySpan<byte> CallHeader { get; }
+
+    /// <summary>The call's argument bytes as sent (still protected, for a flavor that protects them).</summary>
+    public ReadOnlySpan<byte> Arguments { get; }
 }
 
 /// <summary>What an <see cref="IRpcAuthFlavorHandler"/> decided.</summary>
 public readonly struct RpcAuthFlavorResult
 {
-    private RpcAuthFlavorResult(AuthStat status, object? principal, OpaqueAuth replyVerifier)
+    private RpcAuthFlavorResult(AuthStat status, object? principal, OpaqueAuth replyVerifier,
+        IRpcMessageProtection? protection = null, ReadOnlyMemory<byte>? answer = null, bool discard = false)
     {
         Status = status;
         Principal = principal;
         ReplyVerifier = replyVerifier;
+        Protection = protection;
+        Answer = answer;
+        IsDiscarded = discard;
     }
+
+    /// <summary>When set, the call's arguments are unprotected by it before decoding, and its
+    /// results protected by it after encoding (RPCSEC_GSS integrity and privacy).</summary>
+    public IRpcMessageProtection? Protection { get; }
+
+    /// <summary>When set, the flavor answered the call itself (a context-creation call): these
+    /// encoded results are sent as SUCCESS with <see cref="ReplyVerifier"/>, and nothing is dispatched.</summary>
+    public ReadOnlyMemory<byte>? Answer { get; }
+
+    /// <summary>True when the call is dropped without a reply (a replayed RPCSEC_GSS sequence
+    /// number, RFC 2203 §5.3.3.1).</summary>
+    public bool IsDiscarded { get; }
+
+    /// <summary>Accepts the call, with its arguments and results transformed by <paramref name="protection"/>.</summary>
+    public static RpcAuthFlavorResult Accept(object? principal, OpaqueAuth replyVerifier, IRpcMessageProtection? protection) =>
+        new(AuthStat.Ok, principal, replyVerifier, protection);
+
+    /// <summary>Answers the call on the flavor's behalf with <paramref name="results"/> (already
+    /// encoded, and protected if need be): the call reaches no procedure.</summary>
+    public static RpcAuthFlavorResult AnswerWith(ReadOnlyMemory<byte> results, OpaqueAuth replyVerifier) =>
+        new(AuthStat.Ok, null, replyVerifier, null, results);
+
+    /// <summary>Drops the call silently: no reply, no procedure.</summary>
+    public static RpcAuthFlavorResult Discard() => new(AuthStat.Ok, null, default, null, null, discard: true);
 
     /// <summary><see cref="AuthStat.Ok"/> when accepted, else why not.</summary>
     public AuthStat Status { get; }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace OncRpc.Auth;
 
 /// <summary>
@@ -28,6 +30,27 @@ public abstract class RpcCredentials
     /// <summary>The verifier sent with <paramref name="credential"/>; AUTH_NONE by default.</summary>
     public virtual OpaqueAuth GetVerifier(OpaqueAuth credential) => OpaqueAuth.None;
 
+    /// <summary>The verifier sent with <paramref name="credential"/>, given the encoded call
+    /// header from the xid up to and including the credential (RPCSEC_GSS signs it, RFC 2203
+    /// §5.3.1). By default <see cref="GetVerifier(OpaqueAuth)"/>.</summary>
+    public virtual OpaqueAuth GetVerifier(OpaqueAuth credential, ReadOnlySpan<byte> callHeader) => GetVerifier(credential);
+
+    /// <summary>True when arguments and results are transformed (<see cref="ProtectArguments"/>,
+    /// <see cref="UnprotectResults"/>); false (the default) sends them as encoded.</summary>
+    public virtual bool ProtectsMessages => false;
+
+    /// <summary>Writes the encoded <paramref name="arguments"/> of a call carrying
+    /// <paramref name="credential"/>, protected, to <paramref name="output"/> (RPCSEC_GSS
+    /// integrity or privacy). Called only when <see cref="ProtectsMessages"/>.</summary>
+    public virtual void ProtectArguments(OpaqueAuth credential, ReadOnlySpan<byte> arguments, IBufferWriter<byte> output) =>
+        output.Write(arguments);
+
+    /// <summary>Writes the plain results of a reply to a call carrying <paramref name="credentialSent"/>
+    /// to <paramref name="output"/>; throws to refuse the reply (a bad checksum, a wrong sequence
+    /// number). Called only when <see cref="ProtectsMessages"/>.</summary>
+    public virtual void UnprotectResults(OpaqueAuth credentialSent, ReadOnlySpan<byte> results, IBufferWriter<byte> output) =>
+        output.Write(results);
+
     /// <summary>Sees the verifier of an accepted reply to a call that carried <paramref name="credentialSent"/>.</summary>
     public virtual void OnReplyVerifier(OpaqueAuth credentialSent, OpaqueAuth verifier)
     {
@@ -37,6 +60,12 @@ public abstract class RpcCredentials
     /// <paramref name="credentialSent"/>. Returns true when the call should be sent again (once)
     /// with a fresh <see cref="GetCredential"/>.</summary>
     public virtual bool OnRejected(OpaqueAuth credentialSent, AuthStat stat) => false;
+
+    /// <summary>The asynchronous twin of <see cref="OnRejected"/>, used by asynchronous calls: a
+    /// flavor that must talk to the server to recover (RPCSEC_GSS renegotiating an expired
+    /// context) does it here without blocking. By default <see cref="OnRejected"/>.</summary>
+    public virtual ValueTask<bool> OnRejectedAsync(OpaqueAuth credentialSent, AuthStat stat, CancellationToken cancellationToken) =>
+        new(OnRejected(credentialSent, stat));
 }
 
 /// <summary>AUTH_NONE.</summary>

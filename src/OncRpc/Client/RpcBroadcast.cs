@@ -48,7 +48,7 @@ public static class RpcBroadcast
         uint xid = (uint)Random.Shared.Next();
         OpaqueAuth credential = credentials.GetCredential();
         byte[] datagram;
-        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials, arguments,
             recordMarking: false, maxFragmentSize: int.MaxValue);
         try
         {

@@ -16,6 +16,14 @@ public readonly record struct RpcCallHeader(
     /// <summary>Writes xid, CALL, rpcvers 2, prog, vers, proc, cred, verf.</summary>
     public void WriteTo(ref XdrWriter writer)
     {
+        WriteThroughCredential(ref writer);
+        Verifier.WriteTo(ref writer);
+    }
+
+    /// <summary>Writes the header up to and including the credential: the part RPCSEC_GSS signs
+    /// (RFC 2203 §5.3.1).</summary>
+    internal void WriteThroughCredential(ref XdrWriter writer)
+    {
         writer.WriteUInt32(Xid);
         writer.WriteInt32((int)RpcMessageType.Call);
         writer.WriteUInt32(RpcVersion);
@@ -23,7 +31,6 @@ public readonly record struct RpcCallHeader(
         writer.WriteUInt32(Version);
         writer.WriteUInt32(Procedure);
         Credential.WriteTo(ref writer);
-        Verifier.WriteTo(ref writer);
     }
 
     /// <summary>Reads the call body after xid and msg_type have been read

@@ -14,7 +14,7 @@ internal static class CallEncoder
     /// result is a complete record (fragmented at <paramref name="maxFragmentSize"/>); otherwise a
     /// bare message, one UDP datagram.</summary>
     public static PooledBufferWriter Encode<TArgs>(
-        uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential, OpaqueAuth verifier, in TArgs arguments,
+        uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential, RpcCredentials credentials, in TArgs arguments,
         bool recordMarking, int maxFragmentSize)
         where TArgs : IXdrSerializable<TArgs>
     {
@@ -27,10 +27,23 @@ internal static class CallEncoder
                 buffer.GetSpan(RecordMarking.HeaderSize);
                 buffer.Advance(RecordMarking.HeaderSize);
             }
+            int start = buffer.WrittenCount;
             var writer = new XdrWriter(buffer);
-            new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, verifier).WriteTo(ref writer);
-            arguments.WriteTo(ref writer);
+            // The one client seam for flavors: the verifier may sign the header so far (RFC 2203
+            // §5.3.1), and the arguments may be protected; every transport encodes here.
+            new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, default).WriteThroughCredential(ref writer);
             writer.Flush();
+            credentials.GetVerifier(credential, buffer.WrittenSpan[start..]).WriteTo(ref writer);
+            if (credentials.ProtectsMessages)
+            {
+                writer.Flush();
+                WriteProtected(buffer, credential, credentials, arguments);
+            }
+            else
+            {
+                arguments.WriteTo(ref writer);
+                writer.Flush();
+            }
         }
         catch
         {
@@ -38,6 +51,23 @@ internal static class CallEncoder
             throw;
         }
         return recordMarking ? Frame(buffer, maxFragmentSize) : buffer;
+    }
+
+    private static void WriteProtected<TArgs>(PooledBufferWriter buffer, OpaqueAuth credential, RpcCredentials credentials, in TArgs arguments)
+        where TArgs : IXdrSerializable<TArgs>
+    {
+        PooledBufferWriter plain = BufferPool.Rent();
+        try
+        {
+            var writer = new XdrWriter(plain);
+            arguments.WriteTo(ref writer);
+            writer.Flush();
+            credentials.ProtectArguments(credential, plain.WrittenSpan, buffer);
+        }
+        finally
+        {
+            BufferPool.Return(plain);
+        }
     }
 
     /// <summary>Wraps a hand-built message as a record.</summary>

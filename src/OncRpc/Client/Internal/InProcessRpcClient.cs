@@ -89,7 +89,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         OpaqueAuth credential = credentials.GetCredential();
-        PooledBufferWriter message = CallEncoder.Encode(NextXid(), procedure, credential, credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter message = CallEncoder.Encode(NextXid(), procedure, credential, credentials, arguments,
             recordMarking: false, Options.MaxFragmentSize);
         try
         {
@@ -109,7 +109,7 @@ internal sealed class InProcessRpcClient : RpcClientBase, ICallSite
         CancellationToken cancellationToken)
         where TArgs : IXdrSerializable<TArgs>
     {
-        PooledBufferWriter message = CallEncoder.Encode(call.Xid, procedure, credential, call.Credentials!.GetVerifier(credential), arguments,
+        PooledBufferWriter message = CallEncoder.Encode(call.Xid, procedure, credential, call.Credentials!, arguments,
             recordMarking: false, Options.MaxFragmentSize);
         try
         {

@@ -203,7 +203,8 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
             Fail(error);
             return false;
         }
-        if (header.Verifier.Flavor != AuthFlavor.None && Credentials is not null)
+        // A flavor that signs replies (RPCSEC_GSS) must also see a reply without a verifier, to refuse it.
+        if (Credentials is not null && (header.Verifier.Flavor != AuthFlavor.None || Credentials.Flavor != AuthFlavor.None))
         {
             try
             {
@@ -251,7 +252,7 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
         try
         {
             // Trailing bytes after the results are ignored, as libtirpc does.
-            result = TResult.ReadFrom(ref reader);
+            result = Credentials is { ProtectsMessages: true } ? ReadProtected(record, ref reader) : TResult.ReadFrom(ref reader);
         }
         catch (Exception e)
         {
@@ -262,6 +263,25 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
             return;
         }
         SetResult(result);
+    }
+
+    /// <summary>Unprotects the results (RPCSEC_GSS integrity or privacy) and decodes them; the
+    /// credentials throw when the protection does not check out.</summary>
+    private TResult ReadProtected(in ReadOnlySequence<byte> record, ref XdrReader reader)
+    {
+        ReadOnlySequence<byte> rest = record.Slice(reader.Position);
+        ReadOnlySpan<byte> wire = rest.IsSingleSegment ? rest.FirstSpan : rest.ToArray();
+        Transport.Internal.PooledBufferWriter plain = Transport.Internal.BufferPool.Rent();
+        try
+        {
+            Credentials!.UnprotectResults(CredentialSent, wire, plain);
+            var inner = new XdrReader(plain.WrittenSpan);
+            return TResult.ReadFrom(ref inner);
+        }
+        finally
+        {
+            Transport.Internal.BufferPool.Return(plain);
+        }
     }
 }
 

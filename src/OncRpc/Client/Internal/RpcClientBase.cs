@@ -153,10 +153,14 @@ internal abstract partial class RpcClientBase : RpcClient
                 return await SendAsync<TArgs, TResult>(procedure, arguments, credential, credentials, timeout, cancellationToken)
                     .ConfigureAwait(false);
             }
-            catch (RpcException e) when (e.Status == RpcStatus.AuthError && credentials.OnRejected(credential, e.AuthStat))
+            catch (RpcException e) when (e.Status == RpcStatus.AuthError)
             {
-                // The server forgot our short handle (AUTH_REJECTEDCRED): once more with the full
-                // credential, as libtirpc's auth refresh does.
+                if (!await credentials.OnRejectedAsync(credential, e.AuthStat, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+                // The server forgot our short handle (AUTH_REJECTEDCRED) or our RPCSEC_GSS context
+                // (renegotiated now): once more with a fresh credential, as libtirpc's auth refresh does.
                 return await SendAsync<TArgs, TResult>(procedure, arguments, credentials.GetCredential(), credentials, timeout, cancellationToken)
                     .ConfigureAwait(false);
             }

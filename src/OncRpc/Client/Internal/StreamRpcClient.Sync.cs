@@ -16,7 +16,7 @@ internal sealed partial class StreamRpcClient
         {
             uint xid = attempt.Xid;
             long started = ClientPhases.Timestamp();
-            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
+            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials, arguments,
                 recordMarking: true, Options.MaxFragmentSize);
             TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
             call.MakeSync();

@@ -158,7 +158,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     {
         uint xid = attempt.Xid;
         long started = ClientPhases.Timestamp();
-        PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials, arguments,
             recordMarking: true, Options.MaxFragmentSize);
         TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
         // Register before sending: the reply may come back before the write loop returns.
@@ -201,7 +201,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     {
         StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         OpaqueAuth credential = credentials.GetCredential();
-        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, credentials.GetVerifier(credential),
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, credentials,
             arguments, recordMarking: true, Options.MaxFragmentSize);
         var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!connection.Sender.TryEnqueue(new OutgoingRecord(record, Flush: true, written)))
@@ -217,7 +217,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         ArgumentNullException.ThrowIfNull(procedure);
         StreamConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
         OpaqueAuth credential = Credentials.GetCredential();
-        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials.GetVerifier(credential),
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, Credentials,
             arguments, recordMarking: true, Options.MaxFragmentSize);
         if (!connection.Sender.TryEnqueue(new OutgoingRecord(record, Flush: false)))
         {

@@ -141,7 +141,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
     private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential, RpcCredentials credentials)
         where TArgs : IXdrSerializable<TArgs>
     {
-        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials.GetVerifier(credential), arguments,
+        PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials, arguments,
             recordMarking: false, maxFragmentSize: int.MaxValue);
         try
         {

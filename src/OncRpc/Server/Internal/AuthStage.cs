@@ -76,10 +76,32 @@ internal sealed class AuthStage(ILogger logger, AuthPolicy? policy, ShortHandleC
                     return Deny(call, AuthStat.BadCred);
                 }
                 RpcAuthFlavorResult result = handler.Authenticate(new RpcAuthFlavorRequest(call.CredentialFlavor, call.CredentialBody,
-                    call.VerifierFlavor, call.VerifierBody, call.Program, call.Version, call.Procedure, call.Transport, call.RemoteEndPoint));
+                    call.VerifierFlavor, call.VerifierBody, call.Program, call.Version, call.Procedure, call.Transport, call.RemoteEndPoint,
+                    call.Request[..(call.CredentialOffset + call.CredentialLength)], call.Arguments));
                 if (result.Status != AuthStat.Ok)
                 {
                     return Deny(call, result.Status);
+                }
+                if (result.IsDiscarded)
+                {
+                    call.Drop();
+                    return ValueTask.CompletedTask;
+                }
+                if (result.Answer is { } answer)
+                {
+                    // The flavor's own control call (RPCSEC_GSS context creation or destruction):
+                    // answered here, it reaches no procedure.
+                    call.ReplyVerifier = result.ReplyVerifier;
+                    call.ReplySuccessRaw(answer.Span);
+                    return ValueTask.CompletedTask;
+                }
+                // The one argument transform of the call lifecycle: arguments are unprotected
+                // before anything decodes them, and the reply is protected as it is encoded
+                // (RpcCall.ReplySuccess). A failed check is GARBAGE_ARGS (RFC 2203 §5.3.3.4.2-3).
+                if (result.Protection is not null && !call.Unprotect(result.Protection))
+                {
+                    call.ReplyAccepted(Protocol.AcceptStat.GarbageArguments);
+                    return ValueTask.CompletedTask;
                 }
                 // The body outlives the pooled request buffer (the context and the policy see it).
                 credential = new OpaqueAuth(call.CredentialFlavor, call.CredentialBody.ToArray());

@@ -71,7 +71,7 @@ internal sealed class BackchannelClient : RpcClientBase
         try
         {
             long started = ClientPhases.Timestamp();
-            PooledBufferWriter record = CallEncoder.Encode(attempt.Xid, procedure, credential, attempt.Credentials.GetVerifier(credential),
+            PooledBufferWriter record = CallEncoder.Encode(attempt.Xid, procedure, credential, attempt.Credentials,
                 arguments, recordMarking: true, Options.MaxFragmentSize);
             TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
             // Registered before sending: the reply may be read before the send returns.
@@ -104,7 +104,7 @@ internal sealed class BackchannelClient : RpcClientBase
     {
         ThrowIfClosed();
         OpaqueAuth credential = credentials.GetCredential();
-        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, credentials.GetVerifier(credential),
+        PooledBufferWriter record = CallEncoder.Encode(NextXid(), procedure, credential, credentials,
             arguments, recordMarking: true, Options.MaxFragmentSize);
         await SendAsync(record).ConfigureAwait(false);
     }

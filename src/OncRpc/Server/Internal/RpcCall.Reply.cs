@@ -38,7 +38,7 @@ internal sealed partial class RpcCall
     public CallOutcome Outcome { get; private set; }
 
     /// <summary>The encoded reply, after <see cref="ReplyPrefix"/> reserved bytes.</summary>
-    public Transport.Internal.PooledBufferWriter Reply { get; }
+    public OncRpc.Transport.Internal.PooledBufferWriter Reply { get; }
 
     /// <summary>Marks the call as dropped: nothing is sent back.</summary>
     public void Drop()
@@ -86,8 +86,16 @@ internal sealed partial class RpcCall
         try
         {
             RpcReplyHeader.Success(Xid, ReplyVerifier).WriteTo(ref writer);
-            result.WriteTo(ref writer);
-            writer.Flush();
+            if (Protection is null)
+            {
+                result.WriteTo(ref writer);
+                writer.Flush();
+            }
+            else
+            {
+                writer.Flush();
+                ProtectResults(result);
+            }
         }
         catch
         {
@@ -95,6 +103,31 @@ internal sealed partial class RpcCall
             throw;
         }
         HasReply = true;
+        Outcome = CallOutcome.Success;
+    }
+
+    /// <summary>Encodes the results apart, then writes them protected after the header.</summary>
+    private void ProtectResults<TResult>(TResult result) where TResult : IXdrSerializable<TResult>
+    {
+        OncRpc.Transport.Internal.PooledBufferWriter plain = OncRpc.Transport.Internal.BufferPool.Rent();
+        try
+        {
+            var writer = new XdrWriter(plain);
+            result.WriteTo(ref writer);
+            writer.Flush();
+            Protection!.ProtectResults(plain.WrittenSpan, Reply);
+        }
+        finally
+        {
+            OncRpc.Transport.Internal.BufferPool.Return(plain);
+        }
+    }
+
+    /// <summary>MSG_ACCEPTED SUCCESS followed by results already encoded (a flavor's own answer).</summary>
+    public void ReplySuccessRaw(ReadOnlySpan<byte> results)
+    {
+        WriteHeader(RpcReplyHeader.Success(Xid, ReplyVerifier));
+        System.Buffers.BuffersExtensions.Write(Reply, results);
         Outcome = CallOutcome.Success;
     }
 

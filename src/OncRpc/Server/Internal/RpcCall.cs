@@ -75,8 +75,39 @@ internal sealed partial class RpcCall
     /// <summary>The request: the whole rpc_msg.</summary>
     public ReadOnlySpan<byte> Request => _request.AsSpan(0, _requestLength);
 
-    /// <summary>The procedure's argument bytes.</summary>
-    public ReadOnlySpan<byte> Arguments => _request.AsSpan(ArgumentsOffset, _requestLength - ArgumentsOffset);
+    /// <summary>The procedure's argument bytes (unprotected, when the flavor protects them).</summary>
+    public ReadOnlySpan<byte> Arguments => _plainArguments is { } plain
+        ? plain.WrittenSpan
+        : _request.AsSpan(ArgumentsOffset, _requestLength - ArgumentsOffset);
+
+    private OncRpc.Transport.Internal.PooledBufferWriter? _plainArguments;
+
+    /// <summary>The flavor's transform of arguments and results (RPCSEC_GSS integrity/privacy), if any.</summary>
+    public Auth.IRpcMessageProtection? Protection { get; private set; }
+
+    /// <summary>Unprotects the arguments with <paramref name="protection"/>, which then also
+    /// protects the results. False when the arguments fail its check.</summary>
+    public bool Unprotect(Auth.IRpcMessageProtection protection)
+    {
+        OncRpc.Transport.Internal.PooledBufferWriter plain = OncRpc.Transport.Internal.BufferPool.Rent();
+        bool ok;
+        try
+        {
+            ok = protection.TryUnprotectArguments(Arguments, plain);
+        }
+        catch (Exception)
+        {
+            ok = false;
+        }
+        if (!ok)
+        {
+            OncRpc.Transport.Internal.BufferPool.Return(plain);
+            return false;
+        }
+        _plainArguments = plain;
+        Protection = protection;
+        return true;
+    }
 
     /// <summary>Copies a record into the call's own pooled buffer.</summary>
     public void SetRequest(ReadOnlySequence<byte> record)
@@ -172,6 +203,12 @@ internal sealed partial class RpcCall
         Entry = null;
         Principal = null;
         StartsTls = false;
+        Protection = null;
+        if (_plainArguments is not null)
+        {
+            OncRpc.Transport.Internal.BufferPool.Return(_plainArguments);
+            _plainArguments = null;
+        }
         _contextState?.End();
         return reusable;
     }
