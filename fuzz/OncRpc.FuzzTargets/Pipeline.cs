@@ -34,7 +34,7 @@ internal static class Pipeline
     private static readonly RpcProcedureOptions AtMostOnce = new() { Semantics = RpcCallSemantics.AtMostOnce };
 
     public static RpcServerRuntime CreateRuntime(RpcDispatcher? dispatcher = null, DuplicateRequestCacheOptions? cache = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IRpcAuthFlavorHandler? gss = null)
     {
         dispatcher ??= CreateDispatcher();
         var options = new RpcServerOptions
@@ -44,7 +44,37 @@ internal static class Pipeline
             DuplicateRequestCache = cache ?? new DuplicateRequestCacheOptions { MaxEntries = 8, MaxBytes = 64 * 1024 },
             TimeProvider = time ?? TimeProvider.System,
         };
+        if (gss is not null)
+        {
+            // The security flavors' own decoders: RPCSEC_GSS credentials (RFC 2203 §5) through the
+            // server's context table, and the AUTH_TLS probe answered as a TLS-capable server does
+            // (the program's policy Optional; version 2 of it Required, so plain calls meet TOOWEAK).
+            options.AuthFlavors.Add(AuthFlavor.RpcSecGss, gss);
+            options.Tls = SecurityTls.Value;
+        }
         return new RpcServerRuntime(options, dispatcher, NullLogger.Instance);
+    }
+
+    private static readonly Lazy<OncRpc.Transport.RpcServerTlsOptions> SecurityTls = new(() =>
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=fuzz", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var tls = new OncRpc.Transport.RpcServerTlsOptions
+        {
+            ServerCertificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1)),
+        };
+        tls.ProgramPolicies[Program + 1] = OncRpc.Transport.RpcTlsPolicy.Required;
+        return tls;
+    });
+
+    /// <summary>Runs prefix + middle + suffix as one call on a fresh runtime that also speaks
+    /// RPCSEC_GSS and RPC-with-TLS.</summary>
+    public static byte[]? RunSecuredCall(byte[] prefix, byte[] middle, byte[] suffix)
+    {
+        using var gss = new OncRpc.Auth.Gss.RpcSecGssServer();
+        using RpcServerRuntime runtime = CreateRuntime(gss: gss);
+        return Run(runtime, [.. prefix, .. middle, .. suffix]);
     }
 
     private static RpcDispatcher CreateDispatcher()

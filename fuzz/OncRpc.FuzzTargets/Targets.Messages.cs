@@ -140,16 +140,17 @@ public static partial class Targets
         Pipeline.RunAuthShort(identity, input.Length > 0 && (input[0] & 1) != 0, input.Length > 0 ? input[1..] : []);
     }
 
-    /// <summary>RPCSEC_GSS (flavor 6): the runtime has no rpc_gss_cred_t decoder yet, so what is
-    /// fuzzed is what a server does with such a call today: the header stage reads credential and
-    /// verifier (the input, from the credential's length on), the auth stage refuses the flavor.</summary>
+    /// <summary>RPCSEC_GSS (flavor 6) on a server that serves it: the header stage reads credential
+    /// and verifier (the input, from the credential's length on), the RPCSEC_GSS handler decodes
+    /// rpc_gss_cred_t and looks the context up (unknown handles are refused before any
+    /// Kerberos work; INIT tokens reach the mechanism).</summary>
     private static void RpcSecGssTarget(byte[] input) =>
-        Pipeline.RunCall(Pipeline.CallPrefix(Pipeline.Program, 1, 1, AuthFlavor.RpcSecGss), input, []);
+        Pipeline.RunSecuredCall(Pipeline.CallPrefix(Pipeline.Program, 1, 1, AuthFlavor.RpcSecGss), input, []);
 
     /// <summary>The AUTH_TLS probe (RFC 9289 §4.1): a NULL call whose credential flavor is AUTH_TLS;
     /// the input is everything from the credential's length on (body, verifier, arguments).</summary>
     private static void TlsProbeTarget(byte[] input) =>
-        Pipeline.RunCall(Pipeline.CallPrefix(Pipeline.Program, 1, 0, AuthFlavor.Tls), input, []);
+        Pipeline.RunSecuredCall(Pipeline.CallPrefix(Pipeline.Program, 1, 0, AuthFlavor.Tls), input, []);
 
     /// <summary>An XDR variable-length opaque holding <paramref name="body"/>.</summary>
     internal static byte[] Opaque(ReadOnlySpan<byte> body)
