@@ -12,19 +12,6 @@ internal sealed partial class EpollStreamConnection
     private int _outputOffset;
     private uint _interest;
     private bool _pausedForOutput;
-
-    /// <summary>For tests: reading is held back because more than <see cref="MaxPendingOutput"/>
-    /// reply bytes wait for the peer to read them.</summary>
-    internal bool PausedForOutput
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _pausedForOutput;
-            }
-        }
-    }
     private TaskCompletionSource? _outputDrained;
 
     /// <summary>Sends one or more whole records, from any thread: straight to the socket when
