@@ -79,6 +79,21 @@ public sealed partial class RpcServer : IAsyncDisposable
     /// <summary>Number of open stream connections.</summary>
     internal int ConnectionCount => Volatile.Read(ref _connectionCount);
 
+    /// <summary>The open stream connections, a snapshot (for tests: their internal state).</summary>
+    internal ServerConnection[] Connections
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _connections];
+            }
+        }
+    }
+
+    /// <summary>The UDP end points once started (for tests: their internal state).</summary>
+    internal IReadOnlyList<IUdpEndPoint> UdpEndPoints => _udpListeners;
+
     /// <summary>The shared runtime, once started (for tests).</summary>
     internal RpcServerRuntime? Runtime => _runtime;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using OncRpc.Server;
+using OncRpc.Server.Internal;
 using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
@@ -8,18 +9,7 @@ namespace OncRpc.Tests.Server;
 
 public sealed class ConcurrencyTests
 {
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                Assert.Fail("timed out waiting until " + what);
-            }
-            await Task.Delay(10, CancellationToken.None);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what) => Eventually.ReachedAsync(condition, what);
 
     [Theory]
     [InlineData(RpcTransportKind.Tcp, 0)]
@@ -51,8 +41,8 @@ public sealed class ConcurrencyTests
         {
             await peer.SendMessageAsync(RpcBytes.CallMessage(xid, Program, 1, WaitProc, XdrBytes.Words(xid)));
         }
-        await WaitUntilAsync(() => harness.Waiting == 2, "two handlers run");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Paused means a third call came and was held, not run: no handler starts until a slot frees.
+        await WaitUntilAsync(() => harness.Server.Connections is [{ PausedAtCallLimit: true }], "the connection pauses at its limit");
         Assert.Equal(2, harness.Waiting);
         Assert.Equal(2, harness.MaxWaiting);
         // Another connection is not held back by this one's limit.
@@ -81,8 +71,9 @@ public sealed class ConcurrencyTests
         {
             await peer.SendMessageAsync(RpcBytes.CallMessage(xid, Program, 1, WaitProc, XdrBytes.Words(xid)));
         }
-        await WaitUntilAsync(() => harness.Waiting == 3, "three handlers run");
-        await Task.Delay(300, TestContext.Current.CancellationToken);
+        // Paused: the end point receives nothing more until a slot frees.
+        await WaitUntilAsync(() => harness.Server.UdpEndPoints is [{ PausedAtCallLimit: true }], "the UDP end point pauses at its limit");
+        Assert.Equal(3, harness.Waiting);
         Assert.Equal(3, harness.MaxWaiting);
         harness.Gate.SetResult();
         for (int i = 0; i < 6; i++)
@@ -161,8 +152,10 @@ public sealed class ConcurrencyTests
         await udp.SendMessageAsync(RpcBytes.CallMessage(2, Program, 1, WaitProc, XdrBytes.Words(9)));
         await WaitUntilAsync(() => harness.Waiting == 2, "both calls run");
 
+        ServerConnection connection = Assert.Single(harness.Server.Connections);
         Task stop = harness.Server.StopAsync(TestContext.Current.CancellationToken);
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        // Reading ended on both: all the stop has left to do is wait for the calls in flight.
+        await WaitUntilAsync(() => connection.InFlight.IsDraining && harness.Server.UdpEndPoints[0].InFlight.IsDraining, "the stop drains");
         Assert.False(stop.IsCompleted, "stop waits for the call in flight");
         await Assert.ThrowsAnyAsync<SocketException>(() => FakePeer.ConnectAsync(harness.Tcp));
 

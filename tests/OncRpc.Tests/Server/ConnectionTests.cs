@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using OncRpc.Server;
 using OncRpc.Testing;
 using OncRpc.Tests.Support;
@@ -24,12 +25,20 @@ public sealed class ConnectionTests
     [Fact]
     public async Task A_connection_with_a_call_in_flight_is_not_idle()
     {
-        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        // Virtual time: the idle checks run inside Advance, on this thread, at each period due.
+        var time = new FakeTimeProvider();
+        await using ServerHarness harness = await ServerHarness.StartAsync(new RpcServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200), TimeProvider = time });
         await using FakePeer peer = await harness.ConnectAsync(RpcTransportKind.Tcp);
         await peer.SendMessageAsync(RpcBytes.CallMessage(1, Program, 1, WaitProc, XdrBytes.Words(1)));
-        await Task.Delay(800, TestContext.Current.CancellationToken);
+        await Eventually.ReachedAsync(() => harness.Waiting == 1, "the call is in flight");
+        time.Advance(TimeSpan.FromMilliseconds(800)); // four idle timeouts with nothing received
+        Assert.Equal(1, harness.Server.ConnectionCount);
         harness.Gate.SetResult();
         Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(2))), Hex.Of(await peer.ReceiveMessageAsync()));
+        // The same clock closes it once nothing is in flight: the checks above did run.
+        await Eventually.ReachedAsync(() => harness.Waiting == 0, "the call ended");
+        time.Advance(TimeSpan.FromMilliseconds(400));
+        Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Theory]
@@ -55,12 +64,7 @@ public sealed class ConnectionTests
             // Closed by the server while we were still sending: what we want.
         }
         await harness.AssertStillServesAsync();
-        long start = Environment.TickCount64;
-        while (harness.Server.ConnectionCount > 0)
-        {
-            Assert.True(Environment.TickCount64 - start < 15_000, "the stuck connection was not closed");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await Eventually.ReachedAsync(() => harness.Server.ConnectionCount == 0, "the stuck connection is closed");
     }
 
     [Theory]
@@ -77,11 +81,7 @@ public sealed class ConnectionTests
         await peer.DisposeAsync();
         Assert.True(await harness.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
         await harness.AssertStillServesAsync(transport);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (harness.Server.ConnectionCount != 0)
-        {
-            await Task.Delay(10, cts.Token);
-        }
+        await Eventually.ReachedAsync(() => harness.Server.ConnectionCount == 0, "the connection is closed");
     }
 
     [Fact]

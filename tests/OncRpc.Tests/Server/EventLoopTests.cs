@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using OncRpc.Server;
+using OncRpc.Server.Internal;
 using OncRpc.Testing;
 using OncRpc.Tests.Support;
 using static OncRpc.Tests.Server.ServerHarness;
@@ -57,7 +58,7 @@ public sealed class EventLoopTests
             await peer.SendRawAsync(record[offset..Math.Min(offset + 997, record.Length)]);
             if (offset % (997 * 8) == 0)
             {
-                await Task.Delay(1, TestContext.Current.CancellationToken);
+                await Task.Delay(1, TestContext.Current.CancellationToken); // pacing, the thing under test (pieces arriving apart), not a synchronization
             }
         }
         Assert.Equal(RpcBytes.Success(7, new XdrBytes().String(text).ToArray()), await peer.ReceiveMessageAsync());
@@ -73,7 +74,7 @@ public sealed class EventLoopTests
         string text = new('x', 200_000);
         byte[] record = RpcBytes.Fragment(RpcBytes.CallMessage(9, Program, 1, EchoProc, new XdrBytes().String(text).ToArray()));
         await peer.SendRawAsync(record[..70_000]);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
+        await Eventually.ReachedAsync(() => harness.Server.Connections is [EpollStreamConnection { HeldBytes: 70_000 }], "the first part is read and held");
         await peer.SendRawAsync(record[70_000..]);
         Assert.Equal(RpcBytes.Success(9, new XdrBytes().String(text).ToArray()), await peer.ReceiveMessageAsync());
     }

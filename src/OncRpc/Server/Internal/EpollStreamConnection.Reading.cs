@@ -21,6 +21,12 @@ internal sealed partial class EpollStreamConnection
     private bool _pausedForCalls;
     private RecordTiming _recordTiming;
 
+    internal override bool PausedAtCallLimit => Volatile.Read(ref _pausedForCalls);
+
+    /// <summary>For tests: bytes read and held, not yet consumed (a record still arriving).
+    /// Loop-thread state read from another thread: only for waiting until it settles.</summary>
+    internal int HeldBytes => Volatile.Read(ref _end) - Volatile.Read(ref _start);
+
     private bool ReadingEnabled => _readingEnded == 0 && !_pausedForCalls && !_pausedForOutput;
 
     /// <summary>Reads until the socket is drained (a bounded number of reads, so one busy

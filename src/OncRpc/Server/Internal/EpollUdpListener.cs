@@ -154,6 +154,8 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
 
     public InFlightTracker InFlight => _inFlight;
 
+    public bool PausedAtCallLimit => !Volatile.Read(ref _receiving) && !_stopped && _inFlight.Count >= _maxCalls;
+
     public ValueTask SendLateReplyAsync(RpcCall call)
     {
         SendTo(call);

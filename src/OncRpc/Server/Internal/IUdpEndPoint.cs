@@ -17,6 +17,13 @@ internal interface IUdpEndPoint
 
     void Close();
 
+    /// <summary>For tests: the calls in flight on this end point.</summary>
+    InFlightTracker InFlight { get; }
+
+    /// <summary>For tests: receiving is held back because the calls in flight are at
+    /// <see cref="RpcServerOptions.MaxConcurrentUdpCalls"/>.</summary>
+    bool PausedAtCallLimit { get; }
+
     /// <summary>A UDP socket bound to <paramref name="endPoint"/> (IPv6 only when IPv6, so an IPv4
     /// end point on the same port can coexist).</summary>
     static Socket Bind(IPEndPoint endPoint)

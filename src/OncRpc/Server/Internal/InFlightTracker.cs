@@ -10,6 +10,10 @@ internal sealed class InFlightTracker
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>For tests: a drain was asked (reading ended, no call can start), so whoever stops
+    /// waits here for the calls still in flight.</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) != 0;
+
     /// <summary><see cref="RpcServerRuntime.NowMs"/> when a call last ended (0: none yet). Written before the
     /// count goes down, so an idle check that sees no call in flight also sees this.</summary>
     public long LastEndedTicks => Volatile.Read(ref _lastEnded);

@@ -59,6 +59,10 @@ internal abstract partial class ServerConnection : ICallSite
 
     public abstract ValueTask SendLateReplyAsync(RpcCall call);
 
+    /// <summary>For tests: reading is held back because the calls in flight are at the
+    /// per-connection limit (the next call waits, unread or unrun, for a slot).</summary>
+    internal abstract bool PausedAtCallLimit { get; }
+
     public abstract void OnCallEnded();
 
     /// <summary>Completes when the connection is closed and its calls have finished.</summary>

@@ -45,6 +45,7 @@ internal sealed partial class StreamConnection
                     if (!_callSlots.Wait(0))
                     {
                         await FlushBatchAsync().ConfigureAwait(false);
+                        _waitingForSlot = true;
                         try
                         {
                             await _callSlots.WaitAsync(_readingToken).ConfigureAwait(false);
@@ -52,6 +53,10 @@ internal sealed partial class StreamConnection
                         catch (OperationCanceledException)
                         {
                             return "server stopping";
+                        }
+                        finally
+                        {
+                            _waitingForSlot = false;
                         }
                     }
                     RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);

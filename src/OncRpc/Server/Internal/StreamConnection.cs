@@ -27,6 +27,7 @@ internal sealed partial class StreamConnection : ServerConnection
     private readonly CancellationToken _readingToken;
     private readonly PooledBufferWriter _batch = new(4 * 1024); // replies of the current read; read loop only
     private RecordTiming _recordTiming; // read loop only
+    private volatile bool _waitingForSlot; // the read loop waits for a call slot (tests observe it)
 
     public StreamConnection(RpcServerRuntime runtime, Socket socket, RpcTransportKind transport, Action<ServerConnection> onClosed)
         : base(runtime, socket, transport, onClosed)
@@ -78,6 +79,8 @@ internal sealed partial class StreamConnection : ServerConnection
     }
 
     public override Task Completion => _completion;
+
+    internal override bool PausedAtCallLimit => _waitingForSlot;
 
     public override void Start() => _completion = RunAsync();
 

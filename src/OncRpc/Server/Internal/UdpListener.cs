@@ -45,13 +45,21 @@ internal sealed class UdpListener : IUdpEndPoint, ICallSite
         var peers = new UdpPeerCache(family);
         while (true)
         {
-            try
+            if (!_slots.Wait(0))
             {
-                await _slots.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Volatile.Write(ref _waitingForSlot, true);
+                try
+                {
+                    await _slots.WaitAsync(stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                finally
+                {
+                    Volatile.Write(ref _waitingForSlot, false);
+                }
             }
             int length;
             try
@@ -94,6 +102,10 @@ internal sealed class UdpListener : IUdpEndPoint, ICallSite
     }
 
     public InFlightTracker InFlight => _inFlight;
+
+    public bool PausedAtCallLimit => Volatile.Read(ref _waitingForSlot);
+
+    private bool _waitingForSlot; // the receive loop waits for a call slot (tests observe it)
 
     /// <summary>The reply of a call that completed while the loop waited.</summary>
     private async ValueTask ReplyInlineAsync(RpcCall call)
