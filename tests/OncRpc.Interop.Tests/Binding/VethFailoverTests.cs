@@ -66,6 +66,9 @@ public sealed class VethFailoverTests
         Assert.True(int.Parse(s["cut"].Trim()["after=".Length..], System.Globalization.CultureInfo.InvariantCulture) >= 500, detail);
         int[] logged = [.. s["logged"].Trim().Split(' ').Select(p => int.Parse(p.Split('=')[1], System.Globalization.CultureInfo.InvariantCulture))];
         Assert.True(logged[0] > 0 && logged[0] < Calls / 2, detail);
-        Assert.Equal(Calls, logged.Sum());
+        // RLOG is at-least-once: every message is logged, and the one call the client (sequential)
+        // had in flight on server 1 at the cut may have run there before its reply was lost, then
+        // again on the server it failed over to. Never more than that one.
+        Assert.InRange(logged.Sum(), Calls, Calls + 1);
     }
 }
