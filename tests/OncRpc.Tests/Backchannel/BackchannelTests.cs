@@ -196,7 +196,10 @@ public sealed class BackchannelTests
         RpcException back = await server.BackchannelFailure.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         Assert.Equal(RpcStatus.ConnectionLost, back.Status);
         RpcException fore = await Assert.ThrowsAsync<RpcException>(async () => await call);
-        Assert.Equal(RpcStatus.ConnectionLost, fore.Status);
+        // A stop first stops reading, which fails the backchannel; the handler waiting on it may
+        // still get its answer (SYSTEM_ERR, its backchannel failure) out before the forced close
+        // reaches the connection. Either way the call fails at once, never hangs or succeeds.
+        Assert.Contains(fore.Status, new[] { RpcStatus.ConnectionLost, RpcStatus.SystemError });
     }
 
     [Theory]

@@ -196,7 +196,7 @@ internal sealed partial class EpollStreamConnection
 
     public override ValueTask SendLateReplyAsync(RpcCall call)
     {
-        if (!_callsToken.IsCancellationRequested)
+        if (!ClosingStarted && !_callsToken.IsCancellationRequested)
         {
             Send(call.FinishStreamRecord().Span);
         }

@@ -94,6 +94,12 @@ internal abstract partial class ServerConnection : ICallSite
 
     /// <summary>The first step of <see cref="Abort"/>: marks the connection closed and fires the
     /// calls' token. False when it was closed already (the caller then does nothing more).</summary>
+    /// <summary>True from the moment closing began (<see cref="MarkClosed"/>), before the calls'
+    /// token fires: a late reply then has nowhere to go. A handler awaiting a backchannel call may
+    /// finish inside <see cref="MarkClosed"/> (its call failed with ConnectionLost), so checking the
+    /// token alone would send its answer to a connection being closed.</summary>
+    private protected bool ClosingStarted => Volatile.Read(ref _closed) != 0;
+
     private protected bool MarkClosed()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
