@@ -14,6 +14,19 @@ internal sealed partial class EpollStreamConnection
     private bool _pausedForOutput;
     private TaskCompletionSource? _outputDrained;
 
+    /// <summary>True while the connection has stopped reading calls because too many reply bytes
+    /// wait for the peer to read them (tests observe the backpressure through it).</summary>
+    internal bool PausedForOutput
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pausedForOutput;
+            }
+        }
+    }
+
     /// <summary>Sends one or more whole records, from any thread: straight to the socket when
     /// nothing is waiting, otherwise (or for what the socket does not take) queued in order for
     /// EPOLLOUT. A failed send closes the connection: part of a record may have gone out.</summary>
