@@ -27,12 +27,12 @@ internal static class BytePool
     /// <summary>Bytes each large bucket keeps at most (four 256 KiB, two 512 KiB or one 1 MiB array).</summary>
     public const long MaxBucketBytes = 1024 * 1024;
 
+    /// <summary>Bytes the large buckets keep, all buckets together.</summary>
+    public const long MaxLargeBytes = 3 * MaxBucketBytes;
+
     private const int FirstLargeShift = 18; // 256 KiB, the first power of two above SharedMaxLength
     private static readonly BoundedPool<byte[]>[] s_large =
         [NewBucket(1 << FirstLargeShift), NewBucket(1 << (FirstLargeShift + 1)), NewBucket(1 << (FirstLargeShift + 2))];
-
-    /// <summary>Bytes the large buckets keep, all buckets together.</summary>
-    public const long MaxLargeBytes = 3 * MaxBucketBytes;
 
     /// <summary>Bytes of large arrays kept now (for memory figures and tests).</summary>
     public static long LargeBytes
