@@ -12,7 +12,12 @@
 # Pinning (docs/performance.md): sequential/latency runs put client and server on CPU 0
 # (taskset -c 0 for both); throughput runs put the client on CPU 0 and the server on CPU 1.
 # Finally our server's memory for 1,000 mostly idle TCP connections.
-# Default 5 s warm-up + 3 s measured per run (about 4.5 minutes in all): on one pinned CPU shared
+# The awaited path: each sequential scenario also runs our client's CallAsync awaited one call at a
+# time (async->C, async->ours); the "awaited CallAsync" table sets them beside the C client.
+# gRPC .NET (benchmarks/OncRpc.GrpcBench: the same NULL and ECHO on Kestrel, HTTP/2 without TLS):
+# sequential NULL and 64 KiB echo (both on CPU 0) and 64 calls in flight on one connection
+# (client CPU 0, server CPU 1), against our rows of the same scenarios; skipped when it does not build.
+# Default 5 s warm-up + 3 s measured per run (about 6 minutes in all; --repeat 3 about 15): on one pinned CPU shared
 # by client and server, .NET's tiered JIT (tier-0, instrumented, tier-1 with PGO) needs 3-8 s to
 # reach steady state; with a 1 s warm-up the measured window still contains JIT work.
 # --repeat N runs every sequential pairing N times, interleaved (C and ours alternate within each
@@ -44,6 +49,8 @@ WORK=$(mktemp -d /tmp/oncrpc-matrix.XXXXXX)
 PEERS=${PEERS:-$WORK/peers}
 LG_DIR=$ROOT/benchmarks/OncRpc.LoadGenerator
 LG=$LG_DIR/bin/Release/net10.0/OncRpc.LoadGenerator
+GB_DIR=$ROOT/benchmarks/OncRpc.GrpcBench
+GB=$GB_DIR/bin/Release/net10.0/OncRpc.GrpcBench
 SRV_PID=""
 CLIENT_TIMEOUT=$(awk -v d="$DUR" -v w="$WARM" 'BEGIN { printf "%d", d + w + 40 }')
 
@@ -60,6 +67,7 @@ trap cleanup EXIT INT TERM
 if [ "$BUILD" = 1 ]; then
     make -s -C "$ROOT/tests/TestData/c" OUT="$PEERS" >/dev/null
     dotnet build -c Release -v quiet -nologo "$LG_DIR/OncRpc.LoadGenerator.csproj" >/dev/null
+    dotnet build -c Release -v quiet -nologo "$GB_DIR/OncRpc.GrpcBench.csproj" >/dev/null || echo "# gRPC .NET did not build: its rows are skipped" >&2
 fi
 [ -x "$PEERS/bench_svc" ] || { echo "missing $PEERS/bench_svc" >&2; exit 1; }
 [ -x "$LG" ] || { echo "missing $LG (build Release first)" >&2; exit 1; }
@@ -74,6 +82,8 @@ start_server() {
     : >"$out"
     if [ "$kind" = c ]; then
         taskset -c "$cpus" "$PEERS/bench_svc" --port 0 --transport "$transport" --lifetime 300 --udp-bufsize 65000 >"$out" 2>"$WORK/server.err" &
+    elif [ "$kind" = grpc ]; then
+        taskset -c "$cpus" "$GB" serve --port 0 --lifetime 300 >"$out" 2>"$WORK/server.err" &
     else
         taskset -c "$cpus" "$LG" serve --port 0 --transport "$transport" --lifetime 300 >"$out" 2>"$WORK/server.err" &
     fi
@@ -107,11 +117,17 @@ stop_server() {
 # run_client c|ours CPUS transport proc size parallel [api] -> LINE (the calls=... summary line)
 # parallel: C client threads, or our calls in flight on one connection. api (ours only): sync
 # (RpcClient.Call: the calling thread does the I/O, as clnt_call does) or async (CallAsync).
+# grpc: the gRPC client (always async; HTTP/2, transport ignored), with the load generator's GC
+# (workstation, not concurrent) so only the stacks differ.
 run_client() {
     local kind=$1 cpus=$2 transport=$3 proc=$4 size=$5 par=$6 api=${7:-async}
     if [ "$kind" = c ]; then
         LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$PEERS/bench_clnt" --host 127.0.0.1 --port "$SRV_PORT" \
             --transport "$transport" --proc "$proc" --size "$size" --threads "$par" --seconds "$DUR" --warmup "$WARM" \
+            2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
+    elif [ "$kind" = grpc ]; then
+        LINE=$(DOTNET_gcServer=0 DOTNET_gcConcurrent=0 timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$GB" --target "127.0.0.1:$SRV_PORT" \
+            --proc "$proc" --size "$size" --inflight "$par" --connections 1 --duration "$DUR" --warmup "$WARM" \
             2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
     else
         LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c "$cpus" "$LG" --target "127.0.0.1:$SRV_PORT" --transport "$transport" \
@@ -179,6 +195,24 @@ for t in $THREADS; do
 done
 stop_server
 
+# ---- gRPC .NET (benchmarks/OncRpc.GrpcBench) -------------------------------------------------
+GRPC=0
+[ -x "$GB" ] && GRPC=1
+if [ "$GRPC" = 1 ]; then
+    echo
+    echo "## gRPC .NET 2.85 (Kestrel, HTTP/2 without TLS, ASP.NET Core defaults; server GC): same pinning as ours"
+    for r in $(seq 1 "$REPEAT"); do
+        start_server grpc tcp 0
+        run_client grpc 0 tcp null 0 1; record "tcp-null" "grpc->grpc" "$LINE"
+        run_client grpc 0 tcp echo 65536 1; record "tcp-echo-64KiB" "grpc->grpc" "$LINE"
+        stop_server
+    done
+    start_server grpc tcp 1
+    run_client grpc 0 tcp null 0 64; record "pipe-null" "grpc->grpc/64" "$LINE"
+    stop_server
+fi
+# ---- end gRPC .NET ----------------------------------------------------------------------------
+
 echo
 echo "## 1,000 mostly idle TCP connections to our server (server on CPU 1, one NULL each)"
 start_server ours tcp 1
@@ -207,6 +241,41 @@ best_co=$(awk -F'\t' '$1 == "pipe-null" && $2 ~ /^C->ours/ && $3 + 0 > b { b = $
 oo=$(get pipe-null "ours->ours/64" 3); oc=$(get pipe-null "ours->C/64" 3)
 printf '| pipe-null (64 in flight vs best C threads) | %s | %s | %s | %s | %sx | %sx | %sx | - | - |\n' "$best_cc" "$oo" "$oc" "$best_co" \
     "$(ratio "$oo" "$best_cc")" "$(ratio "$oc" "$best_cc")" "$(ratio "$best_co" "$best_cc")"
+
+# ---- awaited CallAsync ------------------------------------------------------------------------
+echo
+echo "## awaited CallAsync, one call at a time (ours async) against the C client (calls/s, medians)"
+printf '| scenario | C->C | async->C | async->ours | C->ours | our async client (async->C / C->C) | async full stack (async->ours / C->C) | p50 C->C / async->ours (µs) |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+for s in tcp-null tcp-add udp-null tcp-echo-1KiB tcp-echo-64KiB; do
+    cc=$(get "$s" "C->C" 3); ac=$(get "$s" "async->C" 3); ao=$(get "$s" "async->ours" 3); co=$(get "$s" "C->ours" 3)
+    printf '| %s | %s | %s | %s | %s | %sx | %sx | %s / %s |\n' "$s" "$cc" "$ac" "$ao" "$co" \
+        "$(ratio "$ac" "$cc")" "$(ratio "$ao" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "async->ours" 4)"
+done
+# ---- end awaited CallAsync --------------------------------------------------------------------
+
+# ---- gRPC .NET ratios -------------------------------------------------------------------------
+if [ "$GRPC" = 1 ]; then
+    echo
+    echo "## ours against gRPC .NET (calls/s, medians; ours async = CallAsync awaited, as the gRPC client's calls are)"
+    printf '| scenario | gRPC calls/s | gRPC p50 µs | ours async | ours async / gRPC | ours sync | ours sync / gRPC | CPU µs/call gRPC client+server | ours async |\n'
+    printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+    # grpc_row LABEL SCENARIO GRPC_PAIR OURS_ASYNC_PAIR [OURS_SYNC_PAIR]
+    grpc_row() {
+        local g ga gs gc oc
+        g=$(get "$2" "$3" 3); ga=$(get "$2" "$4" 3); gs=${5:+$(get "$2" "$5" 3)}
+        gc=$(awk -v a="$(get "$2" "$3" 6)" -v b="$(get "$2" "$3" 8)" 'BEGIN { printf "%.2f", a + b }')
+        oc=$(awk -v a="$(get "$2" "$4" 6)" -v b="$(get "$2" "$4" 8)" 'BEGIN { printf "%.2f", a + b }')
+        printf '| %s | %s | %s | %s | %sx | %s | %s | %s | %s |\n' "$1" "$g" "$(get "$2" "$3" 4)" "$ga" "$(ratio "$ga" "$g")" \
+            "${gs:--}" "$( [ -n "$gs" ] && echo "$(ratio "$gs" "$g")x" || echo -)" "$gc" "$oc"
+    }
+    grpc_row "sequential NULL" tcp-null "grpc->grpc" "async->ours" "ours->ours"
+    grpc_row "64 in flight NULL, one connection" pipe-null "grpc->grpc/64" "ours->ours/64"
+    grpc_row "sequential ECHO 64 KiB" tcp-echo-64KiB "grpc->grpc" "async->ours" "ours->ours"
+    echo "targets against gRPC .NET: >= 3x sequential, >= 5x with 64 in flight."
+fi
+# ---- end gRPC .NET ratios ---------------------------------------------------------------------
+
 echo
 echo "targets: sequential ratios >= 1.0x; pipelined ours->ours >= 250000 calls/s and >= 2.5x best C;"
 echo "server bytes/call 0 for NULL/ADD; client at most one small allocation; 1,000 idle connections < 64 MiB."

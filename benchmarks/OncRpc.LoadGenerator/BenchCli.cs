@@ -15,6 +15,7 @@ namespace OncRpc.LoadGenerator;
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json] [--telemetry none|metrics|traces|all|phases] [--phases]
+///   [prefix] --memory-after-teardown [--transport tcp|unix] [--proc ...] [--size N] [--connections C] [--inflight K] [--duration S]
 /// </code>
 /// <c>prefix</c> is how the host re-invokes itself (empty for the load generator's own Main):
 /// --server starts <c>[taskset -c LIST] self prefix serve</c> as a separate process, and
@@ -48,6 +49,12 @@ public static class BenchCli
                 return 0;
             }
             LoadOptions options = ToOptions(parsed);
+            if (parsed.Flag("--memory-after-teardown"))
+            {
+                (string line, bool ok) = await TeardownMemory.RunAsync(options, cancellationToken).ConfigureAwait(false);
+                await output.WriteLineAsync(line).ConfigureAwait(false);
+                return ok ? 0 : 1;
+            }
             if (options.ClientCpus is { } cpus && Environment.GetEnvironmentVariable(PinnedVariable) != "1")
             {
                 return await ReexecPinnedAsync(cpus, selfPrefix, args, options, cancellationToken).ConfigureAwait(false);
@@ -71,6 +78,7 @@ public static class BenchCli
                [--tls]   RPC-with-TLS on the measured connections and the started server (serve --tls: a throwaway self-signed certificate)
                [--phases]   where a call's time goes: client phases, the server's inside the wait (needs --server)
                [--gss none|krb5|krb5i|krb5p] [--gss-target nfs@localhost]   RPCSEC_GSS calls (the served bench accepts them)
+               --memory-after-teardown   the load against an in-process server, then full teardown: the GC heap kept beyond a baseline
         """;
 
     private static LoadOptions ToOptions(Args a)
@@ -133,7 +141,7 @@ public static class BenchCli
         {
             throw new UsageException("--phases needs --server (the server's phases come from the server it starts)");
         }
-        if (options.StartServer == (options.Target is not null || (options.Transport == "unix" && options.UnixPath is not null)))
+        if (!a.Flag("--memory-after-teardown") && options.StartServer == (options.Target is not null || (options.Transport == "unix" && options.UnixPath is not null)))
         {
             throw new UsageException("give either --server or --target HOST:PORT (--unix PATH for unix)");
         }
@@ -270,7 +278,8 @@ public static class BenchCli
             {
                 throw new UsageException($"unexpected '{a}'");
             }
-            if (a is "--server" or "--json" or "--phases" or "--tls" or "--exit-on-stdin-eof" or "--help" or "-h")
+            if (a is "--server" or "--json" or "--phases" or "--tls" or "--exit-on-stdin-eof" or "--help" or "-h"
+                || a == "--memory-after-teardown")
             {
                 flags.Add(a);
             }

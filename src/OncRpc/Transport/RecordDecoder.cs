@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Internal;
 
 namespace OncRpc.Transport;
 
@@ -120,11 +121,11 @@ internal sealed class RecordDecoder : IDisposable
         {
             // Grow geometrically, but never past the cap: the cap was checked against the total.
             int size = Math.Min(Math.Max(needed, Math.Max(4096, (_assembly?.Length ?? 0) * 2)), _maxRecordSize);
-            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(size, needed));
+            byte[] grown = BytePool.Rent(Math.Max(size, needed));
             if (_assembly is not null)
             {
                 _assembly.AsSpan(0, _assembled).CopyTo(grown);
-                ArrayPool<byte>.Shared.Return(_assembly);
+                BytePool.Return(_assembly);
             }
             _assembly = grown;
         }
@@ -146,7 +147,7 @@ internal sealed class RecordDecoder : IDisposable
         Reset();
         if (_assembly is not null)
         {
-            ArrayPool<byte>.Shared.Return(_assembly);
+            BytePool.Return(_assembly);
             _assembly = null;
         }
     }

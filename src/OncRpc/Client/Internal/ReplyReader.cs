@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using OncRpc.Transport;
 using OncRpc.Transport.Internal;
+using OncRpc.Internal;
 
 namespace OncRpc.Client.Internal;
 
@@ -268,7 +269,7 @@ internal sealed class ReplyReader : ISyncReader
             _readStart = _readEnd = 0;
             if (!ReferenceEquals(_readBuffer, _ownReadBuffer))
             {
-                ArrayPool<byte>.Shared.Return(_readBuffer);
+                BytePool.Return(_readBuffer);
                 _readBuffer = _ownReadBuffer;
             }
         }
@@ -286,12 +287,12 @@ internal sealed class ReplyReader : ISyncReader
                     (int length, _) = RecordMarking.ReadHeader(_readBuffer.AsSpan(_readStart, RecordMarking.HeaderSize));
                     wanted = Math.Max(wanted, Math.Min(length, 256 * 1024) + RecordMarking.HeaderSize);
                 }
-                target = ArrayPool<byte>.Shared.Rent(Math.Max(2 * _readBuffer.Length, wanted));
+                target = BytePool.Rent(Math.Max(2 * _readBuffer.Length, wanted));
             }
             Buffer.BlockCopy(_readBuffer, _readStart, target, 0, live);
             if (!ReferenceEquals(target, _readBuffer) && !ReferenceEquals(_readBuffer, _ownReadBuffer))
             {
-                ArrayPool<byte>.Shared.Return(_readBuffer);
+                BytePool.Return(_readBuffer);
             }
             _readBuffer = target;
             _readStart = 0;

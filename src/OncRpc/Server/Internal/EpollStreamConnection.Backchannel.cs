@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Internal;
 
 namespace OncRpc.Server.Internal;
 
@@ -25,7 +26,7 @@ internal sealed partial class EpollStreamConnection
     private void HoldCall(in ReadOnlySequence<byte> record)
     {
         _heldLength = (int)record.Length;
-        _heldCall = ArrayPool<byte>.Shared.Rent(_heldLength);
+        _heldCall = BytePool.Rent(_heldLength);
         record.CopyTo(_heldCall);
     }
 
@@ -47,7 +48,7 @@ internal sealed partial class EpollStreamConnection
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(held);
+            BytePool.Return(held);
         }
         return true;
     }
@@ -57,7 +58,7 @@ internal sealed partial class EpollStreamConnection
         if (_heldCall is { } held)
         {
             _heldCall = null;
-            ArrayPool<byte>.Shared.Return(held);
+            BytePool.Return(held);
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using OncRpc.Diagnostics;
 using OncRpc.Transport;
 using OncRpc.Transport.Internal;
+using OncRpc.Internal;
 
 namespace OncRpc.Server.Internal;
 
@@ -83,11 +84,11 @@ internal sealed partial class EpollStreamConnection
     {
         int pending = _end - _start;
         int size = _start > 0 ? buffer.Length : Math.Min(buffer.Length * 2, Math.Max(MaxContiguous, buffer.Length));
-        byte[] target = ReferenceEquals(buffer, _ownBuffer) && size == buffer.Length ? buffer : ArrayPool<byte>.Shared.Rent(size);
+        byte[] target = ReferenceEquals(buffer, _ownBuffer) && size == buffer.Length ? buffer : BytePool.Rent(size);
         buffer.AsSpan(_start, pending).CopyTo(target);
         if (!ReferenceEquals(target, buffer) && ReferenceEquals(buffer, _ownBuffer))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BytePool.Return(buffer);
         }
         _ownBuffer = target;
         _start = 0;
@@ -221,7 +222,7 @@ internal sealed partial class EpollStreamConnection
         {
             if (_ownBuffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(_ownBuffer);
+                BytePool.Return(_ownBuffer);
                 _ownBuffer = null;
             }
             _start = _end = 0;
@@ -231,7 +232,7 @@ internal sealed partial class EpollStreamConnection
         {
             return;
         }
-        byte[] own = ArrayPool<byte>.Shared.Rent(Math.Max(pending, 64 * 1024));
+        byte[] own = BytePool.Rent(Math.Max(pending, 64 * 1024));
         buffer.AsSpan(_start, pending).CopyTo(own);
         _ownBuffer = own;
         _start = 0;
@@ -275,7 +276,7 @@ internal sealed partial class EpollStreamConnection
     {
         if (_ownBuffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_ownBuffer);
+            BytePool.Return(_ownBuffer);
             _ownBuffer = null;
         }
         _start = _end = 0;

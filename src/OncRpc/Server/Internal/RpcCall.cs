@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Auth;
+using OncRpc.Internal;
 using OncRpc.Transport.Internal;
 
 namespace OncRpc.Server.Internal;
@@ -139,7 +140,7 @@ internal sealed partial class RpcCall
         if (_request.Length < length)
         {
             ReturnRequest();
-            _request = ArrayPool<byte>.Shared.Rent(Math.Max(length, 512));
+            _request = BytePool.Rent(Math.Max(length, 512));
         }
         _requestLength = length;
     }
@@ -148,7 +149,7 @@ internal sealed partial class RpcCall
     {
         if (_request.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_request);
+            BytePool.Return(_request);
         }
         _request = [];
         _requestLength = 0;

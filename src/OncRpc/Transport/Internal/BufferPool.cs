@@ -3,16 +3,18 @@ using OncRpc.Internal;
 namespace OncRpc.Transport.Internal;
 
 /// <summary>A pool of <see cref="PooledBufferWriter"/>s for encoding calls and replies, so the hot
-/// path allocates neither the writer nor (through ArrayPool) its array. Bounded by bytes as well as
-/// count: a writer's array never shrinks, so after a load of large calls a count bound alone would
-/// keep every pooled writer large (256 x 1 MiB); a writer over 1 MiB is never kept.</summary>
+/// path allocates neither the writer nor (through <see cref="BytePool"/>) its array. Bounded by
+/// bytes as well as count: a writer's array never shrinks, so after a load of large calls a count
+/// bound alone would keep every pooled writer large (256 x 1 MiB). A writer whose array grew past
+/// the shared pool's sizes (<see cref="BytePool.SharedMaxLength"/>, room for a 64 KiB payload) is
+/// not kept: it is disposed, and its array goes back to <see cref="BytePool"/>, which keeps large
+/// arrays under a bound of its own.</summary>
 internal static class BufferPool
 {
     private const int MaxPooled = 256;
-    private const long MaxPooledBytes = 4 * 1024 * 1024;
-    private const int MaxRetainedCapacity = 1024 * 1024;
+    internal const long MaxPooledBytes = 4 * 1024 * 1024;
     private static readonly BoundedPool<PooledBufferWriter> s_pool =
-        new(MaxPooled, MaxPooledBytes, static w => w.Capacity > MaxRetainedCapacity ? long.MaxValue : w.Capacity);
+        new(MaxPooled, MaxPooledBytes, static w => w.Capacity > BytePool.SharedMaxLength ? long.MaxValue : w.Capacity);
 
     /// <summary>Bytes of buffers the pool holds now (for memory tests).</summary>
     internal static long PooledBytes => s_pool.Bytes;

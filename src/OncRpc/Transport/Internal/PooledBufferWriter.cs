@@ -1,4 +1,5 @@
 using System.Buffers;
+using OncRpc.Internal;
 
 namespace OncRpc.Transport.Internal;
 
@@ -14,7 +15,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public PooledBufferWriter(int initialCapacity = 1024)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        _buffer = BytePool.Rent(initialCapacity);
     }
 
     /// <summary>Bytes written, including any reserved prefix.</summary>
@@ -62,9 +63,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
             return;
         }
         int size = (int)Math.Min(Math.Max((long)_buffer.Length * 2, needed), Array.MaxLength);
-        byte[] grown = ArrayPool<byte>.Shared.Rent(size);
+        byte[] grown = BytePool.Rent(size);
         _buffer.AsSpan(0, _written).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        BytePool.Return(_buffer);
         _buffer = grown;
     }
 
@@ -75,7 +76,7 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         _written = 0;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BytePool.Return(buffer);
         }
     }
 }

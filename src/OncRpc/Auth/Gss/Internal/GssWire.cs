@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using OncRpc.Internal;
 using OncRpc.Xdr;
 
 namespace OncRpc.Auth.Gss.Internal;
@@ -126,7 +127,7 @@ internal static class GssXdr
     private static byte[] DataBody(uint sequence, ReadOnlySpan<byte> body, out int length)
     {
         length = 4 + body.Length;
-        byte[] data = ArrayPool<byte>.Shared.Rent(length);
+        byte[] data = BytePool.Rent(length);
         BinaryPrimitives.WriteUInt32BigEndian(data, sequence);
         body.CopyTo(data.AsSpan(4));
         return data;
@@ -153,7 +154,7 @@ internal static class GssXdr
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(data);
+            BytePool.Return(data);
         }
     }
 

@@ -140,7 +140,7 @@ internal sealed class DrcEntry
     public void KeepReply(ReadOnlySpan<byte> reply)
     {
         ReleaseReply();
-        _reply = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(reply.Length, 1));
+        _reply = OncRpc.Internal.BytePool.Rent(Math.Max(reply.Length, 1));
         reply.CopyTo(_reply);
         _replyLength = reply.Length;
     }
@@ -150,7 +150,7 @@ internal sealed class DrcEntry
     {
         if (_reply is not null)
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(_reply);
+            OncRpc.Internal.BytePool.Return(_reply);
             _reply = null;
             _replyLength = 0;
         }
