@@ -22,7 +22,7 @@ namespace OncRpc.Server.Internal;
 /// </summary>
 internal sealed class ShmServerConnection : ServerConnection
 {
-    private const int InitialReadBuffer = 64 * 1024;
+    private const int InitialReadBuffer = 128 * 1024; // a 64 KiB call, record mark and header included, fits whole
 
     private readonly SemaphoreSlim _callSlots;
     private readonly Lock _writeLock = new();

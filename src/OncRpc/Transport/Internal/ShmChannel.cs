@@ -12,8 +12,9 @@ namespace OncRpc.Transport.Internal;
 /// its end of stream (the server died or closed the connection) cancels both rings, which wakes
 /// whoever waits on them, so calls in flight fail instead of hanging.
 /// <para>A synchronous caller reads the ring on its own thread (<see cref="Receive"/>: spin, then
-/// futex), which is where the latency goes. The async pump cannot await a futex: after its spin
-/// it hands the wait to one waiter thread of this connection, parked while nothing is wanted.
+/// futex), which is where the latency goes. The async pump cannot await a futex: when the ring is
+/// empty it hands the wait to one waiter thread of this connection (which sleeps on the futex at
+/// once), parked while nothing is wanted.
 /// Writes never await: a full ring is waited out (spin, then futex) on the writing thread, which
 /// is the transport's backpressure.</para>
 /// </summary>
@@ -131,10 +132,12 @@ internal sealed class ShmChannel : ByteChannel
         {
             return ValueTask.FromResult(n);
         }
-        if (_in.WaitReadable(Stopwatch.GetTimestamp() + SpinTicks) || _in.IsCancelled)
+        if (_in.IsCancelled)
         {
             return ValueTask.FromResult(_in.Read(buffer.Span));
         }
+        // No spin here: the pump runs among this process's own continuations, which are what
+        // produce the next calls (and so the next replies); spinning would take their CPU.
         return ReceiveSlowAsync(buffer, cancellationToken);
     }
 
@@ -182,7 +185,9 @@ internal sealed class ShmChannel : ByteChannel
             }
             try
             {
-                _in.WaitReadable(long.MaxValue);
+                // Straight to the futex: this thread only stands in for the pump, and a
+                // spinning stand-in would compete with the continuations that feed the ring.
+                _in.WaitReadable(long.MaxValue, spin: false);
             }
             catch (Exception e) when (e is ObjectDisposedException or IOException)
             {

@@ -148,19 +148,19 @@ internal sealed unsafe class ShmRing
 
     /// <summary>Reader: waits until there is something to read (true), or until
     /// <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp) or <see cref="Cancel"/>
-    /// (false). Spins briefly, then sleeps in the futex.</summary>
-    public bool WaitReadable(long deadline) => Wait(_readerSleeping, readable: true, deadline);
+    /// (false). Spins briefly (unless <paramref name="spin"/> is false), then sleeps in the futex.</summary>
+    public bool WaitReadable(long deadline, bool spin = true) => Wait(_readerSleeping, readable: true, deadline, spin);
 
     /// <summary>Writer: waits until there is space, or the deadline or cancel (false).</summary>
-    public bool WaitWritable(long deadline) => Wait(_writerWaiting, readable: false, deadline);
+    public bool WaitWritable(long deadline) => Wait(_writerWaiting, readable: false, deadline, spin: true);
 
     private bool Ready(bool readable) => readable ? Used() > 0 : Used() < _size;
 
-    private bool Wait(int* word, bool readable, long deadline)
+    private bool Wait(int* word, bool readable, long deadline, bool spin)
     {
         using ShmMapping.Use use = _mapping.Enter();
         long start = Stopwatch.GetTimestamp();
-        long spinUntil = Math.Min(deadline, start + _spinTicks);
+        long spinUntil = spin ? Math.Min(deadline, start + _spinTicks) : start;
         for (int i = 0; ; i++)
         {
             if (Ready(readable))
