@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net.Sockets;
 using OncRpc.Client;
+using OncRpc.Client.Internal;
 using OncRpc.Server;
 using OncRpc.Tests.Support;
 using OncRpc.Transport.Internal;
@@ -276,5 +277,25 @@ public sealed class SharedMemoryTransportTests
         await server.Server.StopAsync(new CancellationToken(canceled: true));
         var e = await Assert.ThrowsAsync<RpcException>(() => held);
         Assert.Equal(RpcStatus.ConnectionLost, e.Status);
+    }
+
+    [Fact]
+    public async Task After_the_server_restarts_at_the_same_path_the_next_call_reconnects()
+    {
+        ShmServer first = await ShmServer.StartAsync();
+        string path = first.Path;
+        await using RpcClient client = await first.ConnectAsync();
+        Assert.Equal([1], client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 1 }, Ct).Value.ToArray());
+        StreamConnection connection = ((StreamRpcClient)client).Connection!;
+        await first.DisposeAsync();
+        await Eventually.ReachedAsync(() => connection.ProbeClosedWhileIdle(), "the client learns the server is gone");
+
+        await using var second = new RpcServer();
+        second.Dispatcher.Register<XdrOpaque, XdrOpaque>(Echo, static (data, _) => ValueTask.FromResult(data));
+        second.ListenSharedMemory(path);
+        await second.StartAsync(Ct);
+        Assert.Equal([2], client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 2 }, Ct).Value.ToArray());
+        Assert.Equal([3], (await client.CallAsync<XdrOpaque, XdrOpaque>(Echo, new byte[] { 3 }, Ct)).Value.ToArray());
+        Assert.NotSame(connection, ((StreamRpcClient)client).Connection);
     }
 }

@@ -22,6 +22,10 @@ internal abstract class ByteChannel : IDisposable
     /// <summary>True when a synchronous reader may poll and receive on <see cref="Socket"/>.</summary>
     public abstract bool ReadsDirectly { get; }
 
+    /// <summary>True once the channel knows the peer is gone without reading (shared memory
+    /// watches its socket for that); a socket learns it only by reading.</summary>
+    public virtual bool PeerGone => false;
+
     /// <summary>The peer's certificate, over TLS.</summary>
     public virtual X509Certificate2? RemoteCertificate => null;
 

@@ -45,6 +45,8 @@ internal sealed class ShmChannel : ByteChannel
 
     public override bool ReadsDirectly => true;
 
+    public override bool PeerGone => _in.IsCancelled;
+
     /// <summary>Connects to the shared-memory end point at <paramref name="endPoint"/> and maps
     /// the connection the server offers.</summary>
     public static ShmChannel Connect(EndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
