@@ -298,4 +298,31 @@ public sealed class SharedMemoryTransportTests
         Assert.Equal([3], (await client.CallAsync<XdrOpaque, XdrOpaque>(Echo, new byte[] { 3 }, Ct)).Value.ToArray());
         Assert.NotSame(connection, ((StreamRpcClient)client).Connection);
     }
+
+    [Fact]
+    public async Task A_client_that_dies_while_the_server_waits_for_ring_space_frees_the_server()
+    {
+        var options = new RpcServerOptions();
+        options.SharedMemory.RingSize = 4096;
+        await using ShmServer server = await ShmServer.StartAsync(options);
+        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            // A fake client that sends an ECHO of 64 KiB and never reads: the server's reply
+            // fills the 4 KiB server-to-client ring and its writer waits for space.
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
+            using ShmMapping mapping = ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10));
+            var toServer = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
+            var fromServer = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
+            byte[] call = RpcBytes.CallMessage(7, Echo.Program, Echo.Version, Echo.Procedure, XdrBytes.OpaqueOf(Pattern(64 * 1024, 5)));
+            byte[] record = new byte[4 + call.Length];
+            BinaryPrimitives.WriteUInt32BigEndian(record, 0x8000_0000u | (uint)call.Length);
+            call.CopyTo(record, 4);
+            await Task.Run(() => toServer.WriteAll(record, 10_000), Ct);
+            await Eventually.ReachedAsync(() => fromServer.Readable == 4096, "the reply fills the ring");
+            Assert.Equal(1, server.Server.Connections.Single().InFlight.Count);
+        }
+        await Eventually.ReachedAsync(() => server.Server.ConnectionCount == 0, "the writer is woken and the connection ends");
+        await using RpcClient client = await server.ConnectAsync();
+        Assert.Equal([9], client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 9 }, Ct).Value.ToArray());
+    }
 }
