@@ -188,6 +188,25 @@ public sealed class SharedMemoryRingTests : IDisposable
         Assert.Throws<ObjectDisposedException>(() => _reader.Read(new byte[16]));
     }
 
+    [Fact]
+    public void The_mapping_cannot_be_resized_by_the_peer_that_holds_its_descriptor()
+    {
+        ShmMapping mapping = ShmMapping.Create(Size, out int fd);
+        try
+        {
+            Assert.True(ShmLibc.IsSealedAgainstShrinking(fd));
+            // What a hostile peer would try: shrinking the memfd under the server's mapping.
+            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+            Assert.Throws<UnauthorizedAccessException>(() => RandomAccess.SetLength(handle, 100)); // EPERM: the seal
+            Assert.Equal(ShmMapping.LengthFor(Size), ShmLibc.SizeOf(fd));
+        }
+        finally
+        {
+            ShmLibc.Close(fd);
+            mapping.Dispose();
+        }
+    }
+
     /// <summary>FNV-1a, 64 bits: a checksum both threads compute over what passed.</summary>
     private static class Fnv
     {

@@ -19,6 +19,12 @@ internal static unsafe partial class ShmLibc
     public const int EAGAIN = 11;
 
     private const int MFD_CLOEXEC = 1;
+    private const int MFD_ALLOW_SEALING = 2;
+    private const int F_ADD_SEALS = 1033;
+    private const int F_GET_SEALS = 1034;
+    private const int F_SEAL_SEAL = 1;
+    private const int F_SEAL_SHRINK = 2;
+    private const int F_SEAL_GROW = 4;
     private const int PROT_READ = 1;
     private const int PROT_WRITE = 2;
     private const int MAP_SHARED = 1;
@@ -33,6 +39,9 @@ internal static unsafe partial class ShmLibc
 
     [LibraryImport(Library, EntryPoint = "memfd_create", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
 
     [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
     private static partial int Fchmod(int fd, uint mode);
@@ -96,16 +105,19 @@ internal static unsafe partial class ShmLibc
     /// <summary>A memfd of <paramref name="length"/> bytes, mode 0600, or throws with errno.</summary>
     public static int CreateMemory(string name, long length)
     {
-        int fd = MemfdCreate(name, MFD_CLOEXEC);
+        int fd = MemfdCreate(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
         {
             throw Failed("memfd_create");
         }
         // Anonymous already (reachable only through a descriptor, or /proc/PID/fd of this uid);
         // 0600 closes even that path to anyone but the owner.
-        if (Fchmod(fd, 0x180) != 0 || Ftruncate(fd, length) != 0)
+        // Sealed at its size: the peer holds a writable descriptor, and a memfd shrunk under a
+        // mapping turns the next access into SIGBUS, a crash rather than an exception.
+        if (Fchmod(fd, 0x180) != 0 || Ftruncate(fd, length) != 0
+            || Fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) != 0)
         {
-            Exception e = Failed("fchmod/ftruncate");
+            Exception e = Failed("fchmod/ftruncate/fcntl");
             Close(fd);
             throw e;
         }
@@ -128,6 +140,14 @@ internal static unsafe partial class ShmLibc
     {
         long size = Lseek(fd, 0, 2); // SEEK_END
         return size >= 0 ? size : throw Failed("lseek");
+    }
+
+    /// <summary>True when <paramref name="fd"/> is sealed against shrinking (F_SEAL_SHRINK), so
+    /// mapping it cannot fault later.</summary>
+    public static bool IsSealedAgainstShrinking(int fd)
+    {
+        int seals = Fcntl(fd, F_GET_SEALS, 0);
+        return seals >= 0 && (seals & F_SEAL_SHRINK) != 0;
     }
 
     /// <summary>Sleeps while <c>*word == expected</c>, at most <paramref name="timeoutMs"/>

@@ -49,7 +49,8 @@ internal sealed unsafe class ShmMapping : SafeHandle
     public static bool IsValidRingSize(long size) =>
         size is >= MinRingSize and <= MaxRingSize && (size & (size - 1)) == 0;
 
-    /// <summary>Server: a new memfd with an initialised header, and its mapping. The caller
+    /// <summary>Server: a new memfd (sealed at its size, so the peer cannot shrink it under this
+    /// process's mapping), with an initialised header, and its mapping. The caller
     /// passes the descriptor to the client and then closes it (the mapping keeps the memory).</summary>
     public static ShmMapping Create(int ringSize, out int fd)
     {
@@ -73,9 +74,9 @@ internal sealed unsafe class ShmMapping : SafeHandle
         return new ShmMapping(address, length, ringSize);
     }
 
-    /// <summary>Client: maps what the server passed, after checking the descriptor really is as
-    /// large as the header claims (touching past a memfd's end would be SIGBUS, not an
-    /// exception). Throws <see cref="InvalidDataException"/> for anything that does not fit.</summary>
+    /// <summary>Client: maps what the server passed, after checking the descriptor is sealed
+    /// against shrinking and really is as large as the header claims (touching past a memfd's
+    /// end would be SIGBUS, not an exception). Throws <see cref="InvalidDataException"/> for anything that does not fit.</summary>
     public static ShmMapping Open(int fd, int ringSize)
     {
         if (!IsValidRingSize(ringSize))
@@ -83,6 +84,11 @@ internal sealed unsafe class ShmMapping : SafeHandle
             throw new InvalidDataException($"the server offered a ring of {ringSize} bytes");
         }
         long length = LengthFor(ringSize);
+        if (!ShmLibc.IsSealedAgainstShrinking(fd))
+        {
+            // Unsealed, the server could shrink it under our mapping: SIGBUS at the next access.
+            throw new InvalidDataException("the shared mapping is not sealed against shrinking");
+        }
         long actual = ShmLibc.SizeOf(fd);
         if (actual < length)
         {
