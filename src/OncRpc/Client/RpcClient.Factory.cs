@@ -75,6 +75,14 @@ public abstract partial class RpcClient
         return StreamRpcClient.Create(new UnixDomainSocketEndPoint(path), RpcTransportKind.Local, (options ?? new()).Clone().Validate());
     }
 
+    /// <summary>Creates a shared-memory client that connects on its first call; see
+    /// <see cref="ConnectSharedMemoryAsync"/> and <see cref="CreateTcp"/>.</summary>
+    public static RpcClient CreateSharedMemory(string path, RpcClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return StreamRpcClient.Create(new UnixDomainSocketEndPoint(path), RpcTransportKind.SharedMemory, (options ?? new()).Clone().Validate());
+    }
+
     /// <summary>Creates a UDP client for <paramref name="endPoint"/>. Nothing is sent until the
     /// first call; calls are retransmitted with the same xid and exponential backoff until a reply
     /// or the timeout. An ICMP port-unreachable fails pending calls with <see cref="RpcStatus.CannotBind"/>.</summary>
