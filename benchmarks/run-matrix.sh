@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # benchmarks/run-matrix.sh -- the side-by-side end-to-end matrix, C reference vs ours, in ONE run.
 #
-#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick]
+#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only shm]
 #
 # Builds the libtirpc peers (tests/TestData/c, bench_svc + bench_clnt) and the load generator
 # (Release), then for each scenario runs every client/server pairing:
@@ -11,13 +11,15 @@
 # pipeline, so the C client runs 4, 8 and 16 threads and the best figure is the reference).
 # Pinning (docs/performance.md): sequential/latency runs put client and server on CPU 0
 # (taskset -c 0 for both); throughput runs put the client on CPU 0 and the server on CPU 1.
-# Finally our server's memory for 1,000 mostly idle TCP connections.
+# Then our server's memory for 1,000 mostly idle TCP connections.
 # The awaited path: each sequential scenario also runs our client's CallAsync awaited one call at a
 # time (async->C, async->ours); the "awaited CallAsync" table sets them beside the C client.
 # gRPC .NET (benchmarks/OncRpc.GrpcBench: the same NULL and ECHO on Kestrel, HTTP/2 without TLS):
 # sequential NULL and 64 KiB echo (both on CPU 0) and 64 calls in flight on one connection
 # (client CPU 0, server CPU 1), against our rows of the same scenarios; skipped when it does not build.
-# Default 5 s warm-up + 3 s measured per run (about 6 minutes in all; --repeat 3 about 15): on one pinned CPU shared
+# Last, the shared-memory transport against libtirpc over a Unix socket and our TCP (--only shm
+# runs that part alone).
+# Default 5 s warm-up + 3 s measured per run (about 7 minutes in all; --repeat 3 about 17): on one pinned CPU shared
 # by client and server, .NET's tiered JIT (tier-0, instrumented, tier-1 with PGO) needs 3-8 s to
 # reach steady state; with a 1 s warm-up the measured window still contains JIT work.
 # --repeat N runs every sequential pairing N times, interleaved (C and ours alternate within each
@@ -33,6 +35,7 @@ PEERS=""
 BUILD=1
 QUICK=0
 REPEAT=1
+ONLY=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) DUR=$2; shift 2 ;;
@@ -41,7 +44,8 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD=0; shift ;;
         --quick) QUICK=1; shift ;;
         --repeat) REPEAT=$2; shift 2 ;;
-        *) echo "usage: $0 [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick]" >&2; exit 2 ;;
+        --only) ONLY=$2; shift 2 ;;
+        *) echo "usage: $0 [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only shm]" >&2; exit 2 ;;
     esac
 done
 
@@ -170,6 +174,13 @@ sequential() {
     done
 }
 
+# get SCENARIO PAIR COLUMN: the median of that column over the pairing's runs
+get() {
+    awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c }' "$RESULTS" | sort -g \
+        | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+if [ "$ONLY" != shm ]; then
 echo
 echo "## sequential (1 call in flight), client and server both on CPU 0"
 sequential tcp-null tcp null 0
@@ -225,11 +236,6 @@ echo
 echo "## ratios (ours / C; calls/s, higher is better; p50 ratio C/ours, higher is better)"
 printf '| scenario | C->C calls/s | ours->ours | ours->C | C->ours | full stack | our client | our server | async full stack | p50 C->C / ours->ours (µs) |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
-# get SCENARIO PAIR COLUMN: the median of that column over the pairing's runs
-get() {
-    awk -F'\t' -v s="$1" -v p="$2" -v c="$3" '$1 == s && $2 == p { print $c }' "$RESULTS" | sort -g \
-        | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
 for s in tcp-null tcp-add tcp-echo-1KiB udp-null tcp-echo-64KiB; do
     cc=$(get "$s" "C->C" 3); oo=$(get "$s" "ours->ours" 3); oc=$(get "$s" "ours->C" 3); co=$(get "$s" "C->ours" 3)
     ao=$(get "$s" "async->ours" 3)
@@ -279,3 +285,62 @@ fi
 echo
 echo "targets: sequential ratios >= 1.0x; pipelined ours->ours >= 250000 calls/s and >= 2.5x best C;"
 echo "server bytes/call 0 for NULL/ADD; client at most one small allocation; 1,000 idle connections < 64 MiB."
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Shared memory (netid shm, ours only): client on CPU 0, server on CPU 1 (spinning pays off only
+# when the two sides run at once). References in the same run: libtirpc over a Unix socket
+# (bench_svc --unix / bench_clnt --transport unix) for sequential NULL, our TCP for 64 KiB ECHO.
+# Rounds interleaved (every variant once per round, --repeat N rounds), medians reported.
+echo
+echo "## shared memory (ours, netid shm) vs libtirpc over a Unix socket and our TCP; client CPU 0, server CPU 1"
+SHM_SOCK=$WORK/shm.sock
+C_SOCK=$WORK/c-unix.sock
+# start_local c-unix|ours-shm|ours-tcp -> SRV_PID (and SRV_PORT for ours-tcp)
+start_local() {
+    local out=$WORK/server.out i
+    : >"$out"
+    case "$1" in
+        c-unix) taskset -c 1 "$PEERS/bench_svc" --transport none --unix "$C_SOCK" --lifetime 300 >"$out" 2>"$WORK/server.err" & ;;
+        ours-shm) taskset -c 1 "$LG" serve --transport none --shm "$SHM_SOCK" --lifetime 300 >"$out" 2>"$WORK/server.err" & ;;
+        ours-tcp) taskset -c 1 "$LG" serve --port 0 --transport tcp --lifetime 300 >"$out" 2>"$WORK/server.err" & ;;
+    esac
+    SRV_PID=$!
+    for i in $(seq 1 200); do
+        grep -q '^READY' "$out" && break
+        sleep 0.1
+    done
+    grep -q '^READY' "$out" || { echo "server $1 did not start" >&2; cat "$WORK/server.err" >&2; exit 1; }
+    SRV_PORT=$(grep -m1 '^READY' "$out" | cut -d' ' -f2)
+}
+# ours_local transport target proc size inflight api -> LINE
+ours_local() {
+    LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c 0 "$LG" --transport "$1" $2 --proc "$3" --size "$4" --inflight "$5" \
+        --connections 1 --api "$6" --duration "$DUR" --warmup "$WARM" 2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
+}
+for r in $(seq 1 "$REPEAT"); do
+    start_local c-unix
+    LINE=$(timeout "$CLIENT_TIMEOUT" taskset -c 0 "$PEERS/bench_clnt" --transport unix --unix "$C_SOCK" --proc null --size 0 \
+        --threads 1 --seconds "$DUR" --warmup "$WARM" 2>"$WORK/client.err" | grep -m1 '^calls=') || LINE="calls=0 cps=0 failed"
+    record shm-null "C->C/unix" "$LINE"
+    stop_server
+    start_local ours-shm
+    ours_local shm "--unix $SHM_SOCK" null 0 1 sync; record shm-null "ours/shm" "$LINE"
+    ours_local shm "--unix $SHM_SOCK" null 0 64 async; record shm-pipe-null "ours/shm/64" "$LINE"
+    ours_local shm "--unix $SHM_SOCK" echo 65536 1 sync; record shm-echo-64KiB "ours/shm" "$LINE"
+    stop_server
+    start_local ours-tcp
+    ours_local tcp "--target 127.0.0.1:$SRV_PORT" echo 65536 1 sync; record shm-echo-64KiB "ours/tcp" "$LINE"
+    stop_server
+done
+echo
+printf '| shared memory | reference | ours over shm | ratio | p50 reference / shm (µs) |\n| --- | ---: | ---: | ---: | ---: |\n'
+ref=$(get shm-null "C->C/unix" 3); shm=$(get shm-null "ours/shm" 3)
+printf '| sequential NULL vs libtirpc over Unix | %s | %s | %sx | %s / %s |\n' "$ref" "$shm" "$(ratio "$shm" "$ref")" \
+    "$(get shm-null "C->C/unix" 4)" "$(get shm-null "ours/shm" 4)"
+shm=$(get shm-pipe-null "ours/shm/64" 3)
+printf '| NULL, 64 in flight (target 1,000,000 calls/s) | - | %s | - | - / %s |\n' "$shm" "$(get shm-pipe-null "ours/shm/64" 4)"
+ref=$(get shm-echo-64KiB "ours/tcp" 3); shm=$(get shm-echo-64KiB "ours/shm" 3)
+printf '| 64 KiB ECHO vs our loopback TCP | %s | %s | %sx | %s / %s |\n' "$ref" "$shm" "$(ratio "$shm" "$ref")" \
+    "$(get shm-echo-64KiB "ours/tcp" 4)" "$(get shm-echo-64KiB "ours/shm" 4)"
+echo "targets: sequential NULL >= 5x libtirpc over Unix; >= 1,000,000 calls/s with 64 in flight; 64 KiB echo >= 3x our TCP"

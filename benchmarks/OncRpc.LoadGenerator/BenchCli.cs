@@ -9,11 +9,11 @@ namespace OncRpc.LoadGenerator;
 /// <summary>
 /// The load generator's command line:
 /// <code>
-///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
+///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--shm PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
 ///                  [--telemetry none|metrics|traces|all|phases]
-///   [prefix] [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
+///   [prefix] [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
-///            (--server | --target HOST:PORT | --unix PATH) [--client-cpus LIST] [--server-cpus LIST]
+///            (--server | --target HOST:PORT | --unix PATH: the socket of unix or shm) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json] [--telemetry none|metrics|traces|all|phases] [--phases]
 ///   [prefix] --memory-after-teardown [--transport tcp|unix] [--proc ...] [--size N] [--connections C] [--inflight K] [--duration S]
 /// </code>
@@ -37,7 +37,7 @@ public static class BenchCli
             {
                 var serve = Parse(args.AsSpan(1));
                 return await BenchServer.ServeAsync(
-                    serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"), serve.Get("--semantics") == "at-most-once",
+                    serve.Int("--port", 0), serve.Get("--transport") ?? "tcp", serve.Get("--unix"), serve.Get("--shm"), serve.Get("--semantics") == "at-most-once",
                     TimeSpan.FromSeconds(serve.Double("--lifetime", 600)), serve.Flag("--exit-on-stdin-eof"), Telemetry(serve.Get("--telemetry") ?? "none"), serve.Flag("--tls"),
                     output, cancellationToken)
                     .ConfigureAwait(false);
@@ -69,10 +69,10 @@ public static class BenchCli
     }
 
     public const string Usage = """
-        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
+        usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--shm PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
                       [--telemetry none|metrics|traces|all|phases] [--tls]]
-               [--transport tcp|udp|unix] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
-               [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH)
+               [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
+               [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH: the socket of unix or shm)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
                [--telemetry none|metrics|traces|all|phases]   listeners in client and started server (the cost of telemetry)
                [--tls]   RPC-with-TLS on the measured connections and the started server (serve --tls: a throwaway self-signed certificate)
@@ -113,9 +113,13 @@ public static class BenchCli
                 _ => throw new UsageException("--semantics: at-least-once or at-most-once"),
             },
         };
-        if (options.Transport is not ("tcp" or "udp" or "unix"))
+        if (options.Transport is not ("tcp" or "udp" or "unix" or "shm"))
         {
-            throw new UsageException("--transport: tcp, udp or unix");
+            throw new UsageException("--transport: tcp, udp, unix or shm");
+        }
+        if (options.Tls && options.Transport == "shm")
+        {
+            throw new UsageException("--tls: not over shared memory");
         }
         if (options.Tls && options.Transport == "udp")
         {
@@ -141,7 +145,7 @@ public static class BenchCli
         {
             throw new UsageException("--phases needs --server (the server's phases come from the server it starts)");
         }
-        if (!a.Flag("--memory-after-teardown") && options.StartServer == (options.Target is not null || (options.Transport == "unix" && options.UnixPath is not null)))
+        if (!a.Flag("--memory-after-teardown") && options.StartServer == (options.Target is not null || (options.Transport is "unix" or "shm" && options.UnixPath is not null)))
         {
             throw new UsageException("give either --server or --target HOST:PORT (--unix PATH for unix)");
         }
@@ -211,9 +215,9 @@ public static class BenchCli
 
     private static EndPoint ParseTarget(LoadOptions options)
     {
-        if (options.Transport == "unix")
+        if (options.Transport is "unix" or "shm")
         {
-            return new UnixDomainSocketEndPoint(options.UnixPath ?? throw new UsageException("--transport unix needs --unix PATH"));
+            return new UnixDomainSocketEndPoint(options.UnixPath ?? throw new UsageException($"--transport {options.Transport} needs --unix PATH"));
         }
         string target = options.Target ?? throw new UsageException("--target HOST:PORT");
         int colon = target.LastIndexOf(':');
@@ -299,7 +303,7 @@ public static class BenchCli
     {
         private static readonly HashSet<string> s_known =
         [
-            "--port", "--transport", "--unix", "--lifetime", "--proc", "--size", "--inflight", "--api", "--semantics", "--connections", "--duration",
+            "--port", "--transport", "--unix", "--shm", "--lifetime", "--proc", "--size", "--inflight", "--api", "--semantics", "--connections", "--duration",
             "--warmup", "--timeout", "--target", "--client-cpus", "--server-cpus", "--idle-connections", "--telemetry", "--gss", "--gss-target",
         ];
 

@@ -82,10 +82,10 @@ public sealed class BenchServer
             (uint)GC.CollectionCount(2));
     }
 
-    /// <summary><c>serve</c> mode: listens on 127.0.0.1 (and/or a Unix socket), prints
+    /// <summary><c>serve</c> mode: listens on 127.0.0.1 (and/or a Unix socket, and/or a shared-memory end point), prints
     /// <c>READY tcpport udpport</c> like bench_svc, and runs until SIGTERM/SIGINT, stdin closing
     /// (when <paramref name="exitOnStdinEof"/>) or <paramref name="lifetime"/>.</summary>
-    public static async Task<int> ServeAsync(int port, string transport, string? unixPath, bool atMostOnce, TimeSpan lifetime,
+    public static async Task<int> ServeAsync(int port, string transport, string? unixPath, string? shmPath, bool atMostOnce, TimeSpan lifetime,
         bool exitOnStdinEof, string telemetryMode, bool tls, TextWriter output, CancellationToken cancellationToken)
     {
         using var telemetry = new BenchTelemetry(telemetryMode);
@@ -118,6 +118,10 @@ public sealed class BenchServer
         if (unixPath is not null)
         {
             server.ListenUnix(unixPath);
+        }
+        if (shmPath is not null)
+        {
+            server.ListenSharedMemory(shmPath);
         }
         await server.StartAsync(cancellationToken).ConfigureAwait(false);
         int tcpPort = 0, udpPort = 0;

@@ -182,6 +182,8 @@ public static class LoadRunner
             "tcp" => await RpcClient.ConnectTcpAsync(endPoint, options, cancellationToken).ConfigureAwait(false),
             "unix" => await RpcClient.ConnectUnixAsync(((System.Net.Sockets.UnixDomainSocketEndPoint)endPoint).ToString(), options, cancellationToken)
                 .ConfigureAwait(false),
+            "shm" => await RpcClient.ConnectSharedMemoryAsync(((System.Net.Sockets.UnixDomainSocketEndPoint)endPoint).ToString(), options, cancellationToken)
+                .ConfigureAwait(false),
             "udp" => RpcClient.CreateUdp((IPEndPoint)endPoint, options),
             _ => throw new ArgumentException($"unknown transport {transport}", nameof(transport)),
         };

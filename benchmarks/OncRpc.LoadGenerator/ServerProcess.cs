@@ -34,7 +34,7 @@ internal sealed class ServerProcess
         {
             start.ArgumentList.Add(part);
         }
-        string? unixPath = options.Transport == "unix"
+        string? unixPath = options.Transport is "unix" or "shm"
             ? Path.Combine(Path.GetTempPath(), $"oncrpc-bench-{Environment.ProcessId}.sock")
             : null;
         double lifetime = (options.Warmup + options.Duration + options.CallTimeout).TotalSeconds + 120;
@@ -42,10 +42,10 @@ internal sealed class ServerProcess
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add("0");
         start.ArgumentList.Add("--transport");
-        start.ArgumentList.Add(options.Transport == "unix" ? "none" : options.Transport);
+        start.ArgumentList.Add(options.Transport is "unix" or "shm" ? "none" : options.Transport);
         if (unixPath is not null)
         {
-            start.ArgumentList.Add("--unix");
+            start.ArgumentList.Add(options.Transport == "shm" ? "--shm" : "--unix");
             start.ArgumentList.Add(unixPath);
         }
         if (options.AtMostOnce)

@@ -23,7 +23,7 @@ public static class EtcdInstanceJson
         ArgumentNullException.ThrowIfNull(instance);
         var document = new InstanceDocument(
             instance.Id, instance.Program, instance.Version,
-            [.. instance.Endpoints.Select(e => new EndpointDocument(
+            [.. instance.Endpoints.Where(e => e.Transport != RpcTransportKind.SharedMemory).Select(e => new EndpointDocument(
                 RpcbindNetid.For(e.Transport, e.EndPoint.AddressFamily), UniversalAddress.Format(e.EndPoint)))],
             instance.Metadata.Zone, instance.Metadata.Weight, instance.Metadata.Build,
             new Dictionary<string, string>(instance.Metadata.Properties));

@@ -10,7 +10,7 @@ public sealed class RpcClientHostOptions
     /// <summary>The configuration section holding one subsection per client.</summary>
     public const string SectionName = "OncRpc:Clients";
 
-    /// <summary><c>tcp</c> (the default), <c>udp</c> or <c>unix</c>.</summary>
+    /// <summary><c>tcp</c> (the default), <c>udp</c>, <c>unix</c> or <c>shm</c> (shared memory, Linux x86_64).</summary>
     public string Transport { get; set; } = "tcp";
 
     /// <summary>The server's host name or IP address for tcp (an IP address for udp).</summary>
@@ -19,7 +19,7 @@ public sealed class RpcClientHostOptions
     /// <summary>The server's port for tcp and udp, 1-65535.</summary>
     public int Port { get; set; }
 
-    /// <summary>The socket file for unix.</summary>
+    /// <summary>The socket file for unix and shm.</summary>
     public string? Path { get; set; }
 
     /// <summary>See <see cref="OncRpc.Client.RpcClientOptions.Timeout"/>.</summary>

@@ -4,7 +4,7 @@ namespace OncRpc.Hosting;
 /// <c>OncRpc:Server:Listeners</c>).</summary>
 public sealed class RpcListenerOptions
 {
-    /// <summary><c>tcp</c>, <c>udp</c> or <c>unix</c> (case-insensitive).</summary>
+    /// <summary><c>tcp</c>, <c>udp</c>, <c>unix</c> or <c>shm</c> (shared memory, Linux x86_64; case-insensitive).</summary>
     public string Transport { get; set; } = "tcp";
 
     /// <summary>The IP address to bind for tcp and udp: <c>0.0.0.0</c> (the default), <c>::</c>,
@@ -14,6 +14,6 @@ public sealed class RpcListenerOptions
     /// <summary>The port for tcp and udp, 0-65535; 0 picks a free one.</summary>
     public int Port { get; set; }
 
-    /// <summary>The socket file for unix.</summary>
+    /// <summary>The socket file for unix and shm.</summary>
     public string? Path { get; set; }
 }

@@ -147,6 +147,9 @@ public sealed class RpcServerHost : IHostedService, IAsyncDisposable
             case RpcTransportKind.Udp:
                 server.ListenUdp(new IPEndPoint(IPAddress.Parse(listener.Address), listener.Port));
                 break;
+            case RpcTransportKind.SharedMemory:
+                server.ListenSharedMemory(listener.Path!);
+                break;
             default:
                 server.ListenUnix(listener.Path!);
                 break;

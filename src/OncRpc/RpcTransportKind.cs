@@ -11,4 +11,9 @@ public enum RpcTransportKind
 
     /// <summary>Unix domain stream socket with record marking, netid local (unix).</summary>
     Local,
+
+    /// <summary>Shared memory on one host (Linux x86_64): records in a pair of rings in a mapping
+    /// the server makes per connection and hands over a Unix socket; netid <c>shm</c>, this
+    /// library's own (not in netconfig, never registered with rpcbind). See docs/client.md.</summary>
+    SharedMemory,
 }

@@ -43,7 +43,7 @@ public sealed class ConfigurationTests
     [Theory]
     [InlineData("Port", "70000", "OncRpc:Server:Listeners:0:Port is 70000: a port is 0-65535")]
     [InlineData("Port", "-1", "OncRpc:Server:Listeners:0:Port is -1")]
-    [InlineData("Transport", "sctp", "OncRpc:Server:Listeners:0:Transport is 'sctp': it is tcp, udp or unix")]
+    [InlineData("Transport", "sctp", "OncRpc:Server:Listeners:0:Transport is 'sctp': it is tcp, udp, unix or shm")]
     [InlineData("Address", "localhost.example", "OncRpc:Server:Listeners:0:Address is 'localhost.example'")]
     public async Task BadListenerIsAClearStartupError(string key, string value, string expected)
     {

@@ -38,6 +38,36 @@ public sealed class TypedClientTests
     }
 
     [Fact]
+    public async Task TypedClientCallsAHostedServerOverSharedMemory()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+            == System.Runtime.InteropServices.Architecture.X64, "shared memory needs Linux x86_64");
+        string path = Path.Combine(Path.GetTempPath(), $"oncrpc-hosted-{Guid.NewGuid():N}.shm");
+        HostApplicationBuilder serverBuilder = TestHost.Builder(new Dictionary<string, string?>
+        {
+            ["OncRpc:Server:Listeners:0:Transport"] = "shm",
+            ["OncRpc:Server:Listeners:0:Path"] = path,
+        });
+        serverBuilder.Services.AddOncRpcServer().AddService<UidLogService>();
+        using IHost server = serverBuilder.Build();
+        await server.StartAsync(TestContext.Current.CancellationToken);
+        HostApplicationBuilder builder = TestHost.Builder(new Dictionary<string, string?>
+        {
+            ["OncRpc:Clients:LogV1Client:Transport"] = "shm",
+            ["OncRpc:Clients:LogV1Client:Path"] = path,
+            ["OncRpc:Clients:LogV1Client:Credentials"] = "sys",
+            ["OncRpc:Clients:LogV1Client:Uid"] = "4321",
+        });
+        builder.Services.AddOncRpcClient(rpc => new LogV1Client(rpc));
+        using IHost client = builder.Build();
+
+        var log = client.Services.GetRequiredService<LogV1Client>();
+        Assert.Equal(4321, await log.RlogAsync("hello", TestContext.Current.CancellationToken));
+        Assert.Equal(4321, log.Rlog("hello again", TestContext.Current.CancellationToken));
+        await server.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task ConfiguredTimeoutBoundsTheCall()
     {
         var gate = new Gate();

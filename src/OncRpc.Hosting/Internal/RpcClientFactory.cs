@@ -15,14 +15,14 @@ internal static class RpcClientFactory
         string key = $"{RpcClientHostOptions.SectionName}:{name}";
         if (!Transports.TryParse(options.Transport, out RpcTransportKind transport))
         {
-            yield return $"{key}:Transport is '{options.Transport}': it is tcp, udp or unix";
+            yield return $"{key}:Transport is '{options.Transport}': it is tcp, udp, unix or shm";
             yield break;
         }
-        if (transport == RpcTransportKind.Local)
+        if (transport is RpcTransportKind.Local or RpcTransportKind.SharedMemory)
         {
             if (string.IsNullOrWhiteSpace(options.Path))
             {
-                yield return $"{key}:Path is missing: a unix client needs the server's socket file path";
+                yield return $"{key}:Path is missing: a unix or shm client needs the server's socket file path";
             }
         }
         else
@@ -74,6 +74,7 @@ internal static class RpcClientFactory
         {
             RpcTransportKind.Udp => RpcClient.CreateUdp(new IPEndPoint(IPAddress.Parse(options.Host), options.Port), clientOptions),
             RpcTransportKind.Local => RpcClient.CreateUnix(options.Path!, clientOptions),
+            RpcTransportKind.SharedMemory => RpcClient.CreateSharedMemory(options.Path!, clientOptions),
             _ => RpcClient.CreateTcp(IPAddress.TryParse(options.Host, out IPAddress? address)
                 ? new IPEndPoint(address, options.Port)
                 : new DnsEndPoint(options.Host, options.Port), clientOptions),

@@ -47,14 +47,14 @@ internal sealed class RpcServerHostOptionsValidator : IValidateOptions<RpcServer
     {
         if (!Transports.TryParse(listener.Transport, out RpcTransportKind transport))
         {
-            failures.Add($"{key}:Transport is '{listener.Transport}': it is tcp, udp or unix");
+            failures.Add($"{key}:Transport is '{listener.Transport}': it is tcp, udp, unix or shm");
             return;
         }
-        if (transport == RpcTransportKind.Local)
+        if (transport is RpcTransportKind.Local or RpcTransportKind.SharedMemory)
         {
             if (string.IsNullOrWhiteSpace(listener.Path))
             {
-                failures.Add($"{key}:Path is missing: a unix listener needs a socket file path");
+                failures.Add($"{key}:Path is missing: a unix or shm listener needs a socket file path");
             }
             return;
         }

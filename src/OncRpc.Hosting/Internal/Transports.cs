@@ -16,6 +16,9 @@ internal static class Transports
             case "unix" or "local":
                 transport = RpcTransportKind.Local;
                 return true;
+            case "shm":
+                transport = RpcTransportKind.SharedMemory;
+                return true;
             default:
                 transport = default;
                 return false;

@@ -33,6 +33,26 @@ public abstract partial class RpcClient
             (options ?? new()).Clone().Validate(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Connects to a shared-memory end point (netid <c>shm</c>, Linux x86_64) whose Unix socket is
+    /// at <paramref name="path"/> (<see cref="RpcServer.ListenSharedMemory"/>): the server checks
+    /// this process's uid and hands over a mapping of two rings made for this connection; calls
+    /// and replies then go through the rings, the same RPC records as on a socket. A blocking
+    /// <see cref="Call{TArgs, TResult}(RpcProcedureDescriptor, TArgs, CancellationToken)"/> waits
+    /// for its reply on its own thread (spinning briefly, then asleep on a futex). The server's
+    /// death fails the calls in flight with <see cref="RpcStatus.ConnectionLost"/>. Throws
+    /// <see cref="RpcException"/> with <see cref="RpcStatus.CannotBind"/> when nothing listens there,
+    /// the server refuses this uid, or the end point is not a shared-memory one;
+    /// <see cref="PlatformNotSupportedException"/> elsewhere than Linux x86_64.
+    /// </summary>
+    public static async Task<RpcClient> ConnectSharedMemoryAsync(
+        string path, RpcClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return await StreamRpcClient.ConnectAsync(new UnixDomainSocketEndPoint(path), RpcTransportKind.SharedMemory,
+            (options ?? new()).Clone().Validate(), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Creates a TCP client that connects on its first call (and, with
     /// <see cref="RpcClientOptions.Reconnect"/>, again after a loss), so it can be made where
     /// nothing may block or await, such as a dependency-injection factory. Connection errors
@@ -53,6 +73,14 @@ public abstract partial class RpcClient
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         return StreamRpcClient.Create(new UnixDomainSocketEndPoint(path), RpcTransportKind.Local, (options ?? new()).Clone().Validate());
+    }
+
+    /// <summary>Creates a shared-memory client that connects on its first call; see
+    /// <see cref="ConnectSharedMemoryAsync"/> and <see cref="CreateTcp"/>.</summary>
+    public static RpcClient CreateSharedMemory(string path, RpcClientOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return StreamRpcClient.Create(new UnixDomainSocketEndPoint(path), RpcTransportKind.SharedMemory, (options ?? new()).Clone().Validate());
     }
 
     /// <summary>Creates a UDP client for <paramref name="endPoint"/>. Nothing is sent until the

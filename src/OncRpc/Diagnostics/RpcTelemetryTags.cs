@@ -35,6 +35,7 @@ internal static class RpcTelemetryTags
     {
         RpcTransportKind.Udp => "udp",
         RpcTransportKind.Tcp => "tcp",
+        RpcTransportKind.SharedMemory => "shm",
         _ => "unix",
     };
 

@@ -89,4 +89,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(1027, LogLevel.Warning, "The TLS handshake with {Client} after its AUTH_TLS probe failed; the connection is closed")]
     public static partial void TlsHandshakeFailed(ILogger logger, Exception exception, System.Net.EndPoint? client);
+
+    [LoggerMessage(1028, LogLevel.Warning, "A shared-memory peer with uid {Uid} was refused: not the server's uid nor in RpcServerOptions.SharedMemory.AllowedUserIds")]
+    public static partial void SharedMemoryPeerRefused(ILogger logger, uint uid);
 }

@@ -49,6 +49,10 @@ public sealed class RpcbindRegistration
             }
             foreach ((RpcTransportKind transport, EndPoint endPoint) in ends)
             {
+                if (transport == RpcTransportKind.SharedMemory)
+                {
+                    continue; // netid shm is this library's own: rpcbind has no such netconfig entry
+                }
                 result.Add(new RpcbindMapping(program, version, RpcbindNetid.For(transport, endPoint.AddressFamily),
                     UniversalAddress.Format(endPoint), ""));
             }

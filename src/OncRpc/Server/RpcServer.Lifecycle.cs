@@ -44,7 +44,7 @@ public sealed partial class RpcServer
             }
             if (_requested.Count == 0)
             {
-                throw new InvalidOperationException("no end point: call ListenTcp, ListenUdp or ListenUnix first");
+                throw new InvalidOperationException("no end point: call ListenTcp, ListenUdp, ListenUnix or ListenSharedMemory first");
             }
             _options.Validate();
             _runtime = new RpcServerRuntime(_options, Dispatcher, _logger);
@@ -83,8 +83,9 @@ public sealed partial class RpcServer
                             bound.Add(new RpcInstanceEndpoint(transport, tcp.LocalEndPoint));
                             break;
                         default:
+                            // Local, and SharedMemory, whose connections begin on a Unix socket.
                             string path = endPoint.ToString()!;
-                            StreamListener unix = StreamListener.BindUnix(_runtime, path, OnAccepted);
+                            StreamListener unix = StreamListener.BindUnix(_runtime, path, transport, OnAccepted);
                             _streamListeners.Add(unix);
                             bound.Add(new RpcInstanceEndpoint(transport, unix.LocalEndPoint));
                             break;

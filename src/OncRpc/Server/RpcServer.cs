@@ -62,6 +62,22 @@ public sealed partial class RpcServer : IAsyncDisposable
         return AddEndPoint(RpcTransportKind.Local, new UnixDomainSocketEndPoint(path));
     }
 
+    /// <summary>Adds a shared-memory end point (netid <c>shm</c>, Linux x86_64): clients connect
+    /// to the Unix socket at <paramref name="path"/> (<see cref="Client.RpcClient.ConnectSharedMemoryAsync"/>),
+    /// the server checks the peer's uid against <see cref="RpcServerOptions.SharedMemory"/> and
+    /// hands it a mapping of two rings made for that connection; calls and replies then go through
+    /// the rings. Never registered with rpcbind. Throws <see cref="PlatformNotSupportedException"/>
+    /// elsewhere than Linux x86_64. See docs/server.md.</summary>
+    public RpcServer ListenSharedMemory(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Transport.Internal.ShmLibc.IsSupported)
+        {
+            throw new PlatformNotSupportedException("the shared-memory transport needs Linux on x86_64");
+        }
+        return AddEndPoint(RpcTransportKind.SharedMemory, new UnixDomainSocketEndPoint(path));
+    }
+
     private RpcServer AddEndPoint(RpcTransportKind transport, EndPoint endPoint)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -151,9 +167,11 @@ public sealed partial class RpcServer : IAsyncDisposable
                 {
                     socket.NoDelay = true;
                 }
-                connection = _loops is { } loops && _options.Tls is null
-                    ? new EpollStreamConnection(runtime, loops.Next(), socket, transport, OnConnectionClosed)
-                    : new StreamConnection(runtime, socket, transport, OnConnectionClosed);
+                connection = transport == RpcTransportKind.SharedMemory
+                    ? new ShmServerConnection(runtime, socket, OnConnectionClosed)
+                    : _loops is { } loops && _options.Tls is null
+                        ? new EpollStreamConnection(runtime, loops.Next(), socket, transport, OnConnectionClosed)
+                        : new StreamConnection(runtime, socket, transport, OnConnectionClosed);
             }
             catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
             {

@@ -46,6 +46,10 @@ public sealed class RpcServerOptions
     /// (SslStream), even when epoll loops serve the plain ones.</summary>
     public Transport.RpcServerTlsOptions? Tls { get; set; }
 
+    /// <summary>Shared-memory end points: ring size and which user ids may connect (by default
+    /// only the server's own).</summary>
+    public Transport.RpcSharedMemoryOptions SharedMemory { get; } = new();
+
     /// <summary>Handlers for credential flavors the server does not know itself, by flavor
     /// number (any value, cast to <see cref="AuthFlavor"/>). AUTH_NONE, AUTH_SYS and AUTH_SHORT
     /// are built in and cannot be replaced; a call of a flavor with no handler is refused with
@@ -121,6 +125,7 @@ public sealed class RpcServerOptions
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(InstanceMetadata, nameof(InstanceMetadata));
         DuplicateRequestCache?.Validate();
+        SharedMemory.Validate();
         foreach ((AuthFlavor flavor, IRpcAuthFlavorHandler handler) in AuthFlavors)
         {
             if (flavor is AuthFlavor.None or AuthFlavor.Sys or AuthFlavor.Short)

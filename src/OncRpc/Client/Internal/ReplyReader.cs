@@ -104,27 +104,10 @@ internal sealed class ReplyReader : ISyncReader
                     _pending.TryTimeOut(call);
                     break;
                 }
-                int received;
-                SocketError status;
-                if (!_connection.IsAsyncMode)
-                {
-                    // The socket never saw an async operation, so it is still a blocking one: one
-                    // recv that blocks up to a slice (SO_RCVTIMEO) is the whole wait. Should the
-                    // sender switch the socket meanwhile (H5), this recv returns WouldBlock and the
-                    // next round polls.
-                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
-                }
-                else
-                {
-                    // The runtime's engine owns the socket now; its sync receive would wait through
-                    // the engine's thread, so wait here in poll and receive only what is there.
-                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
-                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead))
-                    {
-                        continue;
-                    }
-                    received = _socket.Receive(ReceiveSpace().Span, SocketFlags.None, out status);
-                }
+                // The channel waits its own way: a socket polls or blocks in recv, shared memory
+                // spins and then sleeps on its futex.
+                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
+                int received = _channel.Receive(ReceiveSpace().Span, waitMs, _connection.IsAsyncMode, out SocketError status);
                 if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
                     continue;
@@ -147,7 +130,7 @@ internal sealed class ReplyReader : ISyncReader
         {
             error = e; // MessageTooLarge from the decoder
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
         }

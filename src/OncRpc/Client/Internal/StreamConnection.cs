@@ -96,8 +96,16 @@ internal sealed partial class StreamConnection : IAsyncDisposable
     /// check for end of stream (one zero-timeout poll) so the call can go to a new connection
     /// instead. Returns true (having closed the connection) when the server has closed it.
     /// </summary>
-    public bool ProbeClosedWhileIdle() =>
-        Pending.NowMs - Volatile.Read(ref _lastActivityMs) >= IdleProbeMilliseconds && Reader.ProbeClosed();
+    public bool ProbeClosedWhileIdle()
+    {
+        if (_channel.PeerGone)
+        {
+            // Known without a probe (shared memory's death watch): the call goes to a new connection.
+            Close(ServerClosed());
+            return true;
+        }
+        return Pending.NowMs - Volatile.Read(ref _lastActivityMs) >= IdleProbeMilliseconds && Reader.ProbeClosed();
+    }
 
     /// <summary>A record that answers no pending call (late, unknown, malformed) was dropped.</summary>
     public void OnDroppedRecord()

@@ -34,7 +34,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     /// <summary>The current connection, if any (for tests).</summary>
     internal StreamConnection? Connection => _connection;
 
-    protected override string TransportName => _kind == RpcTransportKind.Local ? "unix" : "tcp";
+    protected override string TransportName => Diagnostics.RpcTelemetryTags.Transport(_kind);
 
     /// <summary>A client with no connection yet: the first call opens it.</summary>
     public static StreamRpcClient Create(EndPoint endPoint, RpcTransportKind kind, RpcClientOptions options) =>
@@ -109,13 +109,17 @@ internal sealed partial class StreamRpcClient : RpcClientBase
     /// and handshake: blocking, on the caller's thread (synchronous calls) or a pool thread.</summary>
     private ByteChannel Open(CancellationToken cancellationToken)
     {
+        if (_kind == RpcTransportKind.SharedMemory)
+        {
+            return ShmChannel.Connect(_endPoint, Options.Timeout, cancellationToken);
+        }
         System.Net.Sockets.Socket socket = SocketConnector.Connect(_endPoint, Options.Timeout, cancellationToken);
         return Options.Tls is { } tls
             ? TlsNegotiation.Upgrade(socket, _endPoint, tls, Options.Timeout)
             : new SocketChannel(socket);
     }
 
-    private async Task<ByteChannel> OpenAsync(CancellationToken cancellationToken) => Options.Tls is null
+    private async Task<ByteChannel> OpenAsync(CancellationToken cancellationToken) => Options.Tls is null && _kind != RpcTransportKind.SharedMemory
         ? new SocketChannel(await SocketConnector.ConnectAsync(_endPoint, Options.Timeout, cancellationToken).ConfigureAwait(false))
         : await Task.Run(() => Open(cancellationToken), cancellationToken).ConfigureAwait(false);
 

@@ -32,7 +32,7 @@ internal sealed class BackchannelClient : RpcClientBase
     {
         _connection = connection;
         _closing = closing;
-        _transportName = transport == RpcTransportKind.Local ? "unix" : "tcp";
+        _transportName = Diagnostics.RpcTelemetryTags.Transport(transport);
         _pending = new PendingCallTable(Options.Clock, Options.MaxRetransmitInterval, retransmit: null);
         _slots = new SemaphoreSlim(serverOptions.MaxBackchannelCallsPerConnection, serverOptions.MaxBackchannelCallsPerConnection);
     }

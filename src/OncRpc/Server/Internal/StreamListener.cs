@@ -49,7 +49,10 @@ internal sealed class StreamListener
         return new StreamListener(runtime, socket, RpcTransportKind.Tcp, null, onAccepted);
     }
 
-    public static StreamListener BindUnix(RpcServerRuntime runtime, string path, Action<Socket, RpcTransportKind> onAccepted)
+    /// <summary>A Unix stream socket at <paramref name="path"/>, for <paramref name="transport"/>
+    /// <see cref="RpcTransportKind.Local"/> or <see cref="RpcTransportKind.SharedMemory"/> (whose
+    /// connections begin on a Unix socket too).</summary>
+    public static StreamListener BindUnix(RpcServerRuntime runtime, string path, RpcTransportKind transport, Action<Socket, RpcTransportKind> onAccepted)
     {
         DeleteStaleSocket(path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -63,7 +66,7 @@ internal sealed class StreamListener
             socket.Dispose();
             throw;
         }
-        return new StreamListener(runtime, socket, RpcTransportKind.Local, path, onAccepted);
+        return new StreamListener(runtime, socket, transport, path, onAccepted);
     }
 
     /// <summary>A socket file left by a server that died is deleted; one somebody still accepts

@@ -22,6 +22,10 @@ internal abstract class ByteChannel : IDisposable
     /// <summary>True when a synchronous reader may poll and receive on <see cref="Socket"/>.</summary>
     public abstract bool ReadsDirectly { get; }
 
+    /// <summary>True once the channel knows the peer is gone without reading (shared memory
+    /// watches its socket for that); a socket learns it only by reading.</summary>
+    public virtual bool PeerGone => false;
+
     /// <summary>The peer's certificate, over TLS.</summary>
     public virtual X509Certificate2? RemoteCertificate => null;
 
@@ -30,6 +34,15 @@ internal abstract class ByteChannel : IDisposable
 
     /// <summary>Writes all of <paramref name="data"/>; returns the writes made.</summary>
     public abstract ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>A synchronous reader's receive (only where <see cref="ReadsDirectly"/>): waits up
+    /// to <paramref name="waitMs"/> for bytes and returns what is there; 0 with
+    /// <see cref="SocketError.Success"/> at end of stream, 0 with
+    /// <see cref="SocketError.TimedOut"/> or <see cref="SocketError.WouldBlock"/> when nothing came.
+    /// <paramref name="asyncMode"/>: the socket has seen an async operation (see
+    /// StreamConnection.IsAsyncMode).</summary>
+    public virtual int Receive(Span<byte> buffer, int waitMs, bool asyncMode, out SocketError status) =>
+        throw new NotSupportedException("this channel is read by its async pump only");
 
     /// <summary>Receives some bytes; 0 at end of stream.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
@@ -63,6 +76,26 @@ internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
             data = data[sent..];
         }
         return writes;
+    }
+
+    public override int Receive(Span<byte> buffer, int waitMs, bool asyncMode, out SocketError status)
+    {
+        if (!asyncMode)
+        {
+            // The socket never saw an async operation, so it is still a blocking one: one recv
+            // that blocks up to a slice (SO_RCVTIMEO) is the whole wait. Should the sender switch
+            // the socket meanwhile (H5 in ReaderRole), this recv returns WouldBlock and the caller
+            // polls next round.
+            return Socket.Receive(buffer, SocketFlags.None, out status);
+        }
+        // The runtime's engine owns the socket now; its sync receive would wait through the
+        // engine's thread, so wait here in poll and receive only what is there.
+        if (!Socket.Poll(waitMs * 1000, SelectMode.SelectRead))
+        {
+            status = SocketError.TimedOut;
+            return 0;
+        }
+        return Socket.Receive(buffer, SocketFlags.None, out status);
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>

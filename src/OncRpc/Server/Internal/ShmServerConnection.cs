@@ -1,0 +1,366 @@
+using System.Buffers;
+using System.Net.Sockets;
+using OncRpc.Diagnostics;
+using OncRpc.Transport;
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>
+/// One shared-memory connection (netid shm): accepted on a Unix socket, which first carries the
+/// handshake (<see cref="ShmHandshake"/>: the peer's uid checked with SO_PEERCRED, then the
+/// mapping made for this connection handed over) and then only watches for the peer's death.
+/// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
+/// <see cref="CallLifecycle"/>; replies go into the server-to-client ring through one writer (a
+/// lock around each whole record), so records never interleave.
+/// <para>Invariant: one thread, this connection's own, reads the ring: it spins briefly when the
+/// ring is empty, then sleeps in the futex, so an idle connection costs no CPU. At the call limit
+/// it stops reading (the client's ring fills: backpressure). A reply that finds the outbound ring
+/// full waits for space on the thread that writes it. The peer leaving (end of stream on the
+/// socket), a graceful stop and an abort cancel the rings, which wakes every waiter; calls in
+/// flight are then cancelled through the calls' token as on the other transports.</para>
+/// </summary>
+internal sealed class ShmServerConnection : ServerConnection
+{
+    private const int InitialReadBuffer = 128 * 1024; // a 64 KiB call, record mark and header included, fits whole
+
+    private readonly SemaphoreSlim _callSlots;
+    private readonly Lock _writeLock = new();
+    private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
+    private readonly CancellationToken _readingToken;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _writeTimeoutMs;
+    private ShmMapping? _mapping;
+    private ShmRing? _in;   // set once by the connection's thread (Interlocked, see Publish)
+    private ShmRing? _out;
+    private RecordTiming _recordTiming; // connection thread only
+    private volatile bool _waitingForSlot;
+
+    public ShmServerConnection(RpcServerRuntime runtime, Socket socket, Action<ServerConnection> onClosed)
+        : base(runtime, socket, RpcTransportKind.SharedMemory, onClosed)
+    {
+        _callSlots = new SemaphoreSlim(runtime.Options.MaxConcurrentCallsPerConnection, runtime.Options.MaxConcurrentCallsPerConnection);
+        _readingToken = _reading.Token;
+        // A reply stuck behind a client that stopped reading counts as stuck after the idle
+        // timeout, as a socket's would (CheckIdle); then the connection is aborted, which cancels the wait.
+        _writeTimeoutMs = -1;
+    }
+
+    public override Task Completion => _completion.Task;
+
+    internal override bool PausedAtCallLimit => _waitingForSlot;
+
+    public override void Start()
+    {
+        var thread = new Thread(Run) { IsBackground = true, Name = "OncRpc shm connection" };
+        thread.Start();
+    }
+
+    public override void StopReading()
+    {
+        try
+        {
+            _reading.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        Volatile.Read(ref _in)?.Cancel();
+    }
+
+    public override void Abort()
+    {
+        if (MarkClosed())
+        {
+            // MarkClosed's exchange is a full fence: either the rings are published and cancelled
+            // here, or the connection's thread sees the close right after publishing them.
+            Volatile.Read(ref _in)?.Cancel();
+            Volatile.Read(ref _out)?.Cancel();
+            _socket.Dispose();
+        }
+    }
+
+    /// <summary>The connection's thread: handshake, then the read loop, then the close.</summary>
+    private void Run()
+    {
+        string reason;
+        try
+        {
+            RpcSharedMemoryOptions options = _runtime.Options.SharedMemory;
+            ShmMapping? mapping = ShmHandshake.Offer(_socket, options.RingSize, options.Allows, out uint uid);
+            if (mapping is null)
+            {
+                ServerLog.SharedMemoryPeerRefused(_runtime.Logger, uid);
+                reason = $"peer uid {uid} refused";
+            }
+            else
+            {
+                Publish(mapping);
+                _ = WatchPeerAsync();
+                reason = ReadLoop();
+            }
+        }
+        catch (Exception e)
+        {
+            reason = "shared-memory connection failed: " + e.Message;
+        }
+        _ = FinishAsync(reason);
+    }
+
+    private void Publish(ShmMapping mapping)
+    {
+        _mapping = mapping;
+        Interlocked.Exchange(ref _out, new ShmRing(mapping, ShmMapping.ServerToClient, ShmChannel.SpinTicks));
+        Interlocked.Exchange(ref _in, new ShmRing(mapping, ShmMapping.ClientToServer, ShmChannel.SpinTicks));
+        if (ClosingStarted)
+        {
+            _in!.Cancel();
+            _out!.Cancel();
+        }
+        else if (_readingToken.IsCancellationRequested)
+        {
+            _in!.Cancel();
+        }
+    }
+
+    /// <summary>The socket carries nothing after the handshake: its end means the client is gone
+    /// (exited, killed, or closed the connection). Its calls are failed and the rings cancelled at once.</summary>
+    private async Task WatchPeerAsync()
+    {
+        try
+        {
+            await _socket.ReceiveAsync(new byte[1], SocketFlags.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        Abort();
+    }
+
+    /// <summary>Reads records until the peer leaves, the server stops reading or the stream
+    /// breaks; returns why it ended.</summary>
+    private string ReadLoop()
+    {
+        ShmRing ring = _in!;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialReadBuffer);
+        int start = 0;
+        int end = 0;
+        try
+        {
+            while (true)
+            {
+                if (_readingToken.IsCancellationRequested)
+                {
+                    return "server stopping";
+                }
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (end == buffer.Length)
+                {
+                    // Unconsumed bytes (part of a record the decoder awaits whole) fill the
+                    // buffer: move them down, or grow it (the decoder awaits at most one
+                    // fragment of up to 256 KiB whole, so this stays bounded).
+                    int live = end - start;
+                    byte[] target = live * 2 > buffer.Length ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
+                    Buffer.BlockCopy(buffer, start, target, 0, live);
+                    if (!ReferenceEquals(target, buffer))
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = target;
+                    }
+                    start = 0;
+                    end = live;
+                }
+                int n = ring.Read(buffer.AsSpan(end));
+                if (n == 0)
+                {
+                    if (ring.WaitReadable(long.MaxValue))
+                    {
+                        continue;
+                    }
+                    if (_readingToken.IsCancellationRequested && !ClosingStarted)
+                    {
+                        return "server stopping";
+                    }
+                    if (ring.Readable > 0)
+                    {
+                        continue; // the peer wrote this before it left: its calls still count
+                    }
+                    if (_decoder.HasPartialRecord || end > start)
+                    {
+                        ServerLog.TruncatedRecord(_runtime.Logger, RemoteEndPoint);
+                    }
+                    return "end of stream";
+                }
+                end += n;
+                Volatile.Write(ref _lastActivity, _runtime.NowMs);
+                _recordTiming.Arrived();
+                var sequence = new ReadOnlySequence<byte>(buffer, start, end - start);
+                try
+                {
+                    while (_decoder.TryDecode(ref sequence, out ReadOnlySequence<byte> record))
+                    {
+                        if (RouteReply(record))
+                        {
+                            continue; // a backchannel reply: needs no call slot
+                        }
+                        if (!TakeCallSlot())
+                        {
+                            return "server stopping";
+                        }
+                        long firstByte = _recordTiming.Take(out long complete);
+                        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
+                        if (_runtime.Calls.Run(call))
+                        {
+                            bool startsTls = call.StartsTls;
+                            ReplyAndEnd(call);
+                            if (startsTls)
+                            {
+                                return "AUTH_TLS probe: there is no TLS over shared memory";
+                            }
+                        }
+                    }
+                }
+                catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
+                {
+                    ServerLog.RecordTooLarge(_runtime.Logger, RemoteEndPoint, e.Message);
+                    return "record too large";
+                }
+                start = end - (int)sequence.Length;
+                if (start == end && !_decoder.HasPartialRecord)
+                {
+                    _recordTiming.Idle();
+                }
+            }
+        }
+        catch (IOException e)
+        {
+            return "shared-memory ring broken: " + e.Message; // counters out of range
+        }
+        catch (ObjectDisposedException)
+        {
+            return "connection closed";
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Backpressure: at the per-connection limit, wait (on this thread) for a call to
+    /// end before reading on. False when a stop begins meanwhile.</summary>
+    private bool TakeCallSlot()
+    {
+        if (_callSlots.Wait(0))
+        {
+            return true;
+        }
+        _waitingForSlot = true;
+        try
+        {
+            _callSlots.Wait(_readingToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        finally
+        {
+            _waitingForSlot = false;
+        }
+    }
+
+    private void ReplyAndEnd(RpcCall call)
+    {
+        try
+        {
+            if (call.HasReply && !_callsToken.IsCancellationRequested)
+            {
+                Send(call.FinishStreamRecord().Span);
+            }
+        }
+        finally
+        {
+            _runtime.Calls.End(call);
+        }
+    }
+
+    public override ValueTask SendLateReplyAsync(RpcCall call)
+    {
+        if (!ClosingStarted && !_callsToken.IsCancellationRequested)
+        {
+            Send(call.FinishStreamRecord().Span);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    internal override ValueTask SendRecordAsync(ReadOnlyMemory<byte> record)
+    {
+        Send(record.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Writes one whole record into the outbound ring under the write lock, waiting for
+    /// space while the client drains a full ring. A failure (the rings were cancelled, the peer
+    /// broke the counters) may leave part of a record written: the connection is aborted.</summary>
+    private void Send(ReadOnlySpan<byte> record)
+    {
+        if (Volatile.Read(ref _out) is not { } ring)
+        {
+            return;
+        }
+        lock (_writeLock)
+        {
+            Volatile.Write(ref _sendStarted, _runtime.NowMs);
+            try
+            {
+                ring.WriteAll(record, _writeTimeoutMs);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                if (!ClosingStarted)
+                {
+                    ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
+                }
+                Abort();
+            }
+            finally
+            {
+                Volatile.Write(ref _sendStarted, 0);
+            }
+        }
+    }
+
+    public override void OnCallEnded()
+    {
+        _callSlots.Release();
+        Volatile.Write(ref _lastActivity, _runtime.NowMs);
+    }
+
+    private async Task FinishAsync(string reason)
+    {
+        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
+        if (_readingToken.IsCancellationRequested && !ClosingStarted)
+        {
+            // Graceful stop: answer what is in flight (a forced stop cancels the calls), then close.
+            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
+            Abort();
+        }
+        else
+        {
+            // The peer left, broke the protocol, or idled: nobody will read the replies.
+            Abort();
+            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
+        }
+        ServerLog.ConnectionClosed(_runtime.Logger, RemoteEndPoint, reason);
+        _mapping?.Dispose(); // unmaps once no writer is inside any more
+        _decoder.Dispose();
+        _calls.Dispose();
+        _reading.Dispose();
+        _onClosed(this);
+        _completion.TrySetResult();
+    }
+}
