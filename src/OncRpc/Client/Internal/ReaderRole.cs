@@ -52,7 +52,13 @@ internal sealed class ReaderRole : IValueTaskSource
     internal bool IsHeldByPump => Volatile.Read(ref _state) == AsyncPump;
 
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = false };
+    private readonly Action? _wakeLoop;
+    private PendingCall? _held; // role holder only: an outcome the event loop publishes once done reading
     private int _state;
+
+    /// <param name="wakeLoop">When the async reader is the client's event loop rather than a pump
+    /// task: hands the role to it (arms the socket). Called by whoever just took the role for it.</param>
+    public ReaderRole(Action? wakeLoop = null) => _wakeLoop = wakeLoop;
 
     /// <summary>Makes sure someone reads: when the role is free, hands it to the pump and wakes it.
     /// Called after registering and sending a call, and after closing (the pump then exits).</summary>
@@ -62,8 +68,33 @@ internal sealed class ReaderRole : IValueTaskSource
         // caller's side (a plain read could be satisfied before the caller's table insert is visible).
         if (Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle)
         {
-            _wake.SetResult(true);
+            if (_wakeLoop is { } wake)
+            {
+                wake();
+            }
+            else
+            {
+                _wake.SetResult(true);
+            }
         }
+    }
+
+    /// <summary>The event loop, holding the role, read a reply for an async call: its outcome waits
+    /// here until the loop is done reading (<see cref="TakeHeld"/>). One is held at a time; an
+    /// earlier one goes to the thread pool now.</summary>
+    public void Hold(PendingCall call)
+    {
+        PendingCall? earlier = _held;
+        _held = call;
+        earlier?.Publish(inline: false);
+    }
+
+    /// <summary>The outcome held by <see cref="Hold"/>, if any; taken before the role is given up.</summary>
+    public PendingCall? TakeHeld()
+    {
+        PendingCall? held = _held;
+        _held = null;
+        return held;
     }
 
     /// <summary>Takes the role for a synchronous reader on the calling thread (H1; a full fence

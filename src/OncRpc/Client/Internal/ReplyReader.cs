@@ -20,7 +20,7 @@ namespace OncRpc.Client.Internal;
 /// re-checks the table afterwards and wakes the pump when calls are pending (H2), so a call never
 /// waits for a reader that is not coming.</para>
 /// </summary>
-internal sealed class ReplyReader : ISyncReader
+internal sealed partial class ReplyReader : ISyncReader
 {
     private const int InitialReadBuffer = 16 * 1024;
     private const int MinReceive = 4096;
@@ -31,7 +31,7 @@ internal sealed class ReplyReader : ISyncReader
     private readonly PendingCallTable _pending;
     private readonly CancellationToken _closingToken;
     private readonly RecordDecoder _decoder;
-    private readonly ReaderRole _role = new();
+    private readonly ReaderRole _role;
     private readonly Task _pump;
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
@@ -50,9 +50,20 @@ internal sealed class ReplyReader : ISyncReader
         _closingToken = closingToken;
         _decoder = new RecordDecoder(maxRecordSize);
         _readBuffer = _ownReadBuffer;
-        // Parks at once without touching the socket: a connection used only synchronously never
-        // enters the runtime's socket engine.
-        _pump = PumpAsync();
+        if (channel.ReadsDirectly && ClientEventLoop.IsSupported)
+        {
+            // Awaited calls are read by the client's event loop (ReplyReader.Loop.cs).
+            _role = new ReaderRole(WakeLoop);
+            _handle = _socket.SafeHandle;
+            _pump = _loopDone.Task;
+        }
+        else
+        {
+            // Over TLS the bytes go through SslStream: an async pump reads. It parks at once
+            // without touching the socket.
+            _role = new ReaderRole();
+            _pump = PumpAsync();
+        }
     }
 
     /// <summary>Who reads (for tests).</summary>
@@ -323,7 +334,7 @@ internal sealed class ReplyReader : ISyncReader
     /// </summary>
     private void OnRecord(in ReadOnlySequence<byte> record)
     {
-        switch (_pending.Dispatch(record))
+        switch (_pending.Dispatch(record, _loopReading ? _role : null))
         {
             case DispatchOutcome.Completed:
                 break;

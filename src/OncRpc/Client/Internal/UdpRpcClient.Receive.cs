@@ -10,8 +10,9 @@ namespace OncRpc.Client.Internal;
 /// </summary>
 internal sealed partial class UdpRpcClient
 {
-    private readonly byte[] _receiveBuffer; // only the role holder touches it
-    private readonly ReaderRole _reader = new();
+    private readonly byte[] _receiveBuffer; // only the role holder touches it; one byte more than a datagram may be
+    private readonly int _maxDatagram;
+    private readonly ReaderRole _reader;
     private Task _pump = Task.CompletedTask;
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
@@ -39,7 +40,7 @@ internal sealed partial class UdpRpcClient
                 {
                     // Still a blocking socket (see ReplyReader.ReadUntil): one recv bounded by
                     // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
-                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
                 }
                 else
                 {
@@ -50,7 +51,7 @@ internal sealed partial class UdpRpcClient
                     {
                         continue;
                     }
-                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
                 }
                 if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
@@ -90,7 +91,7 @@ internal sealed partial class UdpRpcClient
                 _usedAsync = true;
                 try
                 {
-                    received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);
+                    received = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(0, _maxDatagram), SocketFlags.None, _closingToken).ConfigureAwait(false);
                 }
                 catch (SocketException e)
                 {
@@ -110,7 +111,7 @@ internal sealed partial class UdpRpcClient
     {
         // A datagram that is not a reply to a pending call (a CALL included: no callbacks over
         // UDP) is dropped.
-        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received)) != DispatchOutcome.Completed)
+        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received), _loopReading ? _reader : null) != DispatchOutcome.Completed)
         {
             ClientTelemetry.DroppedReplies.Add(1);
             ClientLog.DroppedReply(Logger, _endPoint);

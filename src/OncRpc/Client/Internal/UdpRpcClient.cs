@@ -45,8 +45,20 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         }
         _pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
-        _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
-        _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
+        _maxDatagram = options.MaxUdpDatagramSize;
+        _receiveBuffer = GC.AllocateUninitializedArray<byte>(_maxDatagram + 1);
+        if (ClientEventLoop.IsSupported)
+        {
+            // Awaited calls are read by the client's event loop (UdpRpcClient.Loop.cs).
+            _handle = _socket.SafeHandle;
+            _reader = new ReaderRole(WakeLoop);
+            _pump = _loopDone.Task;
+        }
+        else
+        {
+            _reader = new ReaderRole();
+            _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
+        }
     }
 
     protected override string TransportName => "udp";
@@ -227,6 +239,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         }
         _pending.Close(new RpcException(RpcStatus.ConnectionLost, "the client was disposed"));
         _reader.EnsureReader(); // a parked pump wakes to exit
+        NudgeLoop(); // the loop, armed for a reply that will not come, looks again and exits
         _closing.Cancel();
         _socket.Dispose();
         try
