@@ -20,7 +20,7 @@ namespace OncRpc.Client.Internal;
 /// re-checks the table afterwards and wakes the pump when calls are pending (H2), so a call never
 /// waits for a reader that is not coming.</para>
 /// </summary>
-internal sealed partial class ReplyReader : ISyncReader
+internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
 {
     private const int InitialReadBuffer = 16 * 1024;
     private const int MinReceive = 4096;
@@ -32,6 +32,7 @@ internal sealed partial class ReplyReader : ISyncReader
     private readonly CancellationToken _closingToken;
     private readonly RecordDecoder _decoder;
     private readonly ReaderRole _role;
+    private readonly LoopReader? _loop; // the async reader on Linux; otherwise (and over TLS) the pump
     private readonly Task _pump;
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
@@ -52,10 +53,10 @@ internal sealed partial class ReplyReader : ISyncReader
         _readBuffer = _ownReadBuffer;
         if (channel.ReadsDirectly && ClientEventLoop.IsSupported)
         {
-            // Awaited calls are read by the client's event loop (ReplyReader.Loop.cs).
-            _role = new ReaderRole(WakeLoop);
-            _handle = _socket.SafeHandle;
-            _pump = _loopDone.Task;
+            // Awaited calls are read by the client's event loop.
+            _loop = new LoopReader(_socket.SafeHandle, _pending, this, error => _connection.Close(error));
+            _role = _loop.Role;
+            _pump = _loop.Completion;
         }
         else
         {
@@ -227,6 +228,61 @@ internal sealed partial class ReplyReader : ISyncReader
         }
     }
 
+    /// <summary>After a close: the loop, if it reads for this connection, looks now and lets go.</summary>
+    public void NudgeLoop() => _loop?.Nudge();
+
+    /// <summary>The event loop, holding the role: what the socket holds, without blocking. Stops at
+    /// a short read (the socket is then empty: later bytes bring a new edge) or after a bound.</summary>
+    bool ILoopSocketReader.ReadAvailable()
+    {
+        RpcException? error = null;
+        try
+        {
+            for (int reads = 0; reads < 16; reads++)
+            {
+                Memory<byte> space = ReceiveSpace();
+                int received = Libc.TryReceive(_socket.SafeHandle, space.Span, out int errno);
+                if (received > 0)
+                {
+                    OnReceived(received);
+                    if (received < space.Length)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                if (received == 0)
+                {
+                    error = _connection.ServerClosed();
+                }
+                else if (errno != Libc.EAGAIN)
+                {
+                    error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: errno {errno}",
+                        new SocketException(errno));
+                }
+                return true;
+            }
+            return false;
+        }
+        catch (RpcException e)
+        {
+            error = e; // MessageTooLarge from the decoder
+            return true;
+        }
+        catch (ObjectDisposedException e)
+        {
+            error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
+            return true;
+        }
+        finally
+        {
+            if (error is not null)
+            {
+                _connection.Close(error);
+            }
+        }
+    }
+
     /// <summary>
     /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
     /// unnoticed until a call is sent into it. One zero-timeout poll for end of stream, when the
@@ -334,7 +390,7 @@ internal sealed partial class ReplyReader : ISyncReader
     /// </summary>
     private void OnRecord(in ReadOnlySequence<byte> record)
     {
-        switch (_pending.Dispatch(record, _loopReading ? _role : null))
+        switch (_pending.Dispatch(record, _loop is { IsReading: true } ? _role : null))
         {
             case DispatchOutcome.Completed:
                 break;

@@ -13,7 +13,9 @@ internal sealed partial class UdpRpcClient
     private readonly byte[] _receiveBuffer; // only the role holder touches it; one byte more than a datagram may be
     private readonly int _maxDatagram;
     private readonly ReaderRole _reader;
+    private readonly LoopReader? _loop; // the async reader on Linux; otherwise the pump
     private Task _pump = Task.CompletedTask;
+    private const int ConnectionRefusedErrno = 111; // ECONNREFUSED: ICMP port unreachable for a datagram we sent
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
@@ -107,11 +109,43 @@ internal sealed partial class UdpRpcClient
         }
     }
 
+    /// <summary>The event loop, holding the role: the datagrams waiting (an ICMP error among them
+    /// fails the calls as in the pump), without blocking, up to a bound.</summary>
+    bool ILoopSocketReader.ReadAvailable()
+    {
+        try
+        {
+            for (int i = 0; i < 16 && !_pending.IsClosed; i++)
+            {
+                int received = OncRpc.Transport.Internal.Libc.TryReceive(_socket.SafeHandle, _receiveBuffer, out int errno);
+                if (received > _maxDatagram)
+                {
+                    continue; // too large for us: dropped, as a receive into a buffer of the limit would be
+                }
+                if (received >= 0)
+                {
+                    Dispatch(received);
+                    continue;
+                }
+                if (errno != OncRpc.Transport.Internal.Libc.EAGAIN)
+                {
+                    OnReceiveError(new SocketException((int)(errno == ConnectionRefusedErrno ? SocketError.ConnectionRefused : SocketError.SocketError)));
+                }
+                return true;
+            }
+            return _pending.IsClosed;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true; // disposed: the table is closed, the loop lets go
+        }
+    }
+
     private void Dispatch(int received)
     {
         // A datagram that is not a reply to a pending call (a CALL included: no callbacks over
         // UDP) is dropped.
-        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received), _loopReading ? _reader : null) != DispatchOutcome.Completed)
+        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received), _loop is { IsReading: true } ? _reader : null) != DispatchOutcome.Completed)
         {
             ClientTelemetry.DroppedReplies.Add(1);
             ClientLog.DroppedReply(Logger, _endPoint);

@@ -22,6 +22,7 @@ internal static unsafe partial class Libc
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
     public const uint EPOLLONESHOT = 0x40000000;
+    public const uint EPOLLET = 0x80000000;
 
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;
