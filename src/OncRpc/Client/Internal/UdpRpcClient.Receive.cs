@@ -110,13 +110,20 @@ internal sealed partial class UdpRpcClient
     }
 
     /// <summary>The event loop, holding the role: the datagrams waiting (an ICMP error among them
-    /// fails the calls as in the pump), without blocking, up to a bound.</summary>
+    /// fails the calls as in the pump), without blocking, up to a bound, and only while calls are
+    /// pending: a datagram left behind then answers nobody, and the reply to a call made later
+    /// arrives after it with an edge of its own, so stopping there spares the receive that would
+    /// find the socket empty.</summary>
     bool ILoopSocketReader.ReadAvailable()
     {
         try
         {
             for (int i = 0; i < 16 && !_pending.IsClosed; i++)
             {
+                if (i > 0 && _pending.Count == 0)
+                {
+                    return true;
+                }
                 int received = OncRpc.Transport.Internal.Libc.TryReceive(_socket.SafeHandle, _receiveBuffer, out int errno);
                 if (received > _maxDatagram)
                 {
