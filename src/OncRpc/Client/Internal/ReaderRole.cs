@@ -4,7 +4,8 @@ namespace OncRpc.Client.Internal;
 
 /// <summary>
 /// Who reads replies from one connection or UDP socket ("leader reads"): nobody (Idle), the async
-/// pump, or a synchronous caller on its own thread. Invariant: while calls are pending, someone
+/// reader (state AsyncPump: the client event loop through <see cref="LoopReader"/>, or, over TLS
+/// and off Linux, the pump task), or a synchronous caller on its own thread. Invariant: while calls are pending, someone
 /// holds the role; whoever gives it up re-checks the table afterwards (and takes it back or wakes
 /// the pump), so a call registered meanwhile, whose caller saw the role held, is never left without
 /// a reader. The pump is one long-lived async loop per connection that parks here while idle, so
@@ -24,7 +25,8 @@ namespace OncRpc.Client.Internal;
 /// the pump, or the holder finds the call and takes the role back (or wakes the pump).</item>
 /// <item>H3, waking the pump: the waker owns the role (its compare-exchange moved Idle to
 /// AsyncPump) before it completes the park; the pump resets the park before giving the role up,
-/// so a wake after that point completes the next park and is never lost.</item>
+/// so a wake after that point completes the next park and is never lost. With the event loop, the
+/// waker arms the socket instead (<see cref="LoopReader"/>'s invariant).</item>
 /// <item>H4, a call's outcome (PendingCall): whoever removes the call from the table under its
 /// lock completes it; a blocked sync caller sees the outcome through a volatile flag written after
 /// the result.</item>
