@@ -39,7 +39,7 @@ internal sealed class LoopReader : IEpollHandler
     private readonly Action<RpcException> _fail;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ulong _registration;
-    private bool _registered; // role holder only
+    private bool _registered; // written by the role holder; read by Nudge as a hint
     private int _armed;
     private int _ready;
 
@@ -60,8 +60,16 @@ internal sealed class LoopReader : IEpollHandler
     /// <summary>Role holder only: the loop is reading now (outcomes of awaited calls are held).</summary>
     public bool IsReading { get; private set; }
 
-    /// <summary>After a close: an armed loop gets a look now (it finds the table closed and exits).</summary>
-    public void Nudge() => ClientEventLoop.Shared.Post(this);
+    /// <summary>After a close: an armed loop gets a look now (it finds the table closed and exits).
+    /// A socket never registered has no arming to look at (and a process making only blocking
+    /// calls never starts the loop).</summary>
+    public void Nudge()
+    {
+        if (Volatile.Read(ref _registered))
+        {
+            ClientEventLoop.Shared.Post(this);
+        }
+    }
 
     /// <summary>Whoever just took the role for the loop: arm, or, once closed, leave for good.</summary>
     private void Wake()
@@ -82,7 +90,7 @@ internal sealed class LoopReader : IEpollHandler
             try
             {
                 _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLET, this);
-                _registered = true;
+                Volatile.Write(ref _registered, true);
                 return; // registering reports bytes already there
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
