@@ -149,4 +149,50 @@ public class InlineContinuationTests
         int[] counts = await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         Assert.All(counts, c => Assert.Equal(100, c));
     }
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_reply_and_the_end_of_the_stream_arriving_together_fail_the_other_pending_call_at_once(bool reset)
+    {
+        Assert.SkipUnless(ClientEventLoop.IsSupported, "the client event loop is Linux only");
+        // The reply and the close go out back to back, so the loop often sees both in one edge
+        // (the bank-under-faults interop test caught the short read taken for "nothing more").
+        for (int round = 0; round < 10; round++)
+        {
+            await using var server = new FakeStreamServer();
+            await using RpcClient client = await RpcClient.ConnectTcpAsync(server.EndPoint,
+                new RpcClientOptions { Timeout = TimeSpan.FromMinutes(2), Reconnect = false }, Ct);
+            FakePeer peer = await server.AcceptAsync();
+            ValueTask<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 1, Ct);
+            ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(TcpClientTests.Echo, 2, Ct);
+            ReceivedCall a = await peer.ReadCallAsync();
+            await peer.ReadCallAsync();
+            await peer.SendMessageAsync(RpcBytes.Success(a.Xid, XdrBytes.Int(a.IntArgument)));
+            if (reset)
+            {
+                peer.Abort();
+            }
+            else
+            {
+                await peer.DisposeAsync();
+            }
+            if (!reset)
+            {
+                Assert.Equal(a.IntArgument, (int)await first.AsTask().WaitAsync(Bound, Ct));
+            }
+            else
+            {
+                // A reset may discard the reply still queued: either outcome, but promptly.
+                try
+                {
+                    await first.AsTask().WaitAsync(Bound, Ct);
+                }
+                catch (RpcException e) when (e.Status == RpcStatus.ConnectionLost)
+                {
+                }
+            }
+            RpcException lost = await Assert.ThrowsAsync<RpcException>(() => second.AsTask().WaitAsync(Bound, Ct));
+            Assert.Equal(RpcStatus.ConnectionLost, lost.Status);
+        }
+    }
 }

@@ -8,9 +8,12 @@ internal interface ILoopSocketReader
 {
     /// <summary>Loop thread, holding the role: reads what the socket holds without blocking and
     /// dispatches it (with <see cref="LoopReader.IsReading"/> true, so awaited calls' outcomes are
-    /// held). Returns false when it stopped with bytes possibly left (its read bound); a failure
-    /// closes the table itself.</summary>
-    bool ReadAvailable();
+    /// held). With <paramref name="toTheEnd"/> it reads until the socket says it is empty (or
+    /// ended, or failed), taking no shortcut: the edge that announced an end of stream or an error
+    /// may have been the one that also announced the bytes, and no later edge announces it again.
+    /// Returns false when it stopped with bytes possibly left (its read bound); a failure closes
+    /// the table itself.</summary>
+    bool ReadAvailable(bool toTheEnd);
 }
 
 /// <summary>
@@ -89,7 +92,7 @@ internal sealed class LoopReader : IEpollHandler
         {
             try
             {
-                _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLET, this);
+                _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET, this);
                 Volatile.Write(ref _registered, true);
                 return; // registering reports bytes already there
             }
@@ -137,7 +140,8 @@ internal sealed class LoopReader : IEpollHandler
         IsReading = true;
         try
         {
-            drained = _reader.ReadAvailable();
+            // A posted read (events 0) knows nothing of what is there: to the end as well.
+            drained = _reader.ReadAvailable(events == 0 || (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0);
         }
         finally
         {

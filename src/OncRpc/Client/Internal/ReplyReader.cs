@@ -232,8 +232,9 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     public void NudgeLoop() => _loop?.Nudge();
 
     /// <summary>The event loop, holding the role: what the socket holds, without blocking. Stops at
-    /// a short read (the socket is then empty: later bytes bring a new edge) or after a bound.</summary>
-    bool ILoopSocketReader.ReadAvailable()
+    /// a short read (the socket is then empty: later bytes bring a new edge) unless told to read
+    /// to the end (a hang-up came with the edge), or after a bound.</summary>
+    bool ILoopSocketReader.ReadAvailable(bool toTheEnd)
     {
         RpcException? error = null;
         try
@@ -245,7 +246,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
                 if (received > 0)
                 {
                     OnReceived(received);
-                    if (received < space.Length)
+                    if (received < space.Length && !toTheEnd)
                     {
                         return true;
                     }

@@ -114,13 +114,13 @@ internal sealed partial class UdpRpcClient
     /// pending: a datagram left behind then answers nobody, and the reply to a call made later
     /// arrives after it with an edge of its own, so stopping there spares the receive that would
     /// find the socket empty.</summary>
-    bool ILoopSocketReader.ReadAvailable()
+    bool ILoopSocketReader.ReadAvailable(bool toTheEnd)
     {
         try
         {
             for (int i = 0; i < 16 && !_pending.IsClosed; i++)
             {
-                if (i > 0 && _pending.Count == 0)
+                if (i > 0 && _pending.Count == 0 && !toTheEnd)
                 {
                     return true;
                 }
