@@ -26,7 +26,9 @@ internal interface ILoopSocketReader
 /// the handler reading on), and a handler proceeds only by consuming it, so one handler reads per
 /// arming. An edge that finds nobody armed leaves <see cref="_ready"/> set; arming consumes it and
 /// posts a read to the loop, so bytes that came while the role was elsewhere are not left unread.
-/// (Set-then-check on both sides, each with a full fence: at least one sees the other.)</para>
+/// (Set-then-check on both sides, each with a full fence: at least one sees the other.) A handler
+/// may stop at a short read only when its edge reported no hang-up or error: an end of stream
+/// that came with the bytes gets no edge of its own later.</para>
 /// <para>The reply of an awaited call read here is held (<see cref="ReaderRole.Hold"/>) until the
 /// loop is done reading; when the loop then gives the role up (nothing left pending) the call
 /// continues inline on the loop thread after the wake-up's other events
