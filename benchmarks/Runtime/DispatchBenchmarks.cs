@@ -73,5 +73,9 @@ public class DispatchBenchmarks
         protected override void SetException(Exception exception)
         {
         }
+
+        public override void Publish(bool inline)
+        {
+        }
     }
 }

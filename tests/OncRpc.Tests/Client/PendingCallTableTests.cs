@@ -18,6 +18,10 @@ public class PendingCallTableTests
         public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader) => Replies++;
 
         protected override void SetException(Exception exception) => Failure = exception;
+
+        public override void Publish(bool inline)
+        {
+        }
     }
 
     private static TestCall UdpCall(uint xid, long deadlineMs) => new()

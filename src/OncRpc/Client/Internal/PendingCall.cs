@@ -3,6 +3,7 @@ using System.Threading.Tasks.Sources;
 using OncRpc.Auth;
 using OncRpc.Internal;
 using OncRpc.Protocol;
+using OncRpc.Transport.Internal;
 using OncRpc.Xdr;
 
 namespace OncRpc.Client.Internal;
@@ -12,7 +13,7 @@ namespace OncRpc.Client.Internal;
 /// removes the call from the table (the read loop, the timeout scanner, the cancellation callback,
 /// the connection's shutdown) is the only one that completes it, so completion needs no lock.
 /// </summary>
-internal abstract class PendingCall
+internal abstract class PendingCall : ILoopWork
 {
     private CancellationTokenRegistration _cancellation;
 
@@ -21,6 +22,11 @@ internal abstract class PendingCall
     public RpcCredentials? Credentials;
     public OpaqueAuth CredentialSent;
     public PendingCallTable? Table;
+
+    /// <summary>Set by the event loop's reader for the reply it is about to hand over: an async
+    /// call's outcome is then held by that reader's role (<see cref="ReaderRole.Hold"/>) instead
+    /// of being published at once.</summary>
+    public ReaderRole? DeferTo;
 
     /// <summary>Phase boundaries, when this call is timed (<see cref="ClientPhases"/>).</summary>
     public Diagnostics.Internal.PhaseStamps Phases;
@@ -101,6 +107,11 @@ internal abstract class PendingCall
 
     protected abstract void SetException(Exception exception);
 
+    /// <summary>Publishes an outcome held for the event loop (see PendingCall{T}).</summary>
+    public abstract void Publish(bool inline);
+
+    void ILoopWork.Execute(bool inline) => Publish(inline);
+
     /// <summary>Drops the cancellation registration without waiting for a running callback.</summary>
     protected void Unregister() => _cancellation.Unregister();
 
@@ -115,6 +126,7 @@ internal abstract class PendingCall
         Credentials = null;
         CredentialSent = default;
         Table = null;
+        DeferTo = null;
         DeadlineTicks = long.MaxValue;
         Timeout = default;
         Datagram = null;
@@ -126,18 +138,29 @@ internal abstract class PendingCall
     }
 }
 
-/// <summary>A pending call producing <typeparamref name="T"/>, awaited through <see cref="IValueTaskSource{T}"/>.</summary>
+/// <summary>A pending call producing <typeparamref name="T"/>, awaited through <see cref="IValueTaskSource{T}"/>.
+/// <para>Its awaiter's continuation runs on the thread pool, except when the client's event loop
+/// read the reply (<see cref="PendingCall.DeferTo"/>): the outcome is then held and published
+/// once the loop no longer needs its thread for reading (<see cref="Publish"/>), inline there when
+/// the loop says so, so an awaited call costs one wake-up, as a blocking one does.</para></summary>
 internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
 {
     private ManualResetValueTaskSourceCore<T> _core = new() { RunContinuationsAsynchronously = true };
+    private T _heldResult = default!;
+    private Exception? _heldException;
 
     public ValueTask<T> AsValueTask() => new(this, _core.Version);
 
     protected void SetResult(T result)
     {
+        Phases.Mark(ClientPhases.Decoded);
+        if (TryHold())
+        {
+            _heldResult = result;
+            return;
+        }
         // No continuation is ever registered on a sync call, so nothing user-supplied runs here.
         bool sync = IsSync;
-        Phases.Mark(ClientPhases.Decoded);
         _core.SetResult(result);
         if (sync)
         {
@@ -147,12 +170,50 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
 
     protected override void SetException(Exception exception)
     {
-        bool sync = IsSync;
         Phases.Mark(ClientPhases.Decoded);
+        if (TryHold())
+        {
+            _heldException = exception;
+            return;
+        }
+        bool sync = IsSync;
         _core.SetException(exception);
         if (sync)
         {
             Signal();
+        }
+    }
+
+    /// <summary>An async call completed by the event loop's reader is held for <see cref="Publish"/>.</summary>
+    private bool TryHold()
+    {
+        ReaderRole? role = DeferTo;
+        DeferTo = null;
+        if (role is null || IsSync)
+        {
+            return false;
+        }
+        role.Hold(this);
+        return true;
+    }
+
+    /// <summary>Completes the awaiter with the held outcome: its continuation runs on this thread
+    /// when <paramref name="inline"/>, otherwise on the thread pool. Nothing of the call is touched
+    /// afterwards (the continuation may have recycled it).</summary>
+    public override void Publish(bool inline)
+    {
+        T result = _heldResult;
+        Exception? exception = _heldException;
+        _heldResult = default!;
+        _heldException = null;
+        _core.RunContinuationsAsynchronously = !inline;
+        if (exception is not null)
+        {
+            _core.SetException(exception);
+        }
+        else
+        {
+            _core.SetResult(result);
         }
     }
 
@@ -176,7 +237,11 @@ internal abstract class PendingCall<T> : PendingCall, IValueTaskSource<T>
     /// the table before completing), so it may be recycled.</summary>
     protected virtual void OnConsumed() => Unregister();
 
-    protected void ResetCore() => _core.Reset();
+    protected void ResetCore()
+    {
+        _core.Reset();
+        _core.RunContinuationsAsynchronously = true;
+    }
 
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
 

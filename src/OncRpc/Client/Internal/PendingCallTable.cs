@@ -138,8 +138,10 @@ internal sealed class PendingCallTable : IDisposable
     /// <summary>Classifies a received message by its msg_type (RFC 5531 §9: the word after the
     /// xid) and hands a REPLY to the call it answers. A CALL is left to the caller
     /// (<see cref="DispatchOutcome.Call"/>); a message that does not parse, or a reply that
-    /// answers no pending call (unknown, late, duplicate), is <see cref="DispatchOutcome.Dropped"/>.</summary>
-    public DispatchOutcome Dispatch(in ReadOnlySequence<byte> record)
+    /// answers no pending call (unknown, late, duplicate), is <see cref="DispatchOutcome.Dropped"/>.
+    /// With <paramref name="deferTo"/> (the event loop's reader), an async call's outcome is held
+    /// by that role for publishing later (PendingCall{T}) rather than published here.</summary>
+    public DispatchOutcome Dispatch(in ReadOnlySequence<byte> record, ReaderRole? deferTo = null)
     {
         var reader = new XdrReader(record);
         RpcMessageHeader message;
@@ -160,6 +162,7 @@ internal sealed class PendingCallTable : IDisposable
             return DispatchOutcome.Dropped;
         }
         call!.Phases.Mark(ClientPhases.ReplyReceived);
+        call.DeferTo = deferTo;
         call.OnReply(record, ref reader);
         return DispatchOutcome.Completed;
     }

@@ -4,7 +4,8 @@ namespace OncRpc.Client.Internal;
 
 /// <summary>
 /// Who reads replies from one connection or UDP socket ("leader reads"): nobody (Idle), the async
-/// pump, or a synchronous caller on its own thread. Invariant: while calls are pending, someone
+/// reader (state AsyncPump: the client event loop through <see cref="LoopReader"/>, or, over TLS
+/// and off Linux, the pump task), or a synchronous caller on its own thread. Invariant: while calls are pending, someone
 /// holds the role; whoever gives it up re-checks the table afterwards (and takes it back or wakes
 /// the pump), so a call registered meanwhile, whose caller saw the role held, is never left without
 /// a reader. The pump is one long-lived async loop per connection that parks here while idle, so
@@ -24,7 +25,8 @@ namespace OncRpc.Client.Internal;
 /// the pump, or the holder finds the call and takes the role back (or wakes the pump).</item>
 /// <item>H3, waking the pump: the waker owns the role (its compare-exchange moved Idle to
 /// AsyncPump) before it completes the park; the pump resets the park before giving the role up,
-/// so a wake after that point completes the next park and is never lost.</item>
+/// so a wake after that point completes the next park and is never lost. With the event loop, the
+/// waker arms the socket instead (<see cref="LoopReader"/>'s invariant).</item>
 /// <item>H4, a call's outcome (PendingCall): whoever removes the call from the table under its
 /// lock completes it; a blocked sync caller sees the outcome through a volatile flag written after
 /// the result.</item>
@@ -52,7 +54,13 @@ internal sealed class ReaderRole : IValueTaskSource
     internal bool IsHeldByPump => Volatile.Read(ref _state) == AsyncPump;
 
     private ManualResetValueTaskSourceCore<bool> _wake = new() { RunContinuationsAsynchronously = false };
+    private readonly Action? _wakeLoop;
+    private PendingCall? _held; // role holder only: an outcome the event loop publishes once done reading
     private int _state;
+
+    /// <param name="wakeLoop">When the async reader is the client's event loop rather than a pump
+    /// task: hands the role to it (arms the socket). Called by whoever just took the role for it.</param>
+    public ReaderRole(Action? wakeLoop = null) => _wakeLoop = wakeLoop;
 
     /// <summary>Makes sure someone reads: when the role is free, hands it to the pump and wakes it.
     /// Called after registering and sending a call, and after closing (the pump then exits).</summary>
@@ -62,8 +70,33 @@ internal sealed class ReaderRole : IValueTaskSource
         // caller's side (a plain read could be satisfied before the caller's table insert is visible).
         if (Interlocked.CompareExchange(ref _state, AsyncPump, Idle) == Idle)
         {
-            _wake.SetResult(true);
+            if (_wakeLoop is { } wake)
+            {
+                wake();
+            }
+            else
+            {
+                _wake.SetResult(true);
+            }
         }
+    }
+
+    /// <summary>The event loop, holding the role, read a reply for an async call: its outcome waits
+    /// here until the loop is done reading (<see cref="TakeHeld"/>). One is held at a time; an
+    /// earlier one goes to the thread pool now.</summary>
+    public void Hold(PendingCall call)
+    {
+        PendingCall? earlier = _held;
+        _held = call;
+        earlier?.Publish(inline: false);
+    }
+
+    /// <summary>The outcome held by <see cref="Hold"/>, if any; taken before the role is given up.</summary>
+    public PendingCall? TakeHeld()
+    {
+        PendingCall? held = _held;
+        _held = null;
+        return held;
     }
 
     /// <summary>Takes the role for a synchronous reader on the calling thread (H1; a full fence

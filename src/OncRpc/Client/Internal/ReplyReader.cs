@@ -21,7 +21,7 @@ namespace OncRpc.Client.Internal;
 /// re-checks the table afterwards and wakes the pump when calls are pending (H2), so a call never
 /// waits for a reader that is not coming.</para>
 /// </summary>
-internal sealed class ReplyReader : ISyncReader
+internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
 {
     private const int InitialReadBuffer = 16 * 1024;
     private const int MinReceive = 4096;
@@ -32,7 +32,8 @@ internal sealed class ReplyReader : ISyncReader
     private readonly PendingCallTable _pending;
     private readonly CancellationToken _closingToken;
     private readonly RecordDecoder _decoder;
-    private readonly ReaderRole _role = new();
+    private readonly ReaderRole _role;
+    private readonly LoopReader? _loop; // the async reader on Linux; otherwise (and over TLS) the pump
     private readonly Task _pump;
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
@@ -51,9 +52,20 @@ internal sealed class ReplyReader : ISyncReader
         _closingToken = closingToken;
         _decoder = new RecordDecoder(maxRecordSize);
         _readBuffer = _ownReadBuffer;
-        // Parks at once without touching the socket: a connection used only synchronously never
-        // enters the runtime's socket engine.
-        _pump = PumpAsync();
+        if (channel.ReadsDirectly && ClientEventLoop.IsSupported)
+        {
+            // Awaited calls are read by the client's event loop.
+            _loop = new LoopReader(_socket.SafeHandle, _pending, this, error => _connection.Close(error));
+            _role = _loop.Role;
+            _pump = _loop.Completion;
+        }
+        else
+        {
+            // Over TLS the bytes go through SslStream: an async pump reads. It parks at once
+            // without touching the socket.
+            _role = new ReaderRole();
+            _pump = PumpAsync();
+        }
     }
 
     /// <summary>Who reads (for tests).</summary>
@@ -200,6 +212,62 @@ internal sealed class ReplyReader : ISyncReader
         }
     }
 
+    /// <summary>After a close: the loop, if it reads for this connection, looks now and lets go.</summary>
+    public void NudgeLoop() => _loop?.Nudge();
+
+    /// <summary>The event loop, holding the role: what the socket holds, without blocking. Stops at
+    /// a short read (the socket is then empty: later bytes bring a new edge) unless told to read
+    /// to the end (a hang-up came with the edge), or after a bound.</summary>
+    bool ILoopSocketReader.ReadAvailable(bool toTheEnd)
+    {
+        RpcException? error = null;
+        try
+        {
+            for (int reads = 0; reads < 16; reads++)
+            {
+                Memory<byte> space = ReceiveSpace();
+                int received = Libc.TryReceive(_socket.SafeHandle, space.Span, out int errno);
+                if (received > 0)
+                {
+                    OnReceived(received);
+                    if (received < space.Length && !toTheEnd)
+                    {
+                        return true;
+                    }
+                    continue;
+                }
+                if (received == 0)
+                {
+                    error = _connection.ServerClosed();
+                }
+                else if (errno != Libc.EAGAIN)
+                {
+                    error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: errno {errno}",
+                        new SocketException(errno));
+                }
+                return true;
+            }
+            return false;
+        }
+        catch (RpcException e)
+        {
+            error = e; // MessageTooLarge from the decoder
+            return true;
+        }
+        catch (ObjectDisposedException e)
+        {
+            error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
+            return true;
+        }
+        finally
+        {
+            if (error is not null)
+            {
+                _connection.Close(error);
+            }
+        }
+    }
+
     /// <summary>
     /// Nobody reads while no call is pending, so a server that closed the connection as idle goes
     /// unnoticed until a call is sent into it. One zero-timeout poll for end of stream, when the
@@ -307,7 +375,7 @@ internal sealed class ReplyReader : ISyncReader
     /// </summary>
     private void OnRecord(in ReadOnlySequence<byte> record)
     {
-        switch (_pending.Dispatch(record))
+        switch (_pending.Dispatch(record, _loop is { IsReading: true } ? _role : null))
         {
             case DispatchOutcome.Completed:
                 break;

@@ -150,6 +150,7 @@ internal sealed partial class StreamConnection : IAsyncDisposable
         // pump wakes to exit; one reading sees the cancellation; a sync reader hands the role
         // over once it notices the close.
         Reader.EnsureReader();
+        Reader.NudgeLoop();
     }
 
     public async ValueTask DisposeAsync()

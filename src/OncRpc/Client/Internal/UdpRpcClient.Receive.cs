@@ -10,9 +10,12 @@ namespace OncRpc.Client.Internal;
 /// </summary>
 internal sealed partial class UdpRpcClient
 {
-    private readonly byte[] _receiveBuffer; // only the role holder touches it
-    private readonly ReaderRole _reader = new();
+    private readonly byte[] _receiveBuffer; // only the role holder touches it; one byte more than a datagram may be
+    private readonly int _maxDatagram;
+    private readonly ReaderRole _reader;
+    private readonly LoopReader? _loop; // the async reader on Linux; otherwise the pump
     private Task _pump = Task.CompletedTask;
+    private const int ConnectionRefusedErrno = 111; // ECONNREFUSED: ICMP port unreachable for a datagram we sent
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
@@ -39,7 +42,7 @@ internal sealed partial class UdpRpcClient
                 {
                     // Still a blocking socket (see ReplyReader.ReadUntil): one recv bounded by
                     // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
-                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
                 }
                 else
                 {
@@ -50,7 +53,7 @@ internal sealed partial class UdpRpcClient
                     {
                         continue;
                     }
-                    received = _socket.Receive(_receiveBuffer, SocketFlags.None, out status);
+                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
                 }
                 if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
@@ -90,7 +93,7 @@ internal sealed partial class UdpRpcClient
                 _usedAsync = true;
                 try
                 {
-                    received = await _socket.ReceiveAsync(_receiveBuffer, SocketFlags.None, _closingToken).ConfigureAwait(false);
+                    received = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(0, _maxDatagram), SocketFlags.None, _closingToken).ConfigureAwait(false);
                 }
                 catch (SocketException e)
                 {
@@ -106,11 +109,50 @@ internal sealed partial class UdpRpcClient
         }
     }
 
+    /// <summary>The event loop, holding the role: the datagrams waiting (an ICMP error among them
+    /// fails the calls as in the pump), without blocking, up to a bound, and only while calls are
+    /// pending: a datagram left behind then answers nobody, and the reply to a call made later
+    /// arrives after it with an edge of its own, so stopping there spares the receive that would
+    /// find the socket empty.</summary>
+    bool ILoopSocketReader.ReadAvailable(bool toTheEnd)
+    {
+        try
+        {
+            for (int i = 0; i < 16 && !_pending.IsClosed; i++)
+            {
+                if (i > 0 && _pending.Count == 0 && !toTheEnd)
+                {
+                    return true;
+                }
+                int received = OncRpc.Transport.Internal.Libc.TryReceive(_socket.SafeHandle, _receiveBuffer, out int errno);
+                if (received > _maxDatagram)
+                {
+                    continue; // too large for us: dropped, as a receive into a buffer of the limit would be
+                }
+                if (received >= 0)
+                {
+                    Dispatch(received);
+                    continue;
+                }
+                if (errno != OncRpc.Transport.Internal.Libc.EAGAIN)
+                {
+                    OnReceiveError(new SocketException((int)(errno == ConnectionRefusedErrno ? SocketError.ConnectionRefused : SocketError.SocketError)));
+                }
+                return true;
+            }
+            return _pending.IsClosed;
+        }
+        catch (ObjectDisposedException)
+        {
+            return true; // disposed: the table is closed, the loop lets go
+        }
+    }
+
     private void Dispatch(int received)
     {
         // A datagram that is not a reply to a pending call (a CALL included: no callbacks over
         // UDP) is dropped.
-        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received)) != DispatchOutcome.Completed)
+        if (_pending.Dispatch(new ReadOnlySequence<byte>(_receiveBuffer, 0, received), _loop is { IsReading: true } ? _reader : null) != DispatchOutcome.Completed)
         {
             ClientTelemetry.DroppedReplies.Add(1);
             ClientLog.DroppedReply(Logger, _endPoint);

@@ -15,7 +15,7 @@ namespace OncRpc.Client.Internal;
 /// duplicate-request cache recognises it) with exponential backoff until the reply or the timeout.
 /// Replies to calls no longer pending (answers to earlier transmissions) are dropped.
 /// </summary>
-internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
+internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSocketReader
 {
     private readonly Socket _socket;
     private readonly IPEndPoint _endPoint;
@@ -45,8 +45,21 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         }
         _pending = new PendingCallTable(options.Clock, options.MaxRetransmitInterval, Retransmit);
         _closingToken = _closing.Token;
-        _receiveBuffer = GC.AllocateUninitializedArray<byte>(options.MaxUdpDatagramSize);
-        _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
+        _maxDatagram = options.MaxUdpDatagramSize;
+        _receiveBuffer = GC.AllocateUninitializedArray<byte>(_maxDatagram + 1);
+        if (ClientEventLoop.IsSupported)
+        {
+            // Awaited calls are read by the client's event loop.
+            _loop = new LoopReader(_socket.SafeHandle, _pending, this,
+                error => _pending.Close(error));
+            _reader = _loop.Role;
+            _pump = _loop.Completion;
+        }
+        else
+        {
+            _reader = new ReaderRole();
+            _pump = PumpAsync(); // parks at once; the socket stays out of the runtime's engine until needed
+        }
     }
 
     protected override string TransportName => "udp";
@@ -227,6 +240,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader
         }
         _pending.Close(new RpcException(RpcStatus.ConnectionLost, "the client was disposed"));
         _reader.EnsureReader(); // a parked pump wakes to exit
+        _loop?.Nudge(); // the loop, armed for a reply that will not come, looks again and exits
         _closing.Cancel();
         _socket.Dispose();
         try

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OncRpc.Transport.Internal;
 
 namespace OncRpc.Server.Internal;
 

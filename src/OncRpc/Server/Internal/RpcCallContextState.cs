@@ -9,7 +9,7 @@ namespace OncRpc.Server.Internal;
 /// (so a call allocates nothing). Invariant: <see cref="Generation"/> changes before any field is
 /// cleared or refilled for another call, so a context that remembers the generation it was made
 /// for can tell, after reading a field, whether what it read still belongs to its call (as
-/// <see cref="EpollLoop"/>'s slots are tagged).
+/// <see cref="Transport.Internal.EpollLoop"/>'s slots are tagged).
 /// </summary>
 internal sealed class RpcCallContextState
 {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace OncRpc.Transport.Internal;
 
 /// <summary>
-/// The few Linux system calls the server's event loops make directly: epoll, an eventfd to wake a
+/// The few Linux system calls the event loops (the server's, and the client's for awaited calls) make directly: epoll, an eventfd to wake a
 /// loop, and non-blocking send/receive (MSG_DONTWAIT, so the socket itself stays in .NET's blocking
 /// mode and is never registered with .NET's own socket engine). Sockets are passed as
 /// <see cref="SafeHandle"/>s: the marshaller holds a reference for the duration of the call, so a
@@ -21,6 +21,8 @@ internal static unsafe partial class Libc
     public const uint EPOLLERR = 0x008;
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLRDHUP = 0x2000;
+    public const uint EPOLLONESHOT = 0x40000000;
+    public const uint EPOLLET = 0x80000000;
 
     public const int EPOLL_CTL_ADD = 1;
     public const int EPOLL_CTL_DEL = 2;

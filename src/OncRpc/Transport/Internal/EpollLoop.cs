@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using OncRpc.Diagnostics;
-using OncRpc.Transport.Internal;
 
-namespace OncRpc.Server.Internal;
+namespace OncRpc.Transport.Internal;
 
 /// <summary>What an <see cref="EpollLoop"/> calls on its own thread.</summary>
 internal interface IEpollHandler
@@ -16,6 +15,13 @@ internal interface IEpollHandler
     void OnPosted();
 }
 
+/// <summary>User code a handler hands to <see cref="EpollLoop.RunAfterBatch"/>: an awaited call's
+/// continuation, run on the loop thread (inline) or queued to the thread pool.</summary>
+internal interface ILoopWork
+{
+    void Execute(bool inline);
+}
+
 /// <summary>
 /// One thread waiting in epoll_wait for many sockets, and running their handlers itself, the way
 /// libtirpc's svc_run does: a call that arrives is read, dispatched and, when its handler completes
@@ -23,6 +29,14 @@ internal interface IEpollHandler
 /// engine wakes its own epoll thread and then a thread-pool worker). Handlers that await continue
 /// elsewhere and never hold the loop. Registrations are slots with a generation, so an event for a
 /// socket already closed is ignored rather than delivered to the slot's next owner.
+/// <para>A loop may also run one piece of user code per wake-up (<see cref="RunAfterBatch"/>: the
+/// client's awaited calls continue on the thread that read their reply, one wake-up per call as a
+/// blocking caller has), after every event of the wake-up was handled. Such a loop watches itself
+/// (<see cref="TakeOverWhenStuck"/>): when that code has not returned within a period or two, a
+/// new thread takes over the epoll set and the stuck one leaves once the code returns, so user
+/// code that blocks delays the loop's other sockets by a bounded time and never deadlocks them.
+/// Its sockets are registered one-shot, so an event is only ever handled by the thread that
+/// fetched it, even while two threads overlap.</para>
 /// </summary>
 internal sealed unsafe class EpollLoop : IDisposable
 {
@@ -30,7 +44,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private const ulong WakeData = ulong.MaxValue;
     private readonly int _epfd;
     private readonly int _wakeFd;
-    private readonly Thread _thread;
+    private Thread _thread; // the owner: the thread that waits in epoll_wait (replaced on a take-over)
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly ConcurrentQueue<IEpollHandler> _posted = new();
@@ -42,6 +56,14 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _wakePending;
     private volatile bool _stopping;
     private bool _fdsClosed;
+
+    // Inline user code (RunAfterBatch): the owner thread's slot, and an epoch that is odd while
+    // such code runs; the watchdog takes the loop over when it sees the same odd epoch twice.
+    private ILoopWork? _afterBatch;
+    private long _userCodeEpoch;
+    private long _stuckEpoch = -1;
+    private int _owner;
+    private long _takeOvers;
 
     public EpollLoop(string name, ILogger logger)
     {
@@ -67,8 +89,80 @@ internal sealed unsafe class EpollLoop : IDisposable
             Libc.Close(_epfd);
             throw new IOException($"epoll_ctl(eventfd) failed: errno {errno}");
         }
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.UnsafeStart();
+        _name = name;
+        _thread = StartOwner(0);
+    }
+
+    private readonly string _name;
+
+    /// <summary>How many times a new thread took the loop over from one stuck in user code (for tests).</summary>
+    internal long TakeOvers => Interlocked.Read(ref _takeOvers);
+
+    private Thread StartOwner(int owner)
+    {
+        var thread = new Thread(static s => ((OwnerStart)s!).Run()) { IsBackground = true, Name = _name };
+        thread.UnsafeStart(new OwnerStart(this, owner));
+        return thread;
+    }
+
+    private sealed record OwnerStart(EpollLoop Loop, int Owner)
+    {
+        public void Run() => Loop.Run(Owner);
+    }
+
+    /// <summary>Turns on the watchdog for <see cref="RunAfterBatch"/>: every <paramref name="period"/>,
+    /// a loop found in the same user code as at the previous look is taken over by a new thread.
+    /// The watchdog is a sleeping thread of its own, not a timer: a timer's callback would wake a
+    /// pool worker each period, which then spins on the core the loop may share.</summary>
+    public void TakeOverWhenStuck(TimeSpan period)
+    {
+        int milliseconds = Math.Max(1, (int)period.TotalMilliseconds);
+        var watchdog = new Thread(() =>
+        {
+            while (!_stopping)
+            {
+                Thread.Sleep(milliseconds);
+                CheckStuck();
+            }
+        })
+        { IsBackground = true, Name = _name + " watchdog" };
+        watchdog.UnsafeStart();
+    }
+
+    private void CheckStuck()
+    {
+        long epoch = Volatile.Read(ref _userCodeEpoch);
+        if ((epoch & 1) == 0 || epoch != _stuckEpoch)
+        {
+            _stuckEpoch = epoch;
+            return;
+        }
+        _stuckEpoch = -1;
+        lock (_gate)
+        {
+            // Even again (unless the code returned meanwhile): the new owner runs no user code yet.
+            if (_stopping || Interlocked.CompareExchange(ref _userCodeEpoch, epoch + 1, epoch) != epoch)
+            {
+                return;
+            }
+            // The stuck thread leaves once its user code returns (Run checks the owner). It runs
+            // user code only after handling every event it fetched, so nothing is left behind.
+            int owner = Volatile.Read(ref _owner) + 1;
+            Volatile.Write(ref _owner, owner);
+            Interlocked.Increment(ref _takeOvers);
+            _thread = StartOwner(owner);
+        }
+    }
+
+    /// <summary>Loop thread, from a handler: runs <paramref name="work"/> on this thread once every
+    /// event of this wake-up has been handled (<see cref="ILoopWork.Execute"/> with inline true).
+    /// One piece per wake-up: work handed over earlier in the same wake-up is queued to the thread
+    /// pool instead.</summary>
+    public void RunAfterBatch(ILoopWork work)
+    {
+        ILoopWork? earlier = _afterBatch;
+        _afterBatch = work;
+        earlier?.Execute(inline: false);
     }
 
     /// <summary>Loop-thread scratch space: what a handler reads into when it holds no partial record.
@@ -193,14 +287,14 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
-    private void Run()
+    private void Run(int owner)
     {
         int stride = Libc.EpollEventSize;
         int dataOffset = Libc.EpollDataOffset;
         byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * stride));
         try
         {
-            while (!_stopping)
+            while (!_stopping && Volatile.Read(ref _owner) == owner)
             {
                 int n = Libc.EpollWait(_epfd, events, MaxEvents, -1);
                 if (n < 0)
@@ -233,11 +327,37 @@ internal sealed unsafe class EpollLoop : IDisposable
                 {
                     Invoke(handler, 0, posted: true);
                 }
+                if (_afterBatch is { } work)
+                {
+                    _afterBatch = null;
+                    RunUserCode(work);
+                }
             }
         }
         finally
         {
             NativeMemory.Free(events);
+        }
+    }
+
+    /// <summary>Runs handed-over user code, marked for the watchdog. A failure is the user's:
+    /// rethrown on the thread pool, as an exception escaping a pool-run continuation would be.</summary>
+    private void RunUserCode(ILoopWork work)
+    {
+        long epoch = Interlocked.Increment(ref _userCodeEpoch); // odd: in user code
+        try
+        {
+            work.Execute(inline: true);
+        }
+        catch (Exception e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.Throw(), captured, preferLocal: false);
+        }
+        finally
+        {
+            // Back to even, unless a take-over moved the epoch on already.
+            Interlocked.CompareExchange(ref _userCodeEpoch, epoch + 1, epoch);
         }
     }
 

@@ -1,0 +1,176 @@
+using System.Runtime.InteropServices;
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Client.Internal;
+
+/// <summary>What a socket's reader does on the client's event loop (<see cref="LoopReader"/>).</summary>
+internal interface ILoopSocketReader
+{
+    /// <summary>Loop thread, holding the role: reads what the socket holds without blocking and
+    /// dispatches it (with <see cref="LoopReader.IsReading"/> true, so awaited calls' outcomes are
+    /// held). With <paramref name="toTheEnd"/> it reads until the socket says it is empty (or
+    /// ended, or failed), taking no shortcut: the edge that announced an end of stream or an error
+    /// may have been the one that also announced the bytes, and no later edge announces it again.
+    /// Returns false when it stopped with bytes possibly left (its read bound); a failure closes
+    /// the table itself.</summary>
+    bool ReadAvailable(bool toTheEnd);
+}
+
+/// <summary>
+/// The async reader of one plain socket (a TCP/Unix connection or the UDP socket) on Linux: the
+/// client's event loop (<see cref="ClientEventLoop"/>) holds the socket's <see cref="ReaderRole"/>
+/// instead of a pump task on .NET's socket engine, whose own epoll thread hands each completion to
+/// a pool worker (two wake-ups per awaited call; one here, as for a blocking caller).
+/// <para>Invariant: the socket is registered once, edge-triggered. The loop reads only for the
+/// role holder: <see cref="_armed"/> is set by whoever holds the role for the loop (the waker, or
+/// the handler reading on), and a handler proceeds only by consuming it, so one handler reads per
+/// arming. An edge that finds nobody armed leaves <see cref="_ready"/> set; arming consumes it and
+/// posts a read to the loop, so bytes that came while the role was elsewhere are not left unread.
+/// (Set-then-check on both sides, each with a full fence: at least one sees the other.) A handler
+/// may stop at a short read only when its edge reported no hang-up or error: an end of stream
+/// that came with the bytes gets no edge of its own later.</para>
+/// <para>The reply of an awaited call read here is held (<see cref="ReaderRole.Hold"/>) until the
+/// loop is done reading; when the loop then gives the role up (nothing left pending) the call
+/// continues inline on the loop thread after the wake-up's other events
+/// (<see cref="EpollLoop.RunAfterBatch"/>): nothing of this socket waits on that thread, and a
+/// continuation that calls again, blocking or not, finds the role free. When the loop reads on,
+/// the continuation goes to the thread pool.</para>
+/// </summary>
+internal sealed class LoopReader : IEpollHandler
+{
+    private readonly SafeHandle _handle;
+    private readonly PendingCallTable _pending;
+    private readonly ILoopSocketReader _reader;
+    private readonly Action<RpcException> _fail;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ulong _registration;
+    private bool _registered; // written by the role holder; read by Nudge as a hint
+    private int _armed;
+    private int _ready;
+
+    public LoopReader(SafeHandle handle, PendingCallTable pending, ILoopSocketReader reader, Action<RpcException> fail)
+    {
+        _handle = handle;
+        _pending = pending;
+        _reader = reader;
+        _fail = fail;
+        Role = new ReaderRole(Wake);
+    }
+
+    public ReaderRole Role { get; }
+
+    /// <summary>Completes once the table closed and the loop let the socket go.</summary>
+    public Task Completion => _done.Task;
+
+    /// <summary>Role holder only: the loop is reading now (outcomes of awaited calls are held).</summary>
+    public bool IsReading { get; private set; }
+
+    /// <summary>After a close: an armed loop gets a look now (it finds the table closed and exits).
+    /// A socket never registered has no arming to look at (and a process making only blocking
+    /// calls never starts the loop).</summary>
+    public void Nudge()
+    {
+        if (Volatile.Read(ref _registered))
+        {
+            ClientEventLoop.Shared.Post(this);
+        }
+    }
+
+    /// <summary>Whoever just took the role for the loop: arm, or, once closed, leave for good.</summary>
+    private void Wake()
+    {
+        if (_pending.IsClosed)
+        {
+            Exit();
+            return;
+        }
+        Arm();
+    }
+
+    private void Arm()
+    {
+        Interlocked.Exchange(ref _armed, 1);
+        if (!_registered)
+        {
+            try
+            {
+                _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET, this);
+                Volatile.Write(ref _registered, true);
+                return; // registering reports bytes already there
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                Interlocked.Exchange(ref _armed, 0);
+                _fail(new RpcException(RpcStatus.ConnectionLost, $"the socket cannot be watched: {e.Message}", e));
+                Exit();
+                return;
+            }
+        }
+        if (Interlocked.Exchange(ref _ready, 0) == 1 && Interlocked.Exchange(ref _armed, 0) == 1)
+        {
+            // Bytes came while nobody was armed: no edge will announce them again.
+            Interlocked.Exchange(ref _armed, 1);
+            ClientEventLoop.Shared.Post(this);
+        }
+    }
+
+    private void Exit()
+    {
+        if (_registered)
+        {
+            _registered = false;
+            ClientEventLoop.Shared.Remove(_handle, _registration);
+        }
+        _done.TrySetResult();
+    }
+
+    public void OnPosted() => OnEvents(0);
+
+    /// <summary>Loop thread: bytes (or a hang-up, an error) arrived, or a read was posted.</summary>
+    public void OnEvents(uint events)
+    {
+        if (Interlocked.Exchange(ref _armed, 0) == 0)
+        {
+            Interlocked.Exchange(ref _ready, 1);
+            if (Interlocked.Exchange(ref _armed, 0) == 0)
+            {
+                return; // the next arming sees _ready
+            }
+            Interlocked.Exchange(ref _ready, 0);
+        }
+        bool drained;
+        IsReading = true;
+        try
+        {
+            // A posted read (events 0) knows nothing of what is there: to the end as well.
+            drained = _reader.ReadAvailable(events == 0 || (events & (Libc.EPOLLRDHUP | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0);
+        }
+        finally
+        {
+            IsReading = false;
+        }
+        if (!drained)
+        {
+            Interlocked.Exchange(ref _ready, 1);
+        }
+        PendingCall? held = Role.TakeHeld();
+        PumpStep step = Role.NextPumpStep(_pending);
+        if (step == PumpStep.Park)
+        {
+            if (held is not null)
+            {
+                ClientEventLoop.Shared.RunAfterBatch(held);
+            }
+            return;
+        }
+        held?.Publish(inline: false);
+        if (step == PumpStep.Exit)
+        {
+            Exit();
+        }
+        else
+        {
+            Arm();
+        }
+    }
+}
