@@ -33,7 +33,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     private readonly CancellationToken _closingToken;
     private readonly RecordDecoder _decoder;
     private readonly ReaderRole _role;
-    private readonly LoopReader? _loop; // the async reader on Linux; otherwise (and over TLS) the pump
+    private readonly LoopReader? _loop; // the async reader of a plain socket on Linux; otherwise (TLS, shared memory) the pump
     private readonly Task _pump;
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
@@ -52,17 +52,18 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         _closingToken = closingToken;
         _decoder = new RecordDecoder(maxRecordSize);
         _readBuffer = _ownReadBuffer;
-        if (channel.ReadsDirectly && ClientEventLoop.IsSupported)
+        if (channel.ReadableByEpoll && ClientEventLoop.IsSupported)
         {
-            // Awaited calls are read by the client's event loop.
+            // Awaited calls on a plain socket are read by the client's event loop.
             _loop = new LoopReader(_socket.SafeHandle, _pending, this, error => _connection.Close(error));
             _role = _loop.Role;
             _pump = _loop.Completion;
         }
         else
         {
-            // Over TLS the bytes go through SslStream: an async pump reads. It parks at once
-            // without touching the socket.
+            // Over TLS the bytes go through SslStream, over shared memory through the rings
+            // (and off Linux there is no loop): an async pump reads. It parks at once without
+            // touching the socket.
             _role = new ReaderRole();
             _pump = PumpAsync();
         }

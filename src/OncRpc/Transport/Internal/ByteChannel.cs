@@ -22,6 +22,12 @@ internal abstract class ByteChannel : IDisposable
     /// <summary>True when a synchronous reader may poll and receive on <see cref="Socket"/>.</summary>
     public abstract bool ReadsDirectly { get; }
 
+    /// <summary>True when the channel's bytes arrive on <see cref="Socket"/> itself, so the
+    /// client's event loop can wait for them with epoll (a plain socket). Shared memory's socket
+    /// only watches for the peer's death, and TLS's bytes are read through SslStream: both are
+    /// read by their async pump.</summary>
+    public virtual bool ReadableByEpoll => false;
+
     /// <summary>True once the channel knows the peer is gone without reading (shared memory
     /// watches its socket for that); a socket learns it only by reading.</summary>
     public virtual bool PeerGone => false;
@@ -54,6 +60,8 @@ internal abstract class ByteChannel : IDisposable
 internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
 {
     public override bool ReadsDirectly => true;
+
+    public override bool ReadableByEpoll => true;
 
     public override int Send(ReadOnlySpan<byte> data)
     {
