@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using OncRpc.Diagnostics;
+using OncRpc.Internal;
 using OncRpc.Transport;
 using OncRpc.Transport.Internal;
 
@@ -35,6 +36,8 @@ internal sealed class ShmServerConnection : ServerConnection
     private ShmRing? _out;
     private RecordTiming _recordTiming; // connection thread only
     private volatile bool _waitingForSlot;
+    private string? _stopReason;        // connection thread only: set by the in-place reader
+    private long _consumedInPlace;      // connection thread only
 
     public ShmServerConnection(RpcServerRuntime runtime, Socket socket, Action<ServerConnection> onClosed)
         : base(runtime, socket, RpcTransportKind.SharedMemory, onClosed)
@@ -138,10 +141,16 @@ internal sealed class ShmServerConnection : ServerConnection
     }
 
     /// <summary>Reads records until the peer leaves, the server stops reading or the stream
-    /// breaks; returns why it ended.</summary>
+    /// breaks; returns why it ended.
+    /// <para>Whole records are decoded where they lie in the ring (<see cref="ShmRing.ReadInPlace"/>):
+    /// each is copied once, into its call, and the ring space is freed for the batch. What the ring
+    /// holds of a record not yet complete is copied out into this loop's buffer instead, and read
+    /// on from there until that buffer drains (a record may be larger than the ring, so waiting
+    /// in the ring for it to complete could wait forever); then reading in place resumes.</para></summary>
     private string ReadLoop()
     {
         ShmRing ring = _in!;
+        ShmRing.InPlaceReader consumeInPlace = ConsumeInPlace;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialReadBuffer);
         int start = 0;
         int end = 0;
@@ -156,6 +165,36 @@ internal sealed class ShmServerConnection : ServerConnection
                 if (start == end)
                 {
                     start = end = 0;
+                    int readable = ring.ReadInPlace(consumeInPlace);
+                    if (_stopReason is { } stopped)
+                    {
+                        return stopped;
+                    }
+                    if (readable > 0 && _consumedInPlace == readable)
+                    {
+                        continue;
+                    }
+                    if (readable == 0)
+                    {
+                        if (ring.WaitReadable(long.MaxValue))
+                        {
+                            continue;
+                        }
+                        if (_readingToken.IsCancellationRequested && !ClosingStarted)
+                        {
+                            return "server stopping";
+                        }
+                        if (ring.Readable > 0)
+                        {
+                            continue; // the peer wrote this before it left: its calls still count
+                        }
+                        if (_decoder.HasPartialRecord)
+                        {
+                            ServerLog.TruncatedRecord(_runtime.Logger, RemoteEndPoint);
+                        }
+                        return "end of stream";
+                    }
+                    // Part of a record is left in the ring: copy it out below.
                 }
                 else if (end == buffer.Length)
                 {
@@ -186,47 +225,17 @@ internal sealed class ShmServerConnection : ServerConnection
                     }
                     if (ring.Readable > 0)
                     {
-                        continue; // the peer wrote this before it left: its calls still count
+                        continue;
                     }
-                    if (_decoder.HasPartialRecord || end > start)
-                    {
-                        ServerLog.TruncatedRecord(_runtime.Logger, RemoteEndPoint);
-                    }
+                    ServerLog.TruncatedRecord(_runtime.Logger, RemoteEndPoint); // start < end: a record was cut
                     return "end of stream";
                 }
                 end += n;
-                Volatile.Write(ref _lastActivity, _runtime.NowMs);
-                _recordTiming.Arrived();
+                Arrived();
                 var sequence = new ReadOnlySequence<byte>(buffer, start, end - start);
-                try
+                if (DecodeAndRun(ref sequence, inRing: false) is { } reason)
                 {
-                    while (_decoder.TryDecode(ref sequence, out ReadOnlySequence<byte> record))
-                    {
-                        if (RouteReply(record))
-                        {
-                            continue; // a backchannel reply: needs no call slot
-                        }
-                        if (!TakeCallSlot())
-                        {
-                            return "server stopping";
-                        }
-                        long firstByte = _recordTiming.Take(out long complete);
-                        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
-                        if (_runtime.Calls.Run(call))
-                        {
-                            bool startsTls = call.StartsTls;
-                            ReplyAndEnd(call);
-                            if (startsTls)
-                            {
-                                return "AUTH_TLS probe: there is no TLS over shared memory";
-                            }
-                        }
-                    }
-                }
-                catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
-                {
-                    ServerLog.RecordTooLarge(_runtime.Logger, RemoteEndPoint, e.Message);
-                    return "record too large";
+                    return reason;
                 }
                 start = end - (int)sequence.Length;
                 if (start == end && !_decoder.HasPartialRecord)
@@ -246,6 +255,71 @@ internal sealed class ShmServerConnection : ServerConnection
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void Arrived()
+    {
+        Volatile.Write(ref _lastActivity, _runtime.NowMs);
+        _recordTiming.Arrived();
+    }
+
+    /// <summary>The in-place reader (connection thread only): decodes and runs every whole record
+    /// of <paramref name="view"/>; returns the bytes consumed.</summary>
+    private long ConsumeInPlace(ReadOnlySequence<byte> view)
+    {
+        Arrived();
+        ReadOnlySequence<byte> rest = view;
+        _stopReason = DecodeAndRun(ref rest, inRing: true);
+        long consumed = view.Length - rest.Length;
+        _consumedInPlace = consumed;
+        if (rest.IsEmpty && !_decoder.HasPartialRecord)
+        {
+            _recordTiming.Idle();
+        }
+        return consumed;
+    }
+
+    /// <summary>Takes every whole record off the front of <paramref name="sequence"/> into the
+    /// call lifecycle; a synchronous call is answered here, inline, on the connection's thread.
+    /// Returns why reading must stop, or null. <paramref name="inRing"/>: the bytes are the shared
+    /// ring, which the peer can rewrite at any moment, so nothing is decoded from them before it is
+    /// copied (a call's record into the call, a backchannel reply into its own array).</summary>
+    private string? DecodeAndRun(ref ReadOnlySequence<byte> sequence, bool inRing)
+    {
+        try
+        {
+            while (_decoder.TryDecode(ref sequence, out ReadOnlySequence<byte> record))
+            {
+                if (MessageKind.IsReply(record))
+                {
+                    // A backchannel reply needs no call slot. Whatever the copy says, it is
+                    // handled (routed or dropped) as a reply.
+                    RouteReply(inRing ? new ReadOnlySequence<byte>(record.ToArray()) : record);
+                    continue;
+                }
+                if (!TakeCallSlot())
+                {
+                    return "server stopping";
+                }
+                long firstByte = _recordTiming.Take(out long complete);
+                RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
+                if (_runtime.Calls.Run(call))
+                {
+                    bool startsTls = call.StartsTls;
+                    ReplyAndEnd(call);
+                    if (startsTls)
+                    {
+                        return "AUTH_TLS probe: there is no TLS over shared memory";
+                    }
+                }
+            }
+            return null;
+        }
+        catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
+        {
+            ServerLog.RecordTooLarge(_runtime.Logger, RemoteEndPoint, e.Message);
+            return "record too large";
         }
     }
 

@@ -27,7 +27,7 @@ namespace OncRpc.Transport.Internal;
 /// range is an <see cref="IOException"/> (the connection closes), and every copy is masked into the ring, so
 /// nothing is read or written outside the mapping.</para>
 /// </summary>
-internal sealed unsafe class ShmRing
+internal sealed unsafe partial class ShmRing
 {
     private readonly ShmMapping _mapping;
     private readonly byte* _data;
