@@ -1,14 +1,17 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using OncRpc.Client;
+using OncRpc.Server;
 using OncRpc.Transport;
 using OncRpc.Transport.Internal;
+using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Transport;
 
 /// <summary>Reading the ring in place (<see cref="ShmRing.ReadInPlace"/>), the server's way of
 /// taking calls without copying them out first: the view across the ring's end, partial
 /// consumption, hostile counters, and a peer rewriting the bytes while they are decoded.</summary>
-public sealed unsafe class SharedMemoryInPlaceTests : IDisposable
+public sealed class SharedMemoryInPlaceTests : IDisposable
 {
     private const int Size = 4096;
     private readonly ShmMapping _mapping;
@@ -74,7 +77,7 @@ public sealed unsafe class SharedMemoryInPlaceTests : IDisposable
     }
 
     [Fact]
-    public void Counters_out_of_range_are_an_IOException_before_any_view_is_made()
+    public unsafe void Counters_out_of_range_are_an_IOException_before_any_view_is_made()
     {
         long* tail = (long*)_mapping.Control(ShmMapping.ClientToServer);
         Volatile.Write(ref *tail, Size + 1); // more than the ring holds
@@ -84,7 +87,7 @@ public sealed unsafe class SharedMemoryInPlaceTests : IDisposable
     }
 
     [Fact]
-    public void A_peer_rewriting_the_bytes_during_decoding_never_makes_the_decoder_read_outside_the_view()
+    public unsafe void A_peer_rewriting_the_bytes_during_decoding_never_makes_the_decoder_read_outside_the_view()
     {
         // Record marks and lengths in flux under the decoder: it must only ever return records
         // inside the view or refuse one as too large, whatever it reads.
@@ -134,6 +137,34 @@ public sealed unsafe class SharedMemoryInPlaceTests : IDisposable
         {
             stop.Cancel();
             scribbler.Join();
+        }
+    }
+
+    [Fact]
+    public async Task Calls_of_every_size_around_the_ring_size_come_through_whole_wrapped_or_not()
+    {
+        // A 4 KiB ring and calls from 0 to about twice its size: the server's view wraps at
+        // every offset (two segments), records arrive whole or in part (copied out, then read on
+        // from the copy), and reading in place resumes after each; async calls batch several.
+        var options = new RpcServerOptions();
+        options.SharedMemory.RingSize = Size;
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using RpcClient client = await server.ConnectAsync();
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        for (int length = 0; length < 2 * Size + 200; length += 37)
+        {
+            byte[] data = Pattern(length, length);
+            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, ct).Value.ToArray());
+        }
+        var calls = new List<(byte[] Sent, Task<XdrOpaque> Reply)>();
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] data = Pattern(i * 29 % 1500, 1000 + i);
+            calls.Add((data, client.CallAsync<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, ct).AsTask()));
+        }
+        foreach ((byte[] sent, Task<XdrOpaque> reply) in calls)
+        {
+            Assert.Equal(sent, (await reply).Value.ToArray());
         }
     }
 }

@@ -12,7 +12,8 @@ namespace OncRpc.Server.Internal;
 /// handshake (<see cref="ShmHandshake"/>: the peer's uid checked with SO_PEERCRED, then the
 /// mapping made for this connection handed over) and then only watches for the peer's death.
 /// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
-/// <see cref="CallLifecycle"/>; replies go into the server-to-client ring through one writer (a
+/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (each copied once, into its
+/// call) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
 /// lock around each whole record), so records never interleave.
 /// <para>Invariant: one thread, this connection's own, reads the ring: it spins briefly when the
 /// ring is empty, then sleeps in the futex, so an idle connection costs no CPU. At the call limit
