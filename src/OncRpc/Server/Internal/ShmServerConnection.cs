@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using OncRpc.Diagnostics;
 using OncRpc.Transport;
@@ -11,7 +10,8 @@ namespace OncRpc.Server.Internal;
 /// handshake (<see cref="ShmHandshake"/>: the peer's uid checked with SO_PEERCRED, then the
 /// mapping made for this connection handed over) and then only watches for the peer's death.
 /// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
-/// <see cref="CallLifecycle"/>; replies go into the server-to-client ring through one writer (a
+/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (each copied once, into its
+/// call) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
 /// lock around each whole record), so records never interleave.
 /// <para>Invariant: one thread, this connection's own, reads the ring: it spins briefly when the
 /// ring is empty, then sleeps in the futex, so an idle connection costs no CPU. At the call limit
@@ -20,7 +20,7 @@ namespace OncRpc.Server.Internal;
 /// socket), a graceful stop and an abort cancel the rings, which wakes every waiter; calls in
 /// flight are then cancelled through the calls' token as on the other transports.</para>
 /// </summary>
-internal sealed class ShmServerConnection : ServerConnection
+internal sealed partial class ShmServerConnection : ServerConnection
 {
     private const int InitialReadBuffer = 128 * 1024; // a 64 KiB call, record mark and header included, fits whole
 
@@ -35,6 +35,8 @@ internal sealed class ShmServerConnection : ServerConnection
     private ShmRing? _out;
     private RecordTiming _recordTiming; // connection thread only
     private volatile bool _waitingForSlot;
+    private string? _stopReason;        // connection thread only: set by the in-place reader
+    private long _consumedInPlace;      // connection thread only
 
     public ShmServerConnection(RpcServerRuntime runtime, Socket socket, Action<ServerConnection> onClosed)
         : base(runtime, socket, RpcTransportKind.SharedMemory, onClosed)
@@ -135,142 +137,6 @@ internal sealed class ShmServerConnection : ServerConnection
         {
         }
         Abort();
-    }
-
-    /// <summary>Reads records until the peer leaves, the server stops reading or the stream
-    /// breaks; returns why it ended.</summary>
-    private string ReadLoop()
-    {
-        ShmRing ring = _in!;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(InitialReadBuffer);
-        int start = 0;
-        int end = 0;
-        try
-        {
-            while (true)
-            {
-                if (_readingToken.IsCancellationRequested)
-                {
-                    return "server stopping";
-                }
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-                else if (end == buffer.Length)
-                {
-                    // Unconsumed bytes (part of a record the decoder awaits whole) fill the
-                    // buffer: move them down, or grow it (the decoder awaits at most one
-                    // fragment of up to 256 KiB whole, so this stays bounded).
-                    int live = end - start;
-                    byte[] target = live * 2 > buffer.Length ? ArrayPool<byte>.Shared.Rent(buffer.Length * 2) : buffer;
-                    Buffer.BlockCopy(buffer, start, target, 0, live);
-                    if (!ReferenceEquals(target, buffer))
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = target;
-                    }
-                    start = 0;
-                    end = live;
-                }
-                int n = ring.Read(buffer.AsSpan(end));
-                if (n == 0)
-                {
-                    if (ring.WaitReadable(long.MaxValue))
-                    {
-                        continue;
-                    }
-                    if (_readingToken.IsCancellationRequested && !ClosingStarted)
-                    {
-                        return "server stopping";
-                    }
-                    if (ring.Readable > 0)
-                    {
-                        continue; // the peer wrote this before it left: its calls still count
-                    }
-                    if (_decoder.HasPartialRecord || end > start)
-                    {
-                        ServerLog.TruncatedRecord(_runtime.Logger, RemoteEndPoint);
-                    }
-                    return "end of stream";
-                }
-                end += n;
-                Volatile.Write(ref _lastActivity, _runtime.NowMs);
-                _recordTiming.Arrived();
-                var sequence = new ReadOnlySequence<byte>(buffer, start, end - start);
-                try
-                {
-                    while (_decoder.TryDecode(ref sequence, out ReadOnlySequence<byte> record))
-                    {
-                        if (RouteReply(record))
-                        {
-                            continue; // a backchannel reply: needs no call slot
-                        }
-                        if (!TakeCallSlot())
-                        {
-                            return "server stopping";
-                        }
-                        long firstByte = _recordTiming.Take(out long complete);
-                        RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
-                        if (_runtime.Calls.Run(call))
-                        {
-                            bool startsTls = call.StartsTls;
-                            ReplyAndEnd(call);
-                            if (startsTls)
-                            {
-                                return "AUTH_TLS probe: there is no TLS over shared memory";
-                            }
-                        }
-                    }
-                }
-                catch (RpcException e) when (e.Status == RpcStatus.MessageTooLarge)
-                {
-                    ServerLog.RecordTooLarge(_runtime.Logger, RemoteEndPoint, e.Message);
-                    return "record too large";
-                }
-                start = end - (int)sequence.Length;
-                if (start == end && !_decoder.HasPartialRecord)
-                {
-                    _recordTiming.Idle();
-                }
-            }
-        }
-        catch (IOException e)
-        {
-            return "shared-memory ring broken: " + e.Message; // counters out of range
-        }
-        catch (ObjectDisposedException)
-        {
-            return "connection closed";
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Backpressure: at the per-connection limit, wait (on this thread) for a call to
-    /// end before reading on. False when a stop begins meanwhile.</summary>
-    private bool TakeCallSlot()
-    {
-        if (_callSlots.Wait(0))
-        {
-            return true;
-        }
-        _waitingForSlot = true;
-        try
-        {
-            _callSlots.Wait(_readingToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-        finally
-        {
-            _waitingForSlot = false;
-        }
     }
 
     private void ReplyAndEnd(RpcCall call)

@@ -11,7 +11,9 @@ namespace OncRpc.Transport.Internal;
 /// writer, <c>head</c> (bytes ever read) only by the reader; both only grow, and
 /// <c>0 &lt;= tail - head &lt;= size</c>. The writer copies bytes in, then publishes
 /// <c>tail</c> with a release write; the reader reads <c>tail</c> with an acquire read before
-/// copying out (so it sees the bytes), then publishes <c>head</c> with a release write; the writer
+/// copying out or looking at the bytes in place (so it sees them), then publishes <c>head</c>
+/// with a release write only once it is done with them (in place: after the consumer returned,
+/// and only past what it consumed; see ShmRing.InPlace.cs); the writer
 /// reads <c>head</c> with an acquire read before reusing that space. One thread at a time holds
 /// each role in a process (the client's reader and writer roles, the server's read loop and write
 /// lock); moving a role between threads goes through a full fence there.</para>
@@ -27,7 +29,7 @@ namespace OncRpc.Transport.Internal;
 /// range is an <see cref="IOException"/> (the connection closes), and every copy is masked into the ring, so
 /// nothing is read or written outside the mapping.</para>
 /// </summary>
-internal sealed unsafe class ShmRing
+internal sealed unsafe partial class ShmRing
 {
     private readonly ShmMapping _mapping;
     private readonly byte* _data;

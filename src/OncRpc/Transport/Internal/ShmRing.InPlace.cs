@@ -1,0 +1,100 @@
+using System.Buffers;
+
+namespace OncRpc.Transport.Internal;
+
+/// <summary>
+/// Reading in place: the reader looks at the readable bytes where they lie in the ring (one
+/// segment, or two when they wrap past the ring's end) instead of copying them out first, and
+/// frees only what it consumed. This saves a copy of every record on the way in.
+/// <para>Safety against the peer: the writer can rewrite the bytes while the reader looks at them
+/// (they are past <c>tail</c> only for an honest writer). The view's bounds come from this side's
+/// own validated snapshot of the counters, never from the shared memory again, so whatever the
+/// bytes say, nothing outside the ring is read; and a consumer must copy what it validates
+/// before it relies on it (the record decoder copies each record mark into a local before reading
+/// it; a call's record is copied into the call's own buffer before it is decoded).</para>
+/// </summary>
+internal sealed unsafe partial class ShmRing
+{
+    /// <summary>Consumes a prefix of <paramref name="readable"/> (a view into the ring, valid only
+    /// during the call) and returns how many bytes it consumed.</summary>
+    public delegate long InPlaceReader(ReadOnlySequence<byte> readable);
+
+    private RingMemory? _memory;          // the reader's view of the whole data region
+    private RingSegment? _first;          // reused for a view that wraps (one reader at a time)
+    private RingSegment? _second;
+
+    /// <summary>Reader: hands what is readable now, in place, to <paramref name="consume"/>, then
+    /// frees what it consumed (release write of <c>head</c>, as <see cref="Read"/> does). Returns
+    /// the bytes that were readable (0: the ring was empty, and <paramref name="consume"/> was not
+    /// called). Never blocks. What was not consumed stays in the ring for the next read.</summary>
+    public int ReadInPlace(InPlaceReader consume)
+    {
+        using ShmMapping.Use use = _mapping.Enter(); // the view stays mapped until consume returns
+        long head = Volatile.Read(ref *_head);
+        long count = Volatile.Read(ref *_tail) - head; // acquire: the bytes below tail are visible
+        if ((ulong)count > (ulong)_size)
+        {
+            throw Corrupt();
+        }
+        if (count == 0)
+        {
+            return 0;
+        }
+        int n = (int)count;
+        int start = (int)(head & (_size - 1));
+        int first = Math.Min(n, _size - start);
+        Memory<byte> data = (_memory ??= new RingMemory(_data, _size)).Memory;
+        ReadOnlySequence<byte> view;
+        if (first == n)
+        {
+            view = new ReadOnlySequence<byte>(data.Slice(start, n));
+        }
+        else
+        {
+            _first ??= new RingSegment();
+            _second ??= new RingSegment();
+            _first.Set(data.Slice(start, first), 0, _second);
+            _second.Set(data[..(n - first)], first, null);
+            view = new ReadOnlySequence<byte>(_first, 0, _second, n - first);
+        }
+        long consumed = consume(view);
+        if ((ulong)consumed > (ulong)n)
+        {
+            throw new InvalidOperationException("consumed more than was readable");
+        }
+        if (consumed > 0)
+        {
+            Volatile.Write(ref *_head, head + consumed); // release: done with the bytes before the space is reused
+            WakeIfSleeping(_writerWaiting);
+        }
+        return n;
+    }
+
+    /// <summary>The ring's data region as <see cref="Memory{T}"/> (no pinning needed: it is
+    /// mapped memory, outside the GC heap; it lives as long as the mapping, which
+    /// <see cref="ReadInPlace"/> holds while a view is out).</summary>
+    private sealed class RingMemory(byte* data, int length) : MemoryManager<byte>
+    {
+        public override Span<byte> GetSpan() => new(data, length);
+
+        public override MemoryHandle Pin(int elementIndex = 0) => new(data + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    private sealed class RingSegment : ReadOnlySequenceSegment<byte>
+    {
+        public void Set(ReadOnlyMemory<byte> memory, long runningIndex, RingSegment? next)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+            Next = next;
+        }
+    }
+}
