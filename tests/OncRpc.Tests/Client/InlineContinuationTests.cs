@@ -32,12 +32,19 @@ public class InlineContinuationTests
     private static async Task<T> ContinueAfterReplyAsync<T>(ServerHarness harness, RpcClient client, Func<T> continuation)
     {
         using var registered = new ManualResetEventSlim();
-        Task<T> run = Task.Run(async () =>
+        Task<T> run = Task.Run(() =>
         {
             Task<XdrInt> gated = client.CallAsync<XdrInt, XdrInt>(Wait, 1, Ct).AsTask();
+            // The continuation is attached before the gate opens (an await after it could find the
+            // reply already there and run on this pool thread); ExecuteSynchronously runs it where
+            // the call completes, as an await's continuation does.
+            Task<T> continued = gated.ContinueWith(t =>
+            {
+                t.GetAwaiter().GetResult();
+                return continuation();
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             registered.Set();
-            await gated.ConfigureAwait(false);
-            return continuation();
+            return continued;
         }, Ct);
         Assert.True(registered.Wait(Bound, Ct));
         await Eventually.ReachedAsync(() => harness.Waiting > 0, "the gated call reached its handler");

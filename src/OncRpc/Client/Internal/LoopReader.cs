@@ -43,6 +43,7 @@ internal sealed class LoopReader : IEpollHandler
     private readonly ILoopSocketReader _reader;
     private readonly Action<RpcException> _fail;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _registrationGate = new(); // _registration is assigned once the add returned
     private ulong _registration;
     private bool _registered; // written by the role holder; read by Nudge as a hint
     private int _armed;
@@ -92,14 +93,20 @@ internal sealed class LoopReader : IEpollHandler
         Interlocked.Exchange(ref _armed, 1);
         if (!_registered)
         {
+            // Marked before the add: the add's first edge may run OnEvents on the loop at once,
+            // and its Arm must not add the socket again (EEXIST); its Exit waits for the token.
+            Volatile.Write(ref _registered, true);
             try
             {
-                _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET, this);
-                Volatile.Write(ref _registered, true);
+                lock (_registrationGate)
+                {
+                    _registration = ClientEventLoop.Shared.Add(_handle, Libc.EPOLLIN | Libc.EPOLLRDHUP | Libc.EPOLLET, this);
+                }
                 return; // registering reports bytes already there
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
+                Volatile.Write(ref _registered, false);
                 Interlocked.Exchange(ref _armed, 0);
                 _fail(new RpcException(RpcStatus.ConnectionLost, $"the socket cannot be watched: {e.Message}", e));
                 Exit();
@@ -119,7 +126,10 @@ internal sealed class LoopReader : IEpollHandler
         if (_registered)
         {
             _registered = false;
-            ClientEventLoop.Shared.Remove(_handle, _registration);
+            lock (_registrationGate)
+            {
+                ClientEventLoop.Shared.Remove(_handle, _registration);
+            }
         }
         _done.TrySetResult();
     }
