@@ -50,27 +50,19 @@ internal static class GrpcLoadRunner
                 }
             }
 
-            await DelayUntilAsync(measureStart, cancellationToken).ConfigureAwait(false);
+            await CallTally.DelayUntilAsync(measureStart, cancellationToken).ConfigureAwait(false);
             ServerStats serverBefore = await control.SnapshotAsync(new SnapshotRequest(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             TimeSpan cpuBefore = ProcessCounters.CpuTime();
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             int gen0Before = GC.CollectionCount(0);
-            await DelayUntilAsync(measureEnd, cancellationToken).ConfigureAwait(false);
+            await CallTally.DelayUntilAsync(measureEnd, cancellationToken).ConfigureAwait(false);
             long allocAfter = GC.GetTotalAllocatedBytes(precise: true);
             TimeSpan cpuAfter = ProcessCounters.CpuTime();
             int gen0After = GC.CollectionCount(0);
             ServerStats serverAfter = await control.SnapshotAsync(new SnapshotRequest(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             await Task.WhenAll(tasks).WaitAsync(options.CallTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
 
-            var histogram = new LatencyHistogram();
-            long errors = 0;
-            string? firstError = null;
-            foreach (Loop loop in loops)
-            {
-                histogram.Add(loop.Histogram);
-                errors += loop.Errors;
-                firstError ??= loop.FirstError;
-            }
+            (LatencyHistogram histogram, long errors, string? firstError) = CallTally.Merge(loops.Select(loop => loop.Tally));
             long calls = histogram.Count;
             double serverCalls = serverAfter.Calls - serverBefore.Calls;
             return new LoadResult
@@ -104,22 +96,12 @@ internal static class GrpcLoadRunner
         }
     }
 
-    private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
-    {
-        long remaining = timestamp - Stopwatch.GetTimestamp();
-        if (remaining > 0)
-        {
-            await Task.Delay(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     private sealed class Loop(Bench.BenchClient client, string procedure, Blob payload, long measureStart, long measureEnd, int seed)
     {
         private static readonly Empty s_empty = new();
 
-        public LatencyHistogram Histogram { get; } = new();
-        public long Errors { get; private set; }
-        public string? FirstError { get; private set; }
+        public CallTally Tally { get; } = new(measureStart);
 
         public async Task RunAsync()
         {
@@ -153,31 +135,15 @@ internal static class GrpcLoadRunner
                 catch (Grpc.Core.RpcException e)
                 {
                     ok = false;
-                    FirstError ??= e.Status.ToString();
+                    Tally.Failed(e.Status.ToString());
                 }
                 seq++;
-                if (!Record(t0, ok))
+                if (!Tally.Record(t0, ok))
                 {
                     return;
                 }
             }
         }
 
-        private bool Record(long t0, bool ok)
-        {
-            long t1 = Stopwatch.GetTimestamp();
-            if (t0 < measureStart)
-            {
-                return true;
-            }
-            if (!ok)
-            {
-                Errors++;
-                FirstError ??= "wrong result";
-                return Errors <= 1000;
-            }
-            Histogram.Record((long)((t1 - t0) * (1e9 / Stopwatch.Frequency)));
-            return true;
-        }
     }
 }

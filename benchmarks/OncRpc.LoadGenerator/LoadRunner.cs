@@ -65,13 +65,13 @@ public static class LoadRunner
                 }
             }
 
-            await DelayUntilAsync(measureStart, cancellationToken).ConfigureAwait(false);
+            await CallTally.DelayUntilAsync(measureStart, cancellationToken).ConfigureAwait(false);
             ServerStats? serverBefore = serverStats ? await TrySnapshotAsync(control, 0, cancellationToken).ConfigureAwait(false) : null;
             PhaseTotals? phasesBefore = telemetry?.Snapshot();
             TimeSpan cpuBefore = ProcessCounters.CpuTime();
             long allocBefore = GC.GetTotalAllocatedBytes(precise: true);
             int gen0Before = GC.CollectionCount(0);
-            await DelayUntilAsync(measureEnd, cancellationToken).ConfigureAwait(false);
+            await CallTally.DelayUntilAsync(measureEnd, cancellationToken).ConfigureAwait(false);
             long allocAfter = GC.GetTotalAllocatedBytes(precise: true);
             TimeSpan cpuAfter = ProcessCounters.CpuTime();
             int gen0After = GC.CollectionCount(0);
@@ -79,15 +79,7 @@ public static class LoadRunner
             ServerStats? serverAfter = serverStats ? await TrySnapshotAsync(control, 0, cancellationToken).ConfigureAwait(false) : null;
             await Task.WhenAll(tasks).WaitAsync(options.CallTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
 
-            var histogram = new LatencyHistogram();
-            long errors = 0;
-            string? firstError = null;
-            foreach (Loop loop in loops)
-            {
-                histogram.Add(loop.Histogram);
-                errors += loop.Errors;
-                firstError ??= loop.FirstError;
-            }
+            (LatencyHistogram histogram, long errors, string? firstError) = CallTally.Merge(loops.Select(loop => loop.Tally));
             long calls = histogram.Count;
             double seconds = options.Duration.TotalSeconds;
             return new LoadResult
@@ -200,14 +192,6 @@ public static class LoadRunner
         }
     }
 
-    private static async Task DelayUntilAsync(long timestamp, CancellationToken cancellationToken)
-    {
-        long remaining = timestamp - Stopwatch.GetTimestamp();
-        if (remaining > 0)
-        {
-            await Task.Delay(TimeSpan.FromSeconds((double)remaining / Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     private static byte[] CreateBytes(int size)
     {
@@ -220,9 +204,7 @@ public static class LoadRunner
 
     private sealed class Loop(RpcClient client, string procedure, BenchProcedures procs, Payload payload, long measureStart, long measureEnd, int seed)
     {
-        public LatencyHistogram Histogram { get; } = new();
-        public long Errors { get; private set; }
-        public string? FirstError { get; private set; }
+        public CallTally Tally { get; } = new(measureStart);
 
         // One async method per loop, the procedure switch inside it: the state machine is boxed
         // once per loop, not per call, so the client's bytes per call are the runtime's own.
@@ -262,10 +244,10 @@ public static class LoadRunner
                 catch (RpcException e)
                 {
                     ok = false;
-                    FirstError ??= e.Message;
+                    Tally.Failed(e.Message);
                 }
                 seq++;
-                if (!Record(t0, ok))
+                if (!Tally.Record(t0, ok))
                 {
                     return;
                 }
@@ -308,33 +290,16 @@ public static class LoadRunner
                 catch (RpcException e)
                 {
                     ok = false;
-                    FirstError ??= e.Message;
+                    Tally.Failed(e.Message);
                 }
                 seq++;
-                if (!Record(t0, ok))
+                if (!Tally.Record(t0, ok))
                 {
                     return;
                 }
             }
         }
 
-        /// <summary>Counts a call started at <paramref name="t0"/>; false once there are too many errors.</summary>
-        private bool Record(long t0, bool ok)
-        {
-            long t1 = Stopwatch.GetTimestamp();
-            if (t0 < measureStart)
-            {
-                return true;
-            }
-            if (!ok)
-            {
-                Errors++;
-                FirstError ??= "wrong result";
-                return Errors <= 1000;
-            }
-            Histogram.Record((long)((t1 - t0) * (1e9 / Stopwatch.Frequency)));
-            return true;
-        }
     }
 }
 
