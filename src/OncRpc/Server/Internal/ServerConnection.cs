@@ -92,14 +92,14 @@ internal abstract partial class ServerConnection : ICallSite
         }
     }
 
-    /// <summary>The first step of <see cref="Abort"/>: marks the connection closed and fires the
-    /// calls' token. False when it was closed already (the caller then does nothing more).</summary>
     /// <summary>True from the moment closing began (<see cref="MarkClosed"/>), before the calls'
     /// token fires: a late reply then has nowhere to go. A handler awaiting a backchannel call may
     /// finish inside <see cref="MarkClosed"/> (its call failed with ConnectionLost), so checking the
     /// token alone would send its answer to a connection being closed.</summary>
     private protected bool ClosingStarted => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The first step of <see cref="Abort"/>: marks the connection closed and fires the
+    /// calls' token. False when it was closed already (the caller then does nothing more).</summary>
     private protected bool MarkClosed()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -117,5 +117,25 @@ internal abstract partial class ServerConnection : ICallSite
         {
         }
         return true;
+    }
+
+    /// <summary>Once a connection that reads on its own task or thread stopped reading: a
+    /// graceful stop (<paramref name="graceful"/>) answers what is in flight (a forced stop
+    /// cancels the calls) and then closes; otherwise (the peer left, broke the protocol, or idled:
+    /// nobody will read the replies) it closes first and then waits for the calls to end.</summary>
+    private protected async Task CloseAfterReadingAsync(string reason, bool graceful)
+    {
+        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
+        if (graceful)
+        {
+            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
+            Abort();
+        }
+        else
+        {
+            Abort();
+            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
+        }
+        ServerLog.ConnectionClosed(_runtime.Logger, RemoteEndPoint, reason);
     }
 }

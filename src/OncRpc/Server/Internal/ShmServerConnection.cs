@@ -208,20 +208,7 @@ internal sealed partial class ShmServerConnection : ServerConnection
 
     private async Task FinishAsync(string reason)
     {
-        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
-        if (_readingToken.IsCancellationRequested && !ClosingStarted)
-        {
-            // Graceful stop: answer what is in flight (a forced stop cancels the calls), then close.
-            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
-            Abort();
-        }
-        else
-        {
-            // The peer left, broke the protocol, or idled: nobody will read the replies.
-            Abort();
-            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
-        }
-        ServerLog.ConnectionClosed(_runtime.Logger, RemoteEndPoint, reason);
+        await CloseAfterReadingAsync(reason, graceful: _readingToken.IsCancellationRequested && !ClosingStarted).ConfigureAwait(false);
         _mapping?.Dispose(); // unmaps once no writer is inside any more
         _decoder.Dispose();
         _calls.Dispose();

@@ -115,21 +115,7 @@ internal sealed partial class StreamConnection : ServerConnection
         {
             reason = "read loop failed: " + e.Message;
         }
-        CloseBackchannel("the server stopped reading the connection (" + reason + ")");
-
-        if (_readingToken.IsCancellationRequested && Volatile.Read(ref _closed) == 0)
-        {
-            // Graceful stop: answer what is in flight (a forced stop cancels the calls), then close.
-            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
-            Abort();
-        }
-        else
-        {
-            // The peer left, broke the protocol, or idled: nobody will read the replies.
-            Abort();
-            await _inFlight.WaitForDrainAsync().ConfigureAwait(false);
-        }
-        ServerLog.ConnectionClosed(_runtime.Logger, RemoteEndPoint, reason);
+        await CloseAfterReadingAsync(reason, graceful: _readingToken.IsCancellationRequested && !ClosingStarted).ConfigureAwait(false);
         await _reader.CompleteAsync().ConfigureAwait(false);
         _tls?.Dispose();
         _decoder.Dispose();
