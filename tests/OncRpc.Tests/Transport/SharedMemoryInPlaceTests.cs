@@ -11,31 +11,8 @@ namespace OncRpc.Tests.Transport;
 /// <summary>Reading the ring in place (<see cref="ShmRing.ReadInPlace"/>), the server's way of
 /// taking calls without copying them out first: the view across the ring's end, partial
 /// consumption, hostile counters, and a peer rewriting the bytes while they are decoded.</summary>
-public sealed class SharedMemoryInPlaceTests : IDisposable
+public sealed class SharedMemoryInPlaceTests : RingFixture
 {
-    private const int Size = 4096;
-    private readonly ShmMapping _mapping;
-    private readonly ShmRing _writer;
-    private readonly ShmRing _reader;
-
-    public SharedMemoryInPlaceTests()
-    {
-        Assert.SkipUnless(ShmLibc.IsSupported, "shared memory needs Linux x86_64");
-        _mapping = ShmMapping.Create(Size, out int fd);
-        ShmLibc.Close(fd);
-        _writer = new ShmRing(_mapping, ShmMapping.ClientToServer, ShmChannel.SpinTicks);
-        _reader = new ShmRing(_mapping, ShmMapping.ClientToServer, ShmChannel.SpinTicks);
-    }
-
-    public void Dispose() => _mapping?.Dispose();
-
-    private static byte[] Pattern(int length, int seed)
-    {
-        byte[] data = new byte[length];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
     [Fact]
     public void A_view_across_the_ring_end_has_two_segments_in_order_and_only_the_consumed_part_is_freed()
     {

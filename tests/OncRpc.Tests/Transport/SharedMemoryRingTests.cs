@@ -5,32 +5,9 @@ namespace OncRpc.Tests.Transport;
 
 /// <summary>The shared-memory ring on its own: one mapping, a writer's and a reader's view of one
 /// direction (as the two processes have), on two threads where concurrency is the point.</summary>
-public sealed class SharedMemoryRingTests : IDisposable
+public sealed class SharedMemoryRingTests : RingFixture
 {
-    private const int Size = 4096;
-    private readonly ShmMapping _mapping;
-    private readonly ShmRing _writer;
-    private readonly ShmRing _reader;
-
-    public SharedMemoryRingTests()
-    {
-        Assert.SkipUnless(ShmLibc.IsSupported, "shared memory needs Linux x86_64");
-        _mapping = ShmMapping.Create(Size, out int fd);
-        ShmLibc.Close(fd);
-        _writer = new ShmRing(_mapping, ShmMapping.ClientToServer, ShmChannel.SpinTicks);
-        _reader = new ShmRing(_mapping, ShmMapping.ClientToServer, ShmChannel.SpinTicks);
-    }
-
-    public void Dispose() => _mapping?.Dispose();
-
     private static long In(int ms) => Stopwatch.GetTimestamp() + ms * Stopwatch.Frequency / 1000;
-
-    private static byte[] Pattern(int length, int seed)
-    {
-        byte[] data = new byte[length];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
 
     [Fact]
     public void Bytes_come_out_in_order_across_many_wraparounds()

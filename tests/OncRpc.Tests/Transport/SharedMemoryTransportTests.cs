@@ -60,24 +60,17 @@ public sealed class SharedMemoryTransportTests
         }
     }
 
-    internal static byte[] Pattern(int length, int seed)
-    {
-        byte[] data = new byte[length];
-        new Random(seed).NextBytes(data);
-        return data;
-    }
-
     [Fact]
     public async Task Sync_and_async_calls_cross_the_rings()
     {
         await using ShmServer server = await ShmServer.StartAsync();
         await using RpcClient client = await server.ConnectAsync();
-        byte[] data = Pattern(100, 1);
+        byte[] data = RingFixture.Pattern(100, 1);
         Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(Echo, data, Ct).Value.ToArray());
         Assert.Equal(data, (await client.CallAsync<XdrOpaque, XdrOpaque>(Echo, data, Ct)).Value.ToArray());
         for (int i = 0; i < 1000; i++)
         {
-            byte[] each = Pattern(i % 300, i);
+            byte[] each = RingFixture.Pattern(i % 300, i);
             Assert.Equal(each, client.Call<XdrOpaque, XdrOpaque>(Echo, each, Ct).Value.ToArray());
         }
         Assert.Equal(RpcTransportKind.SharedMemory, server.Server.EndPoints[0].Transport);
@@ -90,7 +83,7 @@ public sealed class SharedMemoryTransportTests
         options.SharedMemory.RingSize = 4096;
         await using ShmServer server = await ShmServer.StartAsync(options);
         await using RpcClient client = await server.ConnectAsync();
-        byte[] data = Pattern(1024 * 1024, 2);
+        byte[] data = RingFixture.Pattern(1024 * 1024, 2);
         Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(Echo, data, Ct).Value.ToArray());
         Assert.Equal(data, (await client.CallAsync<XdrOpaque, XdrOpaque>(Echo, data, Ct)).Value.ToArray());
     }
@@ -109,7 +102,7 @@ public sealed class SharedMemoryTransportTests
         var echoes = new List<(byte[] Sent, Task<XdrOpaque> Reply)>();
         for (int i = 0; i < 24; i++)
         {
-            byte[] data = Pattern(64 * 1024, 100 + i);
+            byte[] data = RingFixture.Pattern(64 * 1024, 100 + i);
             echoes.Add((data, Task.Run(() => client.CallAsync<XdrOpaque, XdrOpaque>(Echo, data, Ct).AsTask(), Ct)));
         }
         await Eventually.ReachedAsync(() => server.Server.Connections.Single().PausedAtCallLimit, "the server stops reading at its limit");
@@ -155,7 +148,7 @@ public sealed class SharedMemoryTransportTests
         {
             for (int i = 0; i < 50; i++)
             {
-                byte[] data = Pattern(1 + (c * 50 + i) % 2000, c * 1000 + i);
+                byte[] data = RingFixture.Pattern(1 + (c * 50 + i) % 2000, c * 1000 + i);
                 byte[] reply = (i % 2 == 0
                     ? client.Call<XdrOpaque, XdrOpaque>(Echo, data, Ct)
                     : await client.CallAsync<XdrOpaque, XdrOpaque>(Echo, data, Ct)).Value.ToArray();
@@ -313,7 +306,7 @@ public sealed class SharedMemoryTransportTests
             using ShmMapping mapping = ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10));
             var toServer = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
             var fromServer = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
-            byte[] call = RpcBytes.CallMessage(7, Echo.Program, Echo.Version, Echo.Procedure, XdrBytes.OpaqueOf(Pattern(64 * 1024, 5)));
+            byte[] call = RpcBytes.CallMessage(7, Echo.Program, Echo.Version, Echo.Procedure, XdrBytes.OpaqueOf(RingFixture.Pattern(64 * 1024, 5)));
             byte[] record = new byte[4 + call.Length];
             BinaryPrimitives.WriteUInt32BigEndian(record, 0x8000_0000u | (uint)call.Length);
             call.CopyTo(record, 4);
