@@ -60,6 +60,42 @@ public sealed class SharedMemoryTransportTests
         }
     }
 
+    /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB,
+    /// takes the mapping and writes what the test likes into the rings; disposing it is the
+    /// client dying (the socket closes).</summary>
+    private sealed class RawShmPeer : IDisposable
+    {
+        private readonly Socket _socket;
+
+        private RawShmPeer(Socket socket, ShmMapping mapping)
+        {
+            _socket = socket;
+            Mapping = mapping;
+            ToServer = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
+            FromServer = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
+        }
+
+        public ShmMapping Mapping { get; }
+        public ShmRing ToServer { get; }
+        public ShmRing FromServer { get; }
+
+        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithSmallRingsAsync()
+        {
+            var options = new RpcServerOptions();
+            options.SharedMemory.RingSize = 4096;
+            ShmServer server = await ShmServer.StartAsync(options);
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
+            return (server, new RawShmPeer(socket, ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10))));
+        }
+
+        public void Dispose()
+        {
+            Mapping.Dispose();
+            _socket.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Sync_and_async_calls_cross_the_rings()
     {
@@ -239,20 +275,16 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_client_that_dies_mid_record_is_dropped_and_the_server_serves_on()
     {
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = 4096;
-        await using ShmServer server = await ShmServer.StartAsync(options);
-        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        await using ShmServer server = started;
+        using (peer)
         {
-            // A fake client: takes the mapping, writes part of a call record that claims far more
-            // than the ring holds (so the server is left mid-record), then goes away.
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
-            using ShmMapping mapping = ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10));
-            var toServer = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
+            // The fake client writes part of a call record that claims far more than the ring
+            // holds (so the server is left mid-record), then goes away.
             byte[] partial = new byte[3000];
             BinaryPrimitives.WriteUInt32BigEndian(partial, 0x8000_0000u | 100_000);
-            toServer.WriteAll(partial, 1000);
-            await Eventually.ReachedAsync(() => toServer.Readable == 0, "the server takes what came");
+            peer.ToServer.WriteAll(partial, 1000);
+            await Eventually.ReachedAsync(() => peer.ToServer.Readable == 0, "the server takes what came");
             Assert.Equal(1, server.Server.ConnectionCount);
         }
         await Eventually.ReachedAsync(() => server.Server.ConnectionCount == 0, "the dead client's connection ends");
@@ -295,23 +327,18 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_client_that_dies_while_the_server_waits_for_ring_space_frees_the_server()
     {
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = 4096;
-        await using ShmServer server = await ShmServer.StartAsync(options);
-        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        await using ShmServer server = started;
+        using (peer)
         {
-            // A fake client that sends an ECHO of 64 KiB and never reads: the server's reply
-            // fills the 4 KiB server-to-client ring and its writer waits for space.
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
-            using ShmMapping mapping = ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10));
-            var toServer = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
-            var fromServer = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
+            // The fake client sends an ECHO of 64 KiB and never reads: the server's reply fills
+            // the 4 KiB server-to-client ring and its writer waits for space.
             byte[] call = RpcBytes.CallMessage(7, Echo.Program, Echo.Version, Echo.Procedure, XdrBytes.OpaqueOf(RingFixture.Pattern(64 * 1024, 5)));
             byte[] record = new byte[4 + call.Length];
             BinaryPrimitives.WriteUInt32BigEndian(record, 0x8000_0000u | (uint)call.Length);
             call.CopyTo(record, 4);
-            await Task.Run(() => toServer.WriteAll(record, 10_000), Ct);
-            await Eventually.ReachedAsync(() => fromServer.Readable == 4096, "the reply fills the ring");
+            await Task.Run(() => peer.ToServer.WriteAll(record, 10_000), Ct);
+            await Eventually.ReachedAsync(() => peer.FromServer.Readable == 4096, "the reply fills the ring");
             Assert.Equal(1, server.Server.Connections.Single().InFlight.Count);
         }
         await Eventually.ReachedAsync(() => server.Server.ConnectionCount == 0, "the writer is woken and the connection ends");
