@@ -7,13 +7,20 @@ using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
 
+[CollectionDefinition(nameof(ClientEventLoopCollection), DisableParallelization = true)]
+public sealed class ClientEventLoopCollection;
+
 /// <summary>
 /// Awaited calls on Linux are read by the client's event loop, and a call's continuation runs on
 /// the loop's thread once the loop has given the connection's reader role up (one wake-up per
 /// call). These tests pin down that this is safe: a continuation that calls again, blocking or
 /// awaiting, on the same client completes; and one that blocks outright delays neither the other
 /// calls of its client nor other clients' calls beyond the loop's watchdog period.
+/// <para>Alone: the loop is process-wide and runs one continuation inline per wake-up (the rest go
+/// to the pool), so another test's replies fetched in the same wake-up could send the one under
+/// test to a pool thread, and the assertions on where it ran would fail for that reason only.</para>
 /// </summary>
+[Collection(nameof(ClientEventLoopCollection))]
 public class InlineContinuationTests
 {
     private const string LoopThread = "OncRpc client loop";
