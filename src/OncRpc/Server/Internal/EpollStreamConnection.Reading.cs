@@ -195,15 +195,6 @@ internal sealed partial class EpollStreamConnection
         }
     }
 
-    public override ValueTask SendLateReplyAsync(RpcCall call)
-    {
-        if (!ClosingStarted && !_callsToken.IsCancellationRequested)
-        {
-            Send(call.FinishStreamRecord().Span);
-        }
-        return ValueTask.CompletedTask;
-    }
-
     private void SendBatch(PooledBufferWriter batch)
     {
         if (batch.WrittenCount > 0)

@@ -57,7 +57,10 @@ internal abstract partial class ServerConnection : ICallSite
     /// <summary>The client's verified certificate, over mutual TLS.</summary>
     public virtual System.Security.Cryptography.X509Certificates.X509Certificate2? ClientCertificate => null;
 
-    public abstract ValueTask SendLateReplyAsync(RpcCall call);
+    /// <summary>The reply of a call whose handler went asynchronous: sent on its own, as one
+    /// record (<see cref="SendRecordAsync"/>), unless closing began (it has nowhere to go).</summary>
+    public ValueTask SendLateReplyAsync(RpcCall call) =>
+        ClosingStarted || _callsToken.IsCancellationRequested ? ValueTask.CompletedTask : SendRecordAsync(call.FinishStreamRecord());
 
     /// <summary>For tests: reading is held back because the calls in flight are at the
     /// per-connection limit (the next call waits, unread or unrun, for a slot).</summary>

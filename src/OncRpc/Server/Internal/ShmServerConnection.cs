@@ -154,15 +154,6 @@ internal sealed partial class ShmServerConnection : ServerConnection
         }
     }
 
-    public override ValueTask SendLateReplyAsync(RpcCall call)
-    {
-        if (!ClosingStarted && !_callsToken.IsCancellationRequested)
-        {
-            Send(call.FinishStreamRecord().Span);
-        }
-        return ValueTask.CompletedTask;
-    }
-
     internal override ValueTask SendRecordAsync(ReadOnlyMemory<byte> record)
     {
         Send(record.Span);

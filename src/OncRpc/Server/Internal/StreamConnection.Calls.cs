@@ -175,11 +175,6 @@ internal sealed partial class StreamConnection
         }
     }
 
-    /// <summary>The reply of a call whose handler went asynchronous: sent on its own under the
-    /// write lock.</summary>
-    public override ValueTask SendLateReplyAsync(RpcCall call) =>
-        ClosingStarted || _callsToken.IsCancellationRequested ? ValueTask.CompletedTask : SendAsync(call.FinishStreamRecord());
-
     public override void OnCallEnded()
     {
         _callSlots.Release();
