@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # benchmarks/run-matrix.sh -- the side-by-side end-to-end matrix, C reference vs ours, in ONE run.
 #
-#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only shm]
+#   benchmarks/run-matrix.sh [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only main|many|shm]
 #
 # Builds the libtirpc peers (tests/TestData/c, bench_svc + bench_clnt) and the load generator
 # (Release), then for each scenario runs every client/server pairing:
@@ -17,6 +17,8 @@
 # gRPC .NET (benchmarks/OncRpc.GrpcBench: the same NULL and ECHO on Kestrel, HTTP/2 without TLS):
 # sequential NULL and 64 KiB echo (both on CPU 0) and 64 calls in flight on one connection
 # (client CPU 0, server CPU 1), against our rows of the same scenarios; skipped when it does not build.
+# Then many connections at once: the C client with 4, 8 and 16 threads (one connection each) against
+# the C server and ours, both up at the same time, TCP and UDP (--only many runs that part alone).
 # Last, the shared-memory transport against libtirpc over a Unix socket and our TCP (--only shm
 # runs that part alone).
 # Default 5 s warm-up + 3 s measured per run (about 7 minutes in all; --repeat 3 about 17): on one pinned CPU shared
@@ -51,9 +53,13 @@ while [ $# -gt 0 ]; do
         --quick) QUICK=1; shift ;;
         --repeat) REPEAT=$2; shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
-        *) echo "usage: $0 [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only shm]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--duration S] [--warmup S] [--repeat N] [--peers DIR] [--no-build] [--quick] [--only main|many|shm]" >&2; exit 2 ;;
     esac
 done
+case "$ONLY" in
+    ""|main|many|shm) ;;
+    *) echo "--only takes main, many or shm" >&2; exit 2 ;;
+esac
 
 WORK=$(mktemp -d /tmp/oncrpc-matrix.XXXXXX)
 PEERS=${PEERS:-$WORK/peers}
@@ -62,9 +68,14 @@ LG=$LG_DIR/bin/Release/net10.0/OncRpc.LoadGenerator
 GB_DIR=$ROOT/benchmarks/OncRpc.GrpcBench
 GB=$GB_DIR/bin/Release/net10.0/OncRpc.GrpcBench
 SRV_PID=""
+EXTRA_PIDS=""
 CLIENT_TIMEOUT=$(awk -v d="$DUR" -v w="$WARM" 'BEGIN { printf "%d", d + w + 40 }')
 
 cleanup() {
+    local pid
+    for pid in $EXTRA_PIDS; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
     if [ -n "$SRV_PID" ] && kill -0 "$SRV_PID" 2>/dev/null; then
         kill -TERM "$SRV_PID" 2>/dev/null || true
         sleep 0.5
@@ -186,7 +197,10 @@ get() {
         | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
-if [ "$ONLY" != shm ]; then
+# section NAME: whether this run includes that part (all of them without --only)
+section() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+
+if section main; then
 echo
 echo "## sequential (1 call in flight), client and server both on CPU 0"
 sequential tcp-null tcp null 0
@@ -293,11 +307,82 @@ echo "targets: sequential ratios >= 1.0x; pipelined ours->ours >= 250000 calls/s
 echo "server bytes/call 0 for NULL/ADD; client at most one small allocation; 1,000 idle connections < 64 MiB."
 fi
 
+# ---- many connections at once --------------------------------------------------------------
+# The C client with 4, 8 and 16 threads, one connection (or UDP socket) each, against libtirpc's
+# server and ours, TCP and UDP. Restarting the servers per pairing lets this VM's speed swings
+# (up to 3x within a minute) decide the ratio, so both servers stay up at once on CPU 1 (each
+# serving TCP and UDP), ours is warmed first, and the C client on CPU 0 alternates between them
+# run by run; at least three rounds, medians. Warm-up per run: 1 s (the servers are warm).
+if section many; then
+echo
+echo "## many connections: the C client with 4/8/16 threads against both servers, up at once on CPU 1"
+# start_both -> C_TCP C_UDP O_TCP O_UDP (the servers' pids join EXTRA_PIDS)
+start_both() {
+    local kind out i line
+    for kind in c ours; do
+        out=$WORK/many-$kind.out
+        : >"$out"
+        if [ "$kind" = c ]; then
+            taskset -c 1 "$PEERS/bench_svc" --port 0 --transport both --lifetime 600 --udp-bufsize 65000 >"$out" 2>"$WORK/server.err" &
+        else
+            taskset -c 1 "$LG" serve --port 0 --transport both --lifetime 600 >"$out" 2>"$WORK/server.err" &
+        fi
+        EXTRA_PIDS="$EXTRA_PIDS $!"
+        for i in $(seq 1 200); do
+            grep -q '^READY' "$out" && break
+            sleep 0.1
+        done
+        line=$(grep -m1 '^READY' "$out") || { echo "server $kind did not start" >&2; cat "$WORK/server.err" >&2; exit 1; }
+        if [ "$kind" = c ]; then
+            C_TCP=$(echo "$line" | cut -d' ' -f2); C_UDP=$(echo "$line" | cut -d' ' -f3)
+        else
+            O_TCP=$(echo "$line" | cut -d' ' -f2); O_UDP=$(echo "$line" | cut -d' ' -f3)
+        fi
+    done
+}
+start_both
+MANY_ROUNDS=$(( REPEAT < 3 ? 3 : REPEAT ))
+SAVED_WARM=$WARM
+# our server's JIT reaches tier 1 under the same load before anything is measured
+for transport in tcp udp; do
+    if [ "$transport" = tcp ]; then SRV_PORT=$O_TCP; else SRV_PORT=$O_UDP; fi
+    run_client c 0 "$transport" null 0 8
+done
+WARM=1
+for r in $(seq 1 "$MANY_ROUNDS"); do
+    for transport in tcp udp; do
+        for t in 4 8 16; do
+            if [ "$transport" = tcp ]; then SRV_PORT=$C_TCP; else SRV_PORT=$C_UDP; fi
+            run_client c 0 "$transport" null 0 "$t"; record "many-$transport-t$t" "C->C" "$LINE"
+            if [ "$transport" = tcp ]; then SRV_PORT=$O_TCP; else SRV_PORT=$O_UDP; fi
+            run_client c 0 "$transport" null 0 "$t"; record "many-$transport-t$t" "C->ours" "$LINE"
+        done
+    done
+done
+WARM=$SAVED_WARM
+for pid in $EXTRA_PIDS; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+done
+EXTRA_PIDS=""
+echo
+printf '| C client, NULL | C server calls/s | our server | ours / C |\n| --- | ---: | ---: | ---: |\n'
+for transport in tcp udp; do
+    for t in 4 8 16; do
+        cc=$(get "many-$transport-t$t" "C->C" 3); co=$(get "many-$transport-t$t" "C->ours" 3)
+        printf '| %s, %s threads | %s | %s | %sx |\n' "$transport" "$t" "$cc" "$co" "$(ratio "$co" "$cc")"
+    done
+done
+echo "target: our server >= 1.0x libtirpc's with 4, 8 and 16 threads."
+fi
+# ---- end many connections -------------------------------------------------------------------
+
 # ---------------------------------------------------------------------------------------------
 # Shared memory (netid shm, ours only): client on CPU 0, server on CPU 1 (spinning pays off only
 # when the two sides run at once). References in the same run: libtirpc over a Unix socket
 # (bench_svc --unix / bench_clnt --transport unix) for sequential NULL, our TCP for 64 KiB ECHO.
 # Rounds interleaved (every variant once per round, --repeat N rounds), medians reported.
+if section shm; then
 echo
 echo "## shared memory (ours, netid shm) vs libtirpc over a Unix socket and our TCP; client CPU 0, server CPU 1"
 SHM_SOCK=$WORK/shm.sock
@@ -350,3 +435,4 @@ ref=$(get shm-echo-64KiB "ours/tcp" 3); shm=$(get shm-echo-64KiB "ours/shm" 3)
 printf '| 64 KiB ECHO vs our loopback TCP | %s | %s | %sx | %s / %s |\n' "$ref" "$shm" "$(ratio "$shm" "$ref")" \
     "$(get shm-echo-64KiB "ours/tcp" 4)" "$(get shm-echo-64KiB "ours/shm" 4)"
 echo "targets: sequential NULL >= 5x libtirpc over Unix; >= 1,000,000 calls/s with 64 in flight; 64 KiB echo >= 3x our TCP"
+fi
