@@ -103,6 +103,83 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void Dispatcher_finds_procedures_by_number_sparse_or_huge_and_sees_later_registrations()
+    {
+        var dispatcher = new RpcDispatcher();
+        foreach (uint procedure in new uint[] { 1, 7, 255, 256, 300, uint.MaxValue })
+        {
+            dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 2, procedure), static (_, _) => default);
+        }
+        foreach (uint procedure in new uint[] { 0, 1, 7, 255, 256, 300, uint.MaxValue })
+        {
+            Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 2, procedure, out RpcProcedureEntry? entry, out _, out _));
+            Assert.Equal(procedure, entry!.Descriptor.Procedure);
+        }
+        foreach (uint procedure in new uint[] { 2, 8, 254, 257, 299, 301, uint.MaxValue - 1 })
+        {
+            Assert.Equal(DispatchLookup.ProcedureUnavailable, dispatcher.Lookup(9, 2, procedure, out RpcProcedureEntry? entry, out _, out _));
+            Assert.Null(entry);
+        }
+        Assert.Equal(DispatchLookup.ProgramUnavailable, dispatcher.Lookup(10, 2, 1, out _, out _, out _));
+        Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 1, 1, out _, out uint low, out uint high));
+        Assert.Equal((2u, 2u), (low, high));
+
+        // A registration after calls were looked up is seen by the next lookup.
+        dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 2, 8), static (_, _) => default);
+        dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 3, 1000), static (_, _) => default);
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 2, 8, out _, out _, out _));
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 3, 1000, out _, out _, out _));
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 3, 0, out _, out _, out _));
+        Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 4, 1, out _, out low, out high));
+        Assert.Equal((2u, 3u), (low, high));
+    }
+
+    [Fact]
+    public void A_call_ended_on_a_thread_is_begun_again_there_clean_and_only_by_its_own_server()
+    {
+        using RpcServerRuntime first = CreateRuntime();
+        using RpcServerRuntime second = CreateRuntime();
+        var site = new InFlightOnlySite();
+        Exception? failure = null;
+        // A thread of its own: the spare call is kept per thread.
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                RpcCall call = first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
+                call.SetRequest(RpcBytes.CallMessage(77, Program, 2, 1, XdrBytes.Words(7)).AsSpan());
+                Assert.True(first.Calls.Run(call));
+                Assert.True(call.HasReply);
+                first.Calls.End(call);
+                Assert.Equal(0, site.InFlight.Count);
+
+                RpcCall again = first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
+                Assert.Same(call, again);
+                Assert.Equal(1, site.InFlight.Count);
+                Assert.False(again.HasReply);
+                Assert.Equal(0u, again.Xid);
+                Assert.Null(again.Entry);
+                Assert.Equal(0, again.Request.Length);
+
+                // Another server on the same thread makes or rents its own, and leaves this one be.
+                RpcCall other = second.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
+                Assert.NotSame(again, other);
+                first.Calls.End(again);
+                second.Calls.End(other);
+                Assert.Same(call, first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0));
+                Assert.Same(other, second.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0));
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+    }
+
+    [Fact]
     public async Task Telemetry_reports_spans_and_metrics_with_otel_names()
     {
         var activities = new List<Activity>();
