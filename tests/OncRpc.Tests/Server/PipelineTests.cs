@@ -135,48 +135,58 @@ public sealed class PipelineTests
     }
 
     [Fact]
-    public void A_call_ended_on_a_thread_is_begun_again_there_clean_and_only_by_its_own_server()
+    public async Task The_duration_metric_times_calls_begun_while_it_listens_and_skips_one_begun_before()
     {
-        using RpcServerRuntime first = CreateRuntime();
-        using RpcServerRuntime second = CreateRuntime();
-        var site = new InFlightOnlySite();
-        Exception? failure = null;
-        // A thread of its own: the spare call is kept per thread.
-        var thread = new Thread(() =>
+        // The start is read only while someone listens: a call that began before the listener
+        // came has none, and must not be recorded as lasting since the clock's origin.
+        var release = new TaskCompletionSource<XdrInt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatcher = new RpcDispatcher();
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 7, 1, "P", "WAIT"),
+            (_, _) => new ValueTask<XdrInt>(release.Task));
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 7, 2, "P", "NOW"),
+            static (x, _) => ValueTask.FromResult(x));
+        using var runtime = new RpcServerRuntime(new RpcServerOptions(), dispatcher, NullLogger.Instance);
+        Task<byte[]?> early = RunAsync(runtime, RpcBytes.CallMessage(1, Program, 7, 1, XdrBytes.Words(1)));
+
+        var durations = new List<(uint Procedure, double Seconds)>();
+        using var meters = new MeterListener
         {
-            try
+            InstrumentPublished = (instrument, l) =>
             {
-                RpcCall call = first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
-                call.SetRequest(RpcBytes.CallMessage(77, Program, 2, 1, XdrBytes.Words(7)).AsSpan());
-                Assert.True(first.Calls.Run(call));
-                Assert.True(call.HasReply);
-                first.Calls.End(call);
-                Assert.Equal(0, site.InFlight.Count);
-
-                RpcCall again = first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
-                Assert.Same(call, again);
-                Assert.Equal(1, site.InFlight.Count);
-                Assert.False(again.HasReply);
-                Assert.Equal(0u, again.Xid);
-                Assert.Null(again.Entry);
-                Assert.Equal(0, again.Request.Length);
-
-                // Another server on the same thread makes or rents its own, and leaves this one be.
-                RpcCall other = second.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0);
-                Assert.NotSame(again, other);
-                first.Calls.End(again);
-                second.Calls.End(other);
-                Assert.Same(call, first.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0));
-                Assert.Same(other, second.Calls.Begin(site, RpcTransportKind.Tcp, 4, CancellationToken.None, null, firstByte: 0));
+                if (instrument.Meter.Name == RpcServerDiagnostics.MeterName && instrument.Name == "rpc.server.call.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            uint? program = null;
+            uint? procedure = null;
+            foreach (var tag in tags)
+            {
+                program = tag.Key == "onc_rpc.program.number" ? tag.Value as uint? : program;
+                procedure = tag.Key == "onc_rpc.procedure.number" ? tag.Value as uint? : procedure;
             }
-            catch (Exception e)
+            if (program == Program)
             {
-                failure = e;
+                lock (durations)
+                {
+                    durations.Add((procedure ?? 0, value));
+                }
             }
         });
-        thread.Start();
-        thread.Join();
-        Assert.Null(failure);
+        meters.Start();
+
+        release.SetResult(new XdrInt(5));
+        Assert.Equal(RpcBytes.Success(1, XdrBytes.Words(5)), await early);
+        Assert.Equal(RpcBytes.Success(2, XdrBytes.Words(3)), await RunAsync(runtime, RpcBytes.CallMessage(2, Program, 7, 2, XdrBytes.Words(3))));
+        lock (durations)
+        {
+            (uint procedure, double seconds) = Assert.Single(durations);
+            Assert.Equal(2u, procedure);
+            Assert.InRange(seconds, 0, 60);
+        }
     }
 
     [Fact]

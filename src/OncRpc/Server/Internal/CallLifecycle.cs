@@ -25,15 +25,6 @@ internal sealed class CallLifecycle : IDisposable
     private const int MaxPooledCalls = 1024;
     private const long MaxPooledBytes = 64L * 1024 * 1024;
 
-    /// <summary>One call object kept by each thread that ends calls, ahead of the shared pool:
-    /// a call that begins and ends on an event loop's thread (a handler that completes
-    /// synchronously) then takes no interlocked operation for its object. Only a small one is
-    /// kept (a thread keeps at most this many bytes), and only for the lifecycle that made it.</summary>
-    [ThreadStatic]
-    private static RpcCall? t_spare;
-
-    private const int MaxSpareBytes = 4096;
-
     private readonly BoundedPool<RpcCall> _pool = new(MaxPooledCalls, MaxPooledBytes, static c => c.RetainedBytes);
     private readonly RpcCallPipeline _pipeline;
     private readonly ILogger _logger;
@@ -55,14 +46,9 @@ internal sealed class CallLifecycle : IDisposable
     public RpcCall Begin(ICallSite site, RpcTransportKind transport, int replyPrefix, CancellationToken cancellationToken,
         EndPoint? remoteEndPoint, long firstByte, long complete = 0)
     {
-        RpcCall? call = t_spare;
-        if (call is not null && ReferenceEquals(call.Owner, this))
+        if (!_pool.TryRent(out RpcCall call))
         {
-            t_spare = null;
-        }
-        else if (!_pool.TryRent(out call))
-        {
-            call = new RpcCall(this);
+            call = new RpcCall();
         }
         call.Site = site;
         call.Transport = transport;
@@ -127,15 +113,7 @@ internal sealed class CallLifecycle : IDisposable
     {
         ICallSite site = call.Site!;
         ServerPhases.End(call);
-        if (!call.Reset())
-        {
-            call.Release();
-        }
-        else if (t_spare is null && call.RetainedBytes <= MaxSpareBytes)
-        {
-            t_spare = call;
-        }
-        else if (!_pool.Return(call))
+        if (!call.Reset() || !_pool.Return(call))
         {
             call.Release();
         }

@@ -18,15 +18,7 @@ internal sealed partial class RpcCall
     private byte[] _request = [];
     private int _requestLength;
 
-    public RpcCall(object? owner = null)
-    {
-        Owner = owner;
-        Reply = new PooledBufferWriter(256);
-    }
-
-    /// <summary>The lifecycle whose pool this call belongs to (its thread-local spare is only
-    /// taken back by the same one).</summary>
-    public object? Owner { get; }
+    public RpcCall() => Reply = new PooledBufferWriter(256);
 
     // Set by the lifecycle and the transport.
     /// <summary>Where the call came from and its reply goes.</summary>
