@@ -82,6 +82,35 @@ public sealed class SpinWindowTests
         Assert.False(spin.Continues(now + 1));     // no window any more: straight to sleep
     }
 
+    [Fact]
+    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_ends_the_window_and_halves_it()
+    {
+        var spin = new SpinWindow(Max);
+        long now = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            now = ExpireWindow(ref spin, now);
+            spin.Woke(polled: false, now + 1);
+            now += 2;
+        }
+        Assert.Equal(Max, spin.Window);
+        Assert.True(spin.Continues(now));
+        Assert.True(spin.Continues(now + Max / 2));  // looks come back quickly: go on
+        now += Max / 2 + Max + 1;
+        Assert.False(spin.Continues(now));          // the yield gave the CPU away for too long
+        Assert.Equal(Max / 2, spin.Window);
+
+        // For a while no window opens, however soon the events come; then polling is tried again.
+        long quietEnd = now + 2000 * Max;
+        for (; now < quietEnd - 10 * Max; now += 3 * Max)
+        {
+            Assert.False(spin.Continues(now));
+            spin.Woke(polled: false, now + 10);
+        }
+        Assert.Equal(Max, spin.Window);
+        Assert.True(spin.Continues(quietEnd));
+    }
+
     /// <summary>Opens the window after handled events (if any) and lets it pass with nothing;
     /// returns the time the loop went to sleep.</summary>
     private static long ExpireWindow(ref SpinWindow spin, long now)
