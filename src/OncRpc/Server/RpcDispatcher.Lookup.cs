@@ -26,21 +26,21 @@ public sealed partial class RpcDispatcher
     {
         Snapshot snapshot = _snapshot ?? BuildSnapshot();
         low = high = 0;
-        if (snapshot.Procedures.TryGetValue((program, version, procedure), out entry))
+        if (snapshot.Versions.TryGetValue(VersionKey(program, version), out VersionTable? table))
         {
-            return DispatchLookup.Found;
+            entry = table.Find(procedure);
+            return entry is null ? DispatchLookup.ProcedureUnavailable : DispatchLookup.Found;
         }
-        if (!snapshot.Versions.TryGetValue(program, out var range))
+        entry = null;
+        if (!snapshot.Programs.TryGetValue(program, out var range))
         {
             return DispatchLookup.ProgramUnavailable;
         }
-        if (!snapshot.ProgramVersions.Contains((program, version)))
-        {
-            (low, high) = range;
-            return DispatchLookup.ProgramMismatch;
-        }
-        return DispatchLookup.ProcedureUnavailable;
+        (low, high) = range;
+        return DispatchLookup.ProgramMismatch;
     }
+
+    private static ulong VersionKey(uint program, uint version) => ((ulong)program << 32) | version;
 
     private Snapshot BuildSnapshot()
     {
@@ -50,16 +50,25 @@ public sealed partial class RpcDispatcher
             {
                 return existing;
             }
-            var procedures = new Dictionary<(uint, uint, uint), RpcProcedureEntry>(_procedures);
-            var programVersions = new HashSet<(uint, uint)>();
-            foreach (var key in _procedures.Keys)
+            var byVersion = new Dictionary<ulong, Dictionary<uint, RpcProcedureEntry>>();
+            foreach (var ((program, version, procedure), entry) in _procedures)
             {
-                if (programVersions.Add((key.Program, key.Version)) && !_procedures.ContainsKey((key.Program, key.Version, 0)))
+                if (!byVersion.TryGetValue(VersionKey(program, version), out var procedures))
                 {
-                    procedures[(key.Program, key.Version, 0)] = CreateNullEntry(key.Program, key.Version);
+                    byVersion[VersionKey(program, version)] = procedures = [];
+                }
+                procedures[procedure] = entry;
+            }
+            foreach (var (key, procedures) in byVersion)
+            {
+                if (!procedures.ContainsKey(0))
+                {
+                    procedures[0] = CreateNullEntry((uint)(key >> 32), (uint)key);
                 }
             }
-            var snapshot = new Snapshot(procedures.ToFrozenDictionary(), _versions.ToFrozenDictionary(), programVersions.ToFrozenSet());
+            var snapshot = new Snapshot(
+                byVersion.ToFrozenDictionary(p => p.Key, p => new VersionTable(p.Value)),
+                _versions.ToFrozenDictionary());
             _snapshot = snapshot;
             return snapshot;
         }
@@ -80,8 +89,50 @@ public sealed partial class RpcDispatcher
         return new RpcProcedureEntry<XdrVoid, XdrVoid>(descriptor, static (_, _) => default);
     }
 
+    /// <summary>The table calls read, rebuilt after each registration: one lookup by
+    /// (program, version) packed in 64 bits, then the procedure number indexes an array.</summary>
     private sealed record Snapshot(
-        FrozenDictionary<(uint, uint, uint), RpcProcedureEntry> Procedures,
-        FrozenDictionary<uint, (uint Low, uint High)> Versions,
-        FrozenSet<(uint, uint)> ProgramVersions);
+        FrozenDictionary<ulong, VersionTable> Versions,
+        FrozenDictionary<uint, (uint Low, uint High)> Programs);
+
+    /// <summary>The procedures of one program version, by number: an array up to
+    /// <see cref="MaxDenseProcedure"/> (every real program: NFSv3 has 22), a dictionary for the
+    /// rest, so a stray huge number costs no huge array.</summary>
+    private sealed class VersionTable
+    {
+        private const uint MaxDenseProcedure = 255;
+        private readonly RpcProcedureEntry?[] _dense;
+        private readonly FrozenDictionary<uint, RpcProcedureEntry>? _sparse;
+
+        public VersionTable(Dictionary<uint, RpcProcedureEntry> procedures)
+        {
+            uint max = 0;
+            foreach (uint procedure in procedures.Keys)
+            {
+                if (procedure <= MaxDenseProcedure)
+                {
+                    max = Math.Max(max, procedure);
+                }
+            }
+            _dense = new RpcProcedureEntry?[max + 1];
+            Dictionary<uint, RpcProcedureEntry>? sparse = null;
+            foreach (var (procedure, entry) in procedures)
+            {
+                if (procedure <= MaxDenseProcedure)
+                {
+                    _dense[procedure] = entry;
+                }
+                else
+                {
+                    (sparse ??= [])[procedure] = entry;
+                }
+            }
+            _sparse = sparse?.ToFrozenDictionary();
+        }
+
+        public RpcProcedureEntry? Find(uint procedure) =>
+            procedure < (uint)_dense.Length ? _dense[procedure]
+            : _sparse is not null && _sparse.TryGetValue(procedure, out RpcProcedureEntry? entry) ? entry
+            : null;
+    }
 }

@@ -103,6 +103,93 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void Dispatcher_finds_procedures_by_number_sparse_or_huge_and_sees_later_registrations()
+    {
+        var dispatcher = new RpcDispatcher();
+        foreach (uint procedure in new uint[] { 1, 7, 255, 256, 300, uint.MaxValue })
+        {
+            dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 2, procedure), static (_, _) => default);
+        }
+        foreach (uint procedure in new uint[] { 0, 1, 7, 255, 256, 300, uint.MaxValue })
+        {
+            Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 2, procedure, out RpcProcedureEntry? entry, out _, out _));
+            Assert.Equal(procedure, entry!.Descriptor.Procedure);
+        }
+        foreach (uint procedure in new uint[] { 2, 8, 254, 257, 299, 301, uint.MaxValue - 1 })
+        {
+            Assert.Equal(DispatchLookup.ProcedureUnavailable, dispatcher.Lookup(9, 2, procedure, out RpcProcedureEntry? entry, out _, out _));
+            Assert.Null(entry);
+        }
+        Assert.Equal(DispatchLookup.ProgramUnavailable, dispatcher.Lookup(10, 2, 1, out _, out _, out _));
+        Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 1, 1, out _, out uint low, out uint high));
+        Assert.Equal((2u, 2u), (low, high));
+
+        // A registration after calls were looked up is seen by the next lookup.
+        dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 2, 8), static (_, _) => default);
+        dispatcher.Register<XdrVoid, XdrVoid>(new RpcProcedureDescriptor(9, 3, 1000), static (_, _) => default);
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 2, 8, out _, out _, out _));
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 3, 1000, out _, out _, out _));
+        Assert.Equal(DispatchLookup.Found, dispatcher.Lookup(9, 3, 0, out _, out _, out _));
+        Assert.Equal(DispatchLookup.ProgramMismatch, dispatcher.Lookup(9, 4, 1, out _, out low, out high));
+        Assert.Equal((2u, 3u), (low, high));
+    }
+
+    [Fact]
+    public async Task The_duration_metric_times_calls_begun_while_it_listens_and_skips_one_begun_before()
+    {
+        // The start is read only while someone listens: a call that began before the listener
+        // came has none, and must not be recorded as lasting since the clock's origin.
+        var release = new TaskCompletionSource<XdrInt>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatcher = new RpcDispatcher();
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 7, 1, "P", "WAIT"),
+            (_, _) => new ValueTask<XdrInt>(release.Task));
+        dispatcher.Register<XdrInt, XdrInt>(new RpcProcedureDescriptor(Program, 7, 2, "P", "NOW"),
+            static (x, _) => ValueTask.FromResult(x));
+        using var runtime = new RpcServerRuntime(new RpcServerOptions(), dispatcher, NullLogger.Instance);
+        Task<byte[]?> early = RunAsync(runtime, RpcBytes.CallMessage(1, Program, 7, 1, XdrBytes.Words(1)));
+
+        var durations = new List<(uint Procedure, double Seconds)>();
+        using var meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == RpcServerDiagnostics.MeterName && instrument.Name == "rpc.server.call.duration")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            uint? program = null;
+            uint? procedure = null;
+            foreach (var tag in tags)
+            {
+                program = tag.Key == "onc_rpc.program.number" ? tag.Value as uint? : program;
+                procedure = tag.Key == "onc_rpc.procedure.number" ? tag.Value as uint? : procedure;
+            }
+            if (program == Program)
+            {
+                lock (durations)
+                {
+                    durations.Add((procedure ?? 0, value));
+                }
+            }
+        });
+        meters.Start();
+
+        release.SetResult(new XdrInt(5));
+        Assert.Equal(RpcBytes.Success(1, XdrBytes.Words(5)), await early);
+        Assert.Equal(RpcBytes.Success(2, XdrBytes.Words(3)), await RunAsync(runtime, RpcBytes.CallMessage(2, Program, 7, 2, XdrBytes.Words(3))));
+        lock (durations)
+        {
+            (uint procedure, double seconds) = Assert.Single(durations);
+            Assert.Equal(2u, procedure);
+            Assert.InRange(seconds, 0, 60);
+        }
+    }
+
+    [Fact]
     public async Task Telemetry_reports_spans_and_metrics_with_otel_names()
     {
         var activities = new List<Activity>();

@@ -138,8 +138,17 @@ internal sealed class CallLifecycle : IDisposable
     /// becomes SYSTEM_ERR when the call has an xid, a drop otherwise.</summary>
     internal ValueTask Process(RpcCall call)
     {
-        call.StartTimestamp = Stopwatch.GetTimestamp();
-        call.Phases.Set(ServerPhases.PipelineStart, call.StartTimestamp);
+        // The start is read only for someone: the duration metric or the phases (a clock read
+        // is a measurable part of a NULL call's CPU on a busy server).
+        if (call.Phases.On || ServerTelemetry.MetricsEnabled)
+        {
+            call.StartTimestamp = Stopwatch.GetTimestamp();
+            call.Phases.Set(ServerPhases.PipelineStart, call.StartTimestamp);
+        }
+        else
+        {
+            call.StartTimestamp = 0;
+        }
         ValueTask pending;
         try
         {
@@ -193,7 +202,8 @@ internal sealed class CallLifecycle : IDisposable
     private static void Complete(RpcCall call)
     {
         call.Phases.Mark(ServerPhases.PipelineDone);
-        if (ServerTelemetry.MetricsEnabled)
+        // A call that began before a listener came has no start: it is not counted.
+        if (call.StartTimestamp != 0 && ServerTelemetry.MetricsEnabled)
         {
             ServerTelemetry.RecordCall(call.Program, call.Version, call.Procedure, call.Descriptor, call.Outcome.ToTagValue(),
                 call.Outcome is not (CallOutcome.Success or CallOutcome.Replayed), call.StartTimestamp);

@@ -9,6 +9,11 @@ internal sealed class EpollLoopGroup : IDisposable
     private readonly EpollLoop[] _loops;
     private int _next = -1;
 
+    /// <summary>The longest a server loop polls for more events before it sleeps (see
+    /// <see cref="SpinWindow"/>): about what a NULL call's round trip takes on loopback, so a
+    /// client that sends its next call at once finds the loop awake.</summary>
+    internal static readonly TimeSpan MaxSpin = TimeSpan.FromMicroseconds(50);
+
     public EpollLoopGroup(int count, ILogger logger)
     {
         _loops = new EpollLoop[count];
@@ -16,7 +21,7 @@ internal sealed class EpollLoopGroup : IDisposable
         {
             for (int i = 0; i < count; i++)
             {
-                _loops[i] = new EpollLoop($"OncRpc event loop {i}", logger);
+                _loops[i] = new EpollLoop($"OncRpc event loop {i}", logger, MaxSpin);
             }
         }
         catch

@@ -65,9 +65,10 @@ internal sealed unsafe class EpollLoop : IDisposable
     private int _owner;
     private long _takeOvers;
 
-    public EpollLoop(string name, ILogger logger)
+    public EpollLoop(string name, ILogger logger, TimeSpan maxSpin = default)
     {
         _logger = logger;
+        _maxSpinTicks = (long)(maxSpin.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         _epfd = Libc.EpollCreate(Libc.EPOLL_CLOEXEC);
         if (_epfd < 0)
         {
@@ -94,6 +95,10 @@ internal sealed unsafe class EpollLoop : IDisposable
     }
 
     private readonly string _name;
+
+    /// <summary>The longest the loop keeps looking for events without sleeping after handling
+    /// some (<see cref="SpinWindow"/>), in Stopwatch ticks; 0: it sleeps in epoll_wait at once.</summary>
+    private readonly long _maxSpinTicks;
 
     /// <summary>How many times a new thread took the loop over from one stuck in user code (for tests).</summary>
     internal long TakeOvers => Interlocked.Read(ref _takeOvers);
@@ -294,9 +299,22 @@ internal sealed unsafe class EpollLoop : IDisposable
         byte* events = (byte*)NativeMemory.Alloc((nuint)(MaxEvents * stride));
         try
         {
+            var spin = new SpinWindow(_maxSpinTicks);
             while (!_stopping && Volatile.Read(ref _owner) == owner)
             {
-                int n = Libc.EpollWait(_epfd, events, MaxEvents, -1);
+                bool spinning = spin.Continues();
+                int n = Libc.EpollWait(_epfd, events, MaxEvents, spinning ? 0 : -1);
+                if (n == 0)
+                {
+                    // Spinning and nothing came: let a thread waiting for this CPU (the peer,
+                    // when both share one) run before looking again.
+                    Thread.Yield();
+                    continue;
+                }
+                if (n > 0)
+                {
+                    spin.Woke(spinning);
+                }
                 if (n < 0)
                 {
                     int errno = Marshal.GetLastPInvokeError();

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+
+namespace OncRpc.Transport.Internal;
+
+/// <summary>
+/// How long an <see cref="EpollLoop"/> keeps polling for events without sleeping after it handled
+/// some, adapted the way the kernel's halt-polling adapts (docs/performance.md, "Fourth round").
+/// A loop that sleeps in epoll_wait is woken by the peer's send, and that wake-up is paid on the
+/// peer's CPU (an inter-processor interrupt, costly in a VM) and on ours (a context switch): with
+/// many connections it cost the client more CPU per call against our server than against
+/// libtirpc's, whose slower loop rarely sleeps under load. Invariant: the window is 0 (the loop
+/// sleeps at once) or between an eighth of the maximum and the maximum; after a sleep it doubles
+/// when the sleep ended within the maximum (a longer window would have caught that event) and
+/// halves (to 0 below the minimum) when it lasted longer, so a loop whose calls come far apart
+/// stops polling after a few of them; events caught by polling leave it as it is; and a look that
+/// took longer than the maximum (the yield let other threads run that long: the CPU is contended)
+/// ends the window, halves it and keeps polling off for 2,000 maximums. A window costs at most its length of CPU per sleep. With a maximum of 0 nothing is ever read from the clock.
+/// </summary>
+internal struct SpinWindow(long maxTicks)
+{
+    private readonly long _max = maxTicks;
+    private long _window;
+    private long _until;      // end of the open window; 0: none open
+    private long _sleptAt;    // when the loop last went to sleep
+    private bool _handled;    // events were handled since the last look
+    private long _lookedAt;   // the last look inside the open window
+    private long _quietUntil; // no window opens before this (the CPU was found contended)
+
+    /// <summary>How many maximum windows long polling stays off once the CPU was found
+    /// contended (100 ms for a 50 µs maximum).</summary>
+    private const long ContendedPause = 2000;
+
+    /// <summary>Current window, in Stopwatch ticks (for tests).</summary>
+    public readonly long Window => _window;
+
+    /// <summary>Before each wait: true to poll (a window is open), false to sleep.</summary>
+    public bool Continues() => _max != 0 && Continues(Stopwatch.GetTimestamp());
+
+    internal bool Continues(long now)
+    {
+        if (_handled)
+        {
+            _handled = false;
+            _until = _window == 0 || now < _quietUntil ? 0 : now + _window;
+            _lookedAt = now;
+        }
+        if (_until != 0)
+        {
+            if (now - _lookedAt > _max)
+            {
+                // One look (a poll and a yield) took longer than a whole window: other threads
+                // want this CPU, and each yield hands them a whole time slice, while a loop that
+                // sleeps is the one the scheduler lets in first when its call comes. No polling
+                // for a while (the CPU may be shared for long), then try again.
+                _until = 0;
+                _window = Shrunk(_window);
+                _quietUntil = now + (ContendedPause * _max);
+            }
+            else if (now < _until)
+            {
+                _lookedAt = now;
+                return true;
+            }
+            _until = 0; // a whole window with nothing: sleep (the wake-up tells whether it paid)
+        }
+        _sleptAt = now;
+        return false;
+    }
+
+    /// <summary>A wait returned events; <paramref name="polled"/>: it was a poll in a window.</summary>
+    public void Woke(bool polled)
+    {
+        if (_max != 0)
+        {
+            Woke(polled, polled ? 0 : Stopwatch.GetTimestamp());
+        }
+    }
+
+    internal void Woke(bool polled, long now)
+    {
+        if (!polled)
+        {
+            _window = now - _sleptAt <= _max
+                // Slept for less than the maximum: a longer window would have caught this
+                // without the wake-up.
+                ? (_window == 0 ? Math.Max(1, _max / 8) : Math.Min(_window * 2, _max))
+                // Slept long: calls come far apart, and polling for them only burns the CPU.
+                : Shrunk(_window);
+        }
+        _handled = true;
+    }
+
+    private readonly long Shrunk(long window) => window / 2 < _max / 8 ? 0 : window / 2;
+}

@@ -1,0 +1,128 @@
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Tests.Transport;
+
+/// <summary>The event loop's adaptive polling window (<see cref="SpinWindow"/>), in virtual
+/// ticks: it opens only after a sleep that a window would have spared, grows while events keep
+/// coming that soon, and closes again once windows pass with nothing, so an idle loop sleeps.</summary>
+public sealed class SpinWindowTests
+{
+    private const long Max = 800;
+
+    [Fact]
+    public void Without_a_maximum_the_loop_always_sleeps()
+    {
+        var spin = new SpinWindow(0);
+        for (int i = 0; i < 10; i++)
+        {
+            Assert.False(spin.Continues());
+            spin.Woke(polled: false);
+        }
+        Assert.Equal(0, spin.Window);
+    }
+
+    [Fact]
+    public void A_loop_woken_soon_after_sleeping_polls_next_time_for_the_length_of_its_window()
+    {
+        var spin = new SpinWindow(Max);
+        Assert.False(spin.Continues(1_000));        // nothing learned yet: sleep
+        spin.Woke(polled: false, 1_050);            // woken 50 ticks later: a window would have caught it
+        Assert.Equal(Max / 8, spin.Window);
+
+        Assert.True(spin.Continues(1_060));         // events handled: the window opens from now
+        Assert.True(spin.Continues(1_060 + Max / 8 - 1));
+        Assert.False(spin.Continues(1_060 + Max / 8)); // a whole window with nothing: sleep
+        Assert.False(spin.Continues(1_060 + Max));  // and sleep again after a spurious return
+    }
+
+    [Fact]
+    public void Quick_wake_ups_grow_the_window_up_to_the_maximum_and_events_caught_by_polling_keep_it()
+    {
+        var spin = new SpinWindow(Max);
+        long now = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            // The window passes empty, the next event comes soon after: a longer one would have caught it.
+            now = ExpireWindow(ref spin, now);
+            spin.Woke(polled: false, now + 10);
+            now += 20;
+        }
+        Assert.Equal(Max, spin.Window);             // doubled each time, never past the maximum
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(spin.Continues(now));      // a call every 100 ticks: always caught by polling
+            now += 100;
+            spin.Woke(polled: true);
+        }
+        Assert.Equal(Max, spin.Window);
+    }
+
+    [Fact]
+    public void Long_sleeps_halve_the_window_until_an_idle_loop_sleeps_at_once()
+    {
+        var spin = new SpinWindow(Max);
+        long now = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            now = ExpireWindow(ref spin, now);
+            spin.Woke(polled: false, now + 1);
+            now += 2;
+        }
+        Assert.Equal(Max, spin.Window);
+        long previous = spin.Window;
+        while (spin.Window > 0)
+        {
+            // Calls far apart: each window passes empty, the sleep after it is long.
+            now = ExpireWindow(ref spin, now);
+            now += 10 * Max;
+            spin.Woke(polled: false, now);
+            Assert.True(spin.Window < previous);
+            previous = spin.Window;
+        }
+        Assert.False(spin.Continues(now + 1));     // no window any more: straight to sleep
+    }
+
+    [Fact]
+    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_ends_the_window_and_halves_it()
+    {
+        var spin = new SpinWindow(Max);
+        long now = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            now = ExpireWindow(ref spin, now);
+            spin.Woke(polled: false, now + 1);
+            now += 2;
+        }
+        Assert.Equal(Max, spin.Window);
+        Assert.True(spin.Continues(now));
+        Assert.True(spin.Continues(now + Max / 2));  // looks come back quickly: go on
+        now += Max / 2 + Max + 1;
+        Assert.False(spin.Continues(now));          // the yield gave the CPU away for too long
+        Assert.Equal(Max / 2, spin.Window);
+
+        // For a while no window opens, however soon the events come; then polling is tried again.
+        long quietEnd = now + 2000 * Max;
+        for (; now < quietEnd - 10 * Max; now += 3 * Max)
+        {
+            Assert.False(spin.Continues(now));
+            spin.Woke(polled: false, now + 10);
+        }
+        Assert.Equal(Max, spin.Window);
+        Assert.True(spin.Continues(quietEnd));
+    }
+
+    /// <summary>Opens the window after handled events (if any) and lets it pass with nothing;
+    /// returns the time the loop went to sleep.</summary>
+    private static long ExpireWindow(ref SpinWindow spin, long now)
+    {
+        if (spin.Window == 0)
+        {
+            Assert.False(spin.Continues(now));
+            return now;
+        }
+        Assert.True(spin.Continues(now));
+        long end = now + spin.Window;
+        Assert.False(spin.Continues(end));
+        return end;
+    }
+}
