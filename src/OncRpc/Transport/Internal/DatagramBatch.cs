@@ -1,0 +1,180 @@
+using System.Buffers;
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace OncRpc.Transport.Internal;
+
+/// <summary>
+/// Datagrams received together with one <c>recvmmsg</c> and their replies sent together with one
+/// <c>sendmmsg</c>, for a UDP end point served by one thread. Slot <c>i</c> holds the i-th datagram
+/// received and its sender's address; a reply added for slot <c>i</c> goes to that address. The
+/// kernel structures (message headers, iovecs, addresses, datagram buffers) are allocated once,
+/// pinned, and point at each other for the batch's lifetime: a receive only resets the address
+/// lengths the kernel overwrote.
+/// <para>Invariant: between <see cref="Receive"/> calls, the replies added are sent (or dropped) by
+/// exactly one <see cref="SendReplies"/>, which releases their pins; slot buffers and addresses are
+/// valid until the next <see cref="Receive"/>.</para>
+/// <para>Memory: <c>slots</c> x <c>slotSize</c> bytes of datagram buffers (16 x 64 KiB = 1 MiB at the
+/// default UDP limit) in the pinned object heap, allocated uninitialized: the operating system maps
+/// a page only when a datagram first reaches it, so small calls keep a few KiB resident. Plus 128
+/// bytes of address and about 200 bytes of headers per slot.</para>
+/// </summary>
+internal sealed unsafe class DatagramBatch
+{
+    private const int AddressSize = 128; // sizeof(struct sockaddr_storage)
+
+    private readonly int _slotSize;
+    private readonly byte[] _buffers;
+    private readonly byte[] _addresses;
+    private readonly Libc.MMsgHdr[] _received;
+    private readonly Libc.IoVec[] _receiveVectors;
+    private readonly Libc.MMsgHdr[] _replies;
+    private readonly Libc.IoVec[] _replyVectors;
+    private readonly MemoryHandle[] _pins;
+    private readonly int[] _replyErrors;
+    private int _replyCount;
+
+    public DatagramBatch(int slots, int slotSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(slotSize, 1);
+        Capacity = slots;
+        _slotSize = slotSize;
+        _buffers = GC.AllocateUninitializedArray<byte>(slots * slotSize, pinned: true);
+        _addresses = GC.AllocateArray<byte>(slots * AddressSize, pinned: true);
+        _received = GC.AllocateArray<Libc.MMsgHdr>(slots, pinned: true);
+        _receiveVectors = GC.AllocateArray<Libc.IoVec>(slots, pinned: true);
+        _replies = GC.AllocateArray<Libc.MMsgHdr>(slots, pinned: true);
+        _replyVectors = GC.AllocateArray<Libc.IoVec>(slots, pinned: true);
+        _pins = new MemoryHandle[slots];
+        _replyErrors = new int[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            _receiveVectors[i] = new Libc.IoVec { Base = Pin(_buffers) + (nint)i * slotSize, Length = (nuint)slotSize };
+            _received[i].Header.Iov = Pin(_receiveVectors) + i;
+            _received[i].Header.IovLength = 1;
+            _received[i].Header.Name = Address(i);
+            _replies[i].Header.Iov = Pin(_replyVectors) + i;
+            _replies[i].Header.IovLength = 1;
+        }
+    }
+
+    /// <summary>The most datagrams one <see cref="Receive"/> takes.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Replies added since the last <see cref="SendReplies"/>.</summary>
+    public int ReplyCount => _replyCount;
+
+    /// <summary>Receives up to <paramref name="count"/> (at most <see cref="Capacity"/>) datagrams
+    /// without blocking: how many came (fewer than asked: the socket had no more), or -1 with
+    /// <paramref name="errno"/> (EAGAIN when there was none).</summary>
+    public int Receive(SafeHandle socket, int count, out int errno)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Capacity);
+        for (int i = 0; i < count; i++)
+        {
+            _received[i].Header.NameLength = AddressSize; // the kernel wrote the last sender's length here
+        }
+        int n;
+        fixed (Libc.MMsgHdr* messages = _received)
+        {
+            do
+            {
+                n = Libc.RecvMMsg(socket, messages, (uint)count, Libc.MSG_DONTWAIT, null);
+            }
+            while (Libc.Interrupted(n, out errno));
+        }
+        return n;
+    }
+
+    /// <summary>The size of slot <paramref name="i"/>'s datagram as received: the slot's size when
+    /// the datagram was that large or larger (the rest was cut off).</summary>
+    public int Length(int i) => (int)_received[i].Length;
+
+    /// <summary>Slot <paramref name="i"/>'s datagram (as much as the slot holds).</summary>
+    public ReadOnlySpan<byte> Datagram(int i) => _buffers.AsSpan(i * _slotSize, Math.Min(Length(i), _slotSize));
+
+    /// <summary>Copies slot <paramref name="i"/>'s sender address into <paramref name="into"/>.</summary>
+    public void CopySender(int i, SocketAddress into)
+    {
+        int length = (int)Math.Min(_received[i].Header.NameLength, (uint)into.Buffer.Length);
+        _addresses.AsSpan(i * AddressSize, length).CopyTo(into.Buffer.Span);
+        into.Size = length;
+    }
+
+    /// <summary>Queues <paramref name="datagram"/> for slot <paramref name="i"/>'s sender; pinned
+    /// until <see cref="SendReplies"/>.</summary>
+    public void AddReply(int i, ReadOnlyMemory<byte> datagram)
+    {
+        int j = _replyCount;
+        if (j == Capacity)
+        {
+            throw new InvalidOperationException("more replies than slots");
+        }
+        _pins[j] = datagram.Pin();
+        _replyVectors[j] = new Libc.IoVec { Base = (byte*)_pins[j].Pointer, Length = (nuint)datagram.Length };
+        _replies[j].Header.Name = Address(i);
+        _replies[j].Header.NameLength = _received[i].Header.NameLength;
+        _replyErrors[j] = 0;
+        _replyCount = j + 1;
+    }
+
+    /// <summary>Sends the replies queued, in order, never blocking; each is tried once, and one the
+    /// socket refuses (EAGAIN: its send buffer is full; or an error for that destination) is dropped
+    /// while the rest still go. Returns how many were dropped; <see cref="ReplyError"/> tells which.
+    /// The replies are unpinned and the queue emptied even when this throws (socket closed).</summary>
+    public int SendReplies(SafeHandle socket)
+    {
+        int count = _replyCount;
+        int dropped = 0;
+        try
+        {
+            fixed (Libc.MMsgHdr* messages = _replies)
+            {
+                int next = 0;
+                while (next < count)
+                {
+                    int n;
+                    int errno;
+                    do
+                    {
+                        n = Libc.SendMMsg(socket, messages + next, (uint)(count - next), Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
+                    }
+                    while (Libc.Interrupted(n, out errno));
+                    if (n > 0)
+                    {
+                        next += n;
+                    }
+                    else
+                    {
+                        // The first of those left failed: drop it (UDP may lose any datagram; the
+                        // client retransmits, RFC 5531 §3) and go on with the next.
+                        _replyErrors[next++] = errno != 0 ? errno : Libc.EAGAIN;
+                        dropped++;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            for (int j = 0; j < count; j++)
+            {
+                _pins[j].Dispose();
+                _pins[j] = default;
+                _replyVectors[j] = default;
+            }
+            _replyCount = 0;
+        }
+        return dropped;
+    }
+
+    /// <summary>After <see cref="SendReplies"/>: 0 when reply <paramref name="j"/> (in the order
+    /// added) went out, else the errno that dropped it.</summary>
+    public int ReplyError(int j) => _replyErrors[j];
+
+    private byte* Address(int i) => Pin(_addresses) + (nint)i * AddressSize;
+
+    private static T* Pin<T>(T[] pinned) where T : unmanaged =>
+        (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(pinned));
+}
