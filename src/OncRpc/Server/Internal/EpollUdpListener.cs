@@ -9,24 +9,28 @@ using OncRpc.Transport.Internal;
 namespace OncRpc.Server.Internal;
 
 /// <summary>
-/// A UDP end point served by an <see cref="EpollLoop"/>: on each wake-up the loop thread takes the
-/// datagrams waiting in batches (one <c>recvmmsg</c> per batch, a bounded number of batches per
-/// wake-up), runs each call, and sends the batch's synchronous replies with one <c>sendmmsg</c>;
-/// handlers that await answer from where they finish (one <c>sendto</c> each). A batch shorter than
-/// asked means the socket is empty, so a lone datagram costs one receive, not a second one that
-/// finds nothing. At most <see cref="RpcServerOptions.MaxConcurrentUdpCalls"/> run at once: a batch
-/// never asks for more datagrams than the calls left under the limit, and at the limit the loop
-/// stops receiving and the kernel's buffer absorbs or drops the excess, as UDP allows. A reply
-/// larger than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> becomes SYSTEM_ERR.
+/// A UDP end point served by an <see cref="EpollLoop"/>: on each wake-up the loop thread receives
+/// the datagrams waiting (a bounded number), runs each call, and sends the synchronous replies of
+/// what it received together; handlers that await answer from where they finish (one <c>sendto</c>
+/// each). A backlog is taken in batches (<see cref="DatagramBatch"/>: one <c>recvmmsg</c>, the
+/// replies by one <c>sendmmsg</c>), a lone datagram alone (<c>recvfrom</c>/<c>sendto</c>, cheaper
+/// for one): the batch size doubles after a full batch and falls to what came after a short one.
+/// At most <see cref="RpcServerOptions.MaxConcurrentUdpCalls"/> run at once: a batch never asks
+/// for more datagrams than the calls left under the limit, and at the limit the loop stops
+/// receiving and the kernel's buffer absorbs or drops the excess, as UDP allows. A reply larger
+/// than <see cref="RpcServerOptions.MaxUdpDatagramSize"/> becomes SYSTEM_ERR.
 /// </summary>
 internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
 {
-    /// <summary>Datagrams per <c>recvmmsg</c>: as many as 16 client threads keep waiting, at 16 x
-    /// (<see cref="RpcServerOptions.MaxUdpDatagramSize"/> + 1) bytes of buffers (see <see cref="DatagramBatch"/>).</summary>
+    /// <summary>Datagrams per <c>recvmmsg</c> at most: as many as 16 client threads keep waiting, at
+    /// 16 x (<see cref="RpcServerOptions.MaxUdpDatagramSize"/> + 1) bytes of buffers (see <see cref="DatagramBatch"/>).</summary>
     private const int BatchSize = 16;
 
-    /// <summary>Batches per wake-up: 64 datagrams at most, so the loop's other sockets wait little.</summary>
-    private const int BatchesPerWakeUp = 4;
+    /// <summary>Datagrams per wake-up at most, so the loop's other sockets wait little.</summary>
+    private const int DatagramsPerWakeUp = 64;
+
+    /// <summary>Wake-ups without a speculative receive after one found nothing.</summary>
+    private const int SpeculationPause = 8;
 
     private readonly RpcServerRuntime _runtime;
     private readonly Socket _socket;
@@ -43,6 +47,15 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
     private ulong _registration;
     private bool _receiving;   // guarded by _gate: EPOLLIN is in the interest set
     private volatile bool _stopped;
+
+    // Loop thread only. How many datagrams the next receive asks for: doubled after a full batch,
+    // the last batch's size after a short one, so a lone datagram is received alone (recvfrom) and
+    // a backlog by batches. And how many more wake-ups stop at a short batch instead of receiving
+    // once more: a short batch says the socket was empty before the batch's calls ran, yet a client
+    // on the same CPU (run while the reply was sent) may have sent its next call meanwhile; a
+    // receive that finds nothing pauses that guess for a while.
+    private int _wanted = 1;
+    private int _skipSpeculation;
 
     public EpollUdpListener(RpcServerRuntime runtime, EpollLoop loop, Socket socket)
     {
@@ -85,7 +98,8 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
 
     public void OnEvents(uint events)
     {
-        for (int i = 0; i < BatchesPerWakeUp && !_stopped; i++)
+        bool speculative = false;
+        for (int budget = DatagramsPerWakeUp; budget > 0 && !_stopped;)
         {
             int room = _maxCalls - _inFlight.Count;
             if (room <= 0)
@@ -97,10 +111,14 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
                 }
                 return;
             }
-            int wanted = Math.Min(BatchSize, room);
+            int wanted = Math.Min(Math.Min(_wanted, room), budget);
             int received = _batch.Receive(_handle, wanted, out int errno);
             if (received < 0)
             {
+                if (speculative && errno == Libc.EAGAIN)
+                {
+                    _skipSpeculation = SpeculationPause;
+                }
                 if (errno is not (Libc.EAGAIN or Libc.ECONNREFUSED /* an ICMP error for an earlier reply */))
                 {
                     ServerLog.ReceiveFailed(_runtime.Logger, new SocketException(errno), RpcTransportKind.Udp, LocalEndPoint);
@@ -108,9 +126,21 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
                 return;
             }
             RunBatch(received);
-            if (received < wanted)
+            budget -= received;
+            // A lone datagram found by a speculative receive says nothing of a backlog: stay at one.
+            _wanted = received < wanted ? Math.Max(received, 1) : speculative && wanted == 1 ? 1 : Math.Min(2 * wanted, BatchSize);
+            if (received == wanted && wanted > 1)
             {
-                return; // the socket is empty (or holds an error, which the next wake-up reports)
+                speculative = false; // a full batch: more are likely waiting
+            }
+            else if (_skipSpeculation > 0)
+            {
+                _skipSpeculation--;
+                return; // the socket was empty, or seemed so; epoll says when it is not
+            }
+            else
+            {
+                speculative = true;
             }
         }
     }

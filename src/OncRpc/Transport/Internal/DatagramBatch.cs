@@ -7,7 +7,8 @@ namespace OncRpc.Transport.Internal;
 
 /// <summary>
 /// Datagrams received together with one <c>recvmmsg</c> and their replies sent together with one
-/// <c>sendmmsg</c>, for a UDP end point served by one thread. Slot <c>i</c> holds the i-th datagram
+/// <c>sendmmsg</c> (a lone one by <c>recvfrom</c>/<c>sendto</c>, which cost the kernel less), for a
+/// UDP end point served by one thread. Slot <c>i</c> holds the i-th datagram
 /// received and its sender's address; a reply added for slot <c>i</c> goes to that address. The
 /// kernel structures (message headers, iovecs, addresses, datagram buffers) are allocated once,
 /// pinned, and point at each other for the batch's lifetime: a receive only resets the address
@@ -77,6 +78,25 @@ internal sealed unsafe class DatagramBatch
             _received[i].Header.NameLength = AddressSize; // the kernel wrote the last sender's length here
         }
         int n;
+        if (count == 1)
+        {
+            // One datagram: recvfrom, which the kernel serves with less work than a one-message
+            // recvmmsg (no message header or iovec to copy in, no second attempt).
+            int nameLength = AddressSize;
+            nint length;
+            do
+            {
+                length = Libc.RecvFrom(socket, _receiveVectors[0].Base, _slotSize, Libc.MSG_DONTWAIT, Address(0), &nameLength);
+            }
+            while (Libc.Interrupted(length, out errno));
+            if (length < 0)
+            {
+                return -1;
+            }
+            _received[0].Length = (uint)length;
+            _received[0].Header.NameLength = (uint)nameLength;
+            return 1;
+        }
         fixed (Libc.MMsgHdr* messages = _received)
         {
             do
@@ -139,7 +159,10 @@ internal sealed unsafe class DatagramBatch
                     int errno;
                     do
                     {
-                        n = Libc.SendMMsg(socket, messages + next, (uint)(count - next), Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
+                        // One datagram: sendto, for the reason Receive uses recvfrom.
+                        n = count - next == 1
+                            ? SendOne(socket, next)
+                            : Libc.SendMMsg(socket, messages + next, (uint)(count - next), Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL);
                     }
                     while (Libc.Interrupted(n, out errno));
                     if (n > 0)
@@ -167,6 +190,14 @@ internal sealed unsafe class DatagramBatch
             _replyCount = 0;
         }
         return dropped;
+    }
+
+    private int SendOne(SafeHandle socket, int j)
+    {
+        ref Libc.MsgHdr message = ref _replies[j].Header;
+        nint n = Libc.SendTo(socket, message.Iov->Base, (nint)message.Iov->Length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL,
+            message.Name, (int)message.NameLength);
+        return n < 0 ? -1 : 1;
     }
 
     /// <summary>After <see cref="SendReplies"/>: 0 when reply <paramref name="j"/> (in the order
