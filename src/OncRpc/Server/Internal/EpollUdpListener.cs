@@ -178,7 +178,7 @@ internal sealed class EpollUdpListener : IUdpEndPoint, IEpollHandler, ICallSite
                     continue;
                 }
                 _replying[replies++] = call;
-                _batch.AddReply(i, _runtime.Calls.FinishDatagram(call, _maxDatagram));
+                _batch.AddReply(i, _runtime.Calls.FinishDatagram(call, _maxDatagram).Span);
             }
         }
         finally

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,8 +13,8 @@ namespace OncRpc.Transport.Internal;
 /// pinned, and point at each other for the batch's lifetime: a receive only resets the address
 /// lengths the kernel overwrote.
 /// <para>Invariant: between <see cref="Receive"/> calls, the replies added are sent (or dropped) by
-/// exactly one <see cref="SendReplies"/>, which releases their pins; slot buffers and addresses are
-/// valid until the next <see cref="Receive"/>.</para>
+/// exactly one <see cref="SendReplies"/>; a slot holds its datagram until its reply is added, then
+/// the reply, and its address, until the next <see cref="Receive"/>.</para>
 /// <para>Memory: <c>slots</c> x <c>slotSize</c> bytes of datagram buffers (16 x 64 KiB = 1 MiB at the
 /// default UDP limit) in the pinned object heap, allocated uninitialized: the operating system maps
 /// a page only when a datagram first reaches it, so small calls keep a few KiB resident. Plus 128
@@ -32,7 +31,6 @@ internal sealed unsafe class DatagramBatch
     private readonly Libc.IoVec[] _receiveVectors;
     private readonly Libc.MMsgHdr[] _replies;
     private readonly Libc.IoVec[] _replyVectors;
-    private readonly MemoryHandle[] _pins;
     private readonly int[] _replyErrors;
     private int _replyCount;
 
@@ -48,7 +46,6 @@ internal sealed unsafe class DatagramBatch
         _receiveVectors = GC.AllocateArray<Libc.IoVec>(slots, pinned: true);
         _replies = GC.AllocateArray<Libc.MMsgHdr>(slots, pinned: true);
         _replyVectors = GC.AllocateArray<Libc.IoVec>(slots, pinned: true);
-        _pins = new MemoryHandle[slots];
         _replyErrors = new int[slots];
         for (int i = 0; i < slots; i++)
         {
@@ -123,17 +120,20 @@ internal sealed unsafe class DatagramBatch
         into.Size = length;
     }
 
-    /// <summary>Queues <paramref name="datagram"/> for slot <paramref name="i"/>'s sender; pinned
-    /// until <see cref="SendReplies"/>.</summary>
-    public void AddReply(int i, ReadOnlyMemory<byte> datagram)
+    /// <summary>Queues <paramref name="datagram"/> (at most the slot's size) for slot
+    /// <paramref name="i"/>'s sender. The reply is copied into the slot, whose request was already
+    /// copied out: the kernel then reads pinned memory, and no handle pins the reply's buffer.</summary>
+    public void AddReply(int i, ReadOnlySpan<byte> datagram)
     {
         int j = _replyCount;
         if (j == Capacity)
         {
             throw new InvalidOperationException("more replies than slots");
         }
-        _pins[j] = datagram.Pin();
-        _replyVectors[j] = new Libc.IoVec { Base = (byte*)_pins[j].Pointer, Length = (nuint)datagram.Length };
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(datagram.Length, _slotSize);
+        byte* slot = _receiveVectors[i].Base;
+        datagram.CopyTo(new Span<byte>(slot, _slotSize));
+        _replyVectors[j] = new Libc.IoVec { Base = slot, Length = (nuint)datagram.Length };
         _replies[j].Header.Name = Address(i);
         _replies[j].Header.NameLength = _received[i].Header.NameLength;
         _replyErrors[j] = 0;
@@ -143,7 +143,7 @@ internal sealed unsafe class DatagramBatch
     /// <summary>Sends the replies queued, in order, never blocking; each is tried once, and one the
     /// socket refuses (EAGAIN: its send buffer is full; or an error for that destination) is dropped
     /// while the rest still go. Returns how many were dropped; <see cref="ReplyError"/> tells which.
-    /// The replies are unpinned and the queue emptied even when this throws (socket closed).</summary>
+    /// The queue is emptied even when this throws (socket closed).</summary>
     public int SendReplies(SafeHandle socket)
     {
         int count = _replyCount;
@@ -181,12 +181,6 @@ internal sealed unsafe class DatagramBatch
         }
         finally
         {
-            for (int j = 0; j < count; j++)
-            {
-                _pins[j].Dispose();
-                _pins[j] = default;
-                _replyVectors[j] = default;
-            }
             _replyCount = 0;
         }
         return dropped;
