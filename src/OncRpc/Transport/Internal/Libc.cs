@@ -35,7 +35,6 @@ internal static unsafe partial class Libc
 
     public const int MSG_DONTWAIT = 0x40;
     public const int MSG_NOSIGNAL = 0x4000;
-    public const int MSG_TRUNC = 0x20;
 
     /// <summary>struct epoll_event is packed (12 bytes) on x86 and x64, naturally aligned (16) elsewhere.</summary>
     public static readonly bool EpollEventPacked =
