@@ -21,6 +21,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public const uint IdentityProc = 5;
     public const uint UntilCancelledProc = 6;
     public const uint RendezvousProc = 7;
+    public const uint BlockProc = 8;
 
     private readonly string _unixPath;
 
@@ -40,6 +41,13 @@ public sealed class ServerHarness : IAsyncDisposable
     private int _waiting;
     private int _maxWaiting;
     public int MaxWaiting => Volatile.Read(ref _maxWaiting);
+
+    /// <summary>Released by tests to let a BLOCK call return: BLOCK completes synchronously after
+    /// blocking the thread that runs it (an event loop's), so datagrams pile up in the socket meanwhile.</summary>
+    public ManualResetEventSlim LoopGate { get; } = new();
+
+    /// <summary>Completed when a BLOCK handler started blocking.</summary>
+    public TaskCompletionSource Blocked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completed (true) when an UNTIL_CANCELLED handler saw its token fire.</summary>
     public TaskCompletionSource<bool> HandlerCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -101,6 +109,12 @@ public sealed class ServerHarness : IAsyncDisposable
             ValueTask.FromResult(new XdrUInt(context.UnixCredential?.Uid ?? 0xFFFF_FFFF)));
         dispatcher.Register<XdrVoid, XdrVoid>(Proc(1, UntilCancelledProc, "UNTIL_CANCELLED"), UntilCancelledAsync);
         dispatcher.Register<XdrInt, XdrInt>(Proc(1, RendezvousProc, "RENDEZVOUS"), RendezvousAsync);
+        dispatcher.Register<XdrInt, XdrInt>(Proc(1, BlockProc, "BLOCK"), (value, _) =>
+        {
+            Blocked.TrySetResult();
+            LoopGate.Wait(FakePeer.DefaultTimeout * 3);
+            return ValueTask.FromResult(value);
+        });
     }
 
     private async ValueTask<XdrInt> WaitAsync(XdrInt value, RpcCallContext context)
@@ -147,6 +161,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Gate.TrySetResult();
+        LoopGate.Set();
         await Server.DisposeAsync();
         Assert.False(File.Exists(_unixPath), "the Unix socket file is removed at stop");
     }

@@ -15,6 +15,7 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int ECONNREFUSED = 111;
 
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLOUT = 0x004;
@@ -81,6 +82,50 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
     public static partial nint SendTo(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int addressLength);
+
+    /// <summary>Receives up to <paramref name="count"/> datagrams in one system call (Linux 2.6.33):
+    /// the number received, each one's length in <see cref="MMsgHdr.Length"/>; fewer than asked
+    /// (with MSG_DONTWAIT) when the socket ran out of them.</summary>
+    [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
+    public static partial int RecvMMsg(SafeHandle socket, MMsgHdr* messages, uint count, int flags, void* timeout);
+
+    /// <summary>Sends up to <paramref name="count"/> datagrams in one system call (Linux 3.0): the
+    /// number sent, which is less than asked when one failed after the first (its error is then
+    /// reported by the next call that starts with it); -1 when the first one failed.</summary>
+    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    public static partial int SendMMsg(SafeHandle socket, MMsgHdr* messages, uint count, int flags);
+
+    /// <summary>struct iovec: the same field order and natural alignment on every Linux ABI, so
+    /// pointer-sized fields give the kernel's layout (16 bytes on 64-bit, 8 on 32-bit).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct IoVec
+    {
+        public byte* Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct msghdr as the kernel reads it (user_msghdr: the lengths are size_t; glibc's
+    /// and musl's padded ints share those bytes): 56 bytes on 64-bit Linux, 28 on 32-bit.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MsgHdr
+    {
+        public byte* Name;
+        public uint NameLength;
+        public IoVec* Iov;
+        public nuint IovLength;
+        public void* Control;
+        public nuint ControlLength;
+        public int Flags;
+    }
+
+    /// <summary>struct mmsghdr: a message and the byte count the kernel wrote back (64 bytes on
+    /// 64-bit Linux).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MMsgHdr
+    {
+        public MsgHdr Header;
+        public uint Length;
+    }
 
     /// <summary>Writes an epoll_event (events, 64-bit data) in this architecture's layout.</summary>
     public static void WriteEvent(Span<byte> destination, uint events, ulong data)
