@@ -50,6 +50,17 @@ internal abstract class ByteChannel : IDisposable
     public virtual int Receive(Span<byte> buffer, int waitMs, bool asyncMode, out SocketError status) =>
         throw new NotSupportedException("this channel is read by its async pump only");
 
+    /// <summary>True when a synchronous reader may look at the received bytes where they lie
+    /// (<see cref="ReceiveInPlace"/>: shared memory) instead of copying them into its buffer.</summary>
+    public virtual bool ReadsInPlace => false;
+
+    /// <summary>As <see cref="Receive"/>, but hands what is readable to <paramref name="consume"/>
+    /// where it lies (a view valid during the call only) and frees only what that consumed; returns
+    /// the bytes that were readable (what was not consumed stays for the next receive). Only where
+    /// <see cref="ReadsInPlace"/>.</summary>
+    public virtual int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status) =>
+        throw new NotSupportedException("this channel is not read in place");
+
     /// <summary>Receives some bytes; 0 at end of stream.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 

@@ -127,6 +127,24 @@ internal sealed class ShmChannel : ByteChannel
         return 0;
     }
 
+    public override bool ReadsInPlace => true;
+
+    public override int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status)
+    {
+        status = SocketError.Success;
+        int n = _in.ReadInPlace(consume);
+        if (n > 0)
+        {
+            return n;
+        }
+        if (_in.WaitReadable(Stopwatch.GetTimestamp() + waitMs * Stopwatch.Frequency / 1000) || _in.IsCancelled)
+        {
+            return _in.ReadInPlace(consume); // cancelled: what the server wrote before it left, then end of stream
+        }
+        status = SocketError.TimedOut;
+        return 0;
+    }
+
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         int n = _in.Read(buffer.Span);
