@@ -1,0 +1,90 @@
+using OncRpc.Transport.Internal;
+
+namespace OncRpc.Server.Internal;
+
+/// <summary>Replies encoded straight into the server-to-client ring: before running a call on
+/// its thread, the connection offers the call's reply the ring's free space
+/// (<see cref="RpcCall.OfferReplyRegion"/>); a reply begun on that thread takes the writer role
+/// (without waiting: declined when another writer holds it) and the contiguous free space at
+/// <c>tail</c>, is encoded there (record mark reserved, patched once the length is known), and is
+/// published by moving <c>tail</c> (<see cref="PublishInPlace"/>). A reply that outgrows the space
+/// moves into its own buffer and is copied in as before; one dropped or never sent gives the
+/// space back when its writer is reset (at the latest when the call ends), which releases the
+/// writer role.
+/// <para>Invariant: while a reply holds the lend, it alone writes the ring (it holds
+/// <see cref="_ringWriter"/>), so the free space at <c>tail</c> is its own and nothing else
+/// moves <c>tail</c>; the mapping stays entered until the lend ends.</para></summary>
+internal sealed partial class ShmServerConnection
+{
+    /// <summary>Less free space than this before the ring's end is not offered: the reply would
+    /// likely outgrow it and be copied twice.</summary>
+    private const int MinReplyRegion = 256;
+
+    private PooledBufferWriter? _lentReply; // the reply holding the lend (and so the writer role)
+    private long _repliesInPlace;
+
+    /// <summary>Replies published where they were encoded (for tests).</summary>
+    internal long RepliesWrittenInPlace => Interlocked.Read(ref _repliesInPlace);
+
+    bool IReplyRegionLender.TryLend(PooledBufferWriter reply)
+    {
+        if (Volatile.Read(ref _out) is not { } ring || ClosingStarted || !_ringWriter.Wait(0))
+        {
+            return false;
+        }
+        Memory<byte> region;
+        try
+        {
+            region = ring.Reserve();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _ringWriter.Release();
+            return false; // a broken ring: the copy path finds out and aborts
+        }
+        if (region.Length < MinReplyRegion)
+        {
+            ring.Unreserve();
+            _ringWriter.Release();
+            return false;
+        }
+        _lentReply = reply;
+        reply.Lend(region, this);
+        return true;
+    }
+
+    /// <summary>The lent reply left the region (published, moved out, dropped or reset).</summary>
+    void ILentRegionOwner.Released()
+    {
+        _lentReply = null;
+        _out!.Unreserve();
+        _ringWriter.Release();
+    }
+
+    /// <summary>True when <paramref name="record"/> is the lent reply, encoded in place at
+    /// <c>tail</c>: it is published (and the lend ends). Only the lend's holder can hold a record
+    /// that lies there.</summary>
+    private bool PublishInPlace(ShmRing ring, ReadOnlySpan<byte> record)
+    {
+        if (Volatile.Read(ref _lentReply) is not { } lent || !ring.LiesAtTail(record))
+        {
+            return false;
+        }
+        Volatile.Write(ref _sendStarted, _runtime.NowMs);
+        try
+        {
+            ring.Commit(record.Length);
+            Interlocked.Increment(ref _repliesInPlace);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            SendFailed(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _sendStarted, 0);
+            lent.LeaveLent(); // nothing kept: the bytes are the client's now
+        }
+        return true;
+    }
+}
