@@ -11,16 +11,19 @@ namespace OncRpc.Server.Internal;
 /// moves into its own buffer and is copied in as before; one dropped or never sent gives the
 /// space back when its writer is reset (at the latest when the call ends), which releases the
 /// writer role.
-/// <para>Invariant: while a reply holds the lend, it alone writes the ring (it holds
-/// <see cref="_ringWriter"/>), so the free space at <c>tail</c> is its own and nothing else
-/// moves <c>tail</c>; the mapping stays entered until the lend ends.</para></summary>
-internal sealed partial class ShmServerConnection
+/// <para>Invariant: while a reply holds the lend, it alone writes the ring (it holds the writer
+/// role, <see cref="_ringWriter"/>), so the free space at <c>tail</c> is its own and nothing else
+/// moves <c>tail</c>; the mapping stays entered until the lend ends. <see cref="_lentAt"/> (the
+/// region's address) is set only while the lend is held: a record that starts there is the lent
+/// reply, since nothing else points into the ring's free space.</para></summary>
+internal sealed unsafe partial class ShmServerConnection
 {
     /// <summary>Less free space than this before the ring's end is not offered: the reply would
     /// likely outgrow it and be copied twice.</summary>
     private const int MinReplyRegion = 256;
 
     private PooledBufferWriter? _lentReply; // the reply holding the lend (and so the writer role)
+    private nint _lentAt;                   // where its region starts, while lent
     private long _repliesInPlace;
 
     /// <summary>Replies published where they were encoded (for tests).</summary>
@@ -28,7 +31,7 @@ internal sealed partial class ShmServerConnection
 
     bool IReplyRegionLender.TryLend(PooledBufferWriter reply)
     {
-        if (Volatile.Read(ref _out) is not { } ring || ClosingStarted || !_ringWriter.Wait(0))
+        if (Volatile.Read(ref _out) is not { } ring || ClosingStarted || !TryTakeWriterRole())
         {
             return false;
         }
@@ -39,16 +42,20 @@ internal sealed partial class ShmServerConnection
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
-            _ringWriter.Release();
+            ReleaseWriterRole();
             return false; // a broken ring: the copy path finds out and aborts
         }
         if (region.Length < MinReplyRegion)
         {
             ring.Unreserve();
-            _ringWriter.Release();
+            ReleaseWriterRole();
             return false;
         }
         _lentReply = reply;
+        fixed (byte* at = region.Span)
+        {
+            Volatile.Write(ref _lentAt, (nint)at); // mapped memory: the address does not move
+        }
         reply.Lend(region, this);
         return true;
     }
@@ -57,19 +64,29 @@ internal sealed partial class ShmServerConnection
     void ILentRegionOwner.Released()
     {
         _lentReply = null;
+        Volatile.Write(ref _lentAt, 0);
         _out!.Unreserve();
-        _ringWriter.Release();
+        ReleaseWriterRole();
     }
 
     /// <summary>True when <paramref name="record"/> is the lent reply, encoded in place at
     /// <c>tail</c>: it is published (and the lend ends). Only the lend's holder can hold a record
-    /// that lies there.</summary>
+    /// that starts there; it was written within the region (the writer moves out otherwise).</summary>
     private bool PublishInPlace(ShmRing ring, ReadOnlySpan<byte> record)
     {
-        if (Volatile.Read(ref _lentReply) is not { } lent || !ring.LiesAtTail(record))
+        nint lentAt = Volatile.Read(ref _lentAt);
+        if (lentAt == 0)
         {
             return false;
         }
+        fixed (byte* at = record)
+        {
+            if ((nint)at != lentAt)
+            {
+                return false;
+            }
+        }
+        PooledBufferWriter lent = _lentReply!;
         Volatile.Write(ref _sendStarted, _runtime.NowMs);
         try
         {

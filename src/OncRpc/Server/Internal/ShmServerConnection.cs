@@ -27,9 +27,10 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
     private const int InitialReadBuffer = 128 * 1024; // a 64 KiB call, record mark and header included, fits whole
 
     private readonly SemaphoreSlim _callSlots;
-    /// <summary>The outbound ring's writer role: held while a whole record is copied in, or
-    /// while a reply is encoded in place (from the lend to its publication or release).</summary>
-    private readonly SemaphoreSlim _ringWriter = new(1, 1);
+    /// <summary>The outbound ring's writer role (1: held): while a whole record is copied in, or
+    /// while a reply is encoded in place (from the lend to its publication or release, possibly
+    /// on another thread, so not a lock).</summary>
+    private int _ringWriter;
     private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
     private readonly CancellationToken _readingToken;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -178,7 +179,7 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         {
             return;
         }
-        _ringWriter.Wait();
+        TakeWriterRole();
         Volatile.Write(ref _sendStarted, _runtime.NowMs);
         try
         {
@@ -191,9 +192,25 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         finally
         {
             Volatile.Write(ref _sendStarted, 0);
-            _ringWriter.Release();
+            ReleaseWriterRole();
         }
     }
+
+    private bool TryTakeWriterRole() => Interlocked.CompareExchange(ref _ringWriter, 1, 0) == 0;
+
+    /// <summary>Waits for the writer role: held briefly by another reply's copy or publication
+    /// (longer only while that one waits for ring space, or while a reply lent the ring is
+    /// completed by its handler on another thread).</summary>
+    private void TakeWriterRole()
+    {
+        var spin = new SpinWait();
+        while (!TryTakeWriterRole())
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    private void ReleaseWriterRole() => Volatile.Write(ref _ringWriter, 0);
 
     private void SendFailed(Exception e)
     {

@@ -43,23 +43,6 @@ internal sealed unsafe partial class ShmRing
     /// <summary>Ends a <see cref="Reserve"/> (after <see cref="Commit"/>, or instead of it).</summary>
     public void Unreserve() => _mapping.DangerousRelease();
 
-    /// <summary>Writer role, holding a reservation: true when <paramref name="record"/> lies at
-    /// <c>tail</c>, inside the free space (it was written in place).</summary>
-    public bool LiesAtTail(ReadOnlySpan<byte> record)
-    {
-        using ShmMapping.Use use = _mapping.TryEnter(out bool entered);
-        if (!entered)
-        {
-            return false;
-        }
-        fixed (byte* at = record)
-        {
-            long tail = Volatile.Read(ref *_tail);
-            int start = (int)(tail & (_size - 1));
-            return at == _data + start && record.Length <= _size - start;
-        }
-    }
-
     /// <summary>Writer role, holding a reservation: publishes <paramref name="count"/> bytes
     /// written in place at <c>tail</c> (release write, then the reader's wakeup, as
     /// <see cref="Write"/> does).</summary>
