@@ -1,4 +1,5 @@
 using OncRpc.Client;
+using OncRpc.Client.Internal;
 using OncRpc.Server;
 using OncRpc.Server.Internal;
 using OncRpc.Tests.Support;
@@ -122,5 +123,62 @@ public sealed class SharedMemoryReplyInPlaceTests
         writer.LeaveLent();
         Assert.Equal(4, owner.Released);
         Assert.Equal(0, writer.WrittenCount);
+    }
+}
+
+/// <summary>The client's side of the same: a synchronous call with nothing ahead of it is encoded
+/// straight into the client-to-server ring when it fits before the ring's end.</summary>
+public sealed class SharedMemoryCallInPlaceTests
+{
+    private const int Ring = 4096;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>An ECHO call's record under AUTH_NONE: mark, xid, CALL, rpcvers, prog, vers, proc,
+    /// credential and verifier (flavor and empty body each), then the opaque.</summary>
+    private static int CallRecordLength(int data) => 4 + 40 + 4 + ((data + 3) & ~3);
+
+    [Fact]
+    public async Task A_synchronous_call_is_written_in_place_when_it_fits_before_the_ring_end_and_copied_in_when_not()
+    {
+        var options = new RpcServerOptions();
+        options.SharedMemory.RingSize = Ring;
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using RpcClient client = await server.ConnectAsync();
+        var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
+        long tail = 0;
+        int inPlace = 0;
+        int copied = 0;
+        for (int length = 0; length < 2 * Ring + 300; length += 89)
+        {
+            byte[] data = RingFixture.Pattern(length, length);
+            long before = channel.RecordsWrittenInPlace;
+            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
+            int record = CallRecordLength(length);
+            int beforeEnd = Ring - (int)(tail % Ring);
+            bool expected = beforeEnd >= 256 && record <= beforeEnd;
+            Assert.Equal(before + (expected ? 1 : 0), channel.RecordsWrittenInPlace);
+            if (expected)
+            {
+                inPlace++;
+            }
+            else
+            {
+                copied++;
+            }
+            tail += record;
+        }
+        Assert.True(inPlace > 10 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+
+        // Async calls (and a call queued behind them) still take the copy path, and the ring stays in order.
+        long sync = channel.RecordsWrittenInPlace;
+        var calls = Enumerable.Range(0, 50).Select(i => client.CallAsync<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, RingFixture.Pattern(i * 31, i), Ct).AsTask()).ToList();
+        byte[] last = RingFixture.Pattern(500, 99);
+        Assert.Equal(last, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, last, Ct).Value.ToArray());
+        for (int i = 0; i < calls.Count; i++)
+        {
+            Assert.Equal(RingFixture.Pattern(i * 31, i), (await calls[i]).Value.ToArray());
+        }
+        Assert.InRange(channel.RecordsWrittenInPlace, sync, sync + 1);
     }
 }

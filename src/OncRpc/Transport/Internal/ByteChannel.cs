@@ -61,6 +61,17 @@ internal abstract class ByteChannel : IDisposable
     public virtual int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status) =>
         throw new NotSupportedException("this channel is not read in place");
 
+    /// <summary>Where the channel can take a record written in place (shared memory): the
+    /// contiguous free space of its output, for the writer role to encode the next record into
+    /// and then <see cref="Send"/> from there, which publishes it without a copy. Empty when it
+    /// cannot; otherwise <see cref="ReleaseOutput"/> must follow.</summary>
+    public virtual Memory<byte> ReserveOutput() => Memory<byte>.Empty;
+
+    /// <summary>Ends a <see cref="ReserveOutput"/> (after the record was sent, or instead).</summary>
+    public virtual void ReleaseOutput()
+    {
+    }
+
     /// <summary>Receives some bytes; 0 at end of stream.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 
