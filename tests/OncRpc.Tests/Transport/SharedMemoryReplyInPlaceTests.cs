@@ -78,8 +78,13 @@ public sealed class SharedMemoryReplyInPlaceTests
         server.Gate.SetResult();
         Assert.Equal(7, (await held).Value);
         Assert.Equal(inPlace, ConnectionOf(server).RepliesWrittenInPlace); // the late reply was copied in
-        Assert.Equal([1, 2], client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, new byte[] { 1, 2 }, Ct).Value.ToArray());
-        Assert.Equal(inPlace + 1, ConnectionOf(server).RepliesWrittenInPlace); // and the lend is free again
+        // The lend is free again (the late reply's writer may still be leaving the ring as the
+        // client sees the reply, so the first call after it may find the role taken).
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal([1, 2], client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, new byte[] { 1, 2 }, Ct).Value.ToArray());
+        }
+        Assert.InRange(ConnectionOf(server).RepliesWrittenInPlace, inPlace + 2, inPlace + 3);
     }
 
     private sealed class Owner : ILentRegionOwner
@@ -126,11 +131,12 @@ public sealed class SharedMemoryReplyInPlaceTests
     }
 }
 
-/// <summary>The client's side of the same: a synchronous call with nothing ahead of it is encoded
-/// straight into the client-to-server ring when it fits before the ring's end.</summary>
+/// <summary>The client's side of the same: a synchronous call with nothing ahead of it, on a
+/// connection whose last record was large, is encoded straight into the client-to-server ring
+/// when it fits before the ring's end.</summary>
 public sealed class SharedMemoryCallInPlaceTests
 {
-    private const int Ring = 4096;
+    private const int Ring = 16 * 1024;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -147,16 +153,19 @@ public sealed class SharedMemoryCallInPlaceTests
         await using RpcClient client = await server.ConnectAsync();
         var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
         long tail = 0;
+        int previous = 0;
         int inPlace = 0;
         int copied = 0;
-        for (int length = 0; length < 2 * Ring + 300; length += 89)
+        for (int length = 0; length < 3 * Ring; length += 397)
         {
             byte[] data = RingFixture.Pattern(length, length);
             long before = channel.RecordsWrittenInPlace;
             Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
             int record = CallRecordLength(length);
             int beforeEnd = Ring - (int)(tail % Ring);
-            bool expected = beforeEnd >= 256 && record <= beforeEnd;
+            // Tried only after a record of 4 KiB or more (RecordSender.LendFrom): small ones are copied.
+            bool expected = previous >= 4096 && beforeEnd >= 256 && record <= beforeEnd;
+            previous = record;
             Assert.Equal(before + (expected ? 1 : 0), channel.RecordsWrittenInPlace);
             if (expected)
             {
@@ -168,7 +177,7 @@ public sealed class SharedMemoryCallInPlaceTests
             }
             tail += record;
         }
-        Assert.True(inPlace > 10 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
 
         // Async calls (and a call queued behind them) still take the copy path, and the ring stays in order.
         long sync = channel.RecordsWrittenInPlace;
