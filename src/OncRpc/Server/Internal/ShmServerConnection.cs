@@ -175,6 +175,7 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         {
             return;
         }
+        Volatile.Write(ref _lastReplyLength, record.Length);
         if (PublishInPlace(ring, record))
         {
             return;
