@@ -70,7 +70,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     /// up as after a direct send.</summary>
     public void LendOutput(PooledBufferWriter record)
     {
-        if (Volatile.Read(ref _lastDirectLength) < LendFrom)
+        if (!_channel.WritesInPlace || Volatile.Read(ref _lastDirectLength) < LendFrom)
         {
             return; // a connection's next record is usually about as long as its last: small ones are copied
         }

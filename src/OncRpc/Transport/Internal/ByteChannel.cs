@@ -61,6 +61,9 @@ internal abstract class ByteChannel : IDisposable
     public virtual int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status) =>
         throw new NotSupportedException("this channel is not read in place");
 
+    /// <summary>True when the channel can take records written in place (<see cref="ReserveOutput"/>).</summary>
+    public virtual bool WritesInPlace => false;
+
     /// <summary>Where the channel can take a record written in place (shared memory): the
     /// contiguous free space of its output, for the writer role to encode the next record into
     /// and then <see cref="Send"/> from there, which publishes it without a copy. Empty when it

@@ -92,6 +92,8 @@ internal sealed class ShmChannel : ByteChannel
     /// <summary>Records published where they were encoded (for tests).</summary>
     internal long RecordsWrittenInPlace => Interlocked.Read(ref _writtenInPlace);
 
+    public override bool WritesInPlace => true;
+
     public override unsafe Memory<byte> ReserveOutput()
     {
         Memory<byte> region;
