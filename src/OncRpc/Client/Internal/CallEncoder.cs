@@ -12,13 +12,14 @@ internal static class CallEncoder
 {
     /// <summary>Encodes call header and arguments. With <paramref name="recordMarking"/> the
     /// result is a complete record (fragmented at <paramref name="maxFragmentSize"/>); otherwise a
-    /// bare message, one UDP datagram.</summary>
+    /// bare message, one UDP datagram. <paramref name="into"/>: an empty buffer to encode into
+    /// (possibly lent a transport's output, see RecordSender.LendOutput) instead of a rented one.</summary>
     public static PooledBufferWriter Encode<TArgs>(
         uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential, RpcCredentials credentials, in TArgs arguments,
-        bool recordMarking, int maxFragmentSize)
+        bool recordMarking, int maxFragmentSize, PooledBufferWriter? into = null)
         where TArgs : IXdrSerializable<TArgs>
     {
-        PooledBufferWriter buffer = BufferPool.Rent();
+        PooledBufferWriter buffer = into ?? BufferPool.Rent();
         try
         {
             if (recordMarking)

@@ -19,7 +19,7 @@ namespace OncRpc.Client.Internal;
 /// expected (socket errors) or not, closes the connection with that error, which fails the
 /// pending calls: a send never stays stuck behind a drain that died.</para>
 /// </summary>
-internal sealed class RecordSender : IThreadPoolWorkItem
+internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
 {
     private const int BatchLimit = 64 * 1024;
 
@@ -37,6 +37,13 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private Task _drain = Task.CompletedTask;
     private long _sendSystemCalls;
     private readonly SendPhaseMarks _sendPhases = new(); // writer role only
+    private PooledBufferWriter? _lentRecord; // writer role: a record being encoded into the channel's output
+    private bool _sendingLent;               // writer role: the lent record is being sent
+    private int _lastDirectLength;           // the last record sent directly (a hint, read without the role)
+
+    /// <summary>Records at least this long are worth encoding in place: lending the channel's
+    /// output costs a fixed fraction of a microsecond, a copy saved about 1 µs per 32 KiB.</summary>
+    private const int LendFrom = 4096;
 
     public RecordSender(StreamConnection connection, ByteChannel channel, CancellationToken closingToken)
     {
@@ -55,12 +62,81 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     /// <summary>The drain running or last run (awaited on dispose).</summary>
     public Task Completion => Volatile.Read(ref _drain);
 
+    /// <summary>Before a synchronous caller encodes its record: where the channel takes records
+    /// written in place (shared memory) and nothing is ahead, takes the writer role and lends
+    /// <paramref name="record"/> (empty) the channel's output, so the record is encoded where it
+    /// will be sent. The role is held until the record is sent (<see cref="Send"/>) or leaves the
+    /// region otherwise (returned to the pool, moved out when it outgrew it): then it is given
+    /// up as after a direct send.</summary>
+    public void LendOutput(PooledBufferWriter record)
+    {
+        if (!_channel.WritesInPlace || Volatile.Read(ref _lastDirectLength) < LendFrom)
+        {
+            return; // a connection's next record is usually about as long as its last: small ones are copied
+        }
+        lock (_writeGate)
+        {
+            if (_closed || _writing || _batched || _queue.Count > 0)
+            {
+                return;
+            }
+            _writing = true;
+        }
+        Memory<byte> region = _channel.ReserveOutput();
+        if (region.IsEmpty)
+        {
+            GiveUpRole();
+            return;
+        }
+        _lentRecord = record;
+        record.Lend(region, this);
+    }
+
+    /// <summary>The lent record left the channel's output.</summary>
+    void ILentRegionOwner.Released()
+    {
+        _lentRecord = null;
+        _channel.ReleaseOutput();
+        if (!_sendingLent)
+        {
+            GiveUpRole(); // not sent from there: the role goes as after a send
+        }
+    }
+
+    /// <summary>Holding the writer role after a write: gives it up, or drains what was queued meanwhile.</summary>
+    private void GiveUpRole()
+    {
+        lock (_writeGate)
+        {
+            if (_queue.Count == 0 || _closed)
+            {
+                _writing = false;
+                return;
+            }
+        }
+        StartDrain();
+    }
+
     /// <summary>Sends a flushing record: directly on this thread when nothing is ahead of it and
     /// <paramref name="allowDirect"/>, else through the queue. Returns false when the connection is
     /// closed (the buffer is then returned). A send failure closes the connection, which fails the
     /// pending calls, so the caller learns of it through its call.</summary>
     public bool Send(PooledBufferWriter record, bool allowDirect, PendingCall? call = null)
     {
+        if (record.IsLent && ReferenceEquals(record, _lentRecord))
+        {
+            // Encoded in the channel's output, holding the writer role since LendOutput.
+            _sendingLent = true;
+            try
+            {
+                SendDirect(record, call);
+            }
+            finally
+            {
+                _sendingLent = false;
+            }
+            return true;
+        }
         lock (_writeGate)
         {
             if (_closed)
@@ -133,6 +209,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem
     private void SendDirect(PooledBufferWriter record, PendingCall? call)
     {
         _sendPhases.Taken(call);
+        Volatile.Write(ref _lastDirectLength, record.WrittenCount);
         try
         {
             Interlocked.Add(ref _sendSystemCalls, _channel.Send(record.WrittenSpan));
@@ -149,16 +226,8 @@ internal sealed class RecordSender : IThreadPoolWorkItem
         {
             BufferPool.Return(record);
         }
-        lock (_writeGate)
-        {
-            if (_queue.Count == 0 || _closed)
-            {
-                _writing = false;
-                return;
-            }
-        }
         // Records queued while this one went out: the drain takes them, in order.
-        StartDrain();
+        GiveUpRole();
     }
 
     /// <summary>Runs while holding the writer role: writes what is queued, then gives the role up.</summary>

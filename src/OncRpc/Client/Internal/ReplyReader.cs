@@ -35,6 +35,9 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     private readonly ReaderRole _role;
     private readonly LoopReader? _loop; // the async reader of a plain socket on Linux; otherwise (TLS, shared memory) the pump
     private readonly Task _pump;
+    private readonly ShmRing.InPlaceReader? _consumeInPlace; // where the channel reads in place (shared memory)
+    private long _consumedInPlace; // role holder only
+    private long _recordsInPlace;  // role holder only
 
     // Unconsumed received bytes are _readBuffer[_readStart.._readEnd]; role holder only.
     private readonly byte[] _ownReadBuffer = new byte[InitialReadBuffer];
@@ -52,6 +55,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         _closingToken = closingToken;
         _decoder = new RecordDecoder(maxRecordSize);
         _readBuffer = _ownReadBuffer;
+        _consumeInPlace = channel.ReadsInPlace ? ConsumeInPlace : null;
         if (channel.ReadableByEpoll && ClientEventLoop.IsSupported)
         {
             // Awaited calls on a plain socket are read by the client's event loop.
@@ -68,6 +72,9 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
             _pump = PumpAsync();
         }
     }
+
+    /// <summary>Records decoded where they lay in the channel (for tests).</summary>
+    internal long RecordsDecodedInPlace => Volatile.Read(ref _recordsInPlace);
 
     /// <summary>Who reads (for tests).</summary>
     internal ReaderRole Role => _role;
@@ -120,7 +127,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
                 // The channel waits its own way: a socket polls or blocks in recv, shared memory
                 // spins and then sleeps on its futex.
                 int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
-                int received = _channel.Receive(ReceiveSpace().Span, waitMs, _connection.IsAsyncMode, out SocketError status);
+                int received = ReceiveSync(waitMs, out SocketError status);
                 if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {
                     continue;
@@ -136,7 +143,6 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
                     error = _connection.ServerClosed();
                     break;
                 }
-                OnReceived(received);
             }
         }
         catch (RpcException e)
@@ -353,6 +359,52 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         return _readBuffer.AsMemory(_readEnd);
     }
 
+    /// <summary>A synchronous reader's receive, holding the role: waits up to
+    /// <paramref name="waitMs"/> and decodes what came (as <see cref="ByteChannel.Receive"/> for
+    /// the status and the count). Where the channel reads in place and nothing is buffered, whole
+    /// records are decoded where they lie (<see cref="ConsumeInPlace"/>), which saves copying
+    /// every reply into the read buffer; a record not yet whole is copied out and read on from the
+    /// buffer until that drains (it may be larger than the ring, so it cannot wait there whole).</summary>
+    private int ReceiveSync(int waitMs, out SocketError status)
+    {
+        if (_consumeInPlace is { } consume && _readStart == _readEnd)
+        {
+            int readable = _channel.ReceiveInPlace(consume, waitMs, out status);
+            if (status != SocketError.Success || readable == 0 || _consumedInPlace == readable)
+            {
+                return readable;
+            }
+            waitMs = 0; // the rest of the readable bytes are there: no wait
+        }
+        int received = _channel.Receive(ReceiveSpace().Span, waitMs, _connection.IsAsyncMode, out status);
+        if (status == SocketError.Success && received > 0)
+        {
+            OnReceived(received);
+        }
+        return received;
+    }
+
+    /// <summary>The in-place reader: decodes every whole record of <paramref name="view"/> (bytes
+    /// the peer can rewrite at any moment) and returns the bytes consumed. Safe against that: the
+    /// view's bounds are this side's validated snapshot, the decoder copies each record mark
+    /// before it reads it, and the reply decoder reads every length once, into a local, and
+    /// checks it against the bytes left before it copies; so rewritten bytes make at worst a
+    /// wrong reply, as a lying peer could send anyway, never a read outside the ring. A call from
+    /// the server (a callback) is copied before it is handed on, as it may outlive the view.</summary>
+    private long ConsumeInPlace(ReadOnlySequence<byte> view)
+    {
+        _receivedAny = true;
+        _connection.NoteActivity();
+        ReadOnlySequence<byte> rest = view;
+        while (_decoder.TryDecode(ref rest, out ReadOnlySequence<byte> record))
+        {
+            OnRecord(record, inPlace: true);
+            _recordsInPlace++;
+        }
+        _consumedInPlace = view.Length - rest.Length;
+        return _consumedInPlace;
+    }
+
     /// <summary>Decodes the records completed by <paramref name="count"/> new bytes.</summary>
     private void OnReceived(int count)
     {
@@ -374,14 +426,14 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     /// <see cref="StreamConnection.OnCallRecord"/>; anything else, or a reply nobody waits for
     /// (late, unknown, duplicate), is dropped. The record's bytes are valid during the call only.
     /// </summary>
-    private void OnRecord(in ReadOnlySequence<byte> record)
+    private void OnRecord(in ReadOnlySequence<byte> record, bool inPlace = false)
     {
         switch (_pending.Dispatch(record, _loop is { IsReading: true } ? _role : null))
         {
             case DispatchOutcome.Completed:
                 break;
             case DispatchOutcome.Call:
-                _connection.OnCallRecord(record);
+                _connection.OnCallRecord(inPlace ? new ReadOnlySequence<byte>(record.ToArray()) : record);
                 break;
             default:
                 _connection.OnDroppedRecord();

@@ -23,6 +23,9 @@ internal sealed partial class StreamConnection : IAsyncDisposable
     private const long IdleProbeMilliseconds = 1000;
 
     private readonly ByteChannel _channel;
+
+    /// <summary>The connection's bytes (for tests).</summary>
+    internal ByteChannel Channel => _channel;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _closing = new();

@@ -16,8 +16,10 @@ internal sealed partial class StreamRpcClient
         {
             uint xid = attempt.Xid;
             long started = ClientPhases.Timestamp();
-            PooledBufferWriter record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials, arguments,
-                recordMarking: true, Options.MaxFragmentSize);
+            PooledBufferWriter record = BufferPool.Rent();
+            connection.Sender.LendOutput(record); // shared memory: encoded straight into the ring when nothing is ahead
+            record = CallEncoder.Encode(xid, procedure, credential, attempt.Credentials, arguments,
+                recordMarking: true, Options.MaxFragmentSize, into: record);
             TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
             call.MakeSync();
             if (!connection.Pending.TryAdd(call, out RpcException? closed))

@@ -143,6 +143,7 @@ internal sealed partial class RpcCall
     private void BeginReply()
     {
         Reply.Reset();
+        TakeReplyRegion();
         if (ReplyPrefix > 0)
         {
             Reply.GetSpan(ReplyPrefix);

@@ -184,6 +184,7 @@ internal sealed partial class RpcCall
             ReturnRequest();
         }
         _requestLength = 0;
+        _replyLender = null;
         Reply.Reset();
         Outcome = CallOutcome.Dropped;
         HasReply = false;

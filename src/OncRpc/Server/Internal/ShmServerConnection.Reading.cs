@@ -173,7 +173,13 @@ internal sealed partial class ShmServerConnection
                 }
                 long firstByte = _recordTiming.Take(out long complete);
                 RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
-                if (_runtime.Calls.Run(call))
+                call.OfferReplyRegion(this); // a reply begun on this thread is encoded into the ring
+                bool inline = _runtime.Calls.Run(call);
+                if (!inline)
+                {
+                    call.WithdrawReplyRegion(); // it went asynchronous: a later reply is copied in
+                }
+                else
                 {
                     bool startsTls = call.StartsTls;
                     ReplyAndEnd(call);

@@ -12,7 +12,9 @@ namespace OncRpc.Server.Internal;
 /// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
 /// <see cref="CallLifecycle"/>, decoded where they lie in the ring (each copied once, into its
 /// call) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
-/// lock around each whole record), so records never interleave.
+/// writer role around each whole record), so records never interleave. A reply begun on the
+/// connection's thread is encoded straight into the ring's free space where it fits
+/// (ShmServerConnection.InPlaceReply.cs), saving the copy of the finished record.
 /// <para>Invariant: one thread, this connection's own, reads the ring: it spins briefly when the
 /// ring is empty, then sleeps in the futex, so an idle connection costs no CPU. At the call limit
 /// it stops reading (the client's ring fills: backpressure). A reply that finds the outbound ring
@@ -20,12 +22,15 @@ namespace OncRpc.Server.Internal;
 /// socket), a graceful stop and an abort cancel the rings, which wakes every waiter; calls in
 /// flight are then cancelled through the calls' token as on the other transports.</para>
 /// </summary>
-internal sealed partial class ShmServerConnection : ServerConnection
+internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegionLender, ILentRegionOwner
 {
     private const int InitialReadBuffer = 128 * 1024; // a 64 KiB call, record mark and header included, fits whole
 
     private readonly SemaphoreSlim _callSlots;
-    private readonly Lock _writeLock = new();
+    /// <summary>The outbound ring's writer role (1: held): while a whole record is copied in, or
+    /// while a reply is encoded in place (from the lend to its publication or release, possibly
+    /// on another thread, so not a lock).</summary>
+    private int _ringWriter;
     private readonly CancellationTokenSource _reading = new(); // fires when a graceful stop begins
     private readonly CancellationToken _readingToken;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -160,8 +165,9 @@ internal sealed partial class ShmServerConnection : ServerConnection
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Writes one whole record into the outbound ring under the write lock, waiting for
-    /// space while the client drains a full ring. A failure (the rings were cancelled, the peer
+    /// <summary>Writes one whole record into the outbound ring holding the writer role, waiting
+    /// for space while the client drains a full ring; a reply encoded in place is published
+    /// instead (<see cref="PublishInPlace"/>). A failure (the rings were cancelled, the peer
     /// broke the counters) may leave part of a record written: the connection is aborted.</summary>
     private void Send(ReadOnlySpan<byte> record)
     {
@@ -169,26 +175,51 @@ internal sealed partial class ShmServerConnection : ServerConnection
         {
             return;
         }
-        lock (_writeLock)
+        Volatile.Write(ref _lastReplyLength, record.Length);
+        if (PublishInPlace(ring, record))
         {
-            Volatile.Write(ref _sendStarted, _runtime.NowMs);
-            try
-            {
-                ring.WriteAll(record, _writeTimeoutMs);
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException)
-            {
-                if (!ClosingStarted)
-                {
-                    ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
-                }
-                Abort();
-            }
-            finally
-            {
-                Volatile.Write(ref _sendStarted, 0);
-            }
+            return;
         }
+        TakeWriterRole();
+        Volatile.Write(ref _sendStarted, _runtime.NowMs);
+        try
+        {
+            ring.WriteAll(record, _writeTimeoutMs);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            SendFailed(e);
+        }
+        finally
+        {
+            Volatile.Write(ref _sendStarted, 0);
+            ReleaseWriterRole();
+        }
+    }
+
+    private bool TryTakeWriterRole() => Interlocked.CompareExchange(ref _ringWriter, 1, 0) == 0;
+
+    /// <summary>Waits for the writer role: held briefly by another reply's copy or publication
+    /// (longer only while that one waits for ring space, or while a reply lent the ring is
+    /// completed by its handler on another thread).</summary>
+    private void TakeWriterRole()
+    {
+        var spin = new SpinWait();
+        while (!TryTakeWriterRole())
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    private void ReleaseWriterRole() => Volatile.Write(ref _ringWriter, 0);
+
+    private void SendFailed(Exception e)
+    {
+        if (!ClosingStarted)
+        {
+            ServerLog.SendFailed(_runtime.Logger, e, RemoteEndPoint);
+        }
+        Abort();
     }
 
     public override void OnCallEnded()

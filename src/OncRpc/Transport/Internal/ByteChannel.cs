@@ -50,6 +50,31 @@ internal abstract class ByteChannel : IDisposable
     public virtual int Receive(Span<byte> buffer, int waitMs, bool asyncMode, out SocketError status) =>
         throw new NotSupportedException("this channel is read by its async pump only");
 
+    /// <summary>True when a synchronous reader may look at the received bytes where they lie
+    /// (<see cref="ReceiveInPlace"/>: shared memory) instead of copying them into its buffer.</summary>
+    public virtual bool ReadsInPlace => false;
+
+    /// <summary>As <see cref="Receive"/>, but hands what is readable to <paramref name="consume"/>
+    /// where it lies (a view valid during the call only) and frees only what that consumed; returns
+    /// the bytes that were readable (what was not consumed stays for the next receive). Only where
+    /// <see cref="ReadsInPlace"/>.</summary>
+    public virtual int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status) =>
+        throw new NotSupportedException("this channel is not read in place");
+
+    /// <summary>True when the channel can take records written in place (<see cref="ReserveOutput"/>).</summary>
+    public virtual bool WritesInPlace => false;
+
+    /// <summary>Where the channel can take a record written in place (shared memory): the
+    /// contiguous free space of its output, for the writer role to encode the next record into
+    /// and then <see cref="Send"/> from there, which publishes it without a copy. Empty when it
+    /// cannot; otherwise <see cref="ReleaseOutput"/> must follow.</summary>
+    public virtual Memory<byte> ReserveOutput() => Memory<byte>.Empty;
+
+    /// <summary>Ends a <see cref="ReserveOutput"/> (after the record was sent, or instead).</summary>
+    public virtual void ReleaseOutput()
+    {
+    }
+
     /// <summary>Receives some bytes; 0 at end of stream.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
 

@@ -82,8 +82,59 @@ internal sealed class ShmChannel : ByteChannel
         _waitWanted.Set();
     }
 
-    public override int Send(ReadOnlySpan<byte> data)
+    /// <summary>Less free space than this before the ring's end is not offered for a record
+    /// written in place (it would likely outgrow it and be copied twice).</summary>
+    private const int MinOutputRegion = 256;
+
+    private nint _reservedAt; // writer role: where the reserved output starts, while reserved
+    private long _writtenInPlace;
+
+    /// <summary>Records published where they were encoded (for tests).</summary>
+    internal long RecordsWrittenInPlace => Interlocked.Read(ref _writtenInPlace);
+
+    public override bool WritesInPlace => true;
+
+    public override unsafe Memory<byte> ReserveOutput()
     {
+        Memory<byte> region;
+        try
+        {
+            region = _out.Reserve();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            return Memory<byte>.Empty; // the copy path finds out
+        }
+        if (region.Length < MinOutputRegion)
+        {
+            _out.Unreserve();
+            return Memory<byte>.Empty;
+        }
+        fixed (byte* at = region.Span)
+        {
+            _reservedAt = (nint)at; // mapped memory: the address does not move
+        }
+        return region;
+    }
+
+    public override void ReleaseOutput()
+    {
+        _reservedAt = 0;
+        _out.Unreserve();
+    }
+
+    public override unsafe int Send(ReadOnlySpan<byte> data)
+    {
+        fixed (byte* at = data)
+        {
+            if (_reservedAt != 0 && (nint)at == _reservedAt)
+            {
+                // Written in place at tail (the reservation held the writer role): publish it.
+                _out.Commit(data.Length);
+                Interlocked.Increment(ref _writtenInPlace);
+                return 1;
+            }
+        }
         try
         {
             _out.WriteAll(data, _sendTimeoutMs);
@@ -122,6 +173,24 @@ internal sealed class ShmChannel : ByteChannel
         if (_in.IsCancelled)
         {
             return _in.Read(buffer); // what the server wrote before it left, then end of stream
+        }
+        status = SocketError.TimedOut;
+        return 0;
+    }
+
+    public override bool ReadsInPlace => true;
+
+    public override int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status)
+    {
+        status = SocketError.Success;
+        int n = _in.ReadInPlace(consume);
+        if (n > 0)
+        {
+            return n;
+        }
+        if (_in.WaitReadable(Stopwatch.GetTimestamp() + waitMs * Stopwatch.Frequency / 1000) || _in.IsCancelled)
+        {
+            return _in.ReadInPlace(consume); // cancelled: what the server wrote before it left, then end of stream
         }
         status = SocketError.TimedOut;
         return 0;
