@@ -2,6 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Time.Testing;
 using OncRpc.Client.Internal;
 using OncRpc.Tests.Support;
+using OncRpc.Transport.Internal;
 using OncRpc.Xdr;
 
 namespace OncRpc.Tests.Client;
@@ -29,9 +30,16 @@ public class PendingCallTableTests
         Xid = xid,
         DeadlineTicks = deadlineMs,
         Timeout = TimeSpan.FromMilliseconds(deadlineMs),
-        Datagram = [1, 2, 3, 4],
+        Datagram = Bytes(1, 2, 3, 4),
         RetransmitIntervalMs = 100,
     };
+
+    private static PooledBufferWriter Bytes(params byte[] bytes)
+    {
+        var writer = new PooledBufferWriter(16);
+        writer.Write(bytes);
+        return writer;
+    }
 
     [Fact]
     public void Retransmissions_are_sent_after_the_table_lock_is_released()
@@ -64,19 +72,24 @@ public class PendingCallTableTests
         TestCall call = UdpCall(7, 10_000);
         table = new PendingCallTable(new ClientClock(time), TimeSpan.FromSeconds(1), (xid, datagram) =>
         {
-            sent.Add((xid, datagram));
-            // The reply arrives and the call object is recycled while the datagram goes out.
+            // The reply arrives and the call is recycled while the datagram goes out: its pooled
+            // buffer goes back to the pool and is written over by the next call.
             if (table.TryRemove(call))
             {
+                PooledBufferWriter buffer = call.Datagram!;
                 call.Datagram = null;
+                buffer.Reset();
+                buffer.Write(new byte[] { 9, 9, 9, 9, 9, 9 });
             }
+            sent.Add((xid, datagram));
         });
         using (table)
         {
-            byte[] datagram = call.Datagram!;
             Assert.True(table.TryAdd(call, out _));
             time.Advance(TimeSpan.FromMilliseconds(100));
-            Assert.Equal([(7u, datagram)], sent);
+            (uint xid, byte[] bytes) = Assert.Single(sent);
+            Assert.Equal(7u, xid);
+            Assert.Equal(new byte[] { 1, 2, 3, 4 }, bytes);
             Assert.Equal(0, table.Count);
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OncRpc.Client;
+using OncRpc.Tests.Server;
 using OncRpc.Tests.Support;
 using OncRpc.Xdr;
 
@@ -20,6 +21,28 @@ public class UdpClientTests
         Assert.Equal(XdrBytes.StringOf("ping"), received.Arguments);
         await server.SendAsync(RpcBytes.Success(received.Xid, XdrBytes.StringOf("pong")), from);
         Assert.Equal("pong", (string)await call);
+    }
+
+    [Fact]
+    public async Task A_call_allocates_nothing_its_datagram_is_pooled()
+    {
+        // The calling thread encodes, sends, reads and decodes a blocking call itself, so its own
+        // allocation counter sees the whole client side (the server's threads are not counted).
+        await using ServerHarness harness = await ServerHarness.StartAsync();
+        await using RpcClient client = RpcClient.CreateUdp((IPEndPoint)harness.Udp);
+        var nullProc = new RpcProcedureDescriptor(ServerHarness.Program, 1, 0, "TEST_PROG", "NULL");
+        for (int i = 0; i < 200; i++)
+        {
+            client.Call<XdrVoid, XdrVoid>(nullProc, default, Ct);
+        }
+        const int calls = 500;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < calls; i++)
+        {
+            client.Call<XdrVoid, XdrVoid>(nullProc, default, Ct);
+        }
+        long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / calls;
+        Assert.True(perCall == 0, $"{perCall} bytes per call");
     }
 
     [Fact]

@@ -45,8 +45,9 @@ internal abstract class PendingCall : ILoopWork
     private volatile bool _sync;
     private int _signaled;
 
-    /// <summary>UDP: the datagram, kept (immutable) for retransmission.</summary>
-    public byte[]? Datagram;
+    /// <summary>UDP: the datagram, kept for retransmission (the timer copies it under the table's
+    /// lock, where the call is still pending); back to the pool once the outcome is taken.</summary>
+    public PooledBufferWriter? Datagram;
     public long NextRetransmitTicks = long.MaxValue;
     public long RetransmitIntervalMs;
 
@@ -129,7 +130,12 @@ internal abstract class PendingCall : ILoopWork
         DeferTo = null;
         DeadlineTicks = long.MaxValue;
         Timeout = default;
-        Datagram = null;
+        if (Datagram is { } datagram)
+        {
+            // The call left the table before it completed, so the timer no longer reads it.
+            Datagram = null;
+            BufferPool.Return(datagram);
+        }
         NextRetransmitTicks = long.MaxValue;
         RetransmitIntervalMs = 0;
         _sync = false;

@@ -239,9 +239,9 @@ internal sealed class PendingCallTable : IDisposable
                     // RFC 5531 §7 / libtirpc clnt_dg: the same bytes, so the same xid, with the
                     // wait doubling up to the cap. Collected here, sent after the lock: a send is a
                     // system call, and replies (which remove calls) must not wait behind it. The
-                    // datagram is kept, not the call: once out of the lock the call may complete
-                    // and be recycled, but its bytes are immutable.
-                    (resend ??= []).Add((call.Xid, call.Datagram));
+                    // bytes are copied, not the call kept: once out of the lock the call may
+                    // complete and be recycled, its pooled datagram with it.
+                    (resend ??= []).Add((call.Xid, call.Datagram.WrittenSpan.ToArray()));
                     call.RetransmitIntervalMs = Math.Min(call.RetransmitIntervalMs * 2, _maxRetransmitMs);
                     call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
                 }

@@ -73,7 +73,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         }
         uint xid = attempt.Xid;
         long started = ClientPhases.Timestamp();
-        byte[] datagram;
+        PooledBufferWriter datagram;
         try
         {
             datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
@@ -86,12 +86,14 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         return Start(call, datagram, cancellationToken);
     }
 
-    private ValueTask<T> Start<T>(PendingCall<T> call, byte[] datagram, CancellationToken cancellationToken)
+    private ValueTask<T> Start<T>(PendingCall<T> call, PooledBufferWriter datagram, CancellationToken cancellationToken)
     {
         call.Datagram = datagram;
         call.RetransmitIntervalMs = _initialRetransmitMs;
         if (!_pending.TryAdd(call, out RpcException? closed))
         {
+            call.Datagram = null;
+            BufferPool.Return(datagram);
             return ValueTask.FromException<T>((Exception?)closed ?? new InvalidOperationException($"xid {call.Xid} is already in use"));
         }
         call.RegisterCancellation(cancellationToken);
@@ -99,12 +101,12 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         return call.AsValueTask();
     }
 
-    private void SendFirst(PendingCall call, byte[] datagram)
+    private void SendFirst(PendingCall call, PooledBufferWriter datagram)
     {
         try
         {
             call.Phases.Mark(ClientPhases.SendStarted);
-            _socket.Send(datagram);
+            _socket.Send(datagram.WrittenSpan);
             ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -124,20 +126,22 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         uint xid = attempt.Xid;
         long started = ClientPhases.Timestamp();
-        byte[] datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
+        PooledBufferWriter datagram = Encode(xid, procedure, arguments, credential, attempt.Credentials);
         TypedPendingCall<TResult> call = NewCall<TResult>(attempt, procedure, credential, started);
         call.MakeSync();
         call.Datagram = datagram;
         call.RetransmitIntervalMs = _initialRetransmitMs;
         if (!_pending.TryAdd(call, out RpcException? closed))
         {
+            call.Datagram = null;
+            BufferPool.Return(datagram);
             throw (Exception?)closed ?? new InvalidOperationException($"xid {xid} is already in use");
         }
         call.RegisterCancellation(cancellationToken);
         try
         {
             call.Phases.Mark(ClientPhases.SendStarted);
-            _socket.Send(datagram);
+            _socket.Send(datagram.WrittenSpan);
             ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -151,29 +155,27 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         return call.GetResultSync();
     }
 
-    private byte[] Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential, RpcCredentials credentials)
+    /// <summary>One call datagram in a pooled buffer: a call keeps it for retransmissions and
+    /// returns it once its awaiter has taken the outcome (<see cref="PendingCall.Datagram"/>), so a
+    /// call allocates nothing.</summary>
+    private PooledBufferWriter Encode<TArgs>(uint xid, RpcProcedureDescriptor procedure, in TArgs arguments, OpaqueAuth credential, RpcCredentials credentials)
         where TArgs : IXdrSerializable<TArgs>
     {
         PooledBufferWriter buffer = CallEncoder.Encode(xid, procedure, credential, credentials, arguments,
             recordMarking: false, maxFragmentSize: int.MaxValue);
-        try
-        {
-            return ToDatagram(buffer.WrittenSpan);
-        }
-        finally
-        {
-            BufferPool.Return(buffer);
-        }
+        return CheckSize(buffer);
     }
 
-    private byte[] ToDatagram(ReadOnlySpan<byte> message)
+    private PooledBufferWriter CheckSize(PooledBufferWriter datagram)
     {
-        if (message.Length > Options.MaxUdpDatagramSize)
+        if (datagram.WrittenCount > Options.MaxUdpDatagramSize)
         {
+            int length = datagram.WrittenCount;
+            BufferPool.Return(datagram);
             throw new RpcException(RpcStatus.MessageTooLarge,
-                $"the call is {message.Length} bytes; a UDP datagram here holds at most {Options.MaxUdpDatagramSize}");
+                $"the call is {length} bytes; a UDP datagram here holds at most {Options.MaxUdpDatagramSize}");
         }
-        return message.ToArray();
+        return datagram;
     }
 
     private RpcException SendFailed(Exception e) => e is SocketException { SocketErrorCode: SocketError.ConnectionRefused }
@@ -199,20 +201,24 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         RpcProcedureDescriptor procedure, TArgs arguments, RpcCredentials credentials, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        byte[] datagram = Encode(NextXid(), procedure, arguments, credentials.GetCredential(), credentials);
+        PooledBufferWriter datagram = Encode(NextXid(), procedure, arguments, credentials.GetCredential(), credentials);
         return SendAsync(datagram, cancellationToken);
     }
 
-    private async ValueTask SendAsync(byte[] datagram, CancellationToken cancellationToken)
+    private async ValueTask SendAsync(PooledBufferWriter datagram, CancellationToken cancellationToken)
     {
         try
         {
             _usedAsync = true;
-            await _socket.SendAsync(datagram, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await _socket.SendAsync(datagram.WrittenMemory, SocketFlags.None, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException e)
         {
             throw SendFailed(e);
+        }
+        finally
+        {
+            BufferPool.Return(datagram);
         }
     }
 
@@ -229,7 +235,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         }
         var call = new RawPendingCall { Xid = BinaryPrimitives.ReadUInt32BigEndian(callMessage.Span) };
         SetDeadline(call);
-        return Start(call, ToDatagram(callMessage.Span), cancellationToken);
+        return Start(call, CheckSize(CallEncoder.EncodeRaw(callMessage.Span, recordMarking: false, maxFragmentSize: int.MaxValue)), cancellationToken);
     }
 
     public override async ValueTask DisposeAsync()
