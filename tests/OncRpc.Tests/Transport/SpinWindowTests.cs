@@ -61,14 +61,7 @@ public sealed class SpinWindowTests
     public void Long_sleeps_halve_the_window_until_an_idle_loop_sleeps_at_once()
     {
         var spin = new SpinWindow(Max);
-        long now = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            now = ExpireWindow(ref spin, now);
-            spin.Woke(polled: false, now + 1);
-            now += 2;
-        }
-        Assert.Equal(Max, spin.Window);
+        long now = GrowToMaximum(ref spin);
         long previous = spin.Window;
         while (spin.Window > 0)
         {
@@ -86,14 +79,7 @@ public sealed class SpinWindowTests
     public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_ends_the_window_and_halves_it()
     {
         var spin = new SpinWindow(Max);
-        long now = 0;
-        for (int i = 0; i < 4; i++)
-        {
-            now = ExpireWindow(ref spin, now);
-            spin.Woke(polled: false, now + 1);
-            now += 2;
-        }
-        Assert.Equal(Max, spin.Window);
+        long now = GrowToMaximum(ref spin);
         Assert.True(spin.Continues(now));
         Assert.True(spin.Continues(now + Max / 2));  // looks come back quickly: go on
         now += Max / 2 + Max + 1;
@@ -109,6 +95,20 @@ public sealed class SpinWindowTests
         }
         Assert.Equal(Max, spin.Window);
         Assert.True(spin.Continues(quietEnd));
+    }
+
+    /// <summary>Quick wake-ups after empty windows until the window is the maximum; returns the time.</summary>
+    private static long GrowToMaximum(ref SpinWindow spin)
+    {
+        long now = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            now = ExpireWindow(ref spin, now);
+            spin.Woke(polled: false, now + 1);
+            now += 2;
+        }
+        Assert.Equal(Max, spin.Window);
+        return now;
     }
 
     /// <summary>Opens the window after handled events (if any) and lets it pass with nothing;
