@@ -32,6 +32,17 @@ public sealed class UdpBatchTests
 
     private static string EchoReply(uint xid, string text) => Hex.Of(RpcBytes.Success(xid, XdrBytes.StringOf(text)));
 
+    /// <summary>The next <paramref name="count"/> datagrams <paramref name="peer"/> receives, in hex, in any order.</summary>
+    private static async Task<HashSet<string>> RepliesAsync(FakePeer peer, int count)
+    {
+        var replies = new HashSet<string>();
+        for (int i = 0; i < count; i++)
+        {
+            replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
+        }
+        return replies;
+    }
+
     [Theory]
     [InlineData(false, 2)]
     [InlineData(true, 2)]
@@ -60,11 +71,7 @@ public sealed class UdpBatchTests
             await ReleaseAsync(harness, blocker);
             for (int i = 0; i < peers.Count; i++)
             {
-                var replies = new HashSet<string>();
-                for (int call = 0; call < 3; call++)
-                {
-                    replies.Add(Hex.Of(await peers[i].ReceiveMessageAsync()));
-                }
+                HashSet<string> replies = await RepliesAsync(peers[i], 3);
                 for (int call = 0; call < 3; call++)
                 {
                     Assert.Contains(EchoReply((uint)(i * 16 + call), $"peer {i} call {call}"), replies);
@@ -101,11 +108,7 @@ public sealed class UdpBatchTests
         await peer.SendMessageAsync(Echo(8, "last"));
         await ReleaseAsync(harness, blocker);
 
-        var replies = new HashSet<string>();
-        for (int i = 0; i < 5; i++)
-        {
-            replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
-        }
+        HashSet<string> replies = await RepliesAsync(peer, 5);
         Assert.Equal(
             new HashSet<string>
             {
@@ -117,10 +120,7 @@ public sealed class UdpBatchTests
         Assert.True(await peer.ReceivesNothingAsync(Quiet));
         Assert.Equal(2, harness.Waiting);
         harness.Gate.SetResult();
-        replies.Clear();
-        replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
-        replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
-        Assert.Equal(new HashSet<string> { Hex.Of(RpcBytes.Success(4, XdrBytes.Int(41))), Hex.Of(RpcBytes.Success(6, XdrBytes.Int(61))) }, replies);
+        Assert.Equal(new HashSet<string> { Hex.Of(RpcBytes.Success(4, XdrBytes.Int(41))), Hex.Of(RpcBytes.Success(6, XdrBytes.Int(61))) }, await RepliesAsync(peer, 2));
         Assert.True(await peer.ReceivesNothingAsync(Quiet), "the dropped datagrams get no reply");
         await harness.AssertStillServesAsync(RpcTransportKind.Udp);
     }
@@ -146,11 +146,7 @@ public sealed class UdpBatchTests
         Assert.True(await peer.ReceivesNothingAsync(Quiet));
         Assert.Equal(3, harness.MaxWaiting);
         harness.Gate.SetResult();
-        var replies = new HashSet<string>();
-        for (int i = 0; i < 7; i++)
-        {
-            replies.Add(Hex.Of(await peer.ReceiveMessageAsync()));
-        }
+        HashSet<string> replies = await RepliesAsync(peer, 7);
         for (uint xid = 1; xid <= 7; xid++)
         {
             Assert.Contains(Hex.Of(RpcBytes.Success(xid, XdrBytes.Int((int)xid + 1))), replies);

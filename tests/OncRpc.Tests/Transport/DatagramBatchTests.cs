@@ -130,16 +130,7 @@ public sealed class DatagramBatchTests
             client.Receive(buffer);
 
             var batch = new DatagramBatch(8, SlotSize);
-            for (int i = 0; i < 5; i++)
-            {
-                client.SendTo(Encoding.ASCII.GetBytes($"call {i}"), serverPath);
-            }
-            Assert.Equal(5, batch.Receive(server.SafeHandle, 8, out _));
-            for (int slot = 0; slot < 5; slot++)
-            {
-                batch.AddReply(slot, Encoding.ASCII.GetBytes($"reply {slot}"));
-            }
-            Assert.Equal(3, batch.SendReplies(server.SafeHandle));
+            Assert.Equal(3, ExchangeBatch(batch, client, server, serverPath, 5, "reply"));
             Assert.Equal([0, 0, Libc.EAGAIN, Libc.EAGAIN, Libc.EAGAIN], Enumerable.Range(0, 5).Select(batch.ReplyError));
 
             var received = new List<string>();
@@ -150,16 +141,7 @@ public sealed class DatagramBatchTests
             Assert.Equal(["reply 0", "reply 1"], received[^2..]);
 
             // Room again: the next batch's replies all go.
-            for (int i = 0; i < 3; i++)
-            {
-                client.SendTo(Encoding.ASCII.GetBytes($"call {i}"), serverPath);
-            }
-            Assert.Equal(3, batch.Receive(server.SafeHandle, 8, out _));
-            for (int slot = 0; slot < 3; slot++)
-            {
-                batch.AddReply(slot, Encoding.ASCII.GetBytes($"again {slot}"));
-            }
-            Assert.Equal(0, batch.SendReplies(server.SafeHandle));
+            Assert.Equal(0, ExchangeBatch(batch, client, server, serverPath, 3, "again"));
             for (int i = 0; i < 3; i++)
             {
                 Assert.Equal($"again {i}", Encoding.ASCII.GetString(buffer, 0, client.Receive(buffer)));
@@ -169,6 +151,24 @@ public sealed class DatagramBatchTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> calls from <paramref name="client"/> taken in one batch, each answered
+    /// "<paramref name="reply"/> slot" with one <c>sendmmsg</c>; returns how many replies the socket refused.
+    /// </summary>
+    private static int ExchangeBatch(DatagramBatch batch, Socket client, Socket server, EndPoint serverPath, int count, string reply)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            client.SendTo(Encoding.ASCII.GetBytes($"call {i}"), serverPath);
+        }
+        Assert.Equal(count, batch.Receive(server.SafeHandle, 8, out _));
+        for (int slot = 0; slot < count; slot++)
+        {
+            batch.AddReply(slot, Encoding.ASCII.GetBytes($"{reply} {slot}"));
+        }
+        return batch.SendReplies(server.SafeHandle);
     }
 
     private static byte[] Payload(int sender, int size)
