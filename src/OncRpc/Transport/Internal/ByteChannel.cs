@@ -88,32 +88,7 @@ internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
 
     public override bool ReadableByEpoll => true;
 
-    /// <summary>First one non-blocking send straight to the system call (a record that fits the
-    /// socket's buffer, the usual case, goes out with nothing else around it); what it does not
-    /// take goes through the socket's blocking send, which honours SO_SNDTIMEO.</summary>
-    public override int Send(ReadOnlySpan<byte> data)
-    {
-        int writes = 0;
-        if (Libc.IsSupported)
-        {
-            int sent = Libc.TrySend(Socket.SafeHandle, data, out int errno);
-            if (sent < 0 && errno != Libc.EAGAIN)
-            {
-                throw new SocketException(errno);
-            }
-            if (sent >= 0)
-            {
-                data = data[sent..];
-                writes++;
-            }
-        }
-        while (!data.IsEmpty)
-        {
-            data = data[Socket.Send(data, SocketFlags.None)..];
-            writes++;
-        }
-        return writes;
-    }
+    public override int Send(ReadOnlySpan<byte> data) => Libc.SendAll(Socket, data);
 
     public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

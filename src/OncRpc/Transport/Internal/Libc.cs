@@ -15,6 +15,8 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EPIPE = 32;
+    public const int ECONNRESET = 104;
     public const int ECONNREFUSED = 111;
 
     public const uint EPOLLIN = 0x001;
@@ -169,6 +171,50 @@ internal static unsafe partial class Libc
             return (int)n;
         }
     }
+
+    /// <summary>Sends all of <paramref name="data"/> on a socket in .NET's blocking mode; returns
+    /// the writes made. First one non-blocking send straight to the system call (what fits the
+    /// socket's buffer, the usual case, goes out with nothing around it); what it does not take
+    /// goes through the socket's own blocking send, which honours SO_SNDTIMEO. A datagram goes
+    /// whole or not at all. Off Linux, the socket's send alone.</summary>
+    public static int SendAll(System.Net.Sockets.Socket socket, ReadOnlySpan<byte> data)
+    {
+        int writes = 0;
+        if (IsSupported)
+        {
+            int sent = TrySend(socket.SafeHandle, data, out int errno);
+            if (sent < 0 && errno != EAGAIN)
+            {
+                throw SocketError(errno);
+            }
+            if (sent >= 0)
+            {
+                data = data[sent..];
+                writes++;
+                if (data.IsEmpty)
+                {
+                    return writes;
+                }
+            }
+        }
+        do
+        {
+            data = data[socket.Send(data, System.Net.Sockets.SocketFlags.None)..];
+            writes++;
+        }
+        while (!data.IsEmpty);
+        return writes;
+    }
+
+    /// <summary>The exception .NET's own send would throw for <paramref name="errno"/>, for the
+    /// errors callers tell apart (a refused datagram: port unreachable; a reset connection).</summary>
+    public static System.Net.Sockets.SocketException SocketError(int errno) => new(errno switch
+    {
+        ECONNREFUSED => (int)System.Net.Sockets.SocketError.ConnectionRefused,
+        ECONNRESET => (int)System.Net.Sockets.SocketError.ConnectionReset,
+        EPIPE => (int)System.Net.Sockets.SocketError.Shutdown,
+        _ => errno,
+    });
 
     /// <summary>After a socket or epoll_wait call returning <paramref name="result"/>: its errno (0 on success),
     /// and whether a signal interrupted it (EINTR), so the caller retries.</summary>
