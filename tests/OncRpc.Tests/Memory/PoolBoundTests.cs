@@ -94,6 +94,27 @@ public sealed class PoolBoundTests
     }
 
     [Fact]
+    public void A_thread_gets_back_the_small_writer_it_returned_last_reset_and_a_large_one_is_not_kept_aside()
+    {
+        PooledBufferWriter held = BufferPool.Rent(); // empties this thread's slot, if an earlier test filled it
+        var small = new PooledBufferWriter(4096);
+        small.GetSpan(100);
+        small.Advance(100);
+        BufferPool.Return(small);
+        PooledBufferWriter again = BufferPool.Rent();
+        Assert.Same(small, again);
+        Assert.Equal(0, again.WrittenCount);
+
+        // The slot is empty while `again` is out, but a writer of 32 KiB goes to the shared pool,
+        // not aside: the slot then takes `again`, and the next rent hands it out.
+        var large = new PooledBufferWriter(32 * 1024);
+        BufferPool.Return(large);
+        BufferPool.Return(again);
+        Assert.Same(again, BufferPool.Rent());
+        BufferPool.Return(held);
+    }
+
+    [Fact]
     public void Encode_buffers_kept_never_weigh_more_than_the_pool_bound()
     {
         var writers = new List<PooledBufferWriter>();

@@ -113,7 +113,9 @@ internal sealed class LoopReader : IEpollHandler
                 return;
             }
         }
-        if (Interlocked.Exchange(ref _ready, 0) == 1 && Interlocked.Exchange(ref _armed, 0) == 1)
+        // The exchange above is the full fence of the pair: a plain read of _ready suffices to
+        // look, and only a set one is consumed (with an exchange, as a handler may race for it).
+        if (Volatile.Read(ref _ready) == 1 && Interlocked.Exchange(ref _ready, 0) == 1 && Interlocked.Exchange(ref _armed, 0) == 1)
         {
             // Bytes came while nobody was armed: no edge will announce them again.
             Interlocked.Exchange(ref _armed, 1);

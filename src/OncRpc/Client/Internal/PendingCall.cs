@@ -303,13 +303,30 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
     {
     }
 
-    public static TypedPendingCall<TResult> Rent() =>
-        s_pool.TryRent(out TypedPendingCall<TResult> call) ? call : new TypedPendingCall<TResult>();
+    // The call this thread consumed last, rented first: a sequential caller (whose continuation
+    // runs where it calls again) reuses one warm object with no interlocked operation.
+    [ThreadStatic]
+    private static TypedPendingCall<TResult>? t_spare;
+
+    public static TypedPendingCall<TResult> Rent()
+    {
+        if (t_spare is { } spare)
+        {
+            t_spare = null;
+            return spare;
+        }
+        return s_pool.TryRent(out TypedPendingCall<TResult> call) ? call : new TypedPendingCall<TResult>();
+    }
 
     protected override void OnConsumed()
     {
         ResetForReuse();
         ResetCore();
+        if (t_spare is null)
+        {
+            t_spare = this;
+            return;
+        }
         s_pool.Return(this);
     }
 

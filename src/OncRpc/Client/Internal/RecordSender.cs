@@ -35,7 +35,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     private bool _batched;        // under _writeGate: _batch holds batched records waiting for a flushing one
     private bool _closed;         // under _writeGate
     private Task _drain = Task.CompletedTask;
-    private long _sendSystemCalls;
+    private long _sendSystemCalls; // written by the writer role only
     private readonly SendPhaseMarks _sendPhases = new(); // writer role only
     private PooledBufferWriter? _lentRecord; // writer role: a record being encoded into the channel's output
     private bool _sendingLent;               // writer role: the lent record is being sent
@@ -53,7 +53,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     }
 
     /// <summary>Socket sends made so far (for tests: pipelined calls must share writes).</summary>
-    internal long SendSystemCalls => Interlocked.Read(ref _sendSystemCalls);
+    internal long SendSystemCalls => Volatile.Read(ref _sendSystemCalls);
 
     /// <summary>Test seam: runs before each write of the drain, on the writer role's thread; what
     /// it throws is handled as a failure of that write.</summary>
@@ -205,6 +205,9 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     // The writer role is held by the caller; the task is kept for dispose only.
     private void StartDrain() => Volatile.Write(ref _drain, DrainAsync());
 
+    /// <summary>Writer role: counts the writes just made (one writer at a time, so no atomic add).</summary>
+    private void CountSends(int writes) => Volatile.Write(ref _sendSystemCalls, _sendSystemCalls + writes);
+
     /// <summary>Holding the writer role: one record, one blocking send on this thread.</summary>
     private void SendDirect(PooledBufferWriter record, PendingCall? call)
     {
@@ -212,7 +215,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
         Volatile.Write(ref _lastDirectLength, record.WrittenCount);
         try
         {
-            Interlocked.Add(ref _sendSystemCalls, _channel.Send(record.WrittenSpan));
+            CountSends(_channel.Send(record.WrittenSpan));
             _sendPhases.Sent();
             _connection.NoteActivity();
         }
@@ -350,7 +353,7 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
         BeforeDrainWrite?.Invoke(data);
         // Hands the socket to the runtime's engine for good (see StreamConnection.IsAsyncMode).
         _connection.EnterAsyncMode();
-        Interlocked.Add(ref _sendSystemCalls, await _channel.SendAsync(data, _closingToken).ConfigureAwait(false));
+        CountSends(await _channel.SendAsync(data, _closingToken).ConfigureAwait(false));
         _connection.NoteActivity();
     }
 

@@ -250,7 +250,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
                 else if (errno != Libc.EAGAIN)
                 {
                     error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: errno {errno}",
-                        new SocketException(errno));
+                        Libc.SocketError(errno));
                 }
                 return true;
             }

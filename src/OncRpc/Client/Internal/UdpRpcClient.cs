@@ -106,7 +106,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         try
         {
             call.Phases.Mark(ClientPhases.SendStarted);
-            _socket.Send(datagram.WrittenSpan);
+            Libc.SendAll(_socket, datagram.WrittenSpan);
             ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -141,7 +141,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         try
         {
             call.Phases.Mark(ClientPhases.SendStarted);
-            _socket.Send(datagram.WrittenSpan);
+            Libc.SendAll(_socket, datagram.WrittenSpan);
             ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -187,7 +187,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
     {
         try
         {
-            _socket.Send(datagram);
+            Libc.SendAll(_socket, datagram);
             ClientTelemetry.Retransmissions.Add(1);
             ClientLog.Retransmit(Logger, xid, _endPoint);
         }

@@ -88,16 +88,7 @@ internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
 
     public override bool ReadableByEpoll => true;
 
-    public override int Send(ReadOnlySpan<byte> data)
-    {
-        int writes = 0;
-        while (!data.IsEmpty)
-        {
-            data = data[Socket.Send(data, SocketFlags.None)..];
-            writes++;
-        }
-        return writes;
-    }
+    public override int Send(ReadOnlySpan<byte> data) => Libc.SendAll(Socket, data);
 
     public override async ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {

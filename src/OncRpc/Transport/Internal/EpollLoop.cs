@@ -317,7 +317,7 @@ internal sealed unsafe class EpollLoop : IDisposable
                 }
                 if (n < 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
+                    int errno = Libc.ErrnoAfterFailure();
                     if (errno == Libc.EINTR)
                     {
                         continue;

@@ -15,6 +15,8 @@ internal static unsafe partial class Libc
 
     public const int EINTR = 4;
     public const int EAGAIN = 11;
+    public const int EPIPE = 32;
+    public const int ECONNRESET = 104;
     public const int ECONNREFUSED = 111;
 
     public const uint EPOLLIN = 0x001;
@@ -56,7 +58,10 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "epoll_ctl", SetLastError = true)]
     public static partial int EpollCtl(int epfd, int op, int fd, byte* eventBytes);
 
-    [LibraryImport(Library, EntryPoint = "epoll_wait", SetLastError = true)]
+    // The per-call system calls below leave errno alone (no SetLastError): the generated stub would
+    // clear and read it through two more P/Invokes on every success; a failure reads it at once
+    // instead (Interrupted, ErrnoAfterFailure), as the stub itself does after its call.
+    [LibraryImport(Library, EntryPoint = "epoll_wait")]
     public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
 
     [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
@@ -71,28 +76,28 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
-    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "recv")]
     public static partial nint Recv(SafeHandle socket, byte* buffer, nint length, int flags);
 
-    [LibraryImport(Library, EntryPoint = "send", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "send")]
     public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
 
-    [LibraryImport(Library, EntryPoint = "recvfrom", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "recvfrom")]
     public static partial nint RecvFrom(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int* addressLength);
 
-    [LibraryImport(Library, EntryPoint = "sendto", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "sendto")]
     public static partial nint SendTo(SafeHandle socket, byte* buffer, nint length, int flags, byte* address, int addressLength);
 
     /// <summary>Receives up to <paramref name="count"/> datagrams in one system call (Linux 2.6.33):
     /// the number received, each one's length in <see cref="MMsgHdr.Length"/>; fewer than asked
     /// (with MSG_DONTWAIT) when the socket ran out of them.</summary>
-    [LibraryImport(Library, EntryPoint = "recvmmsg", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "recvmmsg")]
     public static partial int RecvMMsg(SafeHandle socket, MMsgHdr* messages, uint count, int flags, void* timeout);
 
     /// <summary>Sends up to <paramref name="count"/> datagrams in one system call (Linux 3.0): the
     /// number sent, which is less than asked when one failed after the first (its error is then
     /// reported by the next call that starts with it); -1 when the first one failed.</summary>
-    [LibraryImport(Library, EntryPoint = "sendmmsg", SetLastError = true)]
+    [LibraryImport(Library, EntryPoint = "sendmmsg")]
     public static partial int SendMMsg(SafeHandle socket, MMsgHdr* messages, uint count, int flags);
 
     /// <summary>struct iovec: the same field order and natural alignment on every Linux ABI, so
@@ -167,11 +172,58 @@ internal static unsafe partial class Libc
         }
     }
 
-    /// <summary>After a system call returning <paramref name="result"/>: its errno (0 on success),
+    /// <summary>Sends all of <paramref name="data"/> on a socket in .NET's blocking mode; returns
+    /// the writes made. First one non-blocking send straight to the system call (what fits the
+    /// socket's buffer, the usual case, goes out with nothing around it); what it does not take
+    /// goes through the socket's own blocking send, which honours SO_SNDTIMEO. A datagram goes
+    /// whole or not at all. Off Linux, the socket's send alone.</summary>
+    public static int SendAll(System.Net.Sockets.Socket socket, ReadOnlySpan<byte> data)
+    {
+        int writes = 0;
+        if (IsSupported)
+        {
+            int sent = TrySend(socket.SafeHandle, data, out int errno);
+            if (sent < 0 && errno != EAGAIN)
+            {
+                throw SocketError(errno);
+            }
+            if (sent >= 0)
+            {
+                data = data[sent..];
+                writes++;
+                if (data.IsEmpty)
+                {
+                    return writes;
+                }
+            }
+        }
+        do
+        {
+            data = data[socket.Send(data, System.Net.Sockets.SocketFlags.None)..];
+            writes++;
+        }
+        while (!data.IsEmpty);
+        return writes;
+    }
+
+    /// <summary>The exception .NET's own send would throw for <paramref name="errno"/>, for the
+    /// errors callers tell apart (a refused datagram: port unreachable; a reset connection).</summary>
+    public static System.Net.Sockets.SocketException SocketError(int errno) => new(errno switch
+    {
+        ECONNREFUSED => (int)System.Net.Sockets.SocketError.ConnectionRefused,
+        ECONNRESET => (int)System.Net.Sockets.SocketError.ConnectionReset,
+        EPIPE => (int)System.Net.Sockets.SocketError.Shutdown,
+        _ => errno,
+    });
+
+    /// <summary>After a socket or epoll_wait call returning <paramref name="result"/>: its errno (0 on success),
     /// and whether a signal interrupted it (EINTR), so the caller retries.</summary>
     public static bool Interrupted(nint result, out int errno)
     {
-        errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
+        errno = result < 0 ? ErrnoAfterFailure() : 0;
         return errno == EINTR;
     }
+
+    /// <summary>errno, right after a call declared above without SetLastError failed.</summary>
+    public static int ErrnoAfterFailure() => Marshal.GetLastSystemError();
 }
