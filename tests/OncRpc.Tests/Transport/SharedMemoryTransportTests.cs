@@ -254,7 +254,11 @@ public sealed class SharedMemoryTransportTests
             var toClient = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
             Task<XdrOpaque> sync = Task.Run(() => client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 1 }, Ct), Ct);
             Task<XdrOpaque> async = client.CallAsync<XdrOpaque, XdrOpaque>(Echo, new byte[] { 2 }, Ct).AsTask();
-            await Eventually.ReachedAsync(() => fromClient.Readable > 0, "the calls arrive");
+            // Both calls must be in the ring before the server goes: a call begun after its death
+            // watch fired would (rightly) reconnect first, and this fake end point never answers
+            // a second handshake (CannotBind at the timeout instead of ConnectionLost). Each call
+            // record: mark 4 + header 40 (AUTH_NONE) + opaque<1> 8.
+            await Eventually.ReachedAsync(() => fromClient.Readable >= 2 * 52, "both calls arrive");
             byte[] partial = new byte[104];
             BinaryPrimitives.WriteUInt32BigEndian(partial, 0x8000_0000u | 1000);
             toClient.WriteAll(partial, 1000);
