@@ -14,8 +14,6 @@ namespace OncRpc.Tests.Transport;
 /// later on another thread); and the writer's lent region itself.</summary>
 public sealed class SharedMemoryReplyInPlaceTests
 {
-    private const int Ring = 16 * 1024;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An ECHO reply's record: mark, xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier (flavor
@@ -32,36 +30,9 @@ public sealed class SharedMemoryReplyInPlaceTests
         // before the next reply): a reply goes in place exactly when it fits between tail and the
         // ring's end (and that space is offered at all); otherwise it is copied in, wrapping past
         // the end or streaming through the ring when larger than it. Either way it arrives whole.
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Ring;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
-        long tail = 0;
-        int previous = 0;
-        int inPlace = 0;
-        int copied = 0;
-        for (int length = 0; length < 3 * Ring; length += 397)
-        {
-            byte[] data = RingFixture.Pattern(length, length);
-            long before = ConnectionOf(server).RepliesWrittenInPlace;
-            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
-            int record = ReplyRecordLength(length);
-            int beforeEnd = Ring - (int)(tail % Ring);
-            // Tried only after a reply of 4 KiB or more (ShmServerConnection.LendFrom).
-            bool expected = previous >= 4096 && beforeEnd >= 256 && record <= beforeEnd;
-            previous = record;
-            Assert.Equal(before + (expected ? 1 : 0), ConnectionOf(server).RepliesWrittenInPlace);
-            if (expected)
-            {
-                inPlace++;
-            }
-            else
-            {
-                copied++;
-            }
-            tail += record;
-        }
-        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        InPlaceSweep.Run(client, () => ConnectionOf(server).RepliesWrittenInPlace, ReplyRecordLength);
     }
 
     [Fact]
@@ -73,7 +44,7 @@ public sealed class SharedMemoryReplyInPlaceTests
         await Eventually.ReachedAsync(() => server.Server.Connections.Single().InFlight.Count == 1, "the held call runs");
         for (int i = 0; i < 20; i++)
         {
-            byte[] data = RingFixture.Pattern(5000, i); // over LendFrom: in place after the first
+            byte[] data = RingFixture.Pattern(5000, i); // over ShmRing.ReserveFrom: in place after the first
             Assert.Equal(data, (await client.CallAsync<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct)).Value.ToArray());
         }
         long inPlace = ConnectionOf(server).RepliesWrittenInPlace;
@@ -88,7 +59,7 @@ public sealed class SharedMemoryReplyInPlaceTests
             byte[] data = RingFixture.Pattern(5000, 50 + i);
             Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
         }
-        Assert.InRange(ConnectionOf(server).RepliesWrittenInPlace, inPlace + 1, inPlace + 2); // after the small late reply, the first is copied (LendFrom)
+        Assert.InRange(ConnectionOf(server).RepliesWrittenInPlace, inPlace + 1, inPlace + 2); // after the small late reply, the first is copied (ShmRing.ReserveFrom)
     }
 
     private sealed class Owner : ILentRegionOwner
@@ -140,8 +111,6 @@ public sealed class SharedMemoryReplyInPlaceTests
 /// when it fits before the ring's end.</summary>
 public sealed class SharedMemoryCallInPlaceTests
 {
-    private const int Ring = 16 * 1024;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An ECHO call's record under AUTH_NONE: mark, xid, CALL, rpcvers, prog, vers, proc,
@@ -151,37 +120,10 @@ public sealed class SharedMemoryCallInPlaceTests
     [Fact]
     public async Task A_synchronous_call_is_written_in_place_when_it_fits_before_the_ring_end_and_copied_in_when_not()
     {
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Ring;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
         var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
-        long tail = 0;
-        int previous = 0;
-        int inPlace = 0;
-        int copied = 0;
-        for (int length = 0; length < 3 * Ring; length += 397)
-        {
-            byte[] data = RingFixture.Pattern(length, length);
-            long before = channel.RecordsWrittenInPlace;
-            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
-            int record = CallRecordLength(length);
-            int beforeEnd = Ring - (int)(tail % Ring);
-            // Tried only after a record of 4 KiB or more (RecordSender.LendFrom): small ones are copied.
-            bool expected = previous >= 4096 && beforeEnd >= 256 && record <= beforeEnd;
-            previous = record;
-            Assert.Equal(before + (expected ? 1 : 0), channel.RecordsWrittenInPlace);
-            if (expected)
-            {
-                inPlace++;
-            }
-            else
-            {
-                copied++;
-            }
-            tail += record;
-        }
-        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        InPlaceSweep.Run(client, () => channel.RecordsWrittenInPlace, CallRecordLength);
 
         // Async calls (and a call queued behind them) still take the copy path, and the ring stays in order.
         long sync = channel.RecordsWrittenInPlace;
@@ -193,5 +135,46 @@ public sealed class SharedMemoryCallInPlaceTests
             Assert.Equal(RingFixture.Pattern(i * 31, i), (await calls[i]).Value.ToArray());
         }
         Assert.InRange(channel.RecordsWrittenInPlace, sync, sync + 1);
+    }
+}
+
+/// <summary>ECHO calls of many sizes through rings of <see cref="Ring"/> bytes, one at a time (the
+/// reader drains each record before the next): after each, the records written in place (one
+/// direction's count) grew by one exactly when that record was to go in place, that is after a
+/// record of <see cref="ShmRing.ReserveFrom"/> bytes or more and when it fits in the free space
+/// before the ring's end (of at least <see cref="ShmRing.MinRegion"/> bytes); otherwise it was
+/// copied in, wrapping past the end or streaming through the ring. Either way it arrives whole.</summary>
+internal static class InPlaceSweep
+{
+    public const int Ring = 16 * 1024;
+
+    public static void Run(RpcClient client, Func<long> writtenInPlace, Func<int, int> recordLength)
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        long tail = 0;
+        int previous = 0;
+        int inPlace = 0;
+        int copied = 0;
+        for (int length = 0; length < 3 * Ring; length += 397)
+        {
+            byte[] data = RingFixture.Pattern(length, length);
+            long before = writtenInPlace();
+            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, ct).Value.ToArray());
+            int record = recordLength(length);
+            int beforeEnd = Ring - (int)(tail % Ring);
+            bool expected = previous >= ShmRing.ReserveFrom && beforeEnd >= ShmRing.MinRegion && record <= beforeEnd;
+            previous = record;
+            Assert.Equal(before + (expected ? 1 : 0), writtenInPlace());
+            if (expected)
+            {
+                inPlace++;
+            }
+            else
+            {
+                copied++;
+            }
+            tail += record;
+        }
+        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
     }
 }

@@ -166,8 +166,8 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
     }
 
     /// <summary>Writes one whole record into the outbound ring holding the writer role, waiting
-    /// for space while the client drains a full ring; a reply encoded in place is published
-    /// instead (<see cref="PublishInPlace"/>). A failure (the rings were cancelled, the peer
+    /// for space while the client drains a full ring; a reply encoded in place is published where
+    /// it lies instead (its lend holds the role). A failure (the rings were cancelled, the peer
     /// broke the counters) may leave part of a record written: the connection is aborted.</summary>
     private void Send(ReadOnlySpan<byte> record)
     {
@@ -175,16 +175,22 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         {
             return;
         }
-        Volatile.Write(ref _lastReplyLength, record.Length);
-        if (PublishInPlace(ring, record))
+        PooledBufferWriter? lent = ring.ReservedRecord(record) ? _lentReply : null;
+        if (lent is null)
         {
-            return;
+            TakeWriterRole();
         }
-        TakeWriterRole();
         Volatile.Write(ref _sendStarted, _runtime.NowMs);
         try
         {
-            ring.WriteAll(record, _writeTimeoutMs);
+            if (lent is null)
+            {
+                ring.WriteAll(record, _writeTimeoutMs);
+            }
+            else
+            {
+                ring.Commit(record.Length);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -193,7 +199,14 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         finally
         {
             Volatile.Write(ref _sendStarted, 0);
-            ReleaseWriterRole();
+            if (lent is null)
+            {
+                ReleaseWriterRole();
+            }
+            else
+            {
+                lent.LeaveLent(); // nothing kept: the bytes are the client's now; ends the lend and the role
+            }
         }
     }
 
