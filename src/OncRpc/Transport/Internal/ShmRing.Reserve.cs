@@ -11,16 +11,16 @@ namespace OncRpc.Transport.Internal;
 /// <see cref="Reserve"/> to <see cref="Unreserve"/>; the caller holds the writer role all that
 /// time, so nothing else moves <c>tail</c>, the free space there is its own, and the only record
 /// that can start at <see cref="_reservedAt"/> is the one encoded in the region (nothing else
-/// points into free space). The region is the contiguous free space from <c>tail</c> to the
-/// ring's end (a record does not wrap: one that outgrows the region is moved out by its writer
-/// and copied in, wrapping, the usual way). The mapping stays entered (not unmapped) while
-/// reserved. A hostile peer can scribble on the region meanwhile: that corrupts only what it is
+/// points into free space). The region is all the free space from <c>tail</c>, contiguous past
+/// the ring's end thanks to the mapping's second view of the ring (a record that outgrows it is
+/// moved out by its writer and streamed through the ring the usual way). The mapping stays
+/// entered (not unmapped) while reserved. A hostile peer can scribble on the region meanwhile: that corrupts only what it is
 /// sent, as the writer never reads back and decides anything from those bytes.</para>
 /// <para>When: only after a record of <see cref="ReserveFrom"/> bytes or more went out on this
 /// ring (reserving costs a fixed fraction of a microsecond, a copy saved about 1 µs per 32 KiB,
 /// and a connection's next record is usually about as long as its last), and only when at least
-/// <see cref="MinRegion"/> bytes are free before the ring's end (a record would likely outgrow
-/// less, and be copied twice).</para>
+/// <see cref="MinRegion"/> bytes are free (a record would likely outgrow less, and be copied
+/// twice).</para>
 /// </summary>
 internal sealed unsafe partial class ShmRing
 {
@@ -30,7 +30,7 @@ internal sealed unsafe partial class ShmRing
     /// <summary>Less contiguous free space than this is not offered.</summary>
     public const int MinRegion = 256;
 
-    private RingMemory? _writeMemory; // the writer's view of the whole data region
+    private RingMemory? _writeMemory; // the writer's view of the whole data region, its second view included
     private nint _reservedAt;         // writer role: where the reserved region starts, while reserved
     private int _lastRecordLength;    // the last record sent (a hint, read without the writer role)
     private long _committedInPlace;
@@ -42,8 +42,8 @@ internal sealed unsafe partial class ShmRing
     /// <summary>Records published where they were encoded (for tests).</summary>
     public long RecordsCommittedInPlace => Interlocked.Read(ref _committedInPlace);
 
-    /// <summary>Writer role: the contiguous free space at <c>tail</c> to encode the next record
-    /// into, or empty (not worth it, too little space before the end, or a broken ring: the copy
+    /// <summary>Writer role: the free space at <c>tail</c> (contiguous) to encode the next record
+    /// into, or empty (not worth it, too little space, or a broken ring: the copy
     /// path finds out). When not empty, <see cref="Unreserve"/> must follow.</summary>
     public Memory<byte> Reserve()
     {
@@ -61,15 +61,15 @@ internal sealed unsafe partial class ShmRing
             {
                 throw Corrupt();
             }
-            int start = (int)(tail & (_size - 1));
-            int length = (int)Math.Min(_size - used, _size - start);
+            int length = _size - (int)used;
             if (length < MinRegion)
             {
                 _mapping.DangerousRelease();
                 return Memory<byte>.Empty;
             }
+            int start = (int)(tail & (_size - 1));
             Volatile.Write(ref _reservedAt, (nint)(_data + start));
-            return (_writeMemory ??= new RingMemory(_data, _size)).Memory.Slice(start, length);
+            return (_writeMemory ??= new RingMemory(_data, 2 * _size)).Memory.Slice(start, length);
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
