@@ -130,12 +130,10 @@ public sealed class SharedMemoryInPlaceTests : RingFixture
     [Fact]
     public async Task Calls_of_every_size_around_the_ring_size_come_through_whole_wrapped_or_not()
     {
-        // A 4 KiB ring and calls from 0 to about twice its size: the server's view wraps at
-        // every offset (two segments), records arrive whole or in part (copied out, then read on
+        // A 4 KiB ring and calls from 0 to about twice its size: the server's view crosses the
+        // ring's end at every offset, records arrive whole or in part (copied out, then read on
         // from the copy), and reading in place resumes after each; async calls batch several.
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Size;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(Size);
         await using RpcClient client = await server.ConnectAsync();
         CancellationToken ct = TestContext.Current.CancellationToken;
         for (int length = 0; length < 2 * Size + 200; length += 37)

@@ -10,8 +10,8 @@ namespace OncRpc.Server.Internal;
 /// handshake (<see cref="ShmHandshake"/>: the peer's uid checked with SO_PEERCRED, then the
 /// mapping made for this connection handed over) and then only watches for the peer's death.
 /// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
-/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (each copied once, into its
-/// call) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
+/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (a small one copied once, into
+/// its call; a large one's arguments read in place while it runs) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
 /// writer role around each whole record), so records never interleave. A reply begun on the
 /// connection's thread is encoded straight into the ring's free space where it fits
 /// (ShmServerConnection.InPlaceReply.cs), saving the copy of the finished record.
