@@ -31,7 +31,8 @@ public sealed class SharedMemoryReplyInPlaceTests
         // fits the ring; otherwise it streams through it. Either way it arrives whole.
         await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
-        InPlaceSweep.Run(client, () => ConnectionOf(server).RepliesWrittenInPlace, ReplyRecordLength);
+        var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
+        await InPlaceSweep.RunAsync(client, () => ConnectionOf(server).RepliesWrittenInPlace, () => channel.InputQueued, ReplyRecordLength);
     }
 
     [Fact]
@@ -122,7 +123,7 @@ public sealed class SharedMemoryCallInPlaceTests
         await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
         var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
-        InPlaceSweep.Run(client, () => channel.RecordsWrittenInPlace, CallRecordLength);
+        await InPlaceSweep.RunAsync(client, () => channel.RecordsWrittenInPlace, () => channel.OutputQueued, CallRecordLength);
 
         // Async calls (and a call queued behind them) still take the copy path, and the ring stays in order.
         long sync = channel.RecordsWrittenInPlace;
@@ -148,7 +149,10 @@ internal static class InPlaceSweep
 {
     public const int Ring = 16 * 1024;
 
-    public static void Run(RpcClient client, Func<long> writtenInPlace, Func<int, int> recordLength)
+    /// <summary><paramref name="ringUsed"/>: the bytes still in that direction's ring. The server
+    /// frees a call's space only after it replied (it reads calls in place), so the sweep waits
+    /// for the ring to drain before each call: the next record then has the whole ring.</summary>
+    public static async Task RunAsync(RpcClient client, Func<long> writtenInPlace, Func<int> ringUsed, Func<int, int> recordLength)
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
         long tail = 0;
@@ -159,6 +163,7 @@ internal static class InPlaceSweep
         for (int length = 0; length < 3 * Ring; length += 397)
         {
             byte[] data = RingFixture.Pattern(length, length);
+            await Eventually.ReachedAsync(() => ringUsed() == 0, "the ring drains");
             long before = writtenInPlace();
             Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, ct).Value.ToArray());
             int record = recordLength(length);

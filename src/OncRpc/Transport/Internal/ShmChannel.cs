@@ -82,6 +82,12 @@ internal sealed class ShmChannel : ByteChannel
         _waitWanted.Set();
     }
 
+    /// <summary>Bytes in the outbound ring the server has not freed yet (for tests).</summary>
+    internal int OutputQueued => _out.Readable;
+
+    /// <summary>Bytes in the inbound ring this side has not freed yet (for tests).</summary>
+    internal int InputQueued => _in.Readable;
+
     /// <summary>Records published where they were encoded (for tests).</summary>
     internal long RecordsWrittenInPlace => _out.RecordsCommittedInPlace;
 
