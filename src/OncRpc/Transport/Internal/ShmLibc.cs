@@ -128,17 +128,6 @@ internal static unsafe partial class ShmLibc
         return fd;
     }
 
-    /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/> shared, read-write.</summary>
-    public static nint Map(int fd, long length)
-    {
-        nint address = Mmap(0, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (address == -1)
-        {
-            throw Failed("mmap");
-        }
-        return address;
-    }
-
     /// <summary>Maps <paramref name="fd"/> shared, read-write, as <paramref name="pieces"/> say:
     /// each piece (file offset, length) placed right after the one before, in one reserved range
     /// of address space, so a file range may appear twice back to back. Offsets and lengths must
