@@ -71,7 +71,7 @@ public sealed class SharedMemoryTransportTests
     /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB,
     /// takes the mapping and writes what the test likes into the rings; disposing it is the
     /// client dying (the socket closes).</summary>
-    private sealed class RawShmPeer : IDisposable
+    internal sealed class RawShmPeer : IDisposable
     {
         private readonly Socket _socket;
 
@@ -87,9 +87,9 @@ public sealed class SharedMemoryTransportTests
         public ShmRing ToServer { get; }
         public ShmRing FromServer { get; }
 
-        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithSmallRingsAsync()
+        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithSmallRingsAsync(int ringSize = 4096)
         {
-            ShmServer server = await ShmServer.StartAsync(ringSize: 4096);
+            ShmServer server = await ShmServer.StartAsync(ringSize);
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
             return (server, new RawShmPeer(socket, ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10))));
