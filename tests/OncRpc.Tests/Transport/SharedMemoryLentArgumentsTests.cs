@@ -71,7 +71,7 @@ public sealed class SharedMemoryLentArgumentsTests
         // server serves on.
         const int Ring = 64 * 1024;
         (SharedMemoryTransportTests.ShmServer started, SharedMemoryTransportTests.RawShmPeer peer) =
-            await SharedMemoryTransportTests.RawShmPeer.StartWithSmallRingsAsync(Ring);
+            await SharedMemoryTransportTests.RawShmPeer.StartWithRingsAsync(Ring);
         await using SharedMemoryTransportTests.ShmServer server = started;
         using (peer)
         {

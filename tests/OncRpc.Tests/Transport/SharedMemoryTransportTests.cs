@@ -68,7 +68,7 @@ public sealed class SharedMemoryTransportTests
         }
     }
 
-    /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB,
+    /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB (or as given),
     /// takes the mapping and writes what the test likes into the rings; disposing it is the
     /// client dying (the socket closes).</summary>
     internal sealed class RawShmPeer : IDisposable
@@ -87,7 +87,7 @@ public sealed class SharedMemoryTransportTests
         public ShmRing ToServer { get; }
         public ShmRing FromServer { get; }
 
-        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithSmallRingsAsync(int ringSize = 4096)
+        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithRingsAsync(int ringSize = 4096)
         {
             ShmServer server = await ShmServer.StartAsync(ringSize);
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -264,7 +264,7 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_client_that_dies_mid_record_is_dropped_and_the_server_serves_on()
     {
-        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithRingsAsync();
         await using ShmServer server = started;
         using (peer)
         {
@@ -316,7 +316,7 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_client_that_dies_while_the_server_waits_for_ring_space_frees_the_server()
     {
-        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithRingsAsync();
         await using ShmServer server = started;
         using (peer)
         {
