@@ -20,7 +20,7 @@ public sealed class SharedMemoryClientInPlaceTests
 
     /// <summary>A fake server on a Unix socket: hands a mapping over, then the test reads calls
     /// and writes replies through the rings itself.</summary>
-    private sealed class FakeServer : IAsyncDisposable
+    internal sealed class FakeServer : IAsyncDisposable
     {
         private readonly Socket _listener;
         private readonly Socket _accepted;
@@ -77,6 +77,9 @@ public sealed class SharedMemoryClientInPlaceTests
                 pending.Write(buffer.AsSpan(0, n));
             }
         }
+
+        /// <summary>Closes the handshake socket, as the server process dying does.</summary>
+        public void Die() => _accepted.Close();
 
         public void Write(ReadOnlySpan<byte> bytes)
         {

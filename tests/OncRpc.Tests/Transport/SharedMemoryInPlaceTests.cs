@@ -9,36 +9,46 @@ using OncRpc.Xdr;
 namespace OncRpc.Tests.Transport;
 
 /// <summary>Reading the ring in place (<see cref="ShmRing.ReadInPlace"/>), the server's way of
-/// taking calls without copying them out first: the view across the ring's end, partial
+/// taking calls without copying them out first: the view across the ring's end (one piece), partial
 /// consumption, hostile counters, and a peer rewriting the bytes while they are decoded.</summary>
 public sealed class SharedMemoryInPlaceTests : RingFixture
 {
     [Fact]
-    public void A_view_across_the_ring_end_has_two_segments_in_order_and_only_the_consumed_part_is_freed()
+    public unsafe void Bytes_across_the_ring_end_are_one_piece_in_each_process_and_only_the_consumed_part_is_freed()
     {
+        // Two mappings of one memfd, as the server and the client have: the writer's second view
+        // of the ring must alias the ring's start in the file, or the other process would not see
+        // what was written past the end.
+        ShmMapping created = ShmMapping.Create(Size, out int fd);
+        using ShmMapping server = created;
+        using ShmMapping client = ShmMapping.Open(fd, Size);
+        ShmLibc.Close(fd);
+        var writer = new ShmRing(server, ShmMapping.ServerToClient, 0);
+        var reader = new ShmRing(client, ShmMapping.ServerToClient, 0);
         byte[] skip = new byte[Size - 100];
-        Assert.Equal(skip.Length, _writer.Write(skip));
-        Assert.Equal(skip.Length, _reader.Read(new byte[Size]));
+        Assert.Equal(skip.Length, writer.Write(skip));
+        Assert.Equal(skip.Length, reader.Read(new byte[Size]));
         byte[] data = Pattern(300, 7); // starts 100 bytes before the end: wraps
-        Assert.Equal(data.Length, _writer.Write(data));
+        Assert.Equal(data.Length, writer.Write(data));
+        Assert.Equal(data[100..], new ReadOnlySpan<byte>(client.Data(ShmMapping.ServerToClient), 200).ToArray()); // the file wrapped
 
         byte[]? seen = null;
-        bool single = true;
-        int readable = _reader.ReadInPlace(view =>
+        bool single = false;
+        int readable = reader.ReadInPlace(view =>
         {
             single = view.IsSingleSegment;
             seen = view.ToArray();
             return 120; // past the wrap
         });
         Assert.Equal(300, readable);
-        Assert.False(single);
+        Assert.True(single);
         Assert.Equal(data, seen);
 
         // The rest stays, and the writer got exactly the consumed space back.
-        Assert.Equal(180, _reader.Readable);
-        Assert.Equal(Size - 180, _writer.Write(new byte[Size]));
+        Assert.Equal(180, reader.Readable);
+        Assert.Equal(Size - 180, writer.Write(new byte[Size]));
         byte[] rest = new byte[180];
-        Assert.Equal(180, _reader.Read(rest));
+        Assert.Equal(180, reader.Read(rest));
         Assert.Equal(data[120..], rest);
     }
 
@@ -120,12 +130,10 @@ public sealed class SharedMemoryInPlaceTests : RingFixture
     [Fact]
     public async Task Calls_of_every_size_around_the_ring_size_come_through_whole_wrapped_or_not()
     {
-        // A 4 KiB ring and calls from 0 to about twice its size: the server's view wraps at
-        // every offset (two segments), records arrive whole or in part (copied out, then read on
+        // A 4 KiB ring and calls from 0 to about twice its size: the server's view crosses the
+        // ring's end at every offset, records arrive whole or in part (copied out, then read on
         // from the copy), and reading in place resumes after each; async calls batch several.
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Size;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(Size);
         await using RpcClient client = await server.ConnectAsync();
         CancellationToken ct = TestContext.Current.CancellationToken;
         for (int length = 0; length < 2 * Size + 200; length += 37)

@@ -14,8 +14,6 @@ namespace OncRpc.Tests.Transport;
 /// later on another thread); and the writer's lent region itself.</summary>
 public sealed class SharedMemoryReplyInPlaceTests
 {
-    private const int Ring = 16 * 1024;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An ECHO reply's record: mark, xid, REPLY, MSG_ACCEPTED, AUTH_NONE verifier (flavor
@@ -26,42 +24,15 @@ public sealed class SharedMemoryReplyInPlaceTests
         (ShmServerConnection)server.Server.Connections.Single();
 
     [Fact]
-    public async Task A_reply_is_written_in_place_when_it_fits_before_the_ring_end_and_copied_in_wrapping_when_not()
+    public async Task A_reply_is_written_in_place_when_it_fits_the_ring_and_streamed_through_it_when_not()
     {
         // A 16 KiB ring and replies of many sizes, one call at a time (the client drains the ring
-        // before the next reply): a reply goes in place exactly when it fits between tail and the
-        // ring's end (and that space is offered at all); otherwise it is copied in, wrapping past
-        // the end or streaming through the ring when larger than it. Either way it arrives whole.
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Ring;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        // before the next reply): a reply goes in place, across the ring's end too, exactly when it
+        // fits the ring; otherwise it streams through it. Either way it arrives whole.
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
-        long tail = 0;
-        int previous = 0;
-        int inPlace = 0;
-        int copied = 0;
-        for (int length = 0; length < 3 * Ring; length += 397)
-        {
-            byte[] data = RingFixture.Pattern(length, length);
-            long before = ConnectionOf(server).RepliesWrittenInPlace;
-            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
-            int record = ReplyRecordLength(length);
-            int beforeEnd = Ring - (int)(tail % Ring);
-            // Tried only after a reply of 4 KiB or more (ShmServerConnection.LendFrom).
-            bool expected = previous >= 4096 && beforeEnd >= 256 && record <= beforeEnd;
-            previous = record;
-            Assert.Equal(before + (expected ? 1 : 0), ConnectionOf(server).RepliesWrittenInPlace);
-            if (expected)
-            {
-                inPlace++;
-            }
-            else
-            {
-                copied++;
-            }
-            tail += record;
-        }
-        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
+        await InPlaceSweep.RunAsync(client, () => ConnectionOf(server).RepliesWrittenInPlace, () => channel.InputQueued, ReplyRecordLength);
     }
 
     [Fact]
@@ -73,7 +44,7 @@ public sealed class SharedMemoryReplyInPlaceTests
         await Eventually.ReachedAsync(() => server.Server.Connections.Single().InFlight.Count == 1, "the held call runs");
         for (int i = 0; i < 20; i++)
         {
-            byte[] data = RingFixture.Pattern(5000, i); // over LendFrom: in place after the first
+            byte[] data = RingFixture.Pattern(5000, i); // over ShmRing.ReserveFrom: in place after the first
             Assert.Equal(data, (await client.CallAsync<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct)).Value.ToArray());
         }
         long inPlace = ConnectionOf(server).RepliesWrittenInPlace;
@@ -88,7 +59,7 @@ public sealed class SharedMemoryReplyInPlaceTests
             byte[] data = RingFixture.Pattern(5000, 50 + i);
             Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
         }
-        Assert.InRange(ConnectionOf(server).RepliesWrittenInPlace, inPlace + 1, inPlace + 2); // after the small late reply, the first is copied (LendFrom)
+        Assert.InRange(ConnectionOf(server).RepliesWrittenInPlace, inPlace + 1, inPlace + 2); // after the small late reply, the first is copied (ShmRing.ReserveFrom)
     }
 
     private sealed class Owner : ILentRegionOwner
@@ -140,8 +111,6 @@ public sealed class SharedMemoryReplyInPlaceTests
 /// when it fits before the ring's end.</summary>
 public sealed class SharedMemoryCallInPlaceTests
 {
-    private const int Ring = 16 * 1024;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An ECHO call's record under AUTH_NONE: mark, xid, CALL, rpcvers, prog, vers, proc,
@@ -149,39 +118,12 @@ public sealed class SharedMemoryCallInPlaceTests
     private static int CallRecordLength(int data) => 4 + 40 + 4 + ((data + 3) & ~3);
 
     [Fact]
-    public async Task A_synchronous_call_is_written_in_place_when_it_fits_before_the_ring_end_and_copied_in_when_not()
+    public async Task A_synchronous_call_is_written_in_place_when_it_fits_the_ring_and_streamed_through_it_when_not()
     {
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = Ring;
-        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(options);
+        await using var server = await SharedMemoryTransportTests.ShmServer.StartAsync(InPlaceSweep.Ring);
         await using RpcClient client = await server.ConnectAsync();
         var channel = (ShmChannel)((StreamRpcClient)client).Connection!.Channel;
-        long tail = 0;
-        int previous = 0;
-        int inPlace = 0;
-        int copied = 0;
-        for (int length = 0; length < 3 * Ring; length += 397)
-        {
-            byte[] data = RingFixture.Pattern(length, length);
-            long before = channel.RecordsWrittenInPlace;
-            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, Ct).Value.ToArray());
-            int record = CallRecordLength(length);
-            int beforeEnd = Ring - (int)(tail % Ring);
-            // Tried only after a record of 4 KiB or more (RecordSender.LendFrom): small ones are copied.
-            bool expected = previous >= 4096 && beforeEnd >= 256 && record <= beforeEnd;
-            previous = record;
-            Assert.Equal(before + (expected ? 1 : 0), channel.RecordsWrittenInPlace);
-            if (expected)
-            {
-                inPlace++;
-            }
-            else
-            {
-                copied++;
-            }
-            tail += record;
-        }
-        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        await InPlaceSweep.RunAsync(client, () => channel.RecordsWrittenInPlace, () => channel.OutputQueued, CallRecordLength);
 
         // Async calls (and a call queued behind them) still take the copy path, and the ring stays in order.
         long sync = channel.RecordsWrittenInPlace;
@@ -193,5 +135,53 @@ public sealed class SharedMemoryCallInPlaceTests
             Assert.Equal(RingFixture.Pattern(i * 31, i), (await calls[i]).Value.ToArray());
         }
         Assert.InRange(channel.RecordsWrittenInPlace, sync, sync + 1);
+    }
+}
+
+/// <summary>ECHO calls of many sizes through rings of <see cref="Ring"/> bytes, one at a time (the
+/// reader drains each record before the next, so the whole ring is free): after each, the records
+/// written in place (one direction's count) grew by one exactly when that record was to go in
+/// place, that is after a record of <see cref="ShmRing.ReserveFrom"/> bytes or more and when it
+/// fits the ring, wherever tail stands (the ring is mapped twice back to back); otherwise it was
+/// streamed through the ring. Either way it arrives whole, and the records start at every
+/// offset, across the ring's end too.</summary>
+internal static class InPlaceSweep
+{
+    public const int Ring = 16 * 1024;
+
+    /// <summary><paramref name="ringUsed"/>: the bytes still in that direction's ring. The server
+    /// frees a call's space only after it replied (it reads calls in place), so the sweep waits
+    /// for the ring to drain before each call: the next record then has the whole ring.</summary>
+    public static async Task RunAsync(RpcClient client, Func<long> writtenInPlace, Func<int> ringUsed, Func<int, int> recordLength)
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        long tail = 0;
+        int previous = 0;
+        int inPlace = 0;
+        int copied = 0;
+        bool wrapped = false;
+        for (int length = 0; length < 3 * Ring; length += 397)
+        {
+            byte[] data = RingFixture.Pattern(length, length);
+            await Eventually.ReachedAsync(() => ringUsed() == 0, "the ring drains");
+            long before = writtenInPlace();
+            Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(SharedMemoryTransportTests.Echo, data, ct).Value.ToArray());
+            int record = recordLength(length);
+            bool expected = previous >= ShmRing.ReserveFrom && record <= Ring;
+            wrapped |= expected && tail % Ring + record > Ring;
+            previous = record;
+            Assert.True(before + (expected ? 1 : 0) == writtenInPlace(), $"length {length} record {record} tail {tail % Ring} expected {expected}");
+            if (expected)
+            {
+                inPlace++;
+            }
+            else
+            {
+                copied++;
+            }
+            tail += record;
+        }
+        Assert.True(inPlace > 5 && copied > 10, $"both paths taken: {inPlace} in place, {copied} copied");
+        Assert.True(wrapped, "a record written in place ran past the ring's end");
     }
 }

@@ -50,6 +50,14 @@ public sealed class SharedMemoryTransportTests
             return server;
         }
 
+        /// <summary>As <see cref="StartAsync(RpcServerOptions?)"/>, with rings of <paramref name="ringSize"/> bytes.</summary>
+        public static Task<ShmServer> StartAsync(int ringSize, RpcServerOptions? options = null)
+        {
+            options ??= new RpcServerOptions();
+            options.SharedMemory.RingSize = ringSize;
+            return StartAsync(options);
+        }
+
         public Task<RpcClient> ConnectAsync(RpcClientOptions? options = null) => RpcClient.ConnectSharedMemoryAsync(Path, options, Ct);
 
         public async ValueTask DisposeAsync()
@@ -60,10 +68,10 @@ public sealed class SharedMemoryTransportTests
         }
     }
 
-    /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB,
+    /// <summary>A fake client on a raw socket: it connects to a server whose rings are 4 KiB (or as given),
     /// takes the mapping and writes what the test likes into the rings; disposing it is the
     /// client dying (the socket closes).</summary>
-    private sealed class RawShmPeer : IDisposable
+    internal sealed class RawShmPeer : IDisposable
     {
         private readonly Socket _socket;
 
@@ -79,11 +87,9 @@ public sealed class SharedMemoryTransportTests
         public ShmRing ToServer { get; }
         public ShmRing FromServer { get; }
 
-        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithSmallRingsAsync()
+        public static async Task<(ShmServer Server, RawShmPeer Peer)> StartWithRingsAsync(int ringSize = 4096)
         {
-            var options = new RpcServerOptions();
-            options.SharedMemory.RingSize = 4096;
-            ShmServer server = await ShmServer.StartAsync(options);
+            ShmServer server = await ShmServer.StartAsync(ringSize);
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(server.Path), Ct);
             return (server, new RawShmPeer(socket, ShmHandshake.Accept(socket, TimeSpan.FromSeconds(10))));
@@ -115,9 +121,7 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task Records_larger_than_the_ring_stream_through_it_both_ways()
     {
-        var options = new RpcServerOptions();
-        options.SharedMemory.RingSize = 4096;
-        await using ShmServer server = await ShmServer.StartAsync(options);
+        await using ShmServer server = await ShmServer.StartAsync(ringSize: 4096);
         await using RpcClient client = await server.ConnectAsync();
         byte[] data = RingFixture.Pattern(1024 * 1024, 2);
         Assert.Equal(data, client.Call<XdrOpaque, XdrOpaque>(Echo, data, Ct).Value.ToArray());
@@ -130,9 +134,7 @@ public sealed class SharedMemoryTransportTests
         // One call at a time on the server and a 4 KiB ring: while a HOLD call waits, the calls
         // behind it fill the client-to-server ring (the client's writer waits for space); the
         // 64 KiB replies then fill the server-to-client ring faster than one reader drains it.
-        var options = new RpcServerOptions { MaxConcurrentCallsPerConnection = 1 };
-        options.SharedMemory.RingSize = 4096;
-        await using ShmServer server = await ShmServer.StartAsync(options);
+        await using ShmServer server = await ShmServer.StartAsync(4096, new RpcServerOptions { MaxConcurrentCallsPerConnection = 1 });
         await using RpcClient client = await server.ConnectAsync();
         Task<XdrInt> held = client.CallAsync<XdrInt, XdrInt>(Hold, new XdrInt(41), Ct).AsTask();
         var echoes = new List<(byte[] Sent, Task<XdrOpaque> Reply)>();
@@ -237,45 +239,32 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_server_that_dies_mid_reply_fails_the_calls_in_flight_promptly()
     {
-        Assert.SkipUnless(ShmLibc.IsSupported, "shared memory needs Linux x86_64");
-        string path = Path.Combine(Path.GetTempPath(), $"oncrpc-shm-{Guid.NewGuid():N}.sock");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        listener.Listen(1);
-        try
-        {
-            // A fake server: hands over a mapping, reads the call, writes the start of a reply
-            // record claiming 1000 bytes, then goes away (its socket closes as in a SIGKILL).
-            Task<RpcClient> connecting = RpcClient.ConnectSharedMemoryAsync(path, new RpcClientOptions { Timeout = TimeSpan.FromMinutes(5) }, Ct);
-            using Socket accepted = await listener.AcceptAsync(Ct);
-            using ShmMapping mapping = ShmHandshake.Offer(accepted, 4096, _ => true, out _)!;
-            await using RpcClient client = await connecting;
-            var fromClient = new ShmRing(mapping, ShmMapping.ClientToServer, 0);
-            var toClient = new ShmRing(mapping, ShmMapping.ServerToClient, 0);
-            Task<XdrOpaque> sync = Task.Run(() => client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 1 }, Ct), Ct);
-            Task<XdrOpaque> async = client.CallAsync<XdrOpaque, XdrOpaque>(Echo, new byte[] { 2 }, Ct).AsTask();
-            await Eventually.ReachedAsync(() => fromClient.Readable > 0, "the calls arrive");
-            byte[] partial = new byte[104];
-            BinaryPrimitives.WriteUInt32BigEndian(partial, 0x8000_0000u | 1000);
-            toClient.WriteAll(partial, 1000);
-            long before = Stopwatch.GetTimestamp();
-            accepted.Close();
-            var e1 = await Assert.ThrowsAsync<RpcException>(() => sync);
-            var e2 = await Assert.ThrowsAsync<RpcException>(() => async);
-            Assert.Equal(RpcStatus.ConnectionLost, e1.Status);
-            Assert.Equal(RpcStatus.ConnectionLost, e2.Status);
-            Assert.True(Stopwatch.GetElapsedTime(before) < TimeSpan.FromSeconds(10), "noticed at once, not at the call timeout");
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        // A fake server: hands over a mapping, reads the call, writes the start of a reply
+        // record claiming 1000 bytes, then goes away (its socket closes as in a SIGKILL).
+        await using var server = await SharedMemoryClientInPlaceTests.FakeServer.StartAsync(4096, TimeSpan.FromMinutes(5));
+        Task<XdrOpaque> sync = Task.Run(() => server.Client.Call<XdrOpaque, XdrOpaque>(Echo, new byte[] { 1 }, Ct), Ct);
+        Task<XdrOpaque> async = server.Client.CallAsync<XdrOpaque, XdrOpaque>(Echo, new byte[] { 2 }, Ct).AsTask();
+        // Both calls must be in the ring before the server goes: a call begun after its death
+        // watch fired would (rightly) reconnect first, and this fake end point never answers
+        // a second handshake (CannotBind at the timeout instead of ConnectionLost). Each call
+        // record: mark 4 + header 40 (AUTH_NONE) + opaque<1> 8.
+        await Eventually.ReachedAsync(() => server.FromClient.Readable >= 2 * 52, "both calls arrive");
+        byte[] partial = new byte[104];
+        BinaryPrimitives.WriteUInt32BigEndian(partial, 0x8000_0000u | 1000);
+        server.Write(partial);
+        long before = Stopwatch.GetTimestamp();
+        server.Die();
+        var e1 = await Assert.ThrowsAsync<RpcException>(() => sync);
+        var e2 = await Assert.ThrowsAsync<RpcException>(() => async);
+        Assert.Equal(RpcStatus.ConnectionLost, e1.Status);
+        Assert.Equal(RpcStatus.ConnectionLost, e2.Status);
+        Assert.True(Stopwatch.GetElapsedTime(before) < TimeSpan.FromSeconds(10), "noticed at once, not at the call timeout");
     }
 
     [Fact]
     public async Task A_client_that_dies_mid_record_is_dropped_and_the_server_serves_on()
     {
-        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithRingsAsync();
         await using ShmServer server = started;
         using (peer)
         {
@@ -327,7 +316,7 @@ public sealed class SharedMemoryTransportTests
     [Fact]
     public async Task A_client_that_dies_while_the_server_waits_for_ring_space_frees_the_server()
     {
-        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithSmallRingsAsync();
+        (ShmServer started, RawShmPeer peer) = await RawShmPeer.StartWithRingsAsync();
         await using ShmServer server = started;
         using (peer)
         {

@@ -39,11 +39,6 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     private readonly SendPhaseMarks _sendPhases = new(); // writer role only
     private PooledBufferWriter? _lentRecord; // writer role: a record being encoded into the channel's output
     private bool _sendingLent;               // writer role: the lent record is being sent
-    private int _lastDirectLength;           // the last record sent directly (a hint, read without the role)
-
-    /// <summary>Records at least this long are worth encoding in place: lending the channel's
-    /// output costs a fixed fraction of a microsecond, a copy saved about 1 µs per 32 KiB.</summary>
-    private const int LendFrom = 4096;
 
     public RecordSender(StreamConnection connection, ByteChannel channel, CancellationToken closingToken)
     {
@@ -70,9 +65,9 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     /// up as after a direct send.</summary>
     public void LendOutput(PooledBufferWriter record)
     {
-        if (!_channel.WritesInPlace || Volatile.Read(ref _lastDirectLength) < LendFrom)
+        if (!_channel.WritesInPlace)
         {
-            return; // a connection's next record is usually about as long as its last: small ones are copied
+            return; // small records are copied (the channel decides from the last one)
         }
         lock (_writeGate)
         {
@@ -212,7 +207,6 @@ internal sealed class RecordSender : IThreadPoolWorkItem, ILentRegionOwner
     private void SendDirect(PooledBufferWriter record, PendingCall? call)
     {
         _sendPhases.Taken(call);
-        Volatile.Write(ref _lastDirectLength, record.WrittenCount);
         try
         {
             CountSends(_channel.Send(record.WrittenSpan));

@@ -79,7 +79,7 @@ internal sealed partial class RpcCall
     /// <summary>The procedure's argument bytes (unprotected, when the flavor protects them).</summary>
     public ReadOnlySpan<byte> Arguments => _plainArguments is { } plain
         ? plain.WrittenSpan
-        : _request.AsSpan(ArgumentsOffset, _requestLength - ArgumentsOffset);
+        : _argumentsLent ? LentArguments() : _request.AsSpan(ArgumentsOffset, _requestLength - ArgumentsOffset);
 
     private OncRpc.Transport.Internal.PooledBufferWriter? _plainArguments;
 
@@ -211,6 +211,7 @@ internal sealed partial class RpcCall
             OncRpc.Transport.Internal.BufferPool.Return(_plainArguments);
             _plainArguments = null;
         }
+        ResetLentArguments();
         _contextState?.End();
         return reusable;
     }

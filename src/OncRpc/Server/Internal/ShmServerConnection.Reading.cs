@@ -1,6 +1,7 @@
 using System.Buffers;
 using OncRpc.Diagnostics;
 using OncRpc.Internal;
+using OncRpc.Transport;
 using OncRpc.Transport.Internal;
 
 namespace OncRpc.Server.Internal;
@@ -12,7 +13,9 @@ internal sealed partial class ShmServerConnection
     /// <summary>Reads records until the peer leaves, the server stops reading or the stream
     /// breaks; returns why it ended.
     /// <para>Whole records are decoded where they lie in the ring (<see cref="ShmRing.ReadInPlace"/>):
-    /// each is copied once, into its call, and the ring space is freed for the batch. What the ring
+    /// a small one is copied once, into its call; a large one only its header, its arguments are
+    /// lent to the call while it runs here (RpcCall.LentArguments.cs); the ring space is freed for
+    /// the batch. What the ring
     /// holds of a record not yet complete is copied out into this loop's buffer instead, and read
     /// on from there until that buffer drains (a record may be larger than the ring, so waiting
     /// in the ring for it to complete could wait forever); then reading in place resumes.</para></summary>
@@ -153,7 +156,8 @@ internal sealed partial class ShmServerConnection
     /// call lifecycle; a synchronous call is answered here, inline, on the connection's thread.
     /// Returns why reading must stop, or null. <paramref name="inRing"/>: the bytes are the shared
     /// ring, which the peer can rewrite at any moment, so nothing is decoded from them before it is
-    /// copied (a call's record into the call, a backchannel reply into its own array).</summary>
+    /// copied (a call's record, or its header, into the call; a backchannel reply into its own
+    /// array), except a large call's arguments, which the XDR reader decodes safely in place.</summary>
     private string? DecodeAndRun(ref ReadOnlySequence<byte> sequence, bool inRing)
     {
         try
@@ -172,9 +176,21 @@ internal sealed partial class ShmServerConnection
                     return "server stopping";
                 }
                 long firstByte = _recordTiming.Take(out long complete);
-                RpcCall call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
+                RpcCall call;
+                if (inRing && record.IsSingleSegment && record.Length >= LendArgumentsFrom)
+                {
+                    // Its arguments are read where they lie, during the run below (the ring space
+                    // is freed only once this consumer returns); only the header is copied.
+                    call = _runtime.Calls.Begin(this, _transport, RecordMarking.HeaderSize, _callsToken, RemoteEndPoint, firstByte, complete);
+                    call.SetRequestLendingArguments(record.First);
+                }
+                else
+                {
+                    call = _runtime.Calls.Begin(this, _transport, record, _callsToken, RemoteEndPoint, firstByte, complete);
+                }
                 call.OfferReplyRegion(this); // a reply begun on this thread is encoded into the ring
                 bool inline = _runtime.Calls.Run(call);
+                call.EndArgumentsLoan(keepArguments: !inline); // asynchronous: it copies them now, before the space is freed
                 if (!inline)
                 {
                     call.WithdrawReplyRegion(); // it went asynchronous: a later reply is copied in
@@ -197,6 +213,10 @@ internal sealed partial class ShmServerConnection
             return "record too large";
         }
     }
+
+    /// <summary>Calls at least this long lend the call their arguments where they lie in the ring
+    /// instead of being copied into it (smaller ones: the copy costs less than the loan's checks).</summary>
+    private const int LendArgumentsFrom = 4096;
 
     /// <summary>Backpressure: at the per-connection limit, wait (on this thread) for a call to
     /// end before reading on. False when a stop begins meanwhile.</summary>

@@ -10,8 +10,8 @@ namespace OncRpc.Server.Internal;
 /// handshake (<see cref="ShmHandshake"/>: the peer's uid checked with SO_PEERCRED, then the
 /// mapping made for this connection handed over) and then only watches for the peer's death.
 /// Calls come out of the client-to-server ring, record-marked as on any stream, into the one
-/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (each copied once, into its
-/// call) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
+/// <see cref="CallLifecycle"/>, decoded where they lie in the ring (a small one copied once, into
+/// its call; a large one's arguments read in place while it runs) and answered inline when their handler completes synchronously; replies go into the server-to-client ring through one writer (a
 /// writer role around each whole record), so records never interleave. A reply begun on the
 /// connection's thread is encoded straight into the ring's free space where it fits
 /// (ShmServerConnection.InPlaceReply.cs), saving the copy of the finished record.
@@ -166,8 +166,8 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
     }
 
     /// <summary>Writes one whole record into the outbound ring holding the writer role, waiting
-    /// for space while the client drains a full ring; a reply encoded in place is published
-    /// instead (<see cref="PublishInPlace"/>). A failure (the rings were cancelled, the peer
+    /// for space while the client drains a full ring; a reply encoded in place is published where
+    /// it lies instead (its lend holds the role). A failure (the rings were cancelled, the peer
     /// broke the counters) may leave part of a record written: the connection is aborted.</summary>
     private void Send(ReadOnlySpan<byte> record)
     {
@@ -175,16 +175,22 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         {
             return;
         }
-        Volatile.Write(ref _lastReplyLength, record.Length);
-        if (PublishInPlace(ring, record))
+        PooledBufferWriter? lent = ring.ReservedRecord(record) ? _lentReply : null;
+        if (lent is null)
         {
-            return;
+            TakeWriterRole();
         }
-        TakeWriterRole();
         Volatile.Write(ref _sendStarted, _runtime.NowMs);
         try
         {
-            ring.WriteAll(record, _writeTimeoutMs);
+            if (lent is null)
+            {
+                ring.WriteAll(record, _writeTimeoutMs);
+            }
+            else
+            {
+                ring.Commit(record.Length);
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -193,7 +199,14 @@ internal sealed partial class ShmServerConnection : ServerConnection, IReplyRegi
         finally
         {
             Volatile.Write(ref _sendStarted, 0);
-            ReleaseWriterRole();
+            if (lent is null)
+            {
+                ReleaseWriterRole();
+            }
+            else
+            {
+                lent.LeaveLent(); // nothing kept: the bytes are the client's now; ends the lend and the role
+            }
         }
     }
 

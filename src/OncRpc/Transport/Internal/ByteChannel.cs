@@ -61,7 +61,9 @@ internal abstract class ByteChannel : IDisposable
     public virtual int ReceiveInPlace(ShmRing.InPlaceReader consume, int waitMs, out SocketError status) =>
         throw new NotSupportedException("this channel is not read in place");
 
-    /// <summary>True when the channel can take records written in place (<see cref="ReserveOutput"/>).</summary>
+    /// <summary>True when the channel would now take a record written in place
+    /// (<see cref="ReserveOutput"/>; a hint read without the writer role, so that channels and
+    /// records that never go in place take no lock for it).</summary>
     public virtual bool WritesInPlace => false;
 
     /// <summary>Where the channel can take a record written in place (shared memory): the

@@ -82,58 +82,28 @@ internal sealed class ShmChannel : ByteChannel
         _waitWanted.Set();
     }
 
-    /// <summary>Less free space than this before the ring's end is not offered for a record
-    /// written in place (it would likely outgrow it and be copied twice).</summary>
-    private const int MinOutputRegion = 256;
+    /// <summary>Bytes in the outbound ring the server has not freed yet (for tests).</summary>
+    internal int OutputQueued => _out.Readable;
 
-    private nint _reservedAt; // writer role: where the reserved output starts, while reserved
-    private long _writtenInPlace;
+    /// <summary>Bytes in the inbound ring this side has not freed yet (for tests).</summary>
+    internal int InputQueued => _in.Readable;
 
     /// <summary>Records published where they were encoded (for tests).</summary>
-    internal long RecordsWrittenInPlace => Interlocked.Read(ref _writtenInPlace);
+    internal long RecordsWrittenInPlace => _out.RecordsCommittedInPlace;
 
-    public override bool WritesInPlace => true;
+    public override bool WritesInPlace => _out.WorthReserving;
 
-    public override unsafe Memory<byte> ReserveOutput()
+    public override Memory<byte> ReserveOutput() => _out.Reserve();
+
+    public override void ReleaseOutput() => _out.Unreserve();
+
+    public override int Send(ReadOnlySpan<byte> data)
     {
-        Memory<byte> region;
-        try
+        if (_out.ReservedRecord(data))
         {
-            region = _out.Reserve();
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            return Memory<byte>.Empty; // the copy path finds out
-        }
-        if (region.Length < MinOutputRegion)
-        {
-            _out.Unreserve();
-            return Memory<byte>.Empty;
-        }
-        fixed (byte* at = region.Span)
-        {
-            _reservedAt = (nint)at; // mapped memory: the address does not move
-        }
-        return region;
-    }
-
-    public override void ReleaseOutput()
-    {
-        _reservedAt = 0;
-        _out.Unreserve();
-    }
-
-    public override unsafe int Send(ReadOnlySpan<byte> data)
-    {
-        fixed (byte* at = data)
-        {
-            if (_reservedAt != 0 && (nint)at == _reservedAt)
-            {
-                // Written in place at tail (the reservation held the writer role): publish it.
-                _out.Commit(data.Length);
-                Interlocked.Increment(ref _writtenInPlace);
-                return 1;
-            }
+            // Written in place at tail (the reservation held the writer role): publish it.
+            _out.Commit(data.Length);
+            return 1;
         }
         try
         {

@@ -27,7 +27,11 @@ internal static unsafe partial class ShmLibc
     private const int F_SEAL_GROW = 4;
     private const int PROT_READ = 1;
     private const int PROT_WRITE = 2;
+    private const int PROT_NONE = 0;
     private const int MAP_SHARED = 1;
+    private const int MAP_PRIVATE = 2;
+    private const int MAP_FIXED = 0x10;
+    private const int MAP_ANONYMOUS = 0x20;
     private const int SOL_SOCKET = 1;
     private const int SO_PEERCRED = 17;
     private const int SCM_RIGHTS = 1;
@@ -124,15 +128,36 @@ internal static unsafe partial class ShmLibc
         return fd;
     }
 
-    /// <summary>Maps <paramref name="length"/> bytes of <paramref name="fd"/> shared, read-write.</summary>
-    public static nint Map(int fd, long length)
+    /// <summary>Maps <paramref name="fd"/> shared, read-write, as <paramref name="pieces"/> say:
+    /// each piece (file offset, length) placed right after the one before, in one reserved range
+    /// of address space, so a file range may appear twice back to back. Offsets and lengths must
+    /// be multiples of the page size. Returns the range's start; one munmap of the total length
+    /// undoes it.</summary>
+    public static nint MapPieces(int fd, ReadOnlySpan<(long Offset, long Length)> pieces)
     {
-        nint address = Mmap(0, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (address == -1)
+        long total = 0;
+        foreach ((long _, long length) in pieces)
+        {
+            total += length;
+        }
+        // Reserve the whole range first (no access), then map each piece over its part of it.
+        nint start = Mmap(0, (nuint)total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (start == -1)
         {
             throw Failed("mmap");
         }
-        return address;
+        long at = 0;
+        foreach ((long offset, long length) in pieces)
+        {
+            if (Mmap(start + (nint)at, (nuint)length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, offset) == -1)
+            {
+                Exception e = Failed("mmap");
+                Munmap(start, (nuint)total);
+                throw e;
+            }
+            at += length;
+        }
+        return start;
     }
 
     /// <summary>The size of the file behind <paramref name="fd"/> (lseek to its end).</summary>

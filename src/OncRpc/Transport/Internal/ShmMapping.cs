@@ -10,6 +10,13 @@ namespace OncRpc.Transport.Internal;
 /// direction with <c>tail</c>, <c>head</c> and the two futex words each on its own 128-byte line,
 /// so the two sides' counters never share a cache line, nor an adjacent-line prefetch pair), then
 /// the client-to-server ring, then the server-to-client ring.
+/// <para>Each process maps each ring twice, back to back (<see cref="MapMirrored"/>), so the
+/// <c>n</c> bytes at ring offset <c>start</c> are always contiguous at <c>Data + start</c>, for
+/// any <c>start &lt; size</c> and <c>n &lt;= size</c>: a record that runs past the ring's end is
+/// read, written and encoded in place like any other. The file (and so what the peer sees) is
+/// unchanged: the second view is only an alias in this process's address space. Ring sizes are
+/// powers of two of at least 4 KiB, and the header is 4 KiB, so every piece is page-aligned
+/// (x86_64's base pages are 4 KiB).</para>
 /// <para>Unmapping is reference counted (a <see cref="SafeHandle"/>): every access enters first,
 /// so a connection disposed while a thread still reads or sleeps on the ring unmaps only once that
 /// thread has left, never under it.</para>
@@ -28,7 +35,7 @@ internal sealed unsafe class ShmMapping : SafeHandle
     private const ulong Magic = 0x314D48534352504F; // "OPRCSHM1" little-endian
     private const uint Version = 1;
 
-    private readonly long _length;
+    private readonly long _length; // of the address range (with the mirrors), not of the file
 
     private ShmMapping(nint address, long length, int ringSize)
         : base(0, ownsHandle: true)
@@ -59,7 +66,7 @@ internal sealed unsafe class ShmMapping : SafeHandle
         nint address;
         try
         {
-            address = ShmLibc.Map(fd, length);
+            address = MapMirrored(fd, ringSize);
         }
         catch
         {
@@ -71,7 +78,7 @@ internal sealed unsafe class ShmMapping : SafeHandle
         BinaryPrimitives.WriteUInt64LittleEndian(header, Magic);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], Version);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], ringSize);
-        return new ShmMapping(address, length, ringSize);
+        return new ShmMapping(address, MirroredLength(ringSize), ringSize);
     }
 
     /// <summary>Client: maps what the server passed, after checking the descriptor is sealed
@@ -94,8 +101,8 @@ internal sealed unsafe class ShmMapping : SafeHandle
         {
             throw new InvalidDataException($"the shared mapping holds {actual} bytes, {length} needed");
         }
-        nint address = ShmLibc.Map(fd, length);
-        var mapping = new ShmMapping(address, length, ringSize);
+        nint address = MapMirrored(fd, ringSize);
+        var mapping = new ShmMapping(address, MirroredLength(ringSize), ringSize);
         var header = new ReadOnlySpan<byte>((void*)address, 16);
         if (BinaryPrimitives.ReadUInt64LittleEndian(header) != Magic
             || BinaryPrimitives.ReadUInt32LittleEndian(header[8..]) != Version
@@ -107,11 +114,26 @@ internal sealed unsafe class ShmMapping : SafeHandle
         return mapping;
     }
 
+    private static long MirroredLength(int ringSize) => HeaderSize + 4L * ringSize;
+
+    /// <summary>The header, then each ring followed by a second view of itself.</summary>
+    private static nint MapMirrored(int fd, int ringSize)
+    {
+        long toServer = HeaderSize;
+        long toClient = HeaderSize + (long)ringSize;
+        return ShmLibc.MapPieces(fd,
+        [
+            (0, HeaderSize + (long)ringSize), (toServer, ringSize),
+            (toClient, ringSize), (toClient, ringSize),
+        ]);
+    }
+
     /// <summary>The control block (tail, head, futex words) of <paramref name="direction"/>.</summary>
     public byte* Control(int direction) => (byte*)handle + ControlOffset + direction * ControlSize;
 
-    /// <summary>The ring bytes of <paramref name="direction"/>.</summary>
-    public byte* Data(int direction) => (byte*)handle + HeaderSize + (long)direction * RingSize;
+    /// <summary>The ring bytes of <paramref name="direction"/>: <see cref="RingSize"/> bytes, then
+    /// the same bytes again.</summary>
+    public byte* Data(int direction) => (byte*)handle + HeaderSize + 2L * direction * RingSize;
 
     /// <summary>Enters the mapping for one access; throws <see cref="ObjectDisposedException"/>
     /// once it is disposed.</summary>

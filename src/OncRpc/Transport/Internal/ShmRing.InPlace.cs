@@ -4,8 +4,9 @@ namespace OncRpc.Transport.Internal;
 
 /// <summary>
 /// Reading in place: the reader looks at the readable bytes where they lie in the ring (one
-/// segment, or two when they wrap past the ring's end) instead of copying them out first, and
-/// frees only what it consumed. This saves a copy of every record on the way in.
+/// segment, also past the ring's end, thanks to the mapping's second view of the ring) instead of
+/// copying them out first, and frees only what it consumed. This saves a copy of every record on
+/// the way in.
 /// <para>Safety against the peer: the writer can rewrite the bytes while the reader looks at them
 /// (they are past <c>tail</c> only for an honest writer). The view's bounds come from this side's
 /// own validated snapshot of the counters, never from the shared memory again, so whatever the
@@ -19,9 +20,7 @@ internal sealed unsafe partial class ShmRing
     /// during the call) and returns how many bytes it consumed.</summary>
     public delegate long InPlaceReader(ReadOnlySequence<byte> readable);
 
-    private RingMemory? _memory;          // the reader's view of the whole data region
-    private RingSegment? _first;          // reused for a view that wraps (one reader at a time)
-    private RingSegment? _second;
+    private RingMemory? _memory; // the reader's view of the whole data region, its second view included
 
     /// <summary>Reader: hands what is readable now, in place, to <paramref name="consume"/>, then
     /// frees what it consumed (release write of <c>head</c>, as <see cref="Read"/> does). Returns
@@ -41,22 +40,7 @@ internal sealed unsafe partial class ShmRing
             return 0;
         }
         int n = (int)count;
-        int start = (int)(head & (_size - 1));
-        int first = Math.Min(n, _size - start);
-        Memory<byte> data = (_memory ??= new RingMemory(_data, _size)).Memory;
-        ReadOnlySequence<byte> view;
-        if (first == n)
-        {
-            view = new ReadOnlySequence<byte>(data.Slice(start, n));
-        }
-        else
-        {
-            _first ??= new RingSegment();
-            _second ??= new RingSegment();
-            _first.Set(data.Slice(start, first), 0, _second);
-            _second.Set(data[..(n - first)], first, null);
-            view = new ReadOnlySequence<byte>(_first, 0, _second, n - first);
-        }
+        ReadOnlySequence<byte> view = new((_memory ??= new RingMemory(_data, 2 * _size)).Memory.Slice((int)(head & (_size - 1)), n));
         long consumed = consume(view);
         if ((ulong)consumed > (ulong)n)
         {
@@ -85,16 +69,6 @@ internal sealed unsafe partial class ShmRing
 
         protected override void Dispose(bool disposing)
         {
-        }
-    }
-
-    private sealed class RingSegment : ReadOnlySequenceSegment<byte>
-    {
-        public void Set(ReadOnlyMemory<byte> memory, long runningIndex, RingSegment? next)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-            Next = next;
         }
     }
 }

@@ -25,9 +25,13 @@ namespace OncRpc.Transport.Internal;
 /// store-fence-load pair on each side (Dekker) rules out both missing. <see cref="Cancel"/> wakes
 /// both words the same way, after its flag, so a side whose peer died or that is closing never
 /// sleeps on.</para>
+/// <para>Contiguity: the mapping holds the ring's bytes twice, back to back
+/// (<see cref="ShmMapping"/>), so any <c>n &lt;= size</c> bytes from any offset in the ring lie
+/// in one piece at <c>_data + offset</c>; a record never wraps, for copies and in place alike.</para>
 /// <para>A hostile or broken peer can write anything into the shared counters: a count out of
-/// range is an <see cref="IOException"/> (the connection closes), and every copy is masked into the ring, so
-/// nothing is read or written outside the mapping.</para>
+/// range is an <see cref="IOException"/> (the connection closes), and every access starts at an
+/// offset masked into the ring and spans at most its size, so nothing is read or written outside
+/// the mapping.</para>
 /// </summary>
 internal sealed unsafe partial class ShmRing
 {
@@ -92,10 +96,8 @@ internal sealed unsafe partial class ShmRing
         {
             return 0;
         }
-        int start = (int)(head & (_size - 1));
-        int first = Math.Min(n, _size - start);
-        new ReadOnlySpan<byte>(_data + start, first).CopyTo(destination);
-        new ReadOnlySpan<byte>(_data, n - first).CopyTo(destination[first..]);
+        // One copy even past the ring's end: the mapping repeats the ring right after it.
+        new ReadOnlySpan<byte>(_data + (head & (_size - 1)), n).CopyTo(destination);
         Volatile.Write(ref *_head, head + n); // release: our copy is done before the space is reused
         WakeIfSleeping(_writerWaiting);
         return n;
@@ -117,10 +119,7 @@ internal sealed unsafe partial class ShmRing
         {
             return 0;
         }
-        int start = (int)(tail & (_size - 1));
-        int first = Math.Min(n, _size - start);
-        source[..first].CopyTo(new Span<byte>(_data + start, first));
-        source[first..n].CopyTo(new Span<byte>(_data, n - first));
+        source[..n].CopyTo(new Span<byte>(_data + (tail & (_size - 1)), n)); // contiguous: see Read
         Volatile.Write(ref *_tail, tail + n); // release: the bytes are in before the reader sees them
         WakeIfSleeping(_readerSleeping);
         return n;
