@@ -76,25 +76,73 @@ public sealed class SpinWindowTests
     }
 
     [Fact]
-    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_ends_the_window_and_halves_it()
+    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_holds_the_CPU_while_windows_catch_events()
     {
         var spin = new SpinWindow(Max);
         long now = GrowToMaximum(ref spin);
         Assert.True(spin.Continues(now));
-        Assert.True(spin.Continues(now + Max / 2));  // looks come back quickly: go on
+        Assert.True(spin.Yields);                    // an empty look yields while the CPU is free
+        Assert.True(spin.Continues(now + Max / 2));
         now += Max / 2 + Max + 1;
-        Assert.False(spin.Continues(now));          // the yield gave the CPU away for too long
-        Assert.Equal(Max / 2, spin.Window);
+        Assert.True(spin.Continues(now));            // the yield gave the CPU away for too long:
+        Assert.False(spin.Yields);                   // poll on, without yielding, for a fresh window
+        Assert.True(spin.Continues(now + Max - 1));
+        Assert.Equal(Max, spin.Window);
+
+        // Events caught by polling keep the hold, window after window.
+        for (int i = 0; i < 50; i++)
+        {
+            now += Max / 2;
+            spin.Woke(polled: true);
+            Assert.True(spin.Continues(now));
+            Assert.False(spin.Yields);
+        }
+        // So does a look that lost the CPU again while held (preempted): a fresh window.
+        now += 3 * Max;
+        Assert.True(spin.Continues(now));
+        Assert.False(spin.Yields);
+    }
+
+    [Fact]
+    public void A_held_window_that_passes_empty_ends_the_hold_and_the_loop_sleeps_at_once_for_a_while()
+    {
+        var spin = new SpinWindow(Max);
+        long now = GrowToMaximum(ref spin);
+        Assert.True(spin.Continues(now));
+        now += 2 * Max;
+        Assert.True(spin.Continues(now));            // contended: held
+        Assert.False(spin.Yields);
+        now += Max;
+        Assert.False(spin.Continues(now));           // the held window caught nothing: sleep
+        Assert.True(spin.Yields);
 
         // For a while no window opens, however soon the events come; then polling is tried again.
         long quietEnd = now + 2000 * Max;
         for (; now < quietEnd - 10 * Max; now += 3 * Max)
         {
             Assert.False(spin.Continues(now));
-            spin.Woke(polled: false, now + 10);
+            spin.Woke(polled: false, now + 10);       // woken soon after each sleep
         }
         Assert.Equal(Max, spin.Window);
         Assert.True(spin.Continues(quietEnd));
+        Assert.True(spin.Yields);
+    }
+
+    [Fact]
+    public void A_loop_that_never_lost_the_CPU_for_long_always_yields()
+    {
+        var spin = new SpinWindow(Max);
+        long now = GrowToMaximum(ref spin);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(spin.Continues(now));
+            Assert.True(spin.Yields);
+            now += Max - 1;                          // looks as long as a window, never longer
+            if (i % 2 == 0)
+            {
+                spin.Woke(polled: true);
+            }
+        }
     }
 
     /// <summary>Quick wake-ups after empty windows until the window is the maximum; returns the time.</summary>
