@@ -98,9 +98,7 @@ public sealed class SpinWindowTests
             Assert.False(spin.Yields);
         }
         // So does a look that lost the CPU again while held (preempted): a fresh window.
-        now += 3 * Max;
-        Assert.True(spin.Continues(now));
-        Assert.False(spin.Yields);
+        LoseTheCpu(ref spin, now);
     }
 
     [Fact]
@@ -109,10 +107,7 @@ public sealed class SpinWindowTests
         var spin = new SpinWindow(Max);
         long now = GrowToMaximum(ref spin);
         Assert.True(spin.Continues(now));
-        now += 2 * Max;
-        Assert.True(spin.Continues(now));            // contended: held
-        Assert.False(spin.Yields);
-        now += Max;
+        now = LoseTheCpu(ref spin, now) + Max;
         Assert.False(spin.Continues(now));           // the held window caught nothing: sleep
         Assert.True(spin.Yields);
 
@@ -143,6 +138,16 @@ public sealed class SpinWindowTests
                 spin.Woke(polled: true);
             }
         }
+    }
+
+    /// <summary>A look two maximums after the last one (the CPU was given away that long): the
+    /// loop holds the CPU and polls a fresh window. Returns the time of that look.</summary>
+    private static long LoseTheCpu(ref SpinWindow spin, long now)
+    {
+        now += 2 * Max;
+        Assert.True(spin.Continues(now));
+        Assert.False(spin.Yields);
+        return now;
     }
 
     /// <summary>Quick wake-ups after empty windows until the window is the maximum; returns the time.</summary>
