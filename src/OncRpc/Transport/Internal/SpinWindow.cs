@@ -18,10 +18,13 @@ namespace OncRpc.Transport.Internal;
 /// call) until a look takes longer than the maximum: other threads want this CPU, and each yield
 /// would hand them a whole time slice. From then on the loop holds the CPU (polls without
 /// yielding, as a busy loop does) for as long as its windows catch events; the first window that
-/// passes with nothing ends the hold and no window opens for 2,000 maximums (100 ms for 50 µs):
-/// the loop sleeps, and a sleeper is the thread the scheduler lets in first when its call comes
-/// (and a peer that shares the CPU could not send while the loop held it). A window costs at most
-/// its length of CPU per sleep. With a maximum of 0 nothing is ever read from the clock.</para>
+/// passes with nothing ends the hold and no window opens for a pause: the loop sleeps, and a
+/// sleeper is the thread the scheduler lets in first when its call comes (and a peer that shares
+/// the CPU could not send while the loop held it). The pause is 20 maximums (1 ms for 50 µs) and
+/// doubles, up to 2,000 (100 ms), each time a hold begins within a pause's length of the last
+/// pause's end: brief interference costs 1 ms of sleeping, a CPU shared for good soon costs the
+/// full pause per hold. A window costs at most its length of CPU per sleep. With a maximum of 0
+/// nothing is ever read from the clock.</para>
 /// </summary>
 internal struct SpinWindow(long maxTicks)
 {
@@ -33,10 +36,17 @@ internal struct SpinWindow(long maxTicks)
     private long _lookedAt;   // the last look inside the open window
     private bool _holding;    // the CPU was found contended: empty looks do not yield
     private long _quietUntil; // no window opens before this (a held window passed empty)
+    private long _pause = MinPause; // the next pause, in maximum windows
+    private bool _recurred;   // the current hold began soon after the last pause ended
 
-    /// <summary>How many maximum windows no window opens after a held one passed empty (100 ms
-    /// for a 50 µs maximum).</summary>
-    private const long QuietPause = 2000;
+    /// <summary>The longest pause after a held window passed empty, in maximum windows (100 ms for
+    /// a 50 µs maximum).</summary>
+    private const long MaxPause = 2000;
+
+    /// <summary>The first pause after a hold, in maximum windows (1 ms for 50 µs); each hold that
+    /// begins within a pause's length of the last pause's end doubles it, up to
+    /// <see cref="MaxPause"/>.</summary>
+    private const long MinPause = 20;
 
     /// <summary>Current window, in Stopwatch ticks (for tests).</summary>
     public readonly long Window => _window;
@@ -62,6 +72,10 @@ internal struct SpinWindow(long maxTicks)
             {
                 // One look took longer than a whole window: other threads want this CPU, and a
                 // loop that yields to them waits out their time slices. Hold it for a fresh window.
+                if (!_holding)
+                {
+                    _recurred = _quietUntil != 0 && now - _quietUntil < _pause * _max;
+                }
                 _holding = true;
                 _until = now + _window;
             }
@@ -76,7 +90,8 @@ internal struct SpinWindow(long maxTicks)
             {
                 // Held for nothing: a while of sleeping at once, which a contended CPU favours.
                 _holding = false;
-                _quietUntil = now + (QuietPause * _max);
+                _pause = _recurred ? Math.Min(_pause * 2, MaxPause) : MinPause;
+                _quietUntil = now + (_pause * _max);
             }
         }
         _sleptAt = now;
