@@ -76,25 +76,114 @@ public sealed class SpinWindowTests
     }
 
     [Fact]
-    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_ends_the_window_and_halves_it()
+    public void A_look_that_lost_the_CPU_for_longer_than_the_maximum_holds_the_CPU_while_windows_catch_events()
     {
         var spin = new SpinWindow(Max);
         long now = GrowToMaximum(ref spin);
         Assert.True(spin.Continues(now));
-        Assert.True(spin.Continues(now + Max / 2));  // looks come back quickly: go on
+        Assert.True(spin.Yields);                    // an empty look yields while the CPU is free
+        Assert.True(spin.Continues(now + Max / 2));
         now += Max / 2 + Max + 1;
-        Assert.False(spin.Continues(now));          // the yield gave the CPU away for too long
-        Assert.Equal(Max / 2, spin.Window);
-
-        // For a while no window opens, however soon the events come; then polling is tried again.
-        long quietEnd = now + 2000 * Max;
-        for (; now < quietEnd - 10 * Max; now += 3 * Max)
-        {
-            Assert.False(spin.Continues(now));
-            spin.Woke(polled: false, now + 10);
-        }
+        Assert.True(spin.Continues(now));            // the yield gave the CPU away for too long:
+        Assert.False(spin.Yields);                   // poll on, without yielding, for a fresh window
+        Assert.True(spin.Continues(now + Max - 1));
         Assert.Equal(Max, spin.Window);
-        Assert.True(spin.Continues(quietEnd));
+
+        // Events caught by polling keep the hold, window after window.
+        for (int i = 0; i < 50; i++)
+        {
+            now += Max / 2;
+            spin.Woke(polled: true);
+            Assert.True(spin.Continues(now));
+            Assert.False(spin.Yields);
+        }
+        // So does a look that lost the CPU again while held (preempted): a fresh window.
+        LoseTheCpu(ref spin, now);
+    }
+
+    [Fact]
+    public void A_held_window_that_passes_empty_ends_the_hold_and_the_loop_sleeps_at_once_for_a_pause()
+    {
+        var spin = new SpinWindow(Max);
+        long now = GrowToMaximum(ref spin);
+        Assert.True(spin.Continues(now));
+        long sleptAt = HoldUntilEmpty(ref spin, now);
+        Assert.InRange(WindowOpensAfter(ref spin, sleptAt), 20 * Max, (20 * Max) + Max);
+        Assert.True(spin.Yields);
+    }
+
+    [Fact]
+    public void Holds_that_come_back_soon_after_a_pause_double_it_up_to_100_ms_and_a_late_one_resets_it()
+    {
+        var spin = new SpinWindow(Max);
+        long now = GrowToMaximum(ref spin);
+        Assert.True(spin.Continues(now));
+        long pause = 20 * Max;
+        for (int i = 0; i < 10; i++)
+        {
+            // Contended again as soon as polling resumes: the next pause is twice as long.
+            long sleptAt = HoldUntilEmpty(ref spin, now);
+            long after = WindowOpensAfter(ref spin, sleptAt);
+            Assert.InRange(after, pause, pause + Max);
+            now = sleptAt + after;
+            pause = Math.Min(pause * 2, 2000 * Max);
+        }
+        Assert.Equal(2000 * Max, pause);
+
+        // Contention that comes back only after a pause's length is brief: the pause is short again.
+        long late = HoldUntilEmpty(ref spin, now + (2001 * Max));
+        Assert.InRange(WindowOpensAfter(ref spin, late), 20 * Max, (20 * Max) + Max);
+    }
+
+    [Fact]
+    public void A_loop_that_never_lost_the_CPU_for_long_always_yields()
+    {
+        var spin = new SpinWindow(Max);
+        long now = GrowToMaximum(ref spin);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(spin.Continues(now));
+            Assert.True(spin.Yields);
+            now += Max - 1;                          // looks as long as a window, never longer
+            if (i % 2 == 0)
+            {
+                spin.Woke(polled: true);
+            }
+        }
+    }
+
+    /// <summary>A look two maximums after the last one (the CPU was given away that long): the
+    /// loop holds the CPU and polls a fresh window. Returns the time of that look.</summary>
+    private static long LoseTheCpu(ref SpinWindow spin, long now)
+    {
+        now += 2 * Max;
+        Assert.True(spin.Continues(now));
+        Assert.False(spin.Yields);
+        return now;
+    }
+
+    /// <summary>A window is open: the CPU is found contended, the held window passes empty and the
+    /// loop sleeps. Returns the time it went to sleep (the pause begins).</summary>
+    private static long HoldUntilEmpty(ref SpinWindow spin, long now)
+    {
+        now = LoseTheCpu(ref spin, now) + Max;
+        Assert.False(spin.Continues(now));           // the held window caught nothing: sleep
+        Assert.True(spin.Yields);
+        return now;
+    }
+
+    /// <summary>Wakes the loop soon after each sleep (every quarter maximum) until a window opens
+    /// again; returns how long after <paramref name="sleptAt"/> that was.</summary>
+    private static long WindowOpensAfter(ref SpinWindow spin, long sleptAt)
+    {
+        for (long t = sleptAt; ; t += Max / 4)
+        {
+            spin.Woke(polled: false, t + 1);
+            if (spin.Continues(t + 2))
+            {
+                return t + 2 - sleptAt;
+            }
+        }
     }
 
     /// <summary>Quick wake-ups after empty windows until the window is the maximum; returns the time.</summary>

@@ -307,8 +307,11 @@ internal sealed unsafe class EpollLoop : IDisposable
                 if (n == 0)
                 {
                     // Spinning and nothing came: let a thread waiting for this CPU (the peer,
-                    // when both share one) run before looking again.
-                    Thread.Yield();
+                    // when both share one) run before looking again, unless the CPU is contended.
+                    if (spin.Yields)
+                    {
+                        Thread.Yield();
+                    }
                     continue;
                 }
                 if (n > 0)
