@@ -131,4 +131,47 @@ public class PendingCallTableTests
         Assert.Equal(1, call.Replies);
         Assert.Equal(DispatchOutcome.Dropped, table.Dispatch(new ReadOnlySequence<byte>(RpcBytes.Success(9)))); // a duplicate
     }
+
+    /// <summary>Counts the clock reads of the table's clock.</summary>
+    private sealed class CountingTimeProvider : FakeTimeProvider
+    {
+        public int Reads { get; private set; }
+
+        public override long GetTimestamp()
+        {
+            Reads++;
+            return base.GetTimestamp();
+        }
+    }
+
+    private static TestCall StreamCall(uint xid, long deadlineMs) => new()
+    {
+        Xid = xid,
+        DeadlineTicks = deadlineMs,
+        Timeout = TimeSpan.FromMilliseconds(deadlineMs),
+    };
+
+    [Fact]
+    public void A_stream_call_due_after_the_armed_timer_reads_no_clock_and_an_earlier_one_rearms_it()
+    {
+        var time = new CountingTimeProvider();
+        using var table = new PendingCallTable(new ClientClock(time), TimeSpan.FromSeconds(1), retransmit: null);
+        var first = StreamCall(1, 1_000);
+        Assert.True(table.TryAdd(first, out _));
+        int reads = time.Reads;
+        var later = StreamCall(2, 2_000);
+        Assert.True(table.TryAdd(later, out _));
+        Assert.Equal(reads, time.Reads);
+
+        var earlier = StreamCall(3, 500);
+        Assert.True(table.TryAdd(earlier, out _));
+        Assert.True(time.Reads > reads);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(RpcStatus.TimedOut, Assert.IsType<RpcException>(earlier.Failure).Status);
+        Assert.Null(first.Failure);
+        Assert.Null(later.Failure);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(RpcStatus.TimedOut, Assert.IsType<RpcException>(first.Failure).Status);
+        Assert.Null(later.Failure);
+    }
 }

@@ -47,6 +47,16 @@ internal static class ClientPhases
         call.Phases.Mark(Encoded);
     }
 
+    /// <summary>The record of <paramref name="call"/>, sent on its own, is in the socket: reads the
+    /// clock only when the call is timed.</summary>
+    public static void MarkSent(PendingCall call)
+    {
+        if (call.Phases.On)
+        {
+            MarkSent(call, Stopwatch.GetTimestamp());
+        }
+    }
+
     /// <summary>The record of <paramref name="call"/> is in the socket. Not stamped when the
     /// reply has already been read on another thread (the sender was descheduled after its write):
     /// the send then ends where the wait for the reply would have.</summary>

@@ -63,10 +63,9 @@ internal sealed class PendingCallTable : IDisposable
     public bool TryAdd(PendingCall call, out RpcException? closedWith)
     {
         call.Table = this;
-        long now = _clock.NowMs;
         if (call.Datagram is not null)
         {
-            call.NextRetransmitTicks = now + call.RetransmitIntervalMs;
+            call.NextRetransmitTicks = _clock.NowMs + call.RetransmitIntervalMs;
         }
         lock (_gate)
         {
@@ -81,7 +80,7 @@ internal sealed class PendingCallTable : IDisposable
                 return false;
             }
             Volatile.Write(ref _count, _calls.Count);
-            ArmFor(DueTicks(call), now);
+            ArmFor(DueTicks(call));
         }
         return true;
     }
@@ -93,14 +92,16 @@ internal sealed class PendingCallTable : IDisposable
     /// <summary>Under the lock: makes the timer fire by <paramref name="due"/>. One shot at the
     /// earliest due time, not a periodic tick: a sequential caller whose calls complete in
     /// microseconds re-arms nothing (each new call is due after the one armed), and the timer's
-    /// thread-pool callback runs about once per timeout or retransmit interval, not ten times.</summary>
-    private void ArmFor(long due, long now)
+    /// thread-pool callback runs about once per timeout or retransmit interval, not ten times.
+    /// The clock is read only to re-arm, so a call that arms nothing reads none.</summary>
+    private void ArmFor(long due)
     {
         if (due >= _timerDue)
         {
             return;
         }
         _timerDue = due;
+        long now = _clock.NowMs;
         try
         {
             _timer.Change(TimeSpan.FromMilliseconds(Math.Clamp(due - now, 1, uint.MaxValue - 1)), Timeout.InfiniteTimeSpan);
@@ -259,7 +260,7 @@ internal sealed class PendingCallTable : IDisposable
             _timerDue = long.MaxValue;
             if (next != long.MaxValue && _closedWith is null)
             {
-                ArmFor(next, now);
+                ArmFor(next);
             }
         }
         if (resend is not null)

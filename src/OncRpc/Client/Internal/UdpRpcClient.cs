@@ -107,7 +107,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         {
             call.Phases.Mark(ClientPhases.SendStarted);
             Libc.SendAll(_socket, datagram.WrittenSpan);
-            ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
+            ClientPhases.MarkSent(call);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
@@ -142,7 +142,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         {
             call.Phases.Mark(ClientPhases.SendStarted);
             Libc.SendAll(_socket, datagram.WrittenSpan);
-            ClientPhases.MarkSent(call, Stopwatch.GetTimestamp());
+            ClientPhases.MarkSent(call);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
