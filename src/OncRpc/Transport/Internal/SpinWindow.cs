@@ -24,9 +24,9 @@ namespace OncRpc.Transport.Internal;
 /// doubles, up to 2,000 (100 ms), each time a hold begins within a pause's length of the last
 /// pause's end: brief interference costs 1 ms of sleeping, a CPU shared for good soon costs the
 /// full pause per hold. A window costs at most its length of CPU per sleep. With a maximum of 0
-/// nothing is ever read from the clock, and a loop that holds the CPU reads it only every
-/// <see cref="LooksPerClockRead"/>th empty look (its window ends that many looks late at most, a
-/// few microseconds).</para>
+/// nothing is ever read from the clock, and inside an open window only every
+/// <see cref="LooksPerClockRead"/>th empty look reads it (so "a look took longer than the maximum"
+/// is measured over that many looks, a few microseconds when uncontended).</para>
 /// </summary>
 internal struct SpinWindow(long maxTicks)
 {
@@ -64,13 +64,12 @@ internal struct SpinWindow(long maxTicks)
     /// <summary>Before each wait: true to poll (a window is open), false to sleep.</summary>
     public bool Continues() => _max != 0 && (SkipsClock() || Continues(Stopwatch.GetTimestamp()));
 
-    /// <summary>True when the loop holds the CPU, the last look was empty inside the open window,
-    /// and fewer than <see cref="LooksPerClockRead"/> such looks passed since the clock was read:
-    /// poll again without reading it. A loop that yields reads the clock after every look: a
-    /// yield that handed a busy thread its time slice must end the yielding at once.</summary>
+    /// <summary>True when the last look was empty inside an open window and fewer than
+    /// <see cref="LooksPerClockRead"/> such looks passed since the clock was read: poll again
+    /// without reading it.</summary>
     internal bool SkipsClock()
     {
-        if (_handled || _until == 0 || !_holding || ++_unclocked == LooksPerClockRead)
+        if (_handled || _until == 0 || ++_unclocked == LooksPerClockRead)
         {
             _unclocked = 0;
             return false;
