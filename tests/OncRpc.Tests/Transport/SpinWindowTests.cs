@@ -214,31 +214,4 @@ public sealed class SpinWindowTests
         Assert.False(spin.Continues(end));
         return end;
     }
-
-    [Fact]
-    public void Inside_an_open_window_only_every_eighth_empty_look_reads_the_clock()
-    {
-        var spin = new SpinWindow(Max);
-        Assert.False(spin.SkipsClock());            // no window open: read the clock
-        Assert.False(spin.Continues(1_000));
-        spin.Woke(polled: false, 1_050);
-        Assert.False(spin.SkipsClock());            // events handled: read it to open the window
-        Assert.True(spin.Continues(1_060));
-        for (int round = 0; round < 2; round++)
-        {
-            for (int i = 1; i < SpinWindow.LooksPerClockRead; i++)
-            {
-                Assert.True(spin.SkipsClock());     // empty looks poll on without the clock
-            }
-            Assert.False(spin.SkipsClock());        // the eighth reads it
-            Assert.True(spin.Continues(1_061 + round));
-        }
-        Assert.True(spin.SkipsClock());
-        spin.Woke(polled: true);                    // events again: the count starts over
-        Assert.False(spin.SkipsClock());
-        Assert.True(spin.Continues(1_070));
-        Assert.True(spin.SkipsClock());
-        Assert.False(spin.Continues(1_070 + Max));  // the window ran out: read, and sleep
-        Assert.False(spin.SkipsClock());            // no window open: the clock decides
-    }
 }

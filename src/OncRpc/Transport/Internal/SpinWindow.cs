@@ -24,9 +24,7 @@ namespace OncRpc.Transport.Internal;
 /// doubles, up to 2,000 (100 ms), each time a hold begins within a pause's length of the last
 /// pause's end: brief interference costs 1 ms of sleeping, a CPU shared for good soon costs the
 /// full pause per hold. A window costs at most its length of CPU per sleep. With a maximum of 0
-/// nothing is ever read from the clock, and inside an open window only every
-/// <see cref="LooksPerClockRead"/>th empty look reads it (so "a look took longer than the maximum"
-/// is measured over that many looks, a few microseconds when uncontended).</para>
+/// nothing is ever read from the clock.</para>
 /// </summary>
 internal struct SpinWindow(long maxTicks)
 {
@@ -40,10 +38,6 @@ internal struct SpinWindow(long maxTicks)
     private long _quietUntil; // no window opens before this (a held window passed empty)
     private long _pause = MinPause; // the next pause, in maximum windows
     private bool _recurred;   // the current hold began soon after the last pause ended
-    private int _unclocked;   // empty looks since the clock was last read
-
-    /// <summary>Empty looks inside an open window per clock read.</summary>
-    internal const int LooksPerClockRead = 8;
 
     /// <summary>The longest pause after a held window passed empty, in maximum windows (100 ms for
     /// a 50 µs maximum).</summary>
@@ -62,20 +56,7 @@ internal struct SpinWindow(long maxTicks)
     public readonly bool Yields => !_holding;
 
     /// <summary>Before each wait: true to poll (a window is open), false to sleep.</summary>
-    public bool Continues() => _max != 0 && (SkipsClock() || Continues(Stopwatch.GetTimestamp()));
-
-    /// <summary>True when the last look was empty inside an open window and fewer than
-    /// <see cref="LooksPerClockRead"/> such looks passed since the clock was read: poll again
-    /// without reading it.</summary>
-    internal bool SkipsClock()
-    {
-        if (_handled || _until == 0 || ++_unclocked == LooksPerClockRead)
-        {
-            _unclocked = 0;
-            return false;
-        }
-        return true;
-    }
+    public bool Continues() => _max != 0 && Continues(Stopwatch.GetTimestamp());
 
     internal bool Continues(long now)
     {
