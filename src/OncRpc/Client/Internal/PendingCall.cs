@@ -303,31 +303,19 @@ internal sealed class TypedPendingCall<TResult> : PendingCall<TResult>
     {
     }
 
-    // The call this thread consumed last, rented first: a sequential caller (whose continuation
-    // runs where it calls again) reuses one warm object with no interlocked operation.
-    [ThreadStatic]
-    private static TypedPendingCall<TResult>? t_spare;
-
-    public static TypedPendingCall<TResult> Rent()
-    {
-        if (t_spare is { } spare)
-        {
-            t_spare = null;
-            return spare;
-        }
-        return s_pool.TryRent(out TypedPendingCall<TResult> call) ? call : new TypedPendingCall<TResult>();
-    }
+    // The call this thread consumed last is rented first (ThreadSpare).
+    public static TypedPendingCall<TResult> Rent() =>
+        ThreadSpare<TypedPendingCall<TResult>>.TryTake(out TypedPendingCall<TResult>? spare) ? spare
+        : s_pool.TryRent(out TypedPendingCall<TResult> call) ? call : new TypedPendingCall<TResult>();
 
     protected override void OnConsumed()
     {
         ResetForReuse();
         ResetCore();
-        if (t_spare is null)
+        if (!ThreadSpare<TypedPendingCall<TResult>>.TryKeep(this))
         {
-            t_spare = this;
-            return;
+            s_pool.Return(this);
         }
-        s_pool.Return(this);
     }
 
     public override void OnReply(in ReadOnlySequence<byte> record, ref XdrReader reader)

@@ -20,19 +20,14 @@ internal static class BufferPool
     /// <summary>Bytes of buffers the pool holds now (for memory tests).</summary>
     internal static long PooledBytes => s_pool.Bytes;
 
-    /// <summary>A small writer this thread returned last, handed out first: a sequential caller
-    /// encodes every call into the same buffer, cache-warm, with no interlocked operation (the
-    /// shared pool is a queue, which cycles through every writer it holds).</summary>
+    /// <summary>Writers at most this large are kept as the thread's spare (ThreadSpare: the one a
+    /// thread returned last, handed out first).</summary>
     private const int ThreadSpareMaxCapacity = 16 * 1024;
-
-    [ThreadStatic]
-    private static PooledBufferWriter? t_spare;
 
     public static PooledBufferWriter Rent()
     {
-        if (t_spare is { } spare)
+        if (ThreadSpare<PooledBufferWriter>.TryTake(out PooledBufferWriter? spare))
         {
-            t_spare = null;
             return spare; // reset when returned
         }
         if (s_pool.TryRent(out PooledBufferWriter writer))
@@ -46,9 +41,8 @@ internal static class BufferPool
     public static void Return(PooledBufferWriter writer)
     {
         writer.Reset();
-        if (t_spare is null && writer.Capacity <= ThreadSpareMaxCapacity)
+        if (writer.Capacity <= ThreadSpareMaxCapacity && ThreadSpare<PooledBufferWriter>.TryKeep(writer))
         {
-            t_spare = writer;
             return;
         }
         if (!s_pool.Return(writer))
