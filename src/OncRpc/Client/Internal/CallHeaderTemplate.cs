@@ -1,71 +1,80 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using OncRpc.Auth;
 using OncRpc.Protocol;
+using OncRpc.Transport.Internal;
 using OncRpc.Xdr;
 
 namespace OncRpc.Client.Internal;
 
 /// <summary>
-/// A call header (RFC 5531 §9, xid through verifier) encoded once and copied for every call that
-/// shares its program, version and credential, with only the xid and the procedure patched in, as
-/// libtirpc's clnt_vc keeps its marshalled header. Only for flavors whose verifier does not depend
-/// on the header (<see cref="RpcCredentials.VerifierIsConstant"/>: AUTH_NONE, AUTH_SYS, AUTH_SHORT);
-/// never for RPCSEC_GSS, which signs each header.
-/// <para>Invariant: one template per thread (a sequential caller calls from one thread, and the
-/// event loop's continuations from the loop's), so nothing is shared and a miss re-encodes in place
-/// without allocating once the buffers are large enough. The bytes are those
-/// <see cref="RpcCallHeader.WriteTo"/> writes for (xid 0, program, version, procedure 0,
-/// credential, verifier); the key is everything they depend on besides xid and procedure.</para>
+/// The call header (RFC 5531 §9, xid through verifier) a thread encoded last, copied for the next
+/// call with the same program, version and credential, with only the xid and the procedure
+/// patched in, as libtirpc's clnt_vc keeps its marshalled header. Only for flavors whose verifier
+/// does not depend on the header (<see cref="RpcCredentials.VerifierIsConstant"/>: AUTH_NONE,
+/// AUTH_SYS, AUTH_SHORT); never for RPCSEC_GSS, which signs each header.
+/// <para>Invariant: the template is one array per thread (a sequential caller calls from one
+/// thread, and the event loop's continuations from the loop's), so nothing is shared; it holds the
+/// bytes <see cref="RpcCallHeader.WriteTo"/> wrote for the thread's last miss, and is its own key:
+/// program, version, credential flavor, length and body are compared where they lie in it (the
+/// verifier follows from the credential). A miss encodes into the output as any call did, then
+/// copies what it wrote; the array is replaced only when a longer credential needs more room.</para>
 /// </summary>
-internal sealed class CallHeaderTemplate
+internal static class CallHeaderTemplate
 {
-    private const int ProcedureOffset = 5 * sizeof(uint); // xid, msg_type, rpcvers, prog, vers
+    // Offsets in the header: xid, msg_type, rpcvers, prog, vers, proc, then cred (flavor, length, body).
+    private const int ProgramOffset = 12;
+    private const int VersionOffset = 16;
+    private const int ProcedureOffset = 20;
+    private const int FlavorOffset = 24;
+    private const int BodyLengthOffset = 28;
+    private const int BodyOffset = 32;
 
     [ThreadStatic]
-    private static CallHeaderTemplate? t_current;
+    private static byte[]? t_bytes;
 
-    private readonly ArrayBufferWriter<byte> _bytes = new(64);
-    private readonly ArrayBufferWriter<byte> _credentialBody = new(16);
-    private bool _valid;
-    private uint _program;
-    private uint _version;
-    private AuthFlavor _flavor;
+    [ThreadStatic]
+    private static int t_length;
 
     /// <summary>Writes the header of a call to <paramref name="procedure"/> with
-    /// <paramref name="credential"/> and its constant verifier from <paramref name="credentials"/>.</summary>
-    public static void Write(IBufferWriter<byte> output, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
+    /// <paramref name="credential"/> and its verifier from <paramref name="credentials"/>.</summary>
+    public static void Write(PooledBufferWriter output, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
         RpcCredentials credentials)
     {
-        CallHeaderTemplate template = t_current ??= new CallHeaderTemplate();
-        if (!template.Matches(procedure, credential))
+        byte[]? bytes = t_bytes;
+        if (bytes is not null && Matches(bytes.AsSpan(0, t_length), procedure, credential))
         {
-            template.Encode(procedure, credential, credentials);
+            int length = t_length;
+            Span<byte> span = output.GetSpan(length);
+            bytes.AsSpan(0, length).CopyTo(span);
+            BinaryPrimitives.WriteUInt32BigEndian(span, xid);
+            BinaryPrimitives.WriteUInt32BigEndian(span[ProcedureOffset..], procedure.Procedure);
+            output.Advance(length);
+            return;
         }
-        ReadOnlySpan<byte> bytes = template._bytes.WrittenSpan;
-        Span<byte> span = output.GetSpan(bytes.Length);
-        bytes.CopyTo(span);
-        BinaryPrimitives.WriteUInt32BigEndian(span, xid);
-        BinaryPrimitives.WriteUInt32BigEndian(span[ProcedureOffset..], procedure.Procedure);
-        output.Advance(bytes.Length);
+        int start = output.WrittenCount;
+        var writer = new XdrWriter(output);
+        new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, credentials.GetVerifier(credential))
+            .WriteTo(ref writer);
+        writer.Flush();
+        ReadOnlySpan<byte> written = output.WrittenSpan[start..];
+        if (bytes is null || bytes.Length < written.Length)
+        {
+            t_bytes = bytes = new byte[Math.Max(written.Length, 64)];
+        }
+        written.CopyTo(bytes);
+        t_length = written.Length;
     }
 
-    private bool Matches(RpcProcedureDescriptor procedure, OpaqueAuth credential) =>
-        _valid && _program == procedure.Program && _version == procedure.Version && _flavor == credential.Flavor
-        && credential.Body.Span.SequenceEqual(_credentialBody.WrittenSpan);
-
-    private void Encode(RpcProcedureDescriptor procedure, OpaqueAuth credential, RpcCredentials credentials)
+    /// <summary>True when <paramref name="header"/> (a whole encoded header) was written for the
+    /// same program, version and credential. Its body length word equals the credential's before
+    /// the body is compared, so the body lies inside it.</summary>
+    private static bool Matches(ReadOnlySpan<byte> header, RpcProcedureDescriptor procedure, OpaqueAuth credential)
     {
-        _valid = false; // stays false if the credential does not encode (over 400 bytes): the caller's encode throws
-        _bytes.ResetWrittenCount();
-        var writer = new XdrWriter(_bytes);
-        new RpcCallHeader(0, procedure.Program, procedure.Version, 0, credential, credentials.GetVerifier(credential)).WriteTo(ref writer);
-        writer.Flush();
-        _credentialBody.ResetWrittenCount();
-        _credentialBody.Write(credential.Body.Span);
-        _program = procedure.Program;
-        _version = procedure.Version;
-        _flavor = credential.Flavor;
-        _valid = true;
+        ReadOnlySpan<byte> body = credential.Body.Span;
+        return BinaryPrimitives.ReadUInt32BigEndian(header[ProgramOffset..]) == procedure.Program
+            && BinaryPrimitives.ReadUInt32BigEndian(header[VersionOffset..]) == procedure.Version
+            && BinaryPrimitives.ReadInt32BigEndian(header[FlavorOffset..]) == (int)credential.Flavor
+            && BinaryPrimitives.ReadInt32BigEndian(header[BodyLengthOffset..]) == body.Length
+            && body.SequenceEqual(header.Slice(BodyOffset, body.Length));
     }
 }
