@@ -45,6 +45,9 @@ public sealed class AuthSysCredentials : RpcCredentials
     public override OpaqueAuth GetCredential() =>
         Volatile.Read(ref _shortHandle) is { } handle ? new OpaqueAuth(AuthFlavor.Short, handle) : _full;
 
+    // AUTH_SYS and AUTH_SHORT send an AUTH_NONE verifier (RFC 5531 Appendix A).
+    internal override bool VerifierIsConstant => true;
+
     /// <inheritdoc />
     public override void OnReplyVerifier(OpaqueAuth credentialSent, OpaqueAuth verifier)
     {

@@ -35,6 +35,11 @@ public abstract class RpcCredentials
     /// §5.3.1). By default <see cref="GetVerifier(OpaqueAuth)"/>.</summary>
     public virtual OpaqueAuth GetVerifier(OpaqueAuth credential, ReadOnlySpan<byte> callHeader) => GetVerifier(credential);
 
+    /// <summary>True when the verifier never depends on the call header (<see cref="GetVerifier(OpaqueAuth)"/>
+    /// is all there is), so a header encoded once may be sent again with another xid and procedure.
+    /// Internal: only flavors of this library vouch for it.</summary>
+    internal virtual bool VerifierIsConstant => false;
+
     /// <summary>True when arguments and results are transformed (<see cref="ProtectArguments"/>,
     /// <see cref="UnprotectResults"/>); false (the default) sends them as encoded.</summary>
     public virtual bool ProtectsMessages => false;
@@ -80,4 +85,6 @@ public sealed class AuthNoneCredentials : RpcCredentials
 
     /// <inheritdoc />
     public override OpaqueAuth GetCredential() => OpaqueAuth.None;
+
+    internal override bool VerifierIsConstant => true;
 }

@@ -28,20 +28,24 @@ internal static class CallEncoder
                 buffer.GetSpan(RecordMarking.HeaderSize);
                 buffer.Advance(RecordMarking.HeaderSize);
             }
-            int start = buffer.WrittenCount;
-            var writer = new XdrWriter(buffer);
             // The one client seam for flavors: the verifier may sign the header so far (RFC 2203
-            // §5.3.1), and the arguments may be protected; every transport encodes here.
-            new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, default).WriteThroughCredential(ref writer);
-            writer.Flush();
-            credentials.GetVerifier(credential, buffer.WrittenSpan[start..]).WriteTo(ref writer);
+            // §5.3.1), and the arguments may be protected; every transport encodes here. A
+            // verifier that signs nothing lets the header be copied from a template.
+            if (credentials.VerifierIsConstant)
+            {
+                CallHeaderTemplate.Write(buffer, xid, procedure, credential, credentials);
+            }
+            else
+            {
+                WriteSignedHeader(buffer, xid, procedure, credential, credentials);
+            }
             if (credentials.ProtectsMessages)
             {
-                writer.Flush();
                 WriteProtected(buffer, credential, credentials, arguments);
             }
             else
             {
+                var writer = new XdrWriter(buffer);
                 arguments.WriteTo(ref writer);
                 writer.Flush();
             }
@@ -52,6 +56,18 @@ internal static class CallEncoder
             throw;
         }
         return recordMarking ? Frame(buffer, maxFragmentSize) : buffer;
+    }
+
+    /// <summary>The header through the credential, then the verifier computed over it.</summary>
+    private static void WriteSignedHeader(PooledBufferWriter buffer, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
+        RpcCredentials credentials)
+    {
+        int start = buffer.WrittenCount;
+        var writer = new XdrWriter(buffer);
+        new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, default).WriteThroughCredential(ref writer);
+        writer.Flush();
+        credentials.GetVerifier(credential, buffer.WrittenSpan[start..]).WriteTo(ref writer);
+        writer.Flush();
     }
 
     private static void WriteProtected<TArgs>(PooledBufferWriter buffer, OpaqueAuth credential, RpcCredentials credentials, in TArgs arguments)
