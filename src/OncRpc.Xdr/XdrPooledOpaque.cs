@@ -1,0 +1,92 @@
+using System.Buffers;
+
+namespace OncRpc.Xdr;
+
+/// <summary>
+/// XDR <c>opaque&lt;&gt;</c> decoded into an array rented from <see cref="ArrayPool{T}.Shared"/>
+/// instead of a new <c>byte[]</c>: for large opaque results and arguments that are read once and
+/// let go (a 64 KiB payload per call would otherwise be a fresh, cache-cold array and a share of
+/// a gen0 collection each time).
+/// </summary>
+/// <remarks>
+/// Ownership: whoever holds the instance disposes it, once it no longer reads the bytes. The
+/// server disposes a procedure's arguments and results that are <see cref="IDisposable"/> after
+/// the reply has been encoded (a handler may return its arguments as its result); a client caller
+/// disposes the result it was given. Invariant: <c>_array</c> is the rented array until the first
+/// <see cref="Dispose"/>, then null; only that first call returns it to the pool, so disposing
+/// twice (or from two threads) is harmless and reading after dispose throws
+/// <see cref="ObjectDisposedException"/>. An instance not disposed is simply collected: the pool
+/// lends a new array next time.
+/// </remarks>
+public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemoryOwner<byte>
+{
+    private byte[]? _array;
+
+    private XdrPooledOpaque(byte[] array, int length)
+    {
+        _array = array;
+        Length = length;
+    }
+
+    /// <summary>The number of bytes held (the opaque's length on the wire); kept after dispose.</summary>
+    public int Length { get; }
+
+    /// <summary>The bytes, writable (an <see cref="IMemoryOwner{T}"/>); throws once disposed.</summary>
+    public Memory<byte> Memory => new(Array(), 0, Length);
+
+    /// <summary>The bytes; throws once disposed.</summary>
+    public ReadOnlySpan<byte> Span => new(Array(), 0, Length);
+
+    /// <summary>True once disposed (the array is back in the pool).</summary>
+    public bool IsDisposed => Volatile.Read(ref _array) is null;
+
+    /// <summary>Rents an array of at least <paramref name="length"/> bytes; its contents are
+    /// whatever the pool's array held (write them before sending).</summary>
+    public static XdrPooledOpaque Rent(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        return new XdrPooledOpaque(length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length), length);
+    }
+
+    /// <summary>A pooled copy of <paramref name="bytes"/>.</summary>
+    public static XdrPooledOpaque CopyOf(ReadOnlySpan<byte> bytes)
+    {
+        XdrPooledOpaque copy = Rent(bytes.Length);
+        bytes.CopyTo(copy._array);
+        return copy;
+    }
+
+    /// <summary>Reads an <c>opaque&lt;&gt;</c>: the length word is checked against the bytes left
+    /// before anything is rented, so a hostile length never rents more than the record holds.</summary>
+    public static XdrPooledOpaque ReadFrom(ref XdrReader reader)
+    {
+        int length = reader.ReadLength(uint.MaxValue);
+        XdrPooledOpaque value = Rent(length);
+        try
+        {
+            reader.ReadFixedOpaque(value._array.AsSpan(0, length));
+        }
+        catch
+        {
+            // Short input or a non-zero padding byte (strict padding): the array goes back now.
+            value.Dispose();
+            throw;
+        }
+        return value;
+    }
+
+    /// <inheritdoc/>
+    public void WriteTo(ref XdrWriter writer) => writer.WriteOpaque(Span);
+
+    /// <summary>Returns the array to the pool; later reads throw. Harmless when repeated.</summary>
+    public void Dispose()
+    {
+        byte[]? array = Interlocked.Exchange(ref _array, null);
+        if (array is { Length: > 0 })
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    private byte[] Array() => Volatile.Read(ref _array) ?? throw new ObjectDisposedException(nameof(XdrPooledOpaque));
+}
