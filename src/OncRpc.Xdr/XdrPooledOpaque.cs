@@ -20,10 +20,12 @@ namespace OncRpc.Xdr;
 /// </remarks>
 public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemoryOwner<byte>
 {
+    private readonly ArrayPool<byte> _pool;
     private byte[]? _array;
 
-    private XdrPooledOpaque(byte[] array, int length)
+    private XdrPooledOpaque(ArrayPool<byte> pool, byte[] array, int length)
     {
+        _pool = pool;
         _array = array;
         Length = length;
     }
@@ -42,10 +44,13 @@ public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemory
 
     /// <summary>Rents an array of at least <paramref name="length"/> bytes; its contents are
     /// whatever the pool's array held (write them before sending).</summary>
-    public static XdrPooledOpaque Rent(int length)
+    public static XdrPooledOpaque Rent(int length) => Rent(length, ArrayPool<byte>.Shared);
+
+    /// <summary>Rents from <paramref name="pool"/> (tests count what goes out and comes back).</summary>
+    internal static XdrPooledOpaque Rent(int length, ArrayPool<byte> pool)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return new XdrPooledOpaque(length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length), length);
+        return new XdrPooledOpaque(pool, length == 0 ? [] : pool.Rent(length), length);
     }
 
     /// <summary>A pooled copy of <paramref name="bytes"/>.</summary>
@@ -58,10 +63,12 @@ public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemory
 
     /// <summary>Reads an <c>opaque&lt;&gt;</c>: the length word is checked against the bytes left
     /// before anything is rented, so a hostile length never rents more than the record holds.</summary>
-    public static XdrPooledOpaque ReadFrom(ref XdrReader reader)
+    public static XdrPooledOpaque ReadFrom(ref XdrReader reader) => ReadFrom(ref reader, ArrayPool<byte>.Shared);
+
+    internal static XdrPooledOpaque ReadFrom(ref XdrReader reader, ArrayPool<byte> pool)
     {
         int length = reader.ReadLength(uint.MaxValue);
-        XdrPooledOpaque value = Rent(length);
+        XdrPooledOpaque value = Rent(length, pool);
         try
         {
             reader.ReadFixedOpaque(value._array.AsSpan(0, length));
@@ -84,7 +91,7 @@ public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemory
         byte[]? array = Interlocked.Exchange(ref _array, null);
         if (array is { Length: > 0 })
         {
-            ArrayPool<byte>.Shared.Return(array);
+            _pool.Return(array);
         }
     }
 
