@@ -63,11 +63,15 @@ public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemory
 
     /// <summary>Reads an <c>opaque&lt;&gt;</c>: the length word is checked against the bytes left
     /// before anything is rented, so a hostile length never rents more than the record holds.</summary>
-    public static XdrPooledOpaque ReadFrom(ref XdrReader reader) => ReadFrom(ref reader, ArrayPool<byte>.Shared);
+    public static XdrPooledOpaque ReadFrom(ref XdrReader reader) => ReadFrom(ref reader, uint.MaxValue, ArrayPool<byte>.Shared);
 
-    internal static XdrPooledOpaque ReadFrom(ref XdrReader reader, ArrayPool<byte> pool)
+    /// <summary>Reads an <c>opaque&lt;maxLength&gt;</c> (a hand-written type's bounded field); a
+    /// longer one is an <see cref="XdrException"/> before anything is rented.</summary>
+    public static XdrPooledOpaque ReadFrom(ref XdrReader reader, uint maxLength) => ReadFrom(ref reader, maxLength, ArrayPool<byte>.Shared);
+
+    internal static XdrPooledOpaque ReadFrom(ref XdrReader reader, uint maxLength, ArrayPool<byte> pool)
     {
-        int length = reader.ReadLength(uint.MaxValue);
+        int length = reader.ReadLength(maxLength);
         XdrPooledOpaque value = Rent(length, pool);
         try
         {

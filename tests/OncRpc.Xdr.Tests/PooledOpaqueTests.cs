@@ -56,7 +56,7 @@ public sealed class PooledOpaqueTests
         var pool = new CountingPool();
         var reader = new XdrReader(wire);
 
-        using (XdrPooledOpaque value = XdrPooledOpaque.ReadFrom(ref reader, pool))
+        using (XdrPooledOpaque value = XdrPooledOpaque.ReadFrom(ref reader, uint.MaxValue, pool))
         {
             reader.EnsureEnd();
             Assert.Equal(length, value.Length);
@@ -83,7 +83,7 @@ public sealed class PooledOpaqueTests
     {
         var pool = new CountingPool();
         var reader = new XdrReader(Encoded(Payload(100)));
-        XdrPooledOpaque value = XdrPooledOpaque.ReadFrom(ref reader, pool);
+        XdrPooledOpaque value = XdrPooledOpaque.ReadFrom(ref reader, uint.MaxValue, pool);
 
         value.Dispose();
         value.Dispose();
@@ -119,7 +119,7 @@ public sealed class PooledOpaqueTests
         var reader = new XdrReader(wire, XdrReaderOptions.Strict);
         try
         {
-            XdrPooledOpaque.ReadFrom(ref reader, pool);
+            XdrPooledOpaque.ReadFrom(ref reader, uint.MaxValue, pool);
             Assert.Fail("strict padding accepted a non-zero byte");
         }
         catch (XdrException)
@@ -141,13 +141,33 @@ public sealed class PooledOpaqueTests
         var reader = new XdrReader(wire);
         try
         {
-            XdrPooledOpaque.ReadFrom(ref reader, pool);
+            XdrPooledOpaque.ReadFrom(ref reader, uint.MaxValue, pool);
             Assert.Fail("a length over the input was accepted");
         }
         catch (XdrException)
         {
         }
         Assert.Equal(0, pool.Rented);
+    }
+
+    [Fact]
+    public void A_length_over_the_declared_maximum_rents_nothing()
+    {
+        var pool = new CountingPool();
+        var reader = new XdrReader(Encoded(Payload(17)));
+        try
+        {
+            XdrPooledOpaque.ReadFrom(ref reader, 16, pool);
+            Assert.Fail("a length over the maximum was accepted");
+        }
+        catch (XdrException e)
+        {
+            Assert.Contains("exceeds the declared maximum 16", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, pool.Rented);
+        var exact = new XdrReader(Encoded(Payload(16)));
+        using XdrPooledOpaque fits = XdrPooledOpaque.ReadFrom(ref exact, 16);
+        Assert.Equal(16, fits.Length);
     }
 
     /// <summary>A value that owns a pooled opaque, as a hand-written or generated type may.</summary>
