@@ -25,6 +25,7 @@ public sealed class PooledValueLifetimeTests
     private static readonly RpcProcedureDescriptor s_throwLater = new(Program, 1, 5, "POOLED", "THROW_LATER");
     private static readonly RpcProcedureDescriptor s_overrun = new(Program, 1, 6, "POOLED", "OVERRUN");
     private static readonly RpcProcedureDescriptor s_observed = new(Program, 1, 7, "POOLED", "OBSERVED");
+    private static readonly RpcProcedureDescriptor s_lengthOnly = new(Program, 1, 8, "POOLED", "LENGTH_ONLY");
     private static readonly RpcProcedureDescriptor s_observedSame = new(Program, 1, 9, "POOLED", "OBSERVED_SAME");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -84,7 +85,35 @@ public sealed class PooledValueLifetimeTests
         }
     }
 
-    private static async Task<(RpcServer Server, Seen Seen, string ShmPath)> StartAsync()
+    /// <summary>A server with the procedures above and a client connected over <c>tcp</c> or <c>shm</c>.</summary>
+    private sealed class Served(RpcServer server, Seen seen) : IAsyncDisposable
+    {
+        public RpcServer Server => server;
+        public Seen Seen => seen;
+        public RpcClient Client { get; private set; } = null!;
+
+        public static async Task<Served> StartAsync(string transport)
+        {
+            Assert.SkipWhen(transport == "shm" && !ShmLibc.IsSupported, "shared memory needs Linux x86_64");
+            (RpcServer server, Seen seen, string shmPath) = await StartServerAsync();
+            var served = new Served(server, seen);
+            served.Client = transport == "shm"
+                ? await RpcClient.ConnectSharedMemoryAsync(shmPath, null, Ct)
+                : await RpcClient.ConnectTcpAsync(server.EndPoints.First(e => e.Transport == RpcTransportKind.Tcp).EndPoint, null, Ct);
+            return served;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Client is not null)
+            {
+                await Client.DisposeAsync();
+            }
+            await server.DisposeAsync();
+        }
+    }
+
+    private static async Task<(RpcServer Server, Seen Seen, string ShmPath)> StartServerAsync()
     {
         var seen = new Seen();
         var server = new RpcServer();
@@ -121,6 +150,7 @@ public sealed class PooledValueLifetimeTests
         }, new RpcProcedureOptions { MaxExecutionTime = TimeSpan.FromMilliseconds(50) });
         d.Register<Observed, XdrVoid>(s_observed, (_, _) => default);
         d.Register<Observed, Observed>(s_observedSame, (a, _) => ValueTask.FromResult(a));
+        d.Register<XdrInt, XdrUInt>(s_lengthOnly, (_, _) => ValueTask.FromResult(new XdrUInt(0x7FFF_FFFF)));
         server.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
         string shmPath = Path.Combine(Path.GetTempPath(), $"oncrpc-pooled-{Guid.NewGuid():N}.sock");
         if (ShmLibc.IsSupported)
@@ -129,16 +159,6 @@ public sealed class PooledValueLifetimeTests
         }
         await server.StartAsync(Ct);
         return (server, seen, shmPath);
-    }
-
-    private static Task<RpcClient> ConnectAsync(RpcServer server, string shmPath, string transport)
-    {
-        if (transport == "shm")
-        {
-            Assert.SkipUnless(ShmLibc.IsSupported, "shared memory needs Linux x86_64");
-            return RpcClient.ConnectSharedMemoryAsync(shmPath, null, Ct);
-        }
-        return RpcClient.ConnectTcpAsync(server.EndPoints.First(e => e.Transport == RpcTransportKind.Tcp).EndPoint, null, Ct);
     }
 
     private static byte[] Payload(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (byte)(i * 13 + seed))];
@@ -152,9 +172,9 @@ public sealed class PooledValueLifetimeTests
     [MemberData(nameof(TransportsAndSizes))]
     public async Task Arguments_returned_as_the_result_are_disposed_once_after_the_reply(string transport, int size)
     {
-        (RpcServer server, Seen seen, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, transport);
+        await using Served served = await Served.StartAsync(transport);
+        RpcClient client = served.Client;
+        Seen seen = served.Seen;
         byte[] payload = Payload(size, 1);
 
         using (XdrPooledOpaque echoed = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(s_echoSame, payload, Ct))
@@ -178,9 +198,9 @@ public sealed class PooledValueLifetimeTests
     [InlineData("shm")]
     public async Task A_different_result_and_the_arguments_are_both_disposed(string transport)
     {
-        (RpcServer server, Seen seen, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, transport);
+        await using Served served = await Served.StartAsync(transport);
+        RpcClient client = served.Client;
+        Seen seen = served.Seen;
 
         for (int i = 0; i < 20; i++)
         {
@@ -197,9 +217,9 @@ public sealed class PooledValueLifetimeTests
     [InlineData("shm")]
     public async Task A_handler_that_throws_now_or_later_still_has_its_arguments_disposed(string transport)
     {
-        (RpcServer server, Seen seen, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, transport);
+        await using Served served = await Served.StartAsync(transport);
+        RpcClient client = served.Client;
+        Seen seen = served.Seen;
 
         foreach (RpcProcedureDescriptor procedure in new[] { s_throwNow, s_throwLater })
         {
@@ -212,9 +232,9 @@ public sealed class PooledValueLifetimeTests
     [Fact]
     public async Task A_call_cancelled_past_its_execution_time_has_its_arguments_disposed()
     {
-        (RpcServer server, Seen seen, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, "tcp");
+        await using Served served = await Served.StartAsync("tcp");
+        RpcClient client = served.Client;
+        Seen seen = served.Seen;
 
         // The handler's token fires at the limit; the server answers SYSTEM_ERR for it.
         var e = await Assert.ThrowsAsync<RpcException>(() => client.CallAsync<XdrOpaque, XdrVoid>(s_overrun, Payload(4096, 4), Ct).AsTask());
@@ -227,9 +247,8 @@ public sealed class PooledValueLifetimeTests
     [InlineData("shm")]
     public async Task Arguments_with_trailing_bytes_are_garbage_and_what_was_decoded_is_disposed(string transport)
     {
-        (RpcServer server, _, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, transport);
+        await using Served served = await Served.StartAsync(transport);
+        RpcClient client = served.Client;
         int before = Observed.Decoded.Count;
 
         var e = await Assert.ThrowsAsync<RpcException>(() =>
@@ -244,9 +263,8 @@ public sealed class PooledValueLifetimeTests
     [Fact]
     public async Task The_same_object_as_arguments_and_result_is_disposed_exactly_once()
     {
-        (RpcServer server, _, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        await using RpcClient client = await ConnectAsync(server, shm, "tcp");
+        await using Served served = await Served.StartAsync("tcp");
+        RpcClient client = served.Client;
 
         using XdrPooledOpaque echoed = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(s_observedSame, Payload(8193, 7), Ct);
 
@@ -258,15 +276,13 @@ public sealed class PooledValueLifetimeTests
     [Fact]
     public async Task A_reply_whose_length_word_exceeds_the_record_fails_the_call_and_the_client_serves_on()
     {
-        // ECHO_SAME's reply is read as an opaque whose length word is the argument's 32-bit value
-        // followed by nothing: the length claims more than the record holds.
-        (RpcServer server, _, string shm) = await StartAsync();
-        await using RpcServer running = server;
-        server.Dispatcher.Register<XdrInt, XdrUInt>(new RpcProcedureDescriptor(Program, 1, 8), (_, _) => ValueTask.FromResult(new XdrUInt(0x7FFF_FFFF)));
-        await using RpcClient client = await ConnectAsync(server, shm, "tcp");
+        // LENGTH_ONLY's reply, read as an opaque, is a length word of 0x7FFFFFFF followed by
+        // nothing: the length claims more than the record holds.
+        await using Served served = await Served.StartAsync("tcp");
+        RpcClient client = served.Client;
 
         var e = await Assert.ThrowsAsync<RpcException>(() =>
-            client.CallAsync<XdrInt, XdrPooledOpaque>(new RpcProcedureDescriptor(Program, 1, 8), 1, Ct).AsTask());
+            client.CallAsync<XdrInt, XdrPooledOpaque>(s_lengthOnly, 1, Ct).AsTask());
         Assert.Equal(RpcStatus.CannotDecodeReply, e.Status);
 
         using XdrPooledOpaque after = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(s_echoSame, Payload(10, 6), Ct);
