@@ -42,7 +42,7 @@ public sealed class XdrPooledOpaque : IXdrSerializable<XdrPooledOpaque>, IMemory
     /// <summary>True once disposed (the array is back in the pool).</summary>
     public bool IsDisposed => Volatile.Read(ref _array) is null;
 
-    /// <summary>Rents an array of at least <paramref name="length"/> bytes; its contents are
+    /// <summary>A value of <paramref name="length"/> bytes in a pooled array; the bytes are
     /// whatever the pool's array held (write them before sending).</summary>
     public static XdrPooledOpaque Rent(int length) => Rent(length, ArrayPool<byte>.Shared);
 
