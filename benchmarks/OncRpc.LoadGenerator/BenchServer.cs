@@ -41,10 +41,12 @@ public sealed class BenchServer
             Interlocked.Increment(ref _calls);
             return new ValueTask<XdrInt>(unchecked(args.A + args.B));
         });
-        dispatcher.Register<XdrOpaque, XdrOpaque>(BenchProgram.Echo, (args, _) =>
+        // The arguments come back as the result; the dispatcher returns their pooled array once
+        // the reply is encoded.
+        dispatcher.Register<XdrPooledOpaque, XdrPooledOpaque>(BenchProgram.Echo, (args, _) =>
         {
             Interlocked.Increment(ref _calls);
-            return new ValueTask<XdrOpaque>(args);
+            return new ValueTask<XdrPooledOpaque>(args);
         });
         dispatcher.Register<BenchRecord, BenchRecord>(BenchProgram.EchoRecord, (args, _) =>
         {

@@ -228,8 +228,10 @@ public static class LoadRunner
                             ok = sum.Value == unchecked(seq + 1);
                             break;
                         case "echo":
-                            XdrOpaque echoed = await client.CallAsync<XdrOpaque, XdrOpaque>(procs.Echo, payload.Bytes).ConfigureAwait(false);
-                            ok = echoed.Value.Length == payload.Bytes.Value.Length;
+                            using (XdrPooledOpaque echoed = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(procs.Echo, payload.Bytes).ConfigureAwait(false))
+                            {
+                                ok = echoed.Length == payload.Bytes.Value.Length;
+                            }
                             break;
                         case "record":
                             BenchRecord record = await client.CallAsync<BenchRecord, BenchRecord>(procs.EchoRecord, payload.Record).ConfigureAwait(false);
@@ -275,7 +277,10 @@ public static class LoadRunner
                             ok = client.Call<AddArgs, XdrInt>(procs.Add, new AddArgs(seq, 1)).Value == unchecked(seq + 1);
                             break;
                         case "echo":
-                            ok = client.Call<XdrOpaque, XdrOpaque>(procs.Echo, payload.Bytes).Value.Length == payload.Bytes.Value.Length;
+                            using (XdrPooledOpaque echoed = client.Call<XdrOpaque, XdrPooledOpaque>(procs.Echo, payload.Bytes))
+                            {
+                                ok = echoed.Length == payload.Bytes.Value.Length;
+                            }
                             break;
                         case "record":
                             BenchRecord record = client.Call<BenchRecord, BenchRecord>(procs.EchoRecord, payload.Record);

@@ -29,7 +29,7 @@ public static class XdrSerializer
     {
         var reader = new XdrReader(data, options);
         T value = T.ReadFrom(ref reader);
-        reader.EnsureEnd();
+        EnsureEnd(ref reader, value);
         return value;
     }
 
@@ -39,7 +39,18 @@ public static class XdrSerializer
     {
         var reader = new XdrReader(data, options);
         T value = T.ReadFrom(ref reader);
-        reader.EnsureEnd();
+        EnsureEnd(ref reader, value);
         return value;
+    }
+
+    /// <summary>Throws on trailing bytes, first giving back what <paramref name="value"/> holds
+    /// when it owns pooled memory (<see cref="XdrPooledOpaque"/>): the caller never sees it.</summary>
+    private static void EnsureEnd<T>(ref XdrReader reader, T value)
+    {
+        if (!reader.End)
+        {
+            (value as IDisposable)?.Dispose();
+            reader.EnsureEnd();
+        }
     }
 }

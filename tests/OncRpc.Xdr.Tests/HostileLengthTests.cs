@@ -32,6 +32,7 @@ public sealed class HostileLengthTests
         ("opaque<>", (ref XdrReader r) => r.ReadOpaque()),
         ("string<>", (ref XdrReader r) => r.ReadString()),
         ("XdrOpaque", (ref XdrReader r) => XdrOpaque.ReadFrom(ref r)),
+        ("XdrPooledOpaque", (ref XdrReader r) => XdrPooledOpaque.ReadFrom(ref r)),
         ("XdrString", (ref XdrReader r) => XdrString.ReadFrom(ref r)),
         ("int<>", (ref XdrReader r) => r.ReadArray<XdrInt>()),
         ("hyper<>", (ref XdrReader r) => r.ReadArray<XdrHyper>(minElementSize: 8)),

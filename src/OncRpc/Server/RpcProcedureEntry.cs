@@ -107,17 +107,20 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
         {
             call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.OnHandlerFailed(call, Descriptor, e, activity);
+            ValueOwnership<TArgs, TResult>.Release(arguments);
             EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
         if (pending.IsCompletedSuccessfully)
         {
             call.Phases.Mark(ServerPhases.HandlerDone);
-            runtime.WriteResult(call, Descriptor, pending.Result, activity);
+            TResult result = pending.Result;
+            runtime.WriteResult(call, Descriptor, result, activity);
+            ValueOwnership<TArgs, TResult>.Release(arguments, result);
             EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
-        ValueTask running = AwaitHandlerAsync(pending, call, runtime, activity);
+        ValueTask running = AwaitHandlerAsync(pending, arguments, call, runtime, activity);
         if (activity is not null)
         {
             // The span lives on in the awaiting method's context; this (synchronous) caller,
@@ -127,7 +130,7 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
         return running;
     }
 
-    private async ValueTask AwaitHandlerAsync(ValueTask<TResult> pending, RpcCall call, RpcServerRuntime runtime, Activity? activity)
+    private async ValueTask AwaitHandlerAsync(ValueTask<TResult> pending, TArgs arguments, RpcCall call, RpcServerRuntime runtime, Activity? activity)
     {
         try
         {
@@ -140,10 +143,12 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
             {
                 call.Phases.Mark(ServerPhases.HandlerDone);
                 runtime.OnHandlerFailed(call, Descriptor, e, activity);
+                ValueOwnership<TArgs, TResult>.Release(arguments);
                 return;
             }
             call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.WriteResult(call, Descriptor, result, activity);
+            ValueOwnership<TArgs, TResult>.Release(arguments, result);
         }
         finally
         {
