@@ -48,8 +48,13 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly ConcurrentQueue<IEpollHandler> _posted = new();
-    private IEpollHandler?[] _handlers = new IEpollHandler?[16];
-    private uint[] _generations = new uint[16];
+    // The slot table. Written under _gate (Add, Release); read without it by the loop thread for
+    // every event (Lookup). A slot holds an immutable Registration, so a lookup sees a handler and
+    // the generation it was registered under together: an event whose token carries an older
+    // generation finds a newer registration's generation in the slot and is dropped, whatever
+    // the interleaving with another thread's Release and Add.
+    private Registration?[] _slots = new Registration?[16];
+    private uint[] _generations = new uint[16]; // the generation of each slot's current or next registration; under _gate
     private readonly Stack<int> _free = new();
     private int _used;
     private readonly Lock _wakeGate = new();
@@ -195,15 +200,19 @@ internal sealed unsafe class EpollLoop : IDisposable
             }
             else
             {
-                if (_used == _handlers.Length)
+                if (_used == _slots.Length)
                 {
-                    Array.Resize(ref _handlers, _used * 2);
+                    // Copied whole before it is published: a lookup reads the old table or the new.
+                    var grown = new Registration?[_used * 2];
+                    Array.Copy(_slots, grown, _used);
+                    Volatile.Write(ref _slots, grown);
                     Array.Resize(ref _generations, _used * 2);
                 }
                 slot = _used++;
             }
-            _handlers[slot] = handler;
-            token = ((ulong)_generations[slot] << 32) | (uint)slot;
+            uint generation = _generations[slot];
+            Volatile.Write(ref _slots[slot], new Registration(handler, generation));
+            token = ((ulong)generation << 32) | (uint)slot;
         }
         if (!Control(Libc.EPOLL_CTL_ADD, socket, events, token, out int errno))
         {
@@ -230,9 +239,9 @@ internal sealed unsafe class EpollLoop : IDisposable
         int slot = (int)(uint)token;
         lock (_gate)
         {
-            if (_generations[slot] == (uint)(token >> 32) && _handlers[slot] is not null)
+            if (_slots[slot] is { } registration && registration.Generation == (uint)(token >> 32))
             {
-                _handlers[slot] = null;
+                Volatile.Write(ref _slots[slot], null);
                 _generations[slot]++;
                 _free.Push(slot);
             }
@@ -402,13 +411,25 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
+    /// <summary>The handler an event's token names, or null when that registration is gone (its
+    /// slot empty or reused). Lock-free: see <see cref="_slots"/>. A Release on this thread is
+    /// seen by every later lookup here, so events already fetched for a socket this thread removed
+    /// are ignored; a Release racing on another thread may let one such event through to the
+    /// handler being removed (as when it comes just before), never to the slot's next owner.</summary>
     private IEpollHandler? Lookup(ulong token)
     {
-        int slot = (int)(uint)token;
-        lock (_gate)
-        {
-            return slot < _used && _generations[slot] == (uint)(token >> 32) ? _handlers[slot] : null;
-        }
+        Registration?[] slots = Volatile.Read(ref _slots);
+        uint slot = (uint)token;
+        Registration? registration = slot < (uint)slots.Length ? Volatile.Read(ref slots[slot]) : null;
+        return registration is not null && registration.Generation == (uint)(token >> 32) ? registration.Handler : null;
+    }
+
+    /// <summary>A socket's registration: its handler and the generation its token carries.</summary>
+    private sealed class Registration(IEpollHandler handler, uint generation)
+    {
+        public IEpollHandler Handler { get; } = handler;
+
+        public uint Generation { get; } = generation;
     }
 
     private void DrainWake()
