@@ -92,4 +92,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(1028, LogLevel.Warning, "A shared-memory peer with uid {Uid} was refused: not the server's uid nor in RpcServerOptions.SharedMemory.AllowedUserIds")]
     public static partial void SharedMemoryPeerRefused(ILogger logger, uint uid);
+
+    [LoggerMessage(1029, LogLevel.Warning, "Disposing the {Type} arguments or results of {Procedure} of {Program} version {Version} threw after the reply was written; ignored")]
+    public static partial void DisposeFailed(ILogger logger, Exception exception, string type, string procedure, string program, string version);
 }

@@ -107,7 +107,7 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
         {
             call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.OnHandlerFailed(call, Descriptor, e, activity);
-            ValueOwnership<TArgs, TResult>.Release(arguments);
+            ValueOwnership<TArgs, TResult>.Release(arguments, runtime, Descriptor);
             EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
@@ -116,7 +116,7 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
             call.Phases.Mark(ServerPhases.HandlerDone);
             TResult result = pending.Result;
             runtime.WriteResult(call, Descriptor, result, activity);
-            ValueOwnership<TArgs, TResult>.Release(arguments, result);
+            ValueOwnership<TArgs, TResult>.Release(arguments, result, runtime, Descriptor);
             EndSpan(call, activity);
             return ValueTask.CompletedTask;
         }
@@ -143,12 +143,12 @@ internal sealed class RpcProcedureEntry<TArgs, TResult>(RpcProcedureDescriptor d
             {
                 call.Phases.Mark(ServerPhases.HandlerDone);
                 runtime.OnHandlerFailed(call, Descriptor, e, activity);
-                ValueOwnership<TArgs, TResult>.Release(arguments);
+                ValueOwnership<TArgs, TResult>.Release(arguments, runtime, Descriptor);
                 return;
             }
             call.Phases.Mark(ServerPhases.HandlerDone);
             runtime.WriteResult(call, Descriptor, result, activity);
-            ValueOwnership<TArgs, TResult>.Release(arguments, result);
+            ValueOwnership<TArgs, TResult>.Release(arguments, result, runtime, Descriptor);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using OncRpc.Client;
 using OncRpc.Server;
 using OncRpc.Tests.Support;
@@ -27,6 +28,7 @@ public sealed class PooledValueLifetimeTests
     private static readonly RpcProcedureDescriptor s_observed = new(Program, 1, 7, "POOLED", "OBSERVED");
     private static readonly RpcProcedureDescriptor s_lengthOnly = new(Program, 1, 8, "POOLED", "LENGTH_ONLY");
     private static readonly RpcProcedureDescriptor s_observedSame = new(Program, 1, 9, "POOLED", "OBSERVED_SAME");
+    private static readonly RpcProcedureDescriptor s_disposeThrows = new(Program, 1, 10, "POOLED", "DISPOSE_THROWS");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -73,6 +75,31 @@ public sealed class PooledValueLifetimeTests
         }
     }
 
+    /// <summary>A result whose Dispose throws (after the reply was encoded).</summary>
+    private sealed class FaultyDispose(int value) : IXdrSerializable<FaultyDispose>, IDisposable
+    {
+        public static FaultyDispose ReadFrom(ref XdrReader reader) => new(reader.ReadInt32());
+
+        public void WriteTo(ref XdrWriter writer) => writer.WriteInt32(value);
+
+        public void Dispose() => throw new InvalidOperationException("dispose failure");
+    }
+
+    /// <summary>The event ids the server logged.</summary>
+    private sealed class LoggedEvents : ILoggerFactory, ILogger
+    {
+        public readonly ConcurrentQueue<(int Id, Exception? Exception)> Events = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+        public void AddProvider(ILoggerProvider provider) { }
+        public void Dispose() { }
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Events.Enqueue((eventId.Id, exception));
+    }
+
     /// <summary>An opaque followed by a word the procedure does not take.</summary>
     private readonly record struct OpaqueAndExtra(byte[] Bytes, int Extra) : IXdrSerializable<OpaqueAndExtra>
     {
@@ -86,17 +113,18 @@ public sealed class PooledValueLifetimeTests
     }
 
     /// <summary>A server with the procedures above and a client connected over <c>tcp</c> or <c>shm</c>.</summary>
-    private sealed class Served(RpcServer server, Seen seen) : IAsyncDisposable
+    private sealed class Served(RpcServer server, Seen seen, LoggedEvents logged) : IAsyncDisposable
     {
         public RpcServer Server => server;
         public Seen Seen => seen;
+        public LoggedEvents Logged => logged;
         public RpcClient Client { get; private set; } = null!;
 
         public static async Task<Served> StartAsync(string transport)
         {
             Assert.SkipWhen(transport == "shm" && !ShmLibc.IsSupported, "shared memory needs Linux x86_64");
-            (RpcServer server, Seen seen, string shmPath) = await StartServerAsync();
-            var served = new Served(server, seen);
+            (RpcServer server, Seen seen, LoggedEvents logged, string shmPath) = await StartServerAsync();
+            var served = new Served(server, seen, logged);
             served.Client = transport == "shm"
                 ? await RpcClient.ConnectSharedMemoryAsync(shmPath, null, Ct)
                 : await RpcClient.ConnectTcpAsync(server.EndPoints.First(e => e.Transport == RpcTransportKind.Tcp).EndPoint, null, Ct);
@@ -113,10 +141,11 @@ public sealed class PooledValueLifetimeTests
         }
     }
 
-    private static async Task<(RpcServer Server, Seen Seen, string ShmPath)> StartServerAsync()
+    private static async Task<(RpcServer Server, Seen Seen, LoggedEvents Logged, string ShmPath)> StartServerAsync()
     {
         var seen = new Seen();
-        var server = new RpcServer();
+        var logged = new LoggedEvents();
+        var server = new RpcServer(null, logged);
         RpcDispatcher d = server.Dispatcher;
         d.Register<XdrPooledOpaque, XdrPooledOpaque>(s_echoSame, (a, _) => ValueTask.FromResult(seen.Take(a)));
         d.Register<XdrPooledOpaque, XdrPooledOpaque>(s_echoCopy, (a, _) =>
@@ -150,6 +179,7 @@ public sealed class PooledValueLifetimeTests
         }, new RpcProcedureOptions { MaxExecutionTime = TimeSpan.FromMilliseconds(50) });
         d.Register<Observed, XdrVoid>(s_observed, (_, _) => default);
         d.Register<Observed, Observed>(s_observedSame, (a, _) => ValueTask.FromResult(a));
+        d.Register<XdrInt, FaultyDispose>(s_disposeThrows, (a, _) => ValueTask.FromResult(new FaultyDispose(a.Value + 1)));
         d.Register<XdrInt, XdrUInt>(s_lengthOnly, (_, _) => ValueTask.FromResult(new XdrUInt(0x7FFF_FFFF)));
         server.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0));
         string shmPath = Path.Combine(Path.GetTempPath(), $"oncrpc-pooled-{Guid.NewGuid():N}.sock");
@@ -158,7 +188,7 @@ public sealed class PooledValueLifetimeTests
             server.ListenSharedMemory(shmPath);
         }
         await server.StartAsync(Ct);
-        return (server, seen, shmPath);
+        return (server, seen, logged, shmPath);
     }
 
     private static byte[] Payload(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (byte)(i * 13 + seed))];
@@ -287,5 +317,24 @@ public sealed class PooledValueLifetimeTests
 
         using XdrPooledOpaque after = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(s_echoSame, Payload(10, 6), Ct);
         Assert.Equal(Payload(10, 6), after.Span.ToArray());
+    }
+
+    [Fact]
+    public async Task A_result_whose_dispose_throws_is_still_answered_logged_and_the_server_serves_on()
+    {
+        await using Served served = await Served.StartAsync("tcp");
+        RpcClient client = served.Client;
+
+        for (int i = 0; i < 3; i++)
+        {
+            XdrInt answer = await client.CallAsync<XdrInt, XdrInt>(s_disposeThrows, i, Ct);
+            Assert.Equal(i + 1, answer.Value);
+        }
+
+        // The disposal (and its log entry) comes before the reply is sent, as for every test here.
+        Assert.Equal(3, served.Logged.Events.Count(e => e.Id == 1029));
+        Assert.All(served.Logged.Events.Where(e => e.Id == 1029), e => Assert.IsType<InvalidOperationException>(e.Exception));
+        using XdrPooledOpaque after = await client.CallAsync<XdrOpaque, XdrPooledOpaque>(s_echoSame, Payload(10, 8), Ct);
+        Assert.Equal(Payload(10, 8), after.Span.ToArray());
     }
 }

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using OncRpc.Diagnostics;
+
 namespace OncRpc.Server.Internal;
 
 /// <summary>
@@ -13,34 +16,39 @@ internal static class ValueOwnership<TArgs, TResult>
     private static readonly bool s_resultDisposable = typeof(IDisposable).IsAssignableFrom(typeof(TResult));
 
     /// <summary>The handler failed (or its reply was written without a result): only the arguments go.</summary>
-    public static void Release(TArgs arguments)
+    public static void Release(TArgs arguments, RpcServerRuntime runtime, RpcProcedureDescriptor descriptor)
     {
         if (s_argumentsDisposable)
         {
-            Dispose(arguments);
+            Dispose(arguments, runtime, descriptor);
         }
     }
 
     /// <summary>The reply is encoded: arguments and result go, the same object once.</summary>
-    public static void Release(TArgs arguments, TResult result)
+    public static void Release(TArgs arguments, TResult result, RpcServerRuntime runtime, RpcProcedureDescriptor descriptor)
     {
         if (s_resultDisposable && !(s_argumentsDisposable && ReferenceEquals(arguments, result)))
         {
-            Dispose(result);
+            Dispose(result, runtime, descriptor);
         }
-        Release(arguments);
+        Release(arguments, runtime, descriptor);
     }
 
-    private static void Dispose<T>(T value)
+    private static void Dispose<T>(T value, RpcServerRuntime runtime, RpcProcedureDescriptor descriptor)
     {
         try
         {
             (value as IDisposable)?.Dispose();
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // The reply is already written; a Dispose that throws is the type's fault and must not
-            // take the connection's thread (which ran the handler) down with it.
+            // take the connection's thread (which ran the handler) down with it: logged, not rethrown.
+            if (runtime.Logger.IsEnabled(LogLevel.Warning))
+            {
+                ServerLog.DisposeFailed(runtime.Logger, e, typeof(T).Name, LogNames.Procedure(descriptor), LogNames.Program(descriptor),
+                    LogNames.Version(descriptor));
+            }
         }
     }
 }
