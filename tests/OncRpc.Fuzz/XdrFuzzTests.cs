@@ -64,6 +64,22 @@ public sealed class XdrFuzzTests
         (ref XdrWriter w, byte[] v) => w.WriteOpaque(v, 16), s_opaques);
 
     [FuzzFact]
+    public void PooledOpaque() => FuzzRunner.Run("pooled opaque<>", (ref XdrReader r) => ReadPooled(ref r, uint.MaxValue),
+        (ref XdrWriter w, byte[] v) => w.WriteOpaque(v), s_opaques);
+
+    [FuzzFact]
+    public void BoundedPooledOpaque() => FuzzRunner.Run("pooled opaque<16>", (ref XdrReader r) => ReadPooled(ref r, 16),
+        (ref XdrWriter w, byte[] v) => w.WriteOpaque(v, 16), s_opaques);
+
+    /// <summary>The pooled decode's bytes, its array back in the pool before they are compared.</summary>
+    private static byte[] ReadPooled(ref XdrReader reader, uint maxLength)
+    {
+        using XdrPooledOpaque pooled = XdrPooledOpaque.ReadFrom(ref reader, maxLength);
+        Assert.Equal(pooled.Length, pooled.Span.Length);
+        return pooled.Span.ToArray();
+    }
+
+    [FuzzFact]
     public void SkipOpaque() => FuzzRunner.Run("skip opaque[5]", (ref XdrReader r) => { r.SkipOpaque(5); return 0; }, null,
         [Hex.Parse("0102030405000000")]);
 
