@@ -30,14 +30,16 @@ internal static class CallEncoder
             }
             // The one client seam for flavors: the verifier may sign the header so far (RFC 2203
             // §5.3.1), and the arguments may be protected; every transport encodes here. A
-            // verifier that signs nothing lets the header be copied from a template.
-            if (credentials.VerifierIsConstant)
+            // verifier that signs nothing lets the header be copied from this thread's last one.
+            bool constant = credentials.VerifierIsConstant;
+            if (!constant || !CallHeaderTemplate.TryWrite(buffer, xid, procedure, credential))
             {
-                CallHeaderTemplate.Write(buffer, xid, procedure, credential, credentials);
-            }
-            else
-            {
-                WriteSignedHeader(buffer, xid, procedure, credential, credentials);
+                int start = buffer.WrittenCount;
+                WriteHeader(buffer, xid, procedure, credential, credentials);
+                if (constant)
+                {
+                    CallHeaderTemplate.Keep(buffer.WrittenSpan[start..]);
+                }
             }
             if (credentials.ProtectsMessages)
             {
@@ -59,7 +61,7 @@ internal static class CallEncoder
     }
 
     /// <summary>The header through the credential, then the verifier computed over it.</summary>
-    private static void WriteSignedHeader(PooledBufferWriter buffer, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
+    private static void WriteHeader(PooledBufferWriter buffer, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
         RpcCredentials credentials)
     {
         int start = buffer.WrittenCount;

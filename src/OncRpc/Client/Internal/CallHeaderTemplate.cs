@@ -1,8 +1,6 @@
 using System.Buffers.Binary;
 using OncRpc.Auth;
-using OncRpc.Protocol;
 using OncRpc.Transport.Internal;
-using OncRpc.Xdr;
 
 namespace OncRpc.Client.Internal;
 
@@ -14,10 +12,10 @@ namespace OncRpc.Client.Internal;
 /// AUTH_SYS, AUTH_SHORT); never for RPCSEC_GSS, which signs each header.
 /// <para>Invariant: the template is one array per thread (a sequential caller calls from one
 /// thread, and the event loop's continuations from the loop's), so nothing is shared; it holds the
-/// bytes <see cref="RpcCallHeader.WriteTo"/> wrote for the thread's last miss, and is its own key:
-/// program, version, credential flavor, length and body are compared where they lie in it (the
-/// verifier follows from the credential). A miss encodes into the output as any call did, then
-/// copies what it wrote; the array is replaced only when a longer credential needs more room.</para>
+/// bytes the ordinary encode (<c>CallEncoder</c>) wrote for the thread's last miss, and is its own
+/// key: program, version, credential flavor, length and body are compared where they lie in it
+/// (the verifier follows from the credential). A miss is encoded as any call is, then kept; the
+/// array is replaced only when a longer credential needs more room.</para>
 /// </summary>
 internal static class CallHeaderTemplate
 {
@@ -36,33 +34,35 @@ internal static class CallHeaderTemplate
     private static int t_length;
 
     /// <summary>Writes the header of a call to <paramref name="procedure"/> with
-    /// <paramref name="credential"/> and its verifier from <paramref name="credentials"/>.</summary>
-    public static void Write(PooledBufferWriter output, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential,
-        RpcCredentials credentials)
+    /// <paramref name="credential"/> from this thread's template; false (nothing written) when it
+    /// has none for that program, version and credential.</summary>
+    public static bool TryWrite(PooledBufferWriter output, uint xid, RpcProcedureDescriptor procedure, OpaqueAuth credential)
     {
         byte[]? bytes = t_bytes;
-        if (bytes is not null && Matches(bytes.AsSpan(0, t_length), procedure, credential))
+        if (bytes is null || !Matches(bytes.AsSpan(0, t_length), procedure, credential))
         {
-            int length = t_length;
-            Span<byte> span = output.GetSpan(length);
-            bytes.AsSpan(0, length).CopyTo(span);
-            BinaryPrimitives.WriteUInt32BigEndian(span, xid);
-            BinaryPrimitives.WriteUInt32BigEndian(span[ProcedureOffset..], procedure.Procedure);
-            output.Advance(length);
-            return;
+            return false;
         }
-        int start = output.WrittenCount;
-        var writer = new XdrWriter(output);
-        new RpcCallHeader(xid, procedure.Program, procedure.Version, procedure.Procedure, credential, credentials.GetVerifier(credential))
-            .WriteTo(ref writer);
-        writer.Flush();
-        ReadOnlySpan<byte> written = output.WrittenSpan[start..];
-        if (bytes is null || bytes.Length < written.Length)
+        int length = t_length;
+        Span<byte> span = output.GetSpan(length);
+        bytes.AsSpan(0, length).CopyTo(span);
+        BinaryPrimitives.WriteUInt32BigEndian(span, xid);
+        BinaryPrimitives.WriteUInt32BigEndian(span[ProcedureOffset..], procedure.Procedure);
+        output.Advance(length);
+        return true;
+    }
+
+    /// <summary>Keeps <paramref name="header"/>, just encoded the ordinary way, as this thread's
+    /// template.</summary>
+    public static void Keep(ReadOnlySpan<byte> header)
+    {
+        byte[]? bytes = t_bytes;
+        if (bytes is null || bytes.Length < header.Length)
         {
-            t_bytes = bytes = new byte[Math.Max(written.Length, 64)];
+            t_bytes = bytes = new byte[Math.Max(header.Length, 64)];
         }
-        written.CopyTo(bytes);
-        t_length = written.Length;
+        header.CopyTo(bytes);
+        t_length = header.Length;
     }
 
     /// <summary>True when <paramref name="header"/> (a whole encoded header) was written for the
