@@ -12,8 +12,8 @@ namespace OncRpc.Server;
 /// </summary>
 /// <remarks>
 /// A small handle on state the server keeps with its pooled call (so a call allocates nothing),
-/// tagged with the call it was made for. It is valid until the call ends (its reply is handed to
-/// the transport, shortly after the handler completes); afterwards every member throws
+/// tagged with the call it was made for. It is valid until the call ends (its reply is encoded,
+/// before it is handed to the transport, so before the caller has it); afterwards every member throws
 /// <see cref="ObjectDisposedException"/>, so a context kept by mistake (captured by background
 /// work) can never show the peer or credentials of a later call served by the same pooled
 /// object. Copy what outlives the call out of it first. Inside a handler registered from an

@@ -201,6 +201,7 @@ internal sealed class CallLifecycle : IDisposable
 
     private static void Complete(RpcCall call)
     {
+        call.EndContext();
         call.Phases.Mark(ServerPhases.PipelineDone);
         // A call that began before a listener came has no start: it is not counted.
         if (call.StartTimestamp != 0 && ServerTelemetry.MetricsEnabled)

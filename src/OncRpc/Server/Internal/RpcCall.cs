@@ -158,14 +158,19 @@ internal sealed partial class RpcCall
     private RpcCallContextState? _contextState;
 
     /// <summary>The context handed to the handler: a handle on state kept with the pooled call,
-    /// refilled for each call (a call allocates nothing) and ended by <see cref="Reset"/>, after
-    /// which the handle throws.</summary>
+    /// refilled for each call (a call allocates nothing) and ended by <see cref="EndContext"/>,
+    /// after which the handle throws.</summary>
     public RpcCallContext CreateContext(RpcProcedureDescriptor descriptor)
     {
         RpcCallContextState state = _contextState ??= new RpcCallContextState();
         state.Set(Xid, descriptor, RemoteEndPoint, Transport, Credential, UnixCredential, Principal, CancellationToken, Site);
         return new RpcCallContext(state);
     }
+
+    /// <summary>The call's pipeline is done (its reply, if any, is encoded and not yet handed to
+    /// the transport): every context made for it is dead from now on, so work the handler left
+    /// running sees the call ended before the caller can see its reply.</summary>
+    public void EndContext() => _contextState?.End();
 
     /// <summary>Buffers up to this size stay with a pooled call: a 64 KiB payload (NFS's usual
     /// rsize/wsize) plus its RPC and record headers, so such calls reuse their buffers instead of
@@ -212,7 +217,6 @@ internal sealed partial class RpcCall
             _plainArguments = null;
         }
         ResetLentArguments();
-        _contextState?.End();
         return reusable;
     }
 
