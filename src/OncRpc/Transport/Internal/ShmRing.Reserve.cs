@@ -112,8 +112,9 @@ internal sealed unsafe partial class ShmRing
         {
             throw Corrupt(); // the peer moved head back over what was reserved
         }
-        Volatile.Write(ref *_tail, tail + count); // release: the bytes are in before the reader sees them
-        WakeIfSleeping(_readerSleeping);
+        // Counted before it is published: whoever has seen the record sees it counted.
         Volatile.Write(ref _committedInPlace, _committedInPlace + 1); // writer role: one writer, no atomic add
+        Volatile.Write(ref *_tail, tail + count); // release: the bytes (and the count) are in before the reader sees them
+        WakeIfSleeping(_readerSleeping);
     }
 }
