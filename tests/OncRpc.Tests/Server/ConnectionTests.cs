@@ -36,7 +36,9 @@ public sealed class ConnectionTests
         harness.Gate.SetResult();
         Assert.Equal(Hex.Of(RpcBytes.Success(1, XdrBytes.Words(2))), Hex.Of(await peer.ReceiveMessageAsync()));
         // The same clock closes it once nothing is in flight: the checks above did run.
-        await Eventually.ReachedAsync(() => harness.Waiting == 0, "the call ended");
+        // Ended on the server, not only returned by the handler: the reply is sent before the
+        // call leaves the connection's in-flight count, and an idle check in between would pass.
+        await Eventually.ReachedAsync(() => harness.Server.Connections.Single().InFlight.Count == 0, "the call ended");
         time.Advance(TimeSpan.FromMilliseconds(400));
         Assert.True(await peer.WaitForCloseAsync(TimeSpan.FromSeconds(10)));
     }
