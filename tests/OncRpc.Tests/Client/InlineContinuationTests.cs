@@ -89,9 +89,13 @@ public class InlineContinuationTests
         long takeOvers = ClientEventLoop.Shared.TakeOvers;
 
         (string? thread, string inner) = await ContinueAfterReplyAsync(harness, client, () =>
+        {
             // Sync over async on the loop's own thread: only another thread taking the loop over
-            // can read that reply.
-            (Thread.CurrentThread.Name, client.CallAsync<XdrString, XdrString>(Echo, "inner", Ct).AsTask().GetAwaiter().GetResult().Value));
+            // can read that reply (its send counts as quick, so it is not read right after it:
+            // ReadAfterSendTests).
+            ReadAfterSendTests.LoopOf(client).SendTiming.Quickest = long.MaxValue;
+            return (Thread.CurrentThread.Name, client.CallAsync<XdrString, XdrString>(Echo, "inner", Ct).AsTask().GetAwaiter().GetResult().Value);
+        });
 
         Assert.Equal(LoopThread, thread);
         Assert.Equal("inner", inner);

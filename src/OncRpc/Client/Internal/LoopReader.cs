@@ -48,6 +48,7 @@ internal sealed class LoopReader : IEpollHandler
     private bool _registered; // written by the role holder; read by Nudge as a hint
     private int _armed;
     private int _ready;
+    private SendTiming _sendTiming; // callers' sends on this socket (see AfterSend)
 
     public LoopReader(SafeHandle handle, PendingCallTable pending, ILoopSocketReader reader, Action<RpcException> fail)
     {
@@ -63,6 +64,9 @@ internal sealed class LoopReader : IEpollHandler
     /// <summary>Completes once the table closed and the loop let the socket go.</summary>
     public Task Completion => _done.Task;
 
+    /// <summary>How long callers' sends on this socket take (for tests).</summary>
+    internal ref SendTiming SendTiming => ref _sendTiming;
+
     /// <summary>Role holder only: the loop is reading now (outcomes of awaited calls are held).</summary>
     public bool IsReading { get; private set; }
 
@@ -75,6 +79,34 @@ internal sealed class LoopReader : IEpollHandler
         {
             ClientEventLoop.Shared.Post(this);
         }
+    }
+
+    /// <summary>
+    /// A caller has just sent a call on this socket: makes sure someone reads. When the caller is
+    /// this loop's own thread (an awaited call's continuation calling again) and the send, timed
+    /// from <paramref name="sendStarted"/> (<see cref="SendTiming.Start"/>; 0 for an untimed
+    /// send), lasted long enough that the reply is probably there, it reads now on this thread, as
+    /// a synchronous reader would with no wait: the call completes before its caller awaits it,
+    /// which saves the way back to the loop, an epoll_wait, and handing the continuation over. If
+    /// the read finds nothing, or the call is still pending for any reason, giving the role up
+    /// hands it to the loop as usual (<see cref="ReaderRole.ReleaseSync"/>). On any other thread the
+    /// loop is asleep in epoll_wait, and the reply would wake it for nothing: there the loop reads.
+    /// </summary>
+    public void AfterSend(long sendStarted)
+    {
+        if (sendStarted != 0 && _sendTiming.LastedLong(sendStarted) && ClientEventLoop.Shared.IsLoopThread && Role.TryTakeSync())
+        {
+            try
+            {
+                _reader.ReadAvailable(toTheEnd: false);
+            }
+            finally
+            {
+                Role.ReleaseSync(_pending);
+            }
+            return;
+        }
+        Role.EnsureReader();
     }
 
     /// <summary>Whoever just took the role for the loop: arm, or, once closed, leave for good.</summary>

@@ -79,12 +79,30 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     /// <summary>Who reads (for tests).</summary>
     internal ReaderRole Role => _role;
 
+    /// <summary>The event loop's reader of this socket, when it has one (for tests).</summary>
+    internal LoopReader? Loop => _loop;
+
     /// <summary>The async pump; completes once the connection closed.</summary>
     public Task Completion => _pump;
 
     /// <summary>Called by every caller after registering and sending, and by the connection after
     /// closing: makes sure someone reads (or, closed, that the pump wakes to exit).</summary>
     public void EnsureReader() => _role.EnsureReader();
+
+    /// <summary>Called by a caller right after its send (<paramref name="sendStarted"/>: from
+    /// <see cref="SendTiming.Start"/>, 0 when untimed): the event loop's reader may read the reply
+    /// on the spot (<see cref="LoopReader.AfterSend"/>); otherwise as <see cref="EnsureReader"/>.</summary>
+    public void AfterSend(long sendStarted)
+    {
+        if (_loop is { } loop)
+        {
+            loop.AfterSend(sendStarted);
+        }
+        else
+        {
+            _role.EnsureReader();
+        }
+    }
 
     /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes,
     /// reading on this thread while nobody else does.</summary>

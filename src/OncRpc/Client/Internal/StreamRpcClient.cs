@@ -183,6 +183,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         // the queue, so pipelined calls share writes; a large one always goes through the queue so
         // an async caller never blocks in a long send.
         bool direct = record.WrittenCount < DirectSendLimit && connection.Pending.Count <= 1;
+        long sendStarted = direct ? SendTiming.Start() : 0; // a sequential caller's reply may be read at once
         if (!connection.Sender.Send(record, allowDirect: direct, call))
         {
             if (connection.Pending.TryRemove(call))
@@ -192,7 +193,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         }
         else
         {
-            connection.Reader.EnsureReader();
+            connection.Reader.AfterSend(sendStarted);
         }
         return call.AsValueTask();
     }

@@ -14,6 +14,9 @@ internal sealed partial class UdpRpcClient
     private readonly int _maxDatagram;
     private readonly ReaderRole _reader;
     private readonly LoopReader? _loop; // the async reader on Linux; otherwise the pump
+
+    /// <summary>The event loop's reader of the socket, when it has one (for tests).</summary>
+    internal LoopReader? Loop => _loop;
     private Task _pump = Task.CompletedTask;
     private const int ConnectionRefusedErrno = 111; // ECONNREFUSED: ICMP port unreachable for a datagram we sent
 

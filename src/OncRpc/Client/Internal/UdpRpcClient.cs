@@ -103,6 +103,8 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
 
     private void SendFirst(PendingCall call, PooledBufferWriter datagram)
     {
+        // A sequential caller's reply may be read at once (LoopReader.AfterSend).
+        long sendStarted = _pending.Count <= 1 ? SendTiming.Start() : 0;
         try
         {
             call.Phases.Mark(ClientPhases.SendStarted);
@@ -117,7 +119,14 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
             }
             return;
         }
-        EnsureReader();
+        if (_loop is { } loop)
+        {
+            loop.AfterSend(sendStarted);
+        }
+        else
+        {
+            EnsureReader();
+        }
     }
 
     protected override TResult CallCore<TArgs, TResult>(

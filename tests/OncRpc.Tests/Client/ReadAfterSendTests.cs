@@ -1,0 +1,179 @@
+using System.Net;
+using OncRpc.Client;
+using OncRpc.Client.Internal;
+using OncRpc.Tests.Support;
+using OncRpc.Xdr;
+
+namespace OncRpc.Tests.Client;
+
+/// <summary>
+/// A sequential awaited call made on the client loop's thread whose send lasted long (the server,
+/// sharing the CPU, answered during it) reads its reply right there (<see cref="LoopReader.AfterSend"/>)
+/// and completes before it is awaited; when the reply is not there yet, the loop reads it as for
+/// any other call. The fake server here writes a reply before the call goes out, which stands for
+/// "answered during the send"; the send counts as long because the reader's quickest send is set
+/// to one tick.
+/// <para>In the loop's collection: the continuation under test must run on the loop's thread.</para>
+/// </summary>
+[Collection(nameof(ClientEventLoopCollection))]
+public class ReadAfterSendTests
+{
+    private const string LoopThread = "OncRpc client loop";
+    private const uint Program = 0x2000_5151;
+    private static readonly RpcProcedureDescriptor Double = new(Program, 1, 1, "TEST_PROG", "DOUBLE");
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>One fake server per transport, answering by hand.</summary>
+    private sealed class Server : IAsyncDisposable
+    {
+        private readonly FakeStreamServer? _stream;
+        private readonly FakeUdpServer? _udp;
+        private FakePeer? _peer;
+        private EndPoint? _client;
+
+        public Server(RpcTransportKind transport)
+        {
+            if (transport == RpcTransportKind.Udp)
+            {
+                _udp = new FakeUdpServer();
+            }
+            else
+            {
+                _stream = new FakeStreamServer();
+            }
+        }
+
+        public async Task<RpcClient> ConnectAsync()
+        {
+            if (_udp is not null)
+            {
+                return RpcClient.CreateUdp(_udp.EndPoint);
+            }
+            Task<FakePeer> accepted = _stream!.AcceptAsync();
+            RpcClient client = await RpcClient.ConnectTcpAsync(_stream.EndPoint, cancellationToken: Ct);
+            _peer = await accepted;
+            return client;
+        }
+
+        public async Task<ReceivedCall> ReceiveAsync()
+        {
+            if (_udp is not null)
+            {
+                (ReceivedCall call, EndPoint from, _) = await _udp.ReceiveCallAsync(Bound);
+                _client = from;
+                return call;
+            }
+            return ReceivedCall.Parse(await _peer!.ReceiveMessageAsync(Bound));
+        }
+
+        /// <summary>Sends a reply; once this returns the bytes are in the client's socket (loopback
+        /// delivers on the sender's thread).</summary>
+        public Task ReplyAsync(uint xid, int value)
+        {
+            byte[] reply = RpcBytes.Success(xid, XdrBytes.Words((uint)value));
+            return _udp is not null ? _udp.SendAsync(reply, _client!) : _peer!.SendMessageAsync(reply);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _udp?.Dispose();
+            if (_peer is not null)
+            {
+                await _peer.DisposeAsync();
+            }
+            if (_stream is not null)
+            {
+                await _stream.DisposeAsync();
+            }
+        }
+    }
+
+    internal static LoopReader LoopOf(RpcClient client) => client switch
+    {
+        StreamRpcClient stream => stream.Connection!.Reader.Loop!,
+        UdpRpcClient udp => udp.Loop!,
+        _ => throw new InvalidOperationException(client.GetType().Name),
+    };
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Udp)]
+    public async Task A_reply_there_when_a_long_send_returns_completes_the_call_before_it_is_awaited_and_one_not_there_is_read_by_the_loop(RpcTransportKind transport)
+    {
+        Assert.SkipUnless(ClientEventLoop.IsSupported, "the client event loop is Linux only");
+        await using var server = new Server(transport);
+        await using RpcClient client = await server.ConnectAsync();
+        using var firstDone = new ManualResetEventSlim();
+        using var secondAnswered = new ManualResetEventSlim();
+
+        // The first call's continuation runs where its reply is read: on the loop, which gave the
+        // role up, so nobody reads the socket while it runs.
+        Task<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(Double, 1, Ct).AsTask();
+        Task<(string? Thread, bool SecondAtOnce, int Second, Task<XdrInt> Third, bool ThirdAtOnce)> continued = first.ContinueWith(t =>
+        {
+            t.GetAwaiter().GetResult();
+            firstDone.Set();
+            Assert.True(secondAnswered.Wait(Bound, Ct)); // its reply is in the socket before it goes out
+            LoopOf(client).SendTiming.Quickest = 1;      // any send lasts long
+            ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(Double, 2, Ct);
+            bool secondAtOnce = second.IsCompleted;
+            int secondValue = second.IsCompleted ? second.Result.Value : -1;
+            LoopOf(client).SendTiming.Quickest = 1;
+            ValueTask<XdrInt> third = client.CallAsync<XdrInt, XdrInt>(Double, 3, Ct); // no reply yet: the loop reads it
+            return (Thread.CurrentThread.Name, secondAtOnce, secondValue, third.AsTask(), third.IsCompleted);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        ReceivedCall call1 = await server.ReceiveAsync();
+        await server.ReplyAsync(call1.Xid, 2 * call1.IntArgument);
+        Assert.True(firstDone.Wait(Bound, Ct));
+        await server.ReplyAsync(call1.Xid + 1, 4); // xids are consecutive: the next call's
+        secondAnswered.Set();
+
+        (string? thread, bool secondAtOnce, int second, Task<XdrInt> third, bool thirdAtOnce) = await continued.WaitAsync(Bound, Ct);
+        Assert.Equal(LoopThread, thread);
+        Assert.True(secondAtOnce, "the reply found after the send completed the call at once");
+        Assert.Equal(4, second);
+        Assert.False(thirdAtOnce);
+
+        ReceivedCall call2 = await server.ReceiveAsync();
+        ReceivedCall call3 = await server.ReceiveAsync();
+        Assert.Equal((call1.Xid + 1, 2), (call2.Xid, call2.IntArgument));
+        Assert.Equal(3, call3.IntArgument);
+        await server.ReplyAsync(call3.Xid, 6);
+        Assert.Equal(6, (await third.WaitAsync(Bound, Ct)).Value);
+
+        // Nothing is left out of step: calls go on as usual, the loop reading.
+        Task<XdrInt> fourth = client.CallAsync<XdrInt, XdrInt>(Double, 4, Ct).AsTask();
+        ReceivedCall call4 = await server.ReceiveAsync();
+        await server.ReplyAsync(call4.Xid, 8);
+        Assert.Equal(8, (await fourth.WaitAsync(Bound, Ct)).Value);
+    }
+
+    [Fact]
+    public void A_send_is_long_when_it_lasts_over_twice_the_quickest_recent_one_which_follows_quicker_sends_at_once_and_slower_ones_slowly()
+    {
+        var timing = new SendTiming();
+        Assert.False(timing.LastedLong(started: 0, now: 1000)); // the first is the quickest so far
+        Assert.Equal(1000, timing.Quickest);
+        Assert.False(timing.LastedLong(0, 2000)); // twice: not over it
+        Assert.True(timing.LastedLong(0, 2100));
+        long crept = timing.Quickest;
+        Assert.InRange(crept, 1001, 1000 + (1100 >> 8) + 4); // up by about 1/256 of the differences
+        Assert.False(timing.LastedLong(0, 600)); // a quicker send: the new quickest at once
+        Assert.Equal(600, timing.Quickest);
+        Assert.True(timing.LastedLong(0, 1300));
+
+        // Slow sends only: the quickest creeps towards them, so a lasting slowdown stops counting as long.
+        var slowed = new SendTiming();
+        slowed.LastedLong(0, 1000);
+        int longOnes = 0;
+        for (int i = 0; i < 2000; i++)
+        {
+            longOnes += slowed.LastedLong(0, 5000) ? 1 : 0;
+        }
+        Assert.InRange(longOnes, 1, 1999);
+        Assert.False(slowed.LastedLong(0, 5000));
+        Assert.True(slowed.Quickest > 2500);
+    }
+}
