@@ -243,7 +243,12 @@ public sealed class UdpFaultProxyTests
         // Stopped: the forwarded datagram draws an ICMP port unreachable on the proxy's socket
         // toward the server, which must not end that client's session.
         server.Dispose();
-        await SendThroughAsync(proxy, client, "while down");
+        // Wait until the proxy has sent it on into the closed port (or had that refused), not only
+        // received it: one still on its way could reach the restarted server and be echoed in
+        // place of "after".
+        long settled = proxy.Requests.Forwarded + proxy.Requests.SendFailures;
+        client.SendTo(proxy.EndPoint, "while down");
+        await proxy.WaitUntilAsync(p => p.Requests.Forwarded + p.Requests.SendFailures > settled, Wait, TestContext.Current.CancellationToken);
         using var restarted = new UdpPeer(port.Port);
         echo = restarted.EchoAsync(1);
         client.SendTo(proxy.EndPoint, "after");

@@ -29,5 +29,8 @@ internal sealed class FakeUdpServer : IDisposable
 
     public async Task SendAsync(byte[] message, EndPoint to) => await _socket.SendToAsync(message, SocketFlags.None, to);
 
+    /// <summary>Sends on the calling thread: on loopback the datagram is in the peer's socket when this returns.</summary>
+    public void Send(byte[] message, EndPoint to) => _socket.SendTo(message, to);
+
     public void Dispose() => _socket.Dispose();
 }

@@ -165,16 +165,42 @@ internal sealed class UdpLane
         {
             try
             {
-                _send(datagram);
-                _counters.Forwarded();
-            }
-            catch (SocketException)
-            {
-                _counters.SendFailed();
+                if (TrySend(datagram))
+                {
+                    _counters.Forwarded();
+                }
+                else
+                {
+                    _counters.SendFailed();
+                }
             }
             catch (ObjectDisposedException)
             {
                 return; // the proxy is closing
+            }
+        }
+    }
+
+    /// <summary>One datagram out. Linux reports an ICMP port unreachable drawn by an earlier
+    /// datagram on the next operation on the (connected) socket; when that is this send, the send
+    /// consumed the error and sent nothing, so it goes once more: a datagram is lost only to its
+    /// own refusal, as on a real network.</summary>
+    private bool TrySend(ReadOnlySpan<byte> datagram)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _send(datagram);
+                return true;
+            }
+            catch (SocketException e) when (attempt == 0 && e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // An earlier datagram's refusal: this one was not sent yet.
+            }
+            catch (SocketException)
+            {
+                return false;
             }
         }
     }
