@@ -13,8 +13,9 @@ namespace OncRpc.Testing.Faults;
 /// datagrams was reached (or another datagram already waited to be reordered): sent at once.</param>
 /// <param name="RejectedClients">Datagrams dropped because <see cref="UdpFaultProxyOptions.MaxClients"/>
 /// clients were already served (requests only).</param>
-/// <param name="SendFailures">Sends the operating system refused (for example an ICMP port
-/// unreachable reported on the socket toward a stopped server).</param>
+/// <param name="SendFailures">Sends the operating system refused. An ICMP port unreachable that
+/// an earlier datagram drew from a stopped server, reported on the next send, is not counted: that
+/// send is made once more (<c>UdpLane</c>).</param>
 public sealed record UdpCounters(
     long Received, long Forwarded, long Dropped, long Duplicated, long Delayed, long Reordered,
     long HoldRefused, long RejectedClients, long SendFailures);
