@@ -11,7 +11,7 @@ namespace OncRpc.LoadGenerator;
 /// <code>
 ///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--shm PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
 ///                  [--telemetry none|metrics|traces|all|phases]
-///   [prefix] [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async]
+///   [prefix] [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async|raw]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH: the socket of unix or shm) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json] [--telemetry none|metrics|traces|all|phases] [--phases]
@@ -71,7 +71,7 @@ public static class BenchCli
     public const string Usage = """
         usage: [serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--shm PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
                       [--telemetry none|metrics|traces|all|phases] [--tls]]
-               [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async]
+               [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--connections C] [--api sync|async|raw]
                [--semantics at-least-once|at-most-once] [--duration S] [--warmup S] [--timeout S] (--server | --target HOST:PORT | --unix PATH: the socket of unix or shm)
                [--client-cpus LIST] [--server-cpus LIST] [--idle-connections N] [--json]
                [--telemetry none|metrics|traces|all|phases]   listeners in client and started server (the cost of telemetry)
@@ -129,9 +129,13 @@ public static class BenchCli
         {
             throw new UsageException("--gss: none, krb5, krb5i or krb5p (RPCSEC_GSS; needs KRB5CCNAME, and KRB5_KTNAME for --server)");
         }
-        if (options.Api is not ("sync" or "async"))
+        if (options.Api is not ("sync" or "async" or "raw"))
         {
-            throw new UsageException("--api: sync (RpcClient.Call on a thread per loop) or async");
+            throw new UsageException("--api: sync (RpcClient.Call on a thread per loop), async, or raw (hand-built NULL calls on a socket, no library)");
+        }
+        if (options.Api == "raw" && (options.Transport != "tcp" || options.Procedure != "null" || options.Gss != "none" || options.Tls))
+        {
+            throw new UsageException("--api raw: plain TCP NULL calls only (the floor a .NET client stands on)");
         }
         if (options.Procedure is not ("null" or "add" or "echo" or "record"))
         {

@@ -51,14 +51,23 @@ public static class LoadRunner
             long start = Stopwatch.GetTimestamp();
             long measureStart = start + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
             long measureEnd = measureStart + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
-            var loops = new List<Loop>();
+            var tallies = new List<CallTally>();
             var tasks = new List<Task>();
             foreach (RpcClient client in clients)
             {
                 for (int k = 0; k < options.InFlight; k++)
                 {
-                    var loop = new Loop(client, options.Procedure, BenchProgram.Procedures(options.AtMostOnce), payload, measureStart, measureEnd, seed: loops.Count * 1_000_000);
-                    loops.Add(loop);
+                    if (options.Api == "raw")
+                    {
+                        // The floor without the library: a socket of the loop's own (the client
+                        // above stays idle), blocking calls on a dedicated thread.
+                        var raw = new RawNullLoop(endPoint, measureStart, measureEnd);
+                        tallies.Add(raw.Tally);
+                        tasks.Add(Task.Factory.StartNew(raw.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                        continue;
+                    }
+                    var loop = new Loop(client, options.Procedure, BenchProgram.Procedures(options.AtMostOnce), payload, measureStart, measureEnd, seed: tallies.Count * 1_000_000);
+                    tallies.Add(loop.Tally);
                     tasks.Add(options.Api == "sync"
                         ? Task.Factory.StartNew(loop.RunSync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                         : Task.Run(loop.RunAsync, CancellationToken.None));
@@ -79,7 +88,7 @@ public static class LoadRunner
             ServerStats? serverAfter = serverStats ? await TrySnapshotAsync(control, 0, cancellationToken).ConfigureAwait(false) : null;
             await Task.WhenAll(tasks).WaitAsync(options.CallTimeout + TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
 
-            (LatencyHistogram histogram, long errors, string? firstError) = CallTally.Merge(loops.Select(loop => loop.Tally));
+            (LatencyHistogram histogram, long errors, string? firstError) = CallTally.Merge(tallies);
             long calls = histogram.Count;
             double seconds = options.Duration.TotalSeconds;
             return new LoadResult

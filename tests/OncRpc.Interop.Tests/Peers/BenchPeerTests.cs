@@ -40,6 +40,51 @@ public sealed class BenchPeerTests
             && bench.MeanMicroseconds > 0, result.StandardOutput);
     }
 
+    /// <summary>The load generator's floor (<c>--api raw</c>: hand-built NULL calls on a socket,
+    /// no library) against the C server: every reply checked, none failing.</summary>
+    [Fact]
+    public async Task RawFloorCallsTheCServer()
+    {
+        var peers = CPeers.Get();
+        await using var server = await peers.StartServerAsync(peers.BenchServer, "tcp", cancellationToken: Ct);
+        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.5", "--warmup", "0.1");
+        Assert.True(result.ExitCode == 0, result.Describe());
+        var bench = BenchResult.Parse(result.StandardOutput);
+        Assert.True(bench.Calls > 0, result.Describe());
+        Assert.Equal(0, bench.Errors);
+        Assert.Equal("raw", bench.Fields["api"]);
+    }
+
+    /// <summary>The floor checks its replies: a server without the bench program answers
+    /// PROG_UNAVAIL, which counts as a failure (exit 1), not as a call.</summary>
+    [Fact]
+    public async Task RawFloorCountsARejectedCallAsAnError()
+    {
+        var peers = CPeers.Get();
+        await using var server = await peers.StartServerAsync(peers.LogServer, "tcp", cancellationToken: Ct);
+        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.3", "--warmup", "0");
+        Assert.True(result.ExitCode == 1, result.Describe());
+        var bench = BenchResult.Parse(result.StandardOutput);
+        Assert.Equal(0, bench.Calls);
+        Assert.Equal(1, bench.Errors);
+    }
+
+    [Theory]
+    [InlineData("--proc", "add")]
+    [InlineData("--transport", "udp")]
+    public async Task RawFloorRefusesWhatItCannotMeasure(string option, string value)
+    {
+        var result = await RunLoadGeneratorAsync("--target", "127.0.0.1:1", "--api", "raw", option, value);
+        Assert.True(result.ExitCode == 2, result.Describe());
+        Assert.Contains("--api raw: plain TCP NULL calls only", result.StandardError, StringComparison.Ordinal);
+    }
+
+    private static Task<ProcessResult> RunLoadGeneratorAsync(params string[] arguments)
+    {
+        (string dotnet, string dll) = Sample.Require("OncRpc.LoadGenerator", folder: "benchmarks");
+        return ProcessRunner.RunAsync(dotnet, [dll, .. arguments], TimeSpan.FromSeconds(60), cancellationToken: Ct);
+    }
+
     [Fact]
     public void ParsesTheResultLine()
     {
