@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using OncRpc.Transport.Internal;
 
 namespace OncRpc.Client.Internal;
 
@@ -45,7 +46,7 @@ internal sealed partial class UdpRpcClient
                 {
                     // Still a blocking socket (see ReplyReader.ReadUntil): one recv bounded by
                     // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
-                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
+                    received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
                 }
                 else
                 {
@@ -56,7 +57,7 @@ internal sealed partial class UdpRpcClient
                     {
                         continue;
                     }
-                    received = _socket.Receive(_receiveBuffer.AsSpan(0, _maxDatagram), SocketFlags.None, out status);
+                    received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
                 }
                 if (status is SocketError.WouldBlock or SocketError.TimedOut)
                 {

@@ -16,7 +16,11 @@ internal static unsafe partial class Libc
     public const int EINTR = 4;
     public const int EAGAIN = 11;
     public const int EPIPE = 32;
+    public const int ECONNABORTED = 103;
     public const int ECONNRESET = 104;
+    public const int ENOTCONN = 107;
+    public const int ESHUTDOWN = 108;
+    public const int ETIMEDOUT = 110;
     public const int ECONNREFUSED = 111;
 
     public const uint EPOLLIN = 0x001;
@@ -79,6 +83,9 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "recv")]
     public static partial nint Recv(SafeHandle socket, byte* buffer, nint length, int flags);
 
+    [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
+    private static partial nint RecvWaiting(SafeHandle socket, byte* buffer, nint length, int flags);
+
     [LibraryImport(Library, EntryPoint = "send")]
     public static partial nint Send(SafeHandle socket, byte* buffer, nint length, int flags);
 
@@ -139,6 +146,40 @@ internal static unsafe partial class Libc
         MemoryMarshal.Write(destination, in events);
         MemoryMarshal.Write(destination[EpollDataOffset..], in data);
     }
+
+    /// <summary>A blocking socket's receive, waiting up to its SO_RCVTIMEO: the byte count, 0 at end
+    /// of stream, -1 with <paramref name="status"/> (<see cref="System.Net.Sockets.SocketError.WouldBlock"/>
+    /// when the wait ran out, or the socket was made non-blocking meanwhile). One recv; .NET's
+    /// Socket.Receive makes a recvmsg with a message header of it, which costs both sides more.</summary>
+    public static int Receive(SafeHandle socket, Span<byte> buffer, out System.Net.Sockets.SocketError status)
+    {
+        fixed (byte* p = buffer)
+        {
+            nint n;
+            int errno;
+            do
+            {
+                n = RecvWaiting(socket, p, buffer.Length, 0);
+                errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+            }
+            while (errno == EINTR);
+            status = n < 0 ? ToSocketError(errno) : System.Net.Sockets.SocketError.Success;
+            return (int)n;
+        }
+    }
+
+    /// <summary>The <see cref="System.Net.Sockets.SocketError"/> .NET reports for a socket call's errno.</summary>
+    public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
+    {
+        EAGAIN => System.Net.Sockets.SocketError.WouldBlock,
+        ECONNRESET => System.Net.Sockets.SocketError.ConnectionReset,
+        ECONNREFUSED => System.Net.Sockets.SocketError.ConnectionRefused,
+        ECONNABORTED => System.Net.Sockets.SocketError.ConnectionAborted,
+        ETIMEDOUT => System.Net.Sockets.SocketError.TimedOut,
+        ENOTCONN => System.Net.Sockets.SocketError.NotConnected,
+        EPIPE or ESHUTDOWN => System.Net.Sockets.SocketError.Shutdown,
+        _ => System.Net.Sockets.SocketError.SocketError,
+    };
 
     /// <summary>Receives what the socket holds without blocking: the byte count, 0 at end of
     /// stream, -1 with <paramref name="errno"/> (EAGAIN when nothing is there).</summary>
