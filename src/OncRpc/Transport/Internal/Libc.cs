@@ -168,7 +168,8 @@ internal static unsafe partial class Libc
         }
     }
 
-    /// <summary>The <see cref="System.Net.Sockets.SocketError"/> .NET reports for a socket call's errno.</summary>
+    /// <summary>The <see cref="System.Net.Sockets.SocketError"/> .NET reports for a socket call's errno
+    /// (<see cref="System.Net.Sockets.SocketError.SocketError"/> for one callers do not tell apart).</summary>
     public static System.Net.Sockets.SocketError ToSocketError(int errno) => errno switch
     {
         EAGAIN => System.Net.Sockets.SocketError.WouldBlock,
@@ -249,13 +250,8 @@ internal static unsafe partial class Libc
 
     /// <summary>The exception .NET's own send would throw for <paramref name="errno"/>, for the
     /// errors callers tell apart (a refused datagram: port unreachable; a reset connection).</summary>
-    public static System.Net.Sockets.SocketException SocketError(int errno) => new(errno switch
-    {
-        ECONNREFUSED => (int)System.Net.Sockets.SocketError.ConnectionRefused,
-        ECONNRESET => (int)System.Net.Sockets.SocketError.ConnectionReset,
-        EPIPE => (int)System.Net.Sockets.SocketError.Shutdown,
-        _ => errno,
-    });
+    public static System.Net.Sockets.SocketException SocketError(int errno) =>
+        ToSocketError(errno) is var known && known != System.Net.Sockets.SocketError.SocketError ? new((int)known) : new(errno);
 
     /// <summary>After a socket or epoll_wait call returning <paramref name="result"/>: its errno (0 on success),
     /// and whether a signal interrupted it (EINTR), so the caller retries.</summary>
