@@ -45,11 +45,7 @@ public sealed class BenchPeerTests
     [Fact]
     public async Task RawFloorCallsTheCServer()
     {
-        var peers = CPeers.Get();
-        await using var server = await peers.StartServerAsync(peers.BenchServer, "tcp", cancellationToken: Ct);
-        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.5", "--warmup", "0.1");
-        Assert.True(result.ExitCode == 0, result.Describe());
-        var bench = BenchResult.Parse(result.StandardOutput);
+        (ProcessResult result, BenchResult bench) = await RunRawFloorAsync(CPeers.Get().BenchServer, expectedExit: 0);
         Assert.True(bench.Calls > 0, result.Describe());
         Assert.Equal(0, bench.Errors);
         Assert.Equal("raw", bench.Fields["api"]);
@@ -60,13 +56,18 @@ public sealed class BenchPeerTests
     [Fact]
     public async Task RawFloorCountsARejectedCallAsAnError()
     {
-        var peers = CPeers.Get();
-        await using var server = await peers.StartServerAsync(peers.LogServer, "tcp", cancellationToken: Ct);
-        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.3", "--warmup", "0");
-        Assert.True(result.ExitCode == 1, result.Describe());
-        var bench = BenchResult.Parse(result.StandardOutput);
+        (_, BenchResult bench) = await RunRawFloorAsync(CPeers.Get().LogServer, expectedExit: 1);
         Assert.Equal(0, bench.Calls);
         Assert.Equal(1, bench.Errors);
+    }
+
+    /// <summary>The floor against a C <paramref name="serverPath"/> over TCP for half a second.</summary>
+    private static async Task<(ProcessResult Result, BenchResult Bench)> RunRawFloorAsync(string serverPath, int expectedExit)
+    {
+        await using var server = await CPeers.Get().StartServerAsync(serverPath, "tcp", cancellationToken: Ct);
+        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.5", "--warmup", "0");
+        Assert.True(result.ExitCode == expectedExit, result.Describe());
+        return (result, BenchResult.Parse(result.StandardOutput));
     }
 
     [Theory]
