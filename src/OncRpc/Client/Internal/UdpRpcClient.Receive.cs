@@ -15,11 +15,10 @@ internal sealed partial class UdpRpcClient
     private readonly int _maxDatagram;
     private readonly ReaderRole _reader;
     private readonly LoopReader? _loop; // the async reader on Linux; otherwise the pump
+    private Task _pump = Task.CompletedTask;
 
     /// <summary>The event loop's reader of the socket, when it has one (for tests).</summary>
     internal LoopReader? Loop => _loop;
-    private Task _pump = Task.CompletedTask;
-    private const int ConnectionRefusedErrno = 111; // ECONNREFUSED: ICMP port unreachable for a datagram we sent
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
@@ -128,7 +127,7 @@ internal sealed partial class UdpRpcClient
                 {
                     return true;
                 }
-                int received = OncRpc.Transport.Internal.Libc.TryReceive(_socket.SafeHandle, _receiveBuffer, out int errno);
+                int received = Libc.TryReceive(_socket.SafeHandle, _receiveBuffer, out int errno);
                 if (received > _maxDatagram)
                 {
                     continue; // too large for us: dropped, as a receive into a buffer of the limit would be
@@ -138,9 +137,9 @@ internal sealed partial class UdpRpcClient
                     Dispatch(received);
                     continue;
                 }
-                if (errno != OncRpc.Transport.Internal.Libc.EAGAIN)
+                if (errno != Libc.EAGAIN)
                 {
-                    OnReceiveError(new SocketException((int)(errno == ConnectionRefusedErrno ? SocketError.ConnectionRefused : SocketError.SocketError)));
+                    OnReceiveError(Libc.SocketError(errno)); // as the blocking reader's Libc.Receive reports it
                 }
                 return true;
             }

@@ -83,6 +83,8 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "recv")]
     public static partial nint Recv(SafeHandle socket, byte* buffer, nint length, int flags);
 
+    // SetLastError: a blocking call's return may wait for a garbage collection in progress, which
+    // can change errno before it is read; the marshaller saves it first.
     [LibraryImport(Library, EntryPoint = "recv", SetLastError = true)]
     private static partial nint RecvWaiting(SafeHandle socket, byte* buffer, nint length, int flags);
 
