@@ -14,8 +14,9 @@
 # Then our server's memory for 1,000 mostly idle TCP connections.
 # The awaited path: each sequential scenario also runs our client's CallAsync awaited one call at a
 # time (async->C, async->ours); the "awaited CallAsync" table sets them beside the C client.
-# tcp-null also runs the floor (raw->C: the load generator's --api raw, hand-built calls on a
-# .NET socket with no library), printed under that table.
+# tcp-null also runs the floors (the load generator's hand-built calls with no library: raw->C on a
+# blocking .NET socket, --api raw; raw-async->C awaited on .NET's async socket, --api raw-async),
+# printed under that table.
 # gRPC .NET (benchmarks/OncRpc.GrpcBench: the same NULL and ECHO on Kestrel, HTTP/2 without TLS):
 # sequential NULL and 64 KiB echo (both on CPU 0) and 64 calls in flight on one connection
 # (client CPU 0, server CPU 1), against our rows of the same scenarios; skipped when it does not build.
@@ -185,8 +186,9 @@ sequential() {
         run_client ours 0 "$transport" "$proc" "$size" 1 sync; record "$name" "ours->C" "$LINE"
         run_client ours 0 "$transport" "$proc" "$size" 1 async; record "$name" "async->C" "$LINE"
         if [ "$name" = tcp-null ]; then
-            # The floor: hand-built NULL calls on a .NET socket, no library (--api raw).
+            # The floors: hand-built NULL calls on a .NET socket, no library, blocking and awaited.
             run_client ours 0 tcp null 0 1 raw; record "$name" "raw->C" "$LINE"
+            run_client ours 0 tcp null 0 1 raw-async; record "$name" "raw-async->C" "$LINE"
         fi
         stop_server
         start_server ours "$transport" 0
@@ -287,7 +289,8 @@ done
 rc=$(get tcp-null "raw->C" 3)
 if [ -n "$rc" ]; then
     echo
-    echo "the floor, tcp-null: a .NET client with no library (--api raw) $rc calls/s, $(ratio "$rc" "$(get tcp-null "C->C" 3)")x the C client (client CPU $(get tcp-null "raw->C" 6) µs per call; ours sync $(get tcp-null "ours->C" 6), async $(get tcp-null "async->C" 6))"
+    rac=$(get tcp-null "raw-async->C" 3)
+    echo "the floors, tcp-null: a .NET client with no library, blocking (--api raw) $rc calls/s, $(ratio "$rc" "$(get tcp-null "C->C" 3)")x the C client (client CPU $(get tcp-null "raw->C" 6) µs per call; ours sync $(get tcp-null "ours->C" 6)); awaited on .NET's async socket (--api raw-async) $rac calls/s, $(ratio "$rac" "$(get tcp-null "C->C" 3)")x (client CPU $(get tcp-null "raw-async->C" 6) µs; ours async $(get tcp-null "async->C" 6))"
 fi
 # ---- end awaited CallAsync --------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ namespace OncRpc.LoadGenerator;
 /// <code>
 ///   [prefix] serve [--port N] [--transport tcp|udp|both|none] [--unix PATH] [--shm PATH] [--semantics at-most-once] [--lifetime S] [--exit-on-stdin-eof]
 ///                  [--telemetry none|metrics|traces|all|phases]
-///   [prefix] [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async|raw]
+///   [prefix] [--transport tcp|udp|unix|shm] [--proc null|add|echo|record] [--size N] [--inflight K] [--api sync|async|raw|raw-async]
 ///            [--connections C] [--duration S] [--warmup S] [--timeout S]
 ///            (--server | --target HOST:PORT | --unix PATH: the socket of unix or shm) [--client-cpus LIST] [--server-cpus LIST]
 ///            [--idle-connections N] [--json] [--telemetry none|metrics|traces|all|phases] [--phases]
@@ -129,13 +129,14 @@ public static class BenchCli
         {
             throw new UsageException("--gss: none, krb5, krb5i or krb5p (RPCSEC_GSS; needs KRB5CCNAME, and KRB5_KTNAME for --server)");
         }
-        if (options.Api is not ("sync" or "async" or "raw"))
+        if (options.Api is not ("sync" or "async" or "raw" or "raw-async"))
         {
-            throw new UsageException("--api: sync (RpcClient.Call on a thread per loop), async, or raw (hand-built NULL calls on a socket, no library)");
+            throw new UsageException(
+                "--api: sync (RpcClient.Call on a thread per loop), async, raw (hand-built NULL calls on a blocking socket, no library) or raw-async (the same awaited on .NET's async socket)");
         }
-        if (options.Api == "raw" && (options.Transport != "tcp" || options.Procedure != "null" || options.Gss != "none" || options.Tls))
+        if (options.Api is "raw" or "raw-async" && (options.Transport != "tcp" || options.Procedure != "null" || options.Gss != "none" || options.Tls))
         {
-            throw new UsageException("--api raw: plain TCP NULL calls only (the floor a .NET client stands on)");
+            throw new UsageException($"--api {options.Api}: plain TCP NULL calls only (the floor a .NET client stands on)");
         }
         if (options.Procedure is not ("null" or "add" or "echo" or "record"))
         {

@@ -57,13 +57,15 @@ public static class LoadRunner
             {
                 for (int k = 0; k < options.InFlight; k++)
                 {
-                    if (options.Api == "raw")
+                    if (options.Api is "raw" or "raw-async")
                     {
-                        // The floor without the library: a socket of the loop's own (the client
-                        // above stays idle), blocking calls on a dedicated thread.
+                        // The floors without the library: a socket of the loop's own (the client
+                        // above stays idle), blocking calls on a dedicated thread or awaited ones.
                         var raw = new RawNullLoop(endPoint, measureStart, measureEnd);
                         tallies.Add(raw.Tally);
-                        tasks.Add(Task.Factory.StartNew(raw.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default));
+                        tasks.Add(options.Api == "raw"
+                            ? Task.Factory.StartNew(raw.Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                            : Task.Run(raw.RunAsync, CancellationToken.None));
                         continue;
                     }
                     var loop = new Loop(client, options.Procedure, BenchProgram.Procedures(options.AtMostOnce), payload, measureStart, measureEnd, seed: tallies.Count * 1_000_000);

@@ -6,13 +6,15 @@ using System.Net.Sockets;
 namespace OncRpc.LoadGenerator;
 
 /// <summary>
-/// <c>--api raw</c>: the floor any .NET client of this machine stands on. NULL calls built by
-/// hand (a fixed 44-byte record, only the xid changes) on a TCP socket of this loop's own, one
-/// blocking send and one blocking receive per call, no library: no encoder, no pending-call
-/// table, no reader role, no awaiting. What it costs beyond the C client is the runtime's share;
-/// what our client costs beyond it is the library's. Checks only that the reply is an accepted
-/// SUCCESS for the xid sent (one record per read: with one call in flight the reply's 28 bytes
-/// arrive together).
+/// <c>--api raw</c> and <c>--api raw-async</c>: the floors any .NET client of this machine stands
+/// on. NULL calls built by hand (a fixed 44-byte record, only the xid changes) on a TCP socket of
+/// this loop's own, no library: no encoder, no pending-call table, no reader role. <c>raw</c>: one
+/// blocking send and one blocking receive per call (<see cref="Run"/>); <c>raw-async</c>: the same
+/// awaited through .NET's own asynchronous socket (<see cref="RunAsync"/>: <c>SendAsync</c>, then
+/// <c>ReceiveAsync</c>, which waits on the runtime's socket engine). What each costs beyond the C
+/// client is the runtime's share; what our client costs beyond the floor of its kind is the
+/// library's. Checks only that the reply is an accepted SUCCESS for the xid sent (one record per
+/// read: with one call in flight the reply's 28 bytes arrive together).
 /// </summary>
 public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measureEnd)
 {
@@ -23,15 +25,8 @@ public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measu
 
     public void Run()
     {
-        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        socket.Connect(endPoint);
-        Span<byte> call = stackalloc byte[CallLength];
-        call.Clear();
-        BinaryPrimitives.WriteUInt32BigEndian(call, 0x8000_0000u | (CallLength - 4));
-        BinaryPrimitives.WriteUInt32BigEndian(call[12..], 2); // RPC version
-        BinaryPrimitives.WriteUInt32BigEndian(call[16..], BenchProgram.Null.Program);
-        BinaryPrimitives.WriteUInt32BigEndian(call[20..], BenchProgram.Null.Version);
-        BinaryPrimitives.WriteUInt32BigEndian(call[24..], BenchProgram.Null.Procedure);
+        using Socket socket = Connect();
+        byte[] call = NewCall();
         Span<byte> reply = stackalloc byte[256];
         uint xid = (uint)Random.Shared.Next();
         while (true)
@@ -41,21 +36,71 @@ public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measu
             {
                 return;
             }
-            xid++;
-            BinaryPrimitives.WriteUInt32BigEndian(call[4..], xid);
-            bool ok = socket.Send(call) == CallLength && socket.Receive(reply) == ReplyLength
-                && BinaryPrimitives.ReadUInt32BigEndian(reply[4..]) == xid
-                && BinaryPrimitives.ReadUInt32BigEndian(reply[8..]) == 1   // REPLY
-                && BinaryPrimitives.ReadUInt32BigEndian(reply[12..]) == 0  // MSG_ACCEPTED
-                && BinaryPrimitives.ReadUInt32BigEndian(reply[24..]) == 0; // SUCCESS
-            if (!ok)
-            {
-                Tally.Failed($"raw NULL call xid {xid}: no accepted SUCCESS reply of {ReplyLength} bytes");
-            }
-            if (!Tally.Record(t0, ok) || !ok)
+            BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(4), ++xid);
+            bool ok = socket.Send(call) == CallLength && IsNullSuccess(reply[..socket.Receive(reply)], xid);
+            if (!Record(t0, ok, xid))
             {
                 return;
             }
         }
+    }
+
+    public async Task RunAsync()
+    {
+        using Socket socket = Connect();
+        byte[] call = NewCall();
+        byte[] reply = new byte[256];
+        uint xid = (uint)Random.Shared.Next();
+        while (true)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            if (t0 >= measureEnd)
+            {
+                return;
+            }
+            BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(4), ++xid);
+            bool ok = await socket.SendAsync(call, SocketFlags.None).ConfigureAwait(false) == CallLength
+                && IsNullSuccess(reply.AsSpan(0, await socket.ReceiveAsync(reply, SocketFlags.None).ConfigureAwait(false)), xid);
+            if (!Record(t0, ok, xid))
+            {
+                return;
+            }
+        }
+    }
+
+    private Socket Connect()
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(endPoint);
+        return socket;
+    }
+
+    /// <summary>The call record, xid zero.</summary>
+    private static byte[] NewCall()
+    {
+        byte[] call = new byte[CallLength];
+        BinaryPrimitives.WriteUInt32BigEndian(call, 0x8000_0000u | (CallLength - 4));
+        BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(12), 2); // RPC version
+        BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(16), BenchProgram.Null.Program);
+        BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(20), BenchProgram.Null.Version);
+        BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(24), BenchProgram.Null.Procedure);
+        return call;
+    }
+
+    private static bool IsNullSuccess(ReadOnlySpan<byte> reply, uint xid) =>
+        reply.Length == ReplyLength
+        && BinaryPrimitives.ReadUInt32BigEndian(reply[4..]) == xid
+        && BinaryPrimitives.ReadUInt32BigEndian(reply[8..]) == 1   // REPLY
+        && BinaryPrimitives.ReadUInt32BigEndian(reply[12..]) == 0  // MSG_ACCEPTED
+        && BinaryPrimitives.ReadUInt32BigEndian(reply[24..]) == 0; // SUCCESS
+
+    /// <summary>Counts the call; false when the loop stops (measuring over, or a failure).</summary>
+    private bool Record(long t0, bool ok, uint xid)
+    {
+        if (!ok)
+        {
+            Tally.Failed($"raw NULL call xid {xid}: no accepted SUCCESS reply of {ReplyLength} bytes");
+        }
+        return Tally.Record(t0, ok) && ok;
     }
 }

@@ -40,44 +40,50 @@ public sealed class BenchPeerTests
             && bench.MeanMicroseconds > 0, result.StandardOutput);
     }
 
-    /// <summary>The load generator's floor (<c>--api raw</c>: hand-built NULL calls on a socket,
-    /// no library) against the C server: every reply checked, none failing.</summary>
-    [Fact]
-    public async Task RawFloorCallsTheCServer()
+    /// <summary>The load generator's floors (<c>--api raw</c>: hand-built NULL calls on a blocking
+    /// socket, no library; <c>--api raw-async</c>: the same awaited on .NET's async socket) against
+    /// the C server: every reply checked, none failing.</summary>
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("raw-async")]
+    public async Task RawFloorCallsTheCServer(string api)
     {
-        (ProcessResult result, BenchResult bench) = await RunRawFloorAsync(CPeers.Get().BenchServer, expectedExit: 0);
+        (ProcessResult result, BenchResult bench) = await RunRawFloorAsync(api, CPeers.Get().BenchServer, expectedExit: 0);
         Assert.True(bench.Calls > 0, result.Describe());
         Assert.Equal(0, bench.Errors);
-        Assert.Equal("raw", bench.Fields["api"]);
+        Assert.Equal(api, bench.Fields["api"]);
     }
 
-    /// <summary>The floor checks its replies: a server without the bench program answers
+    /// <summary>The floors check their replies: a server without the bench program answers
     /// PROG_UNAVAIL, which counts as a failure (exit 1), not as a call.</summary>
-    [Fact]
-    public async Task RawFloorCountsARejectedCallAsAnError()
+    [Theory]
+    [InlineData("raw")]
+    [InlineData("raw-async")]
+    public async Task RawFloorCountsARejectedCallAsAnError(string api)
     {
-        (_, BenchResult bench) = await RunRawFloorAsync(CPeers.Get().LogServer, expectedExit: 1);
+        (_, BenchResult bench) = await RunRawFloorAsync(api, CPeers.Get().LogServer, expectedExit: 1);
         Assert.Equal(0, bench.Calls);
         Assert.Equal(1, bench.Errors);
     }
 
-    /// <summary>The floor against a C <paramref name="serverPath"/> over TCP for half a second.</summary>
-    private static async Task<(ProcessResult Result, BenchResult Bench)> RunRawFloorAsync(string serverPath, int expectedExit)
+    /// <summary>The floor <paramref name="api"/> against a C <paramref name="serverPath"/> over TCP for half a second.</summary>
+    private static async Task<(ProcessResult Result, BenchResult Bench)> RunRawFloorAsync(string api, string serverPath, int expectedExit)
     {
         await using var server = await CPeers.Get().StartServerAsync(serverPath, "tcp", cancellationToken: Ct);
-        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", "raw", "--duration", "0.5", "--warmup", "0");
+        var result = await RunLoadGeneratorAsync("--target", $"127.0.0.1:{server.TcpPort}", "--api", api, "--duration", "0.5", "--warmup", "0");
         Assert.True(result.ExitCode == expectedExit, result.Describe());
         return (result, BenchResult.Parse(result.StandardOutput));
     }
 
     [Theory]
-    [InlineData("--proc", "add")]
-    [InlineData("--transport", "udp")]
-    public async Task RawFloorRefusesWhatItCannotMeasure(string option, string value)
+    [InlineData("raw", "--proc", "add")]
+    [InlineData("raw", "--transport", "udp")]
+    [InlineData("raw-async", "--proc", "echo")]
+    public async Task RawFloorRefusesWhatItCannotMeasure(string api, string option, string value)
     {
-        var result = await RunLoadGeneratorAsync("--target", "127.0.0.1:1", "--api", "raw", option, value);
+        var result = await RunLoadGeneratorAsync("--target", "127.0.0.1:1", "--api", api, option, value);
         Assert.True(result.ExitCode == 2, result.Describe());
-        Assert.Contains("--api raw: plain TCP NULL calls only", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"--api {api}: plain TCP NULL calls only", result.StandardError, StringComparison.Ordinal);
     }
 
     private static Task<ProcessResult> RunLoadGeneratorAsync(params string[] arguments)
