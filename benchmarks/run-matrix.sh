@@ -205,6 +205,22 @@ get() {
         | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
+# paired SCENARIO A B: the median of the per-round ratios of A's calls/s to B's (the k-th run of A
+# against the k-th of B, which ran beside it), with their range; steadier than a ratio of medians
+# when the VM's speed drifts between rounds.
+paired() {
+    awk -F'\t' -v s="$1" -v a="$2" -v b="$3" '
+        $1 == s && $2 == a { x[++na] = $3 }
+        $1 == s && $2 == b { y[++nb] = $3 }
+        END {
+            n = na < nb ? na : nb
+            for (i = 1; i <= n; i++) if (y[i] > 0) r[++m] = x[i] / y[i]
+            if (!m) { print "n/a"; exit }
+            for (i = 2; i <= m; i++) { v = r[i]; for (j = i - 1; j >= 1 && r[j] > v; j--) r[j + 1] = r[j]; r[j + 1] = v }
+            printf "%.2fx (%.2f-%.2f)", (m % 2 ? r[(m + 1) / 2] : (r[m / 2] + r[m / 2 + 1]) / 2), r[1], r[m]
+        }' "$RESULTS"
+}
+
 # section NAME: whether this run includes that part (all of them without --only)
 section() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
@@ -279,12 +295,12 @@ printf '| pipe-null (64 in flight vs best C threads) | %s | %s | %s | %s | %sx |
 # ---- awaited CallAsync ------------------------------------------------------------------------
 echo
 echo "## awaited CallAsync, one call at a time (ours async) against the C client (calls/s, medians)"
-printf '| scenario | C->C | async->C | async->ours | C->ours | our async client (async->C / C->C) | async full stack (async->ours / C->C) | p50 C->C / async->ours (µs) |\n'
-printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
+printf '| scenario | C->C | async->C | async->ours | C->ours | our async client (async->C / C->C) | the same per round: median (range) | async full stack (async->ours / C->C) | p50 C->C / async->ours (µs) |\n'
+printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 for s in tcp-null tcp-add udp-null tcp-echo-1KiB tcp-echo-64KiB; do
     cc=$(get "$s" "C->C" 3); ac=$(get "$s" "async->C" 3); ao=$(get "$s" "async->ours" 3); co=$(get "$s" "C->ours" 3)
-    printf '| %s | %s | %s | %s | %s | %sx | %sx | %s / %s |\n' "$s" "$cc" "$ac" "$ao" "$co" \
-        "$(ratio "$ac" "$cc")" "$(ratio "$ao" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "async->ours" 4)"
+    printf '| %s | %s | %s | %s | %s | %sx | %s | %sx | %s / %s |\n' "$s" "$cc" "$ac" "$ao" "$co" \
+        "$(ratio "$ac" "$cc")" "$(paired "$s" "async->C" "C->C")" "$(ratio "$ao" "$cc")" "$(get "$s" "C->C" 4)" "$(get "$s" "async->ours" 4)"
 done
 rc=$(get tcp-null "raw->C" 3)
 if [ -n "$rc" ]; then
@@ -380,11 +396,12 @@ for pid in $EXTRA_PIDS; do
 done
 EXTRA_PIDS=""
 echo
-printf '| C client, NULL | C server calls/s | our server | ours / C |\n| --- | ---: | ---: | ---: |\n'
+printf '| C client, NULL | C server calls/s | our server | ours / C | ours / C per round: median (range) |\n| --- | ---: | ---: | ---: | ---: |\n'
 for transport in tcp udp; do
     for t in 4 8 16; do
         cc=$(get "many-$transport-t$t" "C->C" 3); co=$(get "many-$transport-t$t" "C->ours" 3)
-        printf '| %s, %s threads | %s | %s | %sx |\n' "$transport" "$t" "$cc" "$co" "$(ratio "$co" "$cc")"
+        printf '| %s, %s threads | %s | %s | %sx | %s |\n' "$transport" "$t" "$cc" "$co" "$(ratio "$co" "$cc")" \
+            "$(paired "many-$transport-t$t" "C->ours" "C->C")"
     done
 done
 echo "target: our server >= 1.0x libtirpc's with 4, 8 and 16 threads."
