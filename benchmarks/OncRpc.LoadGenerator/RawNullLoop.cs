@@ -21,24 +21,19 @@ public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measu
     private const int CallLength = 44;  // record mark + xid, CALL, rpcvers, prog, vers, proc, AUTH_NONE cred and verf
     private const int ReplyLength = 28; // record mark + xid, REPLY, MSG_ACCEPTED, AUTH_NONE verf, SUCCESS
 
+    private readonly byte[] _call = NewCall();
+    private uint _xid = (uint)Random.Shared.Next();
+
     public CallTally Tally { get; } = new(measureStart);
 
     public void Run()
     {
         using Socket socket = Connect();
-        byte[] call = NewCall();
         Span<byte> reply = stackalloc byte[256];
-        uint xid = (uint)Random.Shared.Next();
-        while (true)
+        while (TryStart(out long t0))
         {
-            long t0 = Stopwatch.GetTimestamp();
-            if (t0 >= measureEnd)
-            {
-                return;
-            }
-            BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(4), ++xid);
-            bool ok = socket.Send(call) == CallLength && IsNullSuccess(reply[..socket.Receive(reply)], xid);
-            if (!Record(t0, ok, xid))
+            bool ok = socket.Send(_call) == CallLength && IsNullSuccess(reply[..socket.Receive(reply)]);
+            if (!Record(t0, ok))
             {
                 return;
             }
@@ -48,24 +43,28 @@ public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measu
     public async Task RunAsync()
     {
         using Socket socket = Connect();
-        byte[] call = NewCall();
         byte[] reply = new byte[256];
-        uint xid = (uint)Random.Shared.Next();
-        while (true)
+        while (TryStart(out long t0))
         {
-            long t0 = Stopwatch.GetTimestamp();
-            if (t0 >= measureEnd)
-            {
-                return;
-            }
-            BinaryPrimitives.WriteUInt32BigEndian(call.AsSpan(4), ++xid);
-            bool ok = await socket.SendAsync(call, SocketFlags.None).ConfigureAwait(false) == CallLength
-                && IsNullSuccess(reply.AsSpan(0, await socket.ReceiveAsync(reply, SocketFlags.None).ConfigureAwait(false)), xid);
-            if (!Record(t0, ok, xid))
+            bool ok = await socket.SendAsync(_call, SocketFlags.None).ConfigureAwait(false) == CallLength
+                && IsNullSuccess(reply.AsSpan(0, await socket.ReceiveAsync(reply, SocketFlags.None).ConfigureAwait(false)));
+            if (!Record(t0, ok))
             {
                 return;
             }
         }
+    }
+
+    /// <summary>False once measuring is over; otherwise the call's start and its next xid, written into the record.</summary>
+    private bool TryStart(out long t0)
+    {
+        t0 = Stopwatch.GetTimestamp();
+        if (t0 >= measureEnd)
+        {
+            return false;
+        }
+        BinaryPrimitives.WriteUInt32BigEndian(_call.AsSpan(4), ++_xid);
+        return true;
     }
 
     private Socket Connect()
@@ -87,19 +86,20 @@ public sealed class RawNullLoop(EndPoint endPoint, long measureStart, long measu
         return call;
     }
 
-    private static bool IsNullSuccess(ReadOnlySpan<byte> reply, uint xid) =>
+    /// <summary>The reply is an accepted SUCCESS for the call just sent.</summary>
+    private bool IsNullSuccess(ReadOnlySpan<byte> reply) =>
         reply.Length == ReplyLength
-        && BinaryPrimitives.ReadUInt32BigEndian(reply[4..]) == xid
+        && BinaryPrimitives.ReadUInt32BigEndian(reply[4..]) == _xid
         && BinaryPrimitives.ReadUInt32BigEndian(reply[8..]) == 1   // REPLY
         && BinaryPrimitives.ReadUInt32BigEndian(reply[12..]) == 0  // MSG_ACCEPTED
         && BinaryPrimitives.ReadUInt32BigEndian(reply[24..]) == 0; // SUCCESS
 
     /// <summary>Counts the call; false when the loop stops (measuring over, or a failure).</summary>
-    private bool Record(long t0, bool ok, uint xid)
+    private bool Record(long t0, bool ok)
     {
         if (!ok)
         {
-            Tally.Failed($"raw NULL call xid {xid}: no accepted SUCCESS reply of {ReplyLength} bytes");
+            Tally.Failed($"raw NULL call xid {_xid}: no accepted SUCCESS reply of {ReplyLength} bytes");
         }
         return Tally.Record(t0, ok) && ok;
     }
