@@ -44,7 +44,7 @@ public sealed class LibcReceiveTests
         {
             client.ReceiveTimeout = 50; // SO_RCVTIMEO, as the readers set their slice
             byte[] buffer = new byte[16];
-            Assert.Equal(-1, Libc.Receive(client.SafeHandle, buffer, out SocketError status));
+            Assert.Equal(0, Libc.Receive(client.SafeHandle, buffer, out SocketError status));
             Assert.Equal(SocketError.WouldBlock, status);
             server.Shutdown(SocketShutdown.Send);
             Assert.Equal(0, Libc.Receive(client.SafeHandle, buffer, out status));
@@ -61,7 +61,7 @@ public sealed class LibcReceiveTests
             server.LingerState = new LingerOption(true, 0); // close sends RST
             server.Close();
             byte[] buffer = new byte[16];
-            Assert.Equal(-1, Libc.Receive(client.SafeHandle, buffer, out SocketError status));
+            Assert.Equal(0, Libc.Receive(client.SafeHandle, buffer, out SocketError status));
             Assert.Equal(SocketError.ConnectionReset, status);
         }
     }
@@ -88,7 +88,7 @@ public sealed class LibcReceiveTests
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 2000 };
         socket.Connect(closedPort);
         socket.Send([1]);
-        Assert.Equal(-1, Libc.Receive(socket.SafeHandle, new byte[16], out SocketError status));
+        Assert.Equal(0, Libc.Receive(socket.SafeHandle, new byte[16], out SocketError status));
         Assert.Equal(SocketError.ConnectionRefused, status);
     }
 

@@ -112,7 +112,7 @@ internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
             // that blocks up to a slice (SO_RCVTIMEO) is the whole wait. Should the sender switch
             // the socket meanwhile (H5 in ReaderRole), this recv returns WouldBlock and the caller
             // polls next round.
-            return Math.Max(Libc.Receive(Socket.SafeHandle, buffer, out status), 0);
+            return Libc.Receive(Socket.SafeHandle, buffer, out status);
         }
         // The runtime's engine owns the socket now; its sync receive would wait through the
         // engine's thread, so wait here in poll and receive only what is there.
@@ -121,7 +121,7 @@ internal sealed class SocketChannel(Socket socket) : ByteChannel(socket)
             status = SocketError.TimedOut;
             return 0;
         }
-        return Math.Max(Libc.Receive(Socket.SafeHandle, buffer, out status), 0);
+        return Libc.Receive(Socket.SafeHandle, buffer, out status);
     }
 
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>

@@ -149,9 +149,10 @@ internal static unsafe partial class Libc
         MemoryMarshal.Write(destination[EpollDataOffset..], in data);
     }
 
-    /// <summary>A blocking socket's receive, waiting up to its SO_RCVTIMEO: the byte count, 0 at end
-    /// of stream, -1 with <paramref name="status"/> (<see cref="System.Net.Sockets.SocketError.WouldBlock"/>
-    /// when the wait ran out, or the socket was made non-blocking meanwhile). One recv; .NET's
+    /// <summary>A blocking socket's receive, waiting up to its SO_RCVTIMEO: the byte count (0 at end of
+    /// stream), with <paramref name="status"/> Success; or, as .NET's Socket.Receive reports a failure, 0
+    /// with the status (<see cref="System.Net.Sockets.SocketError.WouldBlock"/> when the wait ran out, or
+    /// the socket was made non-blocking meanwhile). One recv; .NET's
     /// Socket.Receive makes a recvmsg with a message header of it, which costs both sides more.</summary>
     public static int Receive(SafeHandle socket, Span<byte> buffer, out System.Net.Sockets.SocketError status)
     {
@@ -166,7 +167,7 @@ internal static unsafe partial class Libc
             }
             while (errno == EINTR);
             status = n < 0 ? ToSocketError(errno) : System.Net.Sockets.SocketError.Success;
-            return (int)n;
+            return n < 0 ? 0 : (int)n;
         }
     }
 
@@ -252,8 +253,11 @@ internal static unsafe partial class Libc
 
     /// <summary>The exception .NET's own send would throw for <paramref name="errno"/>, for the
     /// errors callers tell apart (a refused datagram: port unreachable; a reset connection).</summary>
-    public static System.Net.Sockets.SocketException SocketError(int errno) =>
-        ToSocketError(errno) is var known && known != System.Net.Sockets.SocketError.SocketError ? new((int)known) : new(errno);
+    public static System.Net.Sockets.SocketException SocketError(int errno)
+    {
+        System.Net.Sockets.SocketError known = ToSocketError(errno);
+        return new(known == System.Net.Sockets.SocketError.SocketError ? errno : (int)known);
+    }
 
     /// <summary>After a socket or epoll_wait call returning <paramref name="result"/>: its errno (0 on success),
     /// and whether a signal interrupted it (EINTR), so the caller retries.</summary>
