@@ -9,7 +9,6 @@ namespace OncRpc.Etcd;
 public sealed class EtcdExport : IRpcExport
 {
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(5);
 
     private readonly EtcdClient _etcd;
     private readonly EtcdExporter _exporter;
@@ -54,62 +53,76 @@ public sealed class EtcdExport : IRpcExport
 
     /// <summary>
     /// Keeps the lease alive; when the stream breaks (etcd unreachable, a member gone) or the
-    /// lease is found expired, waits a backoff and exports again under a new lease. The check
-    /// of the lease's remaining time each third of the TTL catches a keep-alive stream that
-    /// runs on but no longer renews.
+    /// lease is found expired, exports again under a new lease after a backoff, until one export
+    /// goes through whole. The check of the lease's remaining time each third of the TTL catches
+    /// a keep-alive stream that runs on but no longer renews.
     /// </summary>
+    /// <remarks>
+    /// An export that failed part way is done again whole, never followed by renewing the old
+    /// lease: its puts may have moved keys to the new lease, which nobody would renew. The
+    /// backoff stops at <see cref="EtcdExporter.RetryBound"/>, within a third of the TTL, or a
+    /// live server would drop out of every client's view after an outage.
+    /// </remarks>
     private async Task KeepAliveAsync(CancellationToken cancellationToken)
     {
-        TimeSpan backoff = s_firstRetry;
+        TimeSpan maxRetry = _exporter.RetryBound;
+        TimeSpan firstRetry = TimeSpan.FromTicks(Math.Min(s_firstRetry.Ticks, maxRetry.Ticks));
+        TimeSpan backoff = firstRetry;
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            try
+            using (var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                Task stream = _etcd.LeaseKeepAlive(LeaseId, round.Token);
-                while (!stream.IsCompleted)
+                try
                 {
-                    await Task.WhenAny(stream, Task.Delay(_exporter.Ttl / 3, round.Token)).ConfigureAwait(false);
-                    if (stream.IsCompleted)
+                    Task stream = _etcd.LeaseKeepAlive(LeaseId, round.Token);
+                    while (!stream.IsCompleted)
                     {
-                        break;
+                        await Task.WhenAny(stream, Task.Delay(_exporter.Ttl / 3, round.Token)).ConfigureAwait(false);
+                        if (stream.IsCompleted)
+                        {
+                            break;
+                        }
+                        LeaseTimeToLiveResponse left = await _etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId },
+                            deadline: _exporter.Deadline(), cancellationToken: round.Token).ConfigureAwait(false);
+                        if (left.TTL <= 0)
+                        {
+                            throw new InvalidOperationException($"lease {LeaseId:x} expired");
+                        }
+                        backoff = firstRetry;
                     }
-                    LeaseTimeToLiveResponse left = await _etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId },
-                        deadline: _exporter.Deadline(), cancellationToken: round.Token).ConfigureAwait(false);
-                    if (left.TTL <= 0)
-                    {
-                        throw new InvalidOperationException($"lease {LeaseId:x} expired");
-                    }
-                    backoff = s_firstRetry;
+                    await stream.ConfigureAwait(false);
                 }
-                await stream.ConfigureAwait(false);
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
+                }
+                await round.CancelAsync().ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            while (true)
             {
-                return;
-            }
-            catch (Exception e)
-            {
-                EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
-            }
-            await round.CancelAsync().ConfigureAwait(false);
-            if (!await DelayAsync(backoff, cancellationToken).ConfigureAwait(false))
-            {
-                return;
-            }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxRetry.Ticks));
-            try
-            {
-                await EstablishAsync(cancellationToken).ConfigureAwait(false);
-                EtcdLog.Reexported(_logger, Instances.Count, LeaseId);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                if (!await DelayAsync(backoff, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxRetry.Ticks));
+                try
+                {
+                    await EstablishAsync(cancellationToken).ConfigureAwait(false);
+                    EtcdLog.Reexported(_logger, Instances.Count, LeaseId);
+                    break;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
+                }
             }
         }
     }

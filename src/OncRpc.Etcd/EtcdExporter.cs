@@ -36,7 +36,15 @@ public sealed class EtcdExporter : IRpcExporter
     {
         ArgumentNullException.ThrowIfNull(instances);
         ArgumentNullException.ThrowIfNull(logger);
-        var etcd = new EtcdClient(_connectionString);
+        // The channel's reconnect backoff (1 s growing to 2 min by default) is bounded like the
+        // export's own retries: after an outage the keys must be put again within the TTL, and a
+        // retry is no use while the channel still waits to reconnect.
+        TimeSpan reconnect = RetryBound;
+        var etcd = new EtcdClient(_connectionString, configureChannelOptions: options =>
+        {
+            options.InitialReconnectBackoff = TimeSpan.FromTicks(Math.Min(options.InitialReconnectBackoff.Ticks, reconnect.Ticks));
+            options.MaxReconnectBackoff = reconnect;
+        });
         var export = new EtcdExport(etcd, instances, this, logger);
         try
         {
@@ -52,6 +60,11 @@ public sealed class EtcdExporter : IRpcExporter
     }
 
     internal DateTime Deadline() => DateTime.UtcNow + RequestTimeout;
+
+    /// <summary>The longest wait before trying etcd again (the export's retries, the channel's
+    /// reconnects): 5 s, and never more than a third of the TTL, since etcd back from an outage
+    /// gives the old lease one full TTL and the keys must be put again before it runs out.</summary>
+    internal TimeSpan RetryBound => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, Ttl.Ticks / 3));
 
     internal static ByteString Utf8(string text) => ByteString.CopyFromUtf8(text);
 }

@@ -81,6 +81,81 @@ public sealed class EtcdBinderTests
     }
 
     [Fact]
+    public async Task A_live_export_keeps_its_key_through_an_etcd_outage_longer_than_its_retries()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using EtcdCluster etcd = await EtcdCluster.StartAsync(1, ct);
+        var log = new ExportLog();
+        var exporter = new EtcdExporter(etcd.ConnectionString) { Ttl = s_ttl, RequestTimeout = TimeSpan.FromSeconds(1) };
+        var resolver = new EtcdResolver(etcd.ConnectionString) { RequestTimeout = TimeSpan.FromSeconds(1) };
+        var live = (EtcdExport)await exporter.ExportAsync([new RpcInstance("live", BinderCluster.Program, BinderCluster.Version,
+            [new RpcInstanceEndpoint(RpcTransportKind.Tcp, BinderCluster.ClosedPort())], RpcInstanceMetadata.Default)], log, ct);
+
+        // Down long enough for retries doubling from 200 ms to 5 s to wait well past the TTL (the
+        // tenth failure after about 6 s, the next try 5 s later): a third of the TTL at most.
+        await etcd.KillAsync(0);
+        await WaitUntilAsync(() => log.Failures >= 10, "ten failed keep-alive rounds while etcd was down");
+        log.Note("etcd started again");
+        etcd.Start(0);
+
+        // etcd back gives the old lease a full TTL: the export must renew or replace it before
+        // that runs out, so from the first answer on, every read lists the instance.
+        await WaitUntilAsync(async () => (await TryListAsync(resolver, ct)) is { Count: 1 }, "etcd answered again");
+        var watched = System.Diagnostics.Stopwatch.StartNew();
+        await WaitUntilAsync(async () =>
+        {
+            if (await TryListAsync(resolver, ct) is { } listed)
+            {
+                Assert.True(listed.Select(i => i.Id).SequenceEqual(["live"]),
+                    $"read [{string.Join(", ", listed.Select(i => i.Id))}] after {watched.Elapsed}; the export's log:\n{log}");
+            }
+            return watched.Elapsed > s_ttl * 3;
+        }, "three TTLs watched after etcd came back");
+        await live.WithdrawAsync(ct);
+    }
+
+    private static async Task<IReadOnlyList<RpcInstance>?> TryListAsync(EtcdResolver resolver, CancellationToken ct)
+    {
+        try
+        {
+            return await resolver.ListAsync(cancellationToken: ct);
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return null; // still starting, no leader yet
+        }
+    }
+
+    /// <summary>The export's log with times (for a failure's message), counting its failed
+    /// keep-alive rounds (event 1600).</summary>
+    private sealed class ExportLog : Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+        private int _failures;
+
+        public int Failures => Volatile.Read(ref _failures);
+
+        public void Note(string line) => _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+
+        public override string ToString() => string.Join('\n', _lines);
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            Note(formatter(state, exception));
+            if (eventId.Id == 1600)
+            {
+                Interlocked.Increment(ref _failures);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Calls_go_on_through_member_loss_and_a_total_outage_and_the_view_converges_after()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
