@@ -17,6 +17,11 @@ public sealed class EtcdExport : IRpcExport
     private Task _keepingAlive = Task.CompletedTask;
     private long _leaseId;
 
+    // The keep-alive task's retry state (only that task touches it).
+    private TimeSpan _firstRetry;
+    private TimeSpan _maxRetry;
+    private TimeSpan _backoff;
+
     internal EtcdExport(EtcdClient etcd, IReadOnlyList<RpcInstance> instances, EtcdExporter exporter, ILogger logger)
     {
         _etcd = etcd;
@@ -54,77 +59,88 @@ public sealed class EtcdExport : IRpcExport
     /// <summary>
     /// Keeps the lease alive; when the stream breaks (etcd unreachable, a member gone) or the
     /// lease is found expired, exports again under a new lease after a backoff, until one export
-    /// goes through whole. The check of the lease's remaining time each third of the TTL catches
-    /// a keep-alive stream that runs on but no longer renews.
+    /// goes through whole; then keeps that lease alive.
     /// </summary>
-    /// <remarks>
-    /// An export that failed part way is done again whole, never followed by renewing the old
-    /// lease: its puts may have moved keys to the new lease, which nobody would renew. The
-    /// backoff stops at <see cref="EtcdExporter.RetryBound"/>, within a third of the TTL, or a
-    /// live server would drop out of every client's view after an outage.
-    /// </remarks>
     private async Task KeepAliveAsync(CancellationToken cancellationToken)
     {
-        TimeSpan maxRetry = _exporter.RetryBound;
-        TimeSpan firstRetry = TimeSpan.FromTicks(Math.Min(s_firstRetry.Ticks, maxRetry.Ticks));
-        TimeSpan backoff = firstRetry;
-        while (!cancellationToken.IsCancellationRequested)
+        _maxRetry = _exporter.RetryBound;
+        _firstRetry = TimeSpan.FromTicks(Math.Min(s_firstRetry.Ticks, _maxRetry.Ticks));
+        _backoff = _firstRetry;
+        while (await RenewUntilLostAsync(cancellationToken).ConfigureAwait(false)
+            && await ExportAgainAsync(cancellationToken).ConfigureAwait(false))
         {
-            using (var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        }
+    }
+
+    /// <summary>Renews the lease until the stream breaks or the lease is found expired (true), or
+    /// the export stops (false). The check of the lease's remaining time each third of the TTL
+    /// catches a keep-alive stream that runs on but no longer renews.</summary>
+    private async Task<bool> RenewUntilLostAsync(CancellationToken cancellationToken)
+    {
+        using var round = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            Task stream = _etcd.LeaseKeepAlive(LeaseId, round.Token);
+            while (!stream.IsCompleted)
             {
-                try
+                await Task.WhenAny(stream, Task.Delay(_exporter.Ttl / 3, round.Token)).ConfigureAwait(false);
+                if (stream.IsCompleted)
                 {
-                    Task stream = _etcd.LeaseKeepAlive(LeaseId, round.Token);
-                    while (!stream.IsCompleted)
-                    {
-                        await Task.WhenAny(stream, Task.Delay(_exporter.Ttl / 3, round.Token)).ConfigureAwait(false);
-                        if (stream.IsCompleted)
-                        {
-                            break;
-                        }
-                        LeaseTimeToLiveResponse left = await _etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId },
-                            deadline: _exporter.Deadline(), cancellationToken: round.Token).ConfigureAwait(false);
-                        if (left.TTL <= 0)
-                        {
-                            throw new InvalidOperationException($"lease {LeaseId:x} expired");
-                        }
-                        backoff = firstRetry;
-                    }
-                    await stream.ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-                {
-                    return;
-                }
-                catch (Exception e)
-                {
-                    EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
-                }
-                await round.CancelAsync().ConfigureAwait(false);
-            }
-            while (true)
-            {
-                if (!await DelayAsync(backoff, cancellationToken).ConfigureAwait(false))
-                {
-                    return;
-                }
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, maxRetry.Ticks));
-                try
-                {
-                    await EstablishAsync(cancellationToken).ConfigureAwait(false);
-                    EtcdLog.Reexported(_logger, Instances.Count, LeaseId);
                     break;
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                LeaseTimeToLiveResponse left = await _etcd.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = LeaseId },
+                    deadline: _exporter.Deadline(), cancellationToken: round.Token).ConfigureAwait(false);
+                if (left.TTL <= 0)
                 {
-                    return;
+                    throw new InvalidOperationException($"lease {LeaseId:x} expired");
                 }
-                catch (Exception e)
-                {
-                    EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, backoff);
-                }
+                _backoff = _firstRetry;
+            }
+            await stream.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception e)
+        {
+            EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, _backoff);
+        }
+        await round.CancelAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
+    /// Exports again under a new lease, waiting a backoff before each try, until one goes through
+    /// whole (true) or the export stops (false).
+    /// </summary>
+    /// <remarks>
+    /// A try that failed part way is followed by another whole one, never by renewing the old
+    /// lease: its puts may have moved keys to its new lease, which nobody would renew. The backoff
+    /// stops at <see cref="EtcdExporter.RetryBound"/>, within a third of the TTL, or a live server
+    /// would drop out of every client's view after an outage.
+    /// </remarks>
+    private async Task<bool> ExportAgainAsync(CancellationToken cancellationToken)
+    {
+        while (await DelayAsync(_backoff, cancellationToken).ConfigureAwait(false))
+        {
+            _backoff = TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, _maxRetry.Ticks));
+            try
+            {
+                await EstablishAsync(cancellationToken).ConfigureAwait(false);
+                EtcdLog.Reexported(_logger, Instances.Count, LeaseId);
+                return true;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e)
+            {
+                EtcdLog.KeepAliveFailed(_logger, LeaseId, e.Message, _backoff);
             }
         }
+        return false;
     }
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
