@@ -25,7 +25,10 @@ public sealed class EtcdExporter : IRpcExporter
         _connectionString = connectionString;
     }
 
-    /// <summary>The lease's time to live: how long a crashed server stays listed, at most.</summary>
+    /// <summary>The lease's time to live: how long a crashed server stays listed, at most. It
+    /// also paces recovery: after etcd was unreachable, the export tries again at least every
+    /// third of it (and every 5 s), so a live server's keys are put again before etcd lets the
+    /// old lease run out.</summary>
     public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long one request to etcd may take.</summary>
