@@ -14,13 +14,11 @@ public sealed class EtcdExport : IRpcExport
     private readonly EtcdExporter _exporter;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private readonly TimeSpan _firstRetry;
+    private readonly TimeSpan _maxRetry;
+    private TimeSpan _backoff; // the keep-alive task's alone
     private Task _keepingAlive = Task.CompletedTask;
     private long _leaseId;
-
-    // The keep-alive task's retry state (only that task touches it).
-    private TimeSpan _firstRetry;
-    private TimeSpan _maxRetry;
-    private TimeSpan _backoff;
 
     internal EtcdExport(EtcdClient etcd, IReadOnlyList<RpcInstance> instances, EtcdExporter exporter, ILogger logger)
     {
@@ -28,6 +26,9 @@ public sealed class EtcdExport : IRpcExport
         Instances = instances;
         _exporter = exporter;
         _logger = logger;
+        _maxRetry = exporter.RetryBound;
+        _firstRetry = TimeSpan.FromTicks(Math.Min(s_firstRetry.Ticks, _maxRetry.Ticks));
+        _backoff = _firstRetry;
     }
 
     /// <inheritdoc />
@@ -63,9 +64,6 @@ public sealed class EtcdExport : IRpcExport
     /// </summary>
     private async Task KeepAliveAsync(CancellationToken cancellationToken)
     {
-        _maxRetry = _exporter.RetryBound;
-        _firstRetry = TimeSpan.FromTicks(Math.Min(s_firstRetry.Ticks, _maxRetry.Ticks));
-        _backoff = _firstRetry;
         while (await RenewUntilLostAsync(cancellationToken).ConfigureAwait(false)
             && await ExportAgainAsync(cancellationToken).ConfigureAwait(false))
         {
