@@ -14,6 +14,15 @@ internal interface ILoopSocketReader
     /// Returns false when it stopped with bytes possibly left (its read bound); a failure closes
     /// the table itself.</summary>
     bool ReadAvailable(bool toTheEnd);
+
+    /// <summary>Loop thread, inside user code, holding the role as a synchronous reader (for
+    /// <see cref="LoopReader.AfterSend"/>): waits in the socket for bytes, at most
+    /// <see cref="LoopReader.SocketWaitMilliseconds"/> (the socket's receive timeout from the first
+    /// such wait on), and dispatches what came, with <see cref="LoopReader.IsReading"/> false: the
+    /// caller has not awaited <paramref name="call"/> yet, so its outcome is published at once and
+    /// it completes before it is awaited. Times <paramref name="call"/> out when its deadline has
+    /// passed; a failure closes the table.</summary>
+    void WaitAndRead(PendingCall call);
 }
 
 /// <summary>
@@ -35,9 +44,38 @@ internal interface ILoopSocketReader
 /// (<see cref="EpollLoop.RunAfterBatch"/>): nothing of this socket waits on that thread, and a
 /// continuation that calls again, blocking or not, finds the role free. When the loop reads on,
 /// the continuation goes to the thread pool.</para>
+/// <para>A sequential caller on the loop's own thread (such a continuation calling again) may wait
+/// for its reply in its own socket instead (<see cref="AfterSend"/>), as a blocking caller does:
+/// one wake-up with no epoll_wait and no hand-over. Invariant: the loop thread waits in a socket
+/// only inside user code, for a call that is the only one pending on that socket, while the loop
+/// holds no other reader's role (<see cref="s_heldByLoop"/>) and has no posted work, for at most
+/// <see cref="SocketWaitMilliseconds"/> per wait and <see cref="ChainMilliseconds"/> per chain of
+/// waits without a return to the loop. So another socket's reader, armed while the thread waits,
+/// waits for the loop at most one such wait, and a chain of calls completed this way ends well
+/// within the loop's watchdog period (<see cref="ClientEventLoop.StuckPeriod"/>): it is never
+/// taken for stuck user code.</para>
 /// </summary>
 internal sealed class LoopReader : IEpollHandler
 {
+    /// <summary>The longest one wait of a caller in its own socket on the loop's thread (the
+    /// socket's receive timeout once it has had one); then the loop reads, as for any call.</summary>
+    public const int SocketWaitMilliseconds = 2;
+
+    /// <summary>How long the loop's thread may go on completing calls in their sockets without a
+    /// return to the loop, from the first send of the chain (then the next call goes through the loop).</summary>
+    private const int ChainMilliseconds = 2;
+
+    private static readonly long s_chainTicks = ChainMilliseconds * System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>Readers whose role the loop holds (armed or reading): incremented when one is
+    /// handed to the loop (<see cref="Wake"/>), decremented when the loop gives it up or lets the
+    /// socket go. A hint: a hand-over racing with a check is seen at the next one.</summary>
+    private static int s_heldByLoop;
+
+    /// <summary>Loop thread only: when the current chain of waits in a socket began (a Stopwatch
+    /// timestamp; 0: none).</summary>
+    private static long s_chainStarted;
+
     private readonly SafeHandle _handle;
     private readonly PendingCallTable _pending;
     private readonly ILoopSocketReader _reader;
@@ -82,32 +120,74 @@ internal sealed class LoopReader : IEpollHandler
     }
 
     /// <summary>
-    /// A caller has just sent a call on this socket: makes sure someone reads. When the caller is
-    /// this loop's own thread (an awaited call's continuation calling again) and the send, timed
-    /// from <paramref name="sendStarted"/> (<see cref="SendTiming.Start"/>; 0 for an untimed
-    /// send), lasted long enough that the reply is probably there, it reads now on this thread, as
-    /// a synchronous reader would with no wait: the call completes before its caller awaits it,
-    /// which saves the way back to the loop, an epoll_wait, and handing the continuation over. If
-    /// the read finds nothing, or the call is still pending for any reason, giving the role up
-    /// hands it to the loop as usual (<see cref="ReaderRole.ReleaseSync"/>). On any other thread the
-    /// loop is asleep in epoll_wait, and the reply would wake it for nothing: there the loop reads.
+    /// A caller has just sent <paramref name="call"/> on this socket: makes sure someone reads.
+    /// When the caller is this loop's own thread (an awaited call's continuation calling again) and
+    /// the send was timed from <paramref name="sendStarted"/> (<see cref="SendTiming.Start"/>; 0 for
+    /// an untimed send, which is not a sequential caller's), it may read here, so the call
+    /// completes before its caller awaits it, which saves the way back to the loop, an epoll_wait
+    /// and handing the continuation over: it waits in the socket when nothing else waits on the
+    /// loop (<see cref="WaitsInSocket"/>), or, when something does, reads without waiting if the
+    /// send lasted long enough that the reply is probably there (<see cref="SendTiming"/>). If the
+    /// call is still pending afterwards, giving the role up hands it to the loop as usual
+    /// (<see cref="ReaderRole.ReleaseSync"/>). On any other thread the loop is asleep in
+    /// epoll_wait, and the reply would wake it for nothing: there the loop reads.
     /// </summary>
-    public void AfterSend(long sendStarted)
+    public void AfterSend(PendingCall call, long sendStarted)
     {
-        if (sendStarted != 0 && _sendTiming.LastedLong(sendStarted) && ClientEventLoop.Shared.IsLoopThread && Role.TryTakeSync())
+        if (sendStarted != 0 && ClientEventLoop.Shared.IsLoopThread)
         {
-            try
+            bool wait = WaitsInSocket(sendStarted);
+            if ((wait || _sendTiming.LastedLong(sendStarted)) && Role.TryTakeSync())
             {
-                _reader.ReadAvailable(toTheEnd: false);
+                try
+                {
+                    if (wait)
+                    {
+                        _reader.WaitAndRead(call);
+                        SocketWaits++;
+                    }
+                    else
+                    {
+                        _reader.ReadAvailable(toTheEnd: false);
+                    }
+                }
+                finally
+                {
+                    Role.ReleaseSync(_pending);
+                }
+                return;
             }
-            finally
-            {
-                Role.ReleaseSync(_pending);
-            }
-            return;
         }
         Role.EnsureReader();
     }
+
+    /// <summary>Loop thread: may a call sent at <paramref name="sendStarted"/> wait in its socket
+    /// (the invariant above)? Nothing else waits on the loop, and the chain of such waits, which
+    /// this call starts or continues, is young enough; an old chain ends here, so this call goes
+    /// through the loop.</summary>
+    private static bool WaitsInSocket(long sendStarted)
+    {
+        if (Volatile.Read(ref s_heldByLoop) != 0 || ClientEventLoop.Shared.HasPostedWork)
+        {
+            s_chainStarted = 0;
+            return false;
+        }
+        long chainStarted = s_chainStarted;
+        if (chainStarted == 0)
+        {
+            s_chainStarted = sendStarted;
+            return true;
+        }
+        if (sendStarted - chainStarted <= s_chainTicks)
+        {
+            return true;
+        }
+        s_chainStarted = 0;
+        return false;
+    }
+
+    /// <summary>Calls whose caller waited in this socket on the loop's thread (for tests).</summary>
+    internal int SocketWaits { get; private set; }
 
     /// <summary>Whoever just took the role for the loop: arm, or, once closed, leave for good.</summary>
     private void Wake()
@@ -117,6 +197,7 @@ internal sealed class LoopReader : IEpollHandler
             Exit();
             return;
         }
+        Interlocked.Increment(ref s_heldByLoop);
         Arm();
     }
 
@@ -140,6 +221,7 @@ internal sealed class LoopReader : IEpollHandler
             {
                 Volatile.Write(ref _registered, false);
                 Interlocked.Exchange(ref _armed, 0);
+                Interlocked.Decrement(ref s_heldByLoop);
                 _fail(new RpcException(RpcStatus.ConnectionLost, $"the socket cannot be watched: {e.Message}", e));
                 Exit();
                 return;
@@ -199,6 +281,10 @@ internal sealed class LoopReader : IEpollHandler
         }
         PendingCall? held = Role.TakeHeld();
         PumpStep step = Role.NextPumpStep(_pending);
+        if (step != PumpStep.Read)
+        {
+            Interlocked.Decrement(ref s_heldByLoop); // the loop no longer waits for this socket
+        }
         if (step == PumpStep.Park)
         {
             if (held is not null)

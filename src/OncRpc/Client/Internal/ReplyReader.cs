@@ -45,6 +45,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     private int _readStart;
     private int _readEnd;
     private bool _receivedAny; // role holder only: a TLS close before any byte is a refusal
+    private bool _waitsShort;  // role holder only: the socket's receive timeout is the loop's short wait
 
     public ReplyReader(StreamConnection connection, ByteChannel channel, int maxRecordSize, CancellationToken closingToken)
     {
@@ -89,14 +90,14 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     /// closing: makes sure someone reads (or, closed, that the pump wakes to exit).</summary>
     public void EnsureReader() => _role.EnsureReader();
 
-    /// <summary>Called by a caller right after its send (<paramref name="sendStarted"/>: from
+    /// <summary>Called by a caller right after it sent <paramref name="call"/> (<paramref name="sendStarted"/>: from
     /// <see cref="SendTiming.Start"/>, 0 when untimed): the event loop's reader may read the reply
     /// on the spot (<see cref="LoopReader.AfterSend"/>); otherwise as <see cref="EnsureReader"/>.</summary>
-    public void AfterSend(long sendStarted)
+    public void AfterSend(PendingCall call, long sendStarted)
     {
         if (_loop is { } loop)
         {
-            loop.AfterSend(sendStarted);
+            loop.AfterSend(call, sendStarted);
         }
         else
         {
@@ -131,36 +132,60 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     /// outcome, its deadline passes or the connection closes; then gives the role up.</summary>
     void ISyncReader.ReadUntil(PendingCall call)
     {
+        while (!call.IsSignaled && ReceiveOnce(call, ReaderRole.SliceMilliseconds))
+        {
+        }
+        _role.ReleaseSync(_pending);
+    }
+
+    void ILoopSocketReader.WaitAndRead(PendingCall call)
+    {
+        if (!_waitsShort)
+        {
+            // The socket's receive timeout bounds a blocking receive: from now on the loop's short
+            // wait (a synchronous caller on this connection then re-checks that often too).
+            _socket.ReceiveTimeout = LoopReader.SocketWaitMilliseconds;
+            _waitsShort = true;
+        }
+        ReceiveOnce(call, LoopReader.SocketWaitMilliseconds);
+    }
+
+    /// <summary>Holding the role: one wait of at most <paramref name="maxWaitMs"/> for bytes (a
+    /// socket still in blocking mode waits its receive timeout), and what came decoded and
+    /// dispatched. False when reading for <paramref name="call"/> should stop: the connection is
+    /// closed, or failed now (closed here, which fails the calls), or the call's deadline passed
+    /// (timed out here).</summary>
+    private bool ReceiveOnce(PendingCall call, int maxWaitMs)
+    {
         RpcException? error = null;
         try
         {
-            while (!call.IsSignaled && !_pending.IsClosed)
+            if (_pending.IsClosed)
             {
-                long now = _pending.NowMs;
-                if (now >= call.DeadlineTicks)
-                {
-                    _pending.TryTimeOut(call);
-                    break;
-                }
-                // The channel waits its own way: a socket polls or blocks in recv, shared memory
-                // spins and then sleeps on its futex.
-                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
-                int received = ReceiveSync(waitMs, out SocketError status);
-                if (status is SocketError.WouldBlock or SocketError.TimedOut)
-                {
-                    continue;
-                }
-                if (status != SocketError.Success)
-                {
-                    error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {status}",
-                        new SocketException((int)status));
-                    break;
-                }
-                if (received == 0)
-                {
-                    error = _connection.ServerClosed();
-                    break;
-                }
+                return false;
+            }
+            long now = _pending.NowMs;
+            if (now >= call.DeadlineTicks)
+            {
+                _pending.TryTimeOut(call);
+                return false;
+            }
+            // The channel waits its own way: a socket polls or blocks in recv, shared memory
+            // spins and then sleeps on its futex.
+            int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, maxWaitMs);
+            int received = ReceiveSync(waitMs, out SocketError status);
+            if (status is SocketError.WouldBlock or SocketError.TimedOut)
+            {
+                return true;
+            }
+            if (status != SocketError.Success)
+            {
+                error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {status}",
+                    new SocketException((int)status));
+            }
+            else if (received == 0)
+            {
+                error = _connection.ServerClosed();
             }
         }
         catch (RpcException e)
@@ -171,11 +196,12 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         {
             error = new RpcException(RpcStatus.ConnectionLost, $"the connection to {_connection.RemoteEndPoint} failed: {e.Message}", e);
         }
-        if (error is not null)
+        if (error is null)
         {
-            _connection.Close(error);
+            return true;
         }
-        _role.ReleaseSync(_pending);
+        _connection.Close(error);
+        return false;
     }
 
     /// <summary>The async reader: one loop per connection, parked while nobody needs it, reading

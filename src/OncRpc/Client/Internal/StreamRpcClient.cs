@@ -193,7 +193,7 @@ internal sealed partial class StreamRpcClient : RpcClientBase
         }
         else
         {
-            connection.Reader.AfterSend(sendStarted);
+            connection.Reader.AfterSend(call, sendStarted);
         }
         return call.AsValueTask();
     }

@@ -22,6 +22,7 @@ internal sealed partial class UdpRpcClient
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
+    private bool _waitsShort; // role holder only: the socket's receive timeout is the loop's short wait
 
     private void EnsureReader() => _reader.EnsureReader();
 
@@ -29,54 +30,78 @@ internal sealed partial class UdpRpcClient
 
     void ISyncReader.ReadUntil(PendingCall call)
     {
+        while (!call.IsSignaled && ReceiveOnce(call, ReaderRole.SliceMilliseconds))
+        {
+        }
+        _reader.ReleaseSync(_pending); // re-checks the table: the pump takes over for calls still pending
+    }
+
+    void ILoopSocketReader.WaitAndRead(PendingCall call)
+    {
+        if (!_waitsShort)
+        {
+            // As on a stream connection (ReplyReader.WaitAndRead): the loop's short wait from now on.
+            _socket.ReceiveTimeout = LoopReader.SocketWaitMilliseconds;
+            _waitsShort = true;
+        }
+        ReceiveOnce(call, LoopReader.SocketWaitMilliseconds);
+    }
+
+    /// <summary>Holding the role: one wait of at most <paramref name="maxWaitMs"/> for a datagram
+    /// (a socket still in blocking mode waits its receive timeout), dispatched. False when reading
+    /// for <paramref name="call"/> should stop: the client is disposed (its table closed), or the
+    /// call's deadline passed (timed out here).</summary>
+    private bool ReceiveOnce(PendingCall call, int maxWaitMs)
+    {
         try
         {
-            while (!call.IsSignaled && !_pending.IsClosed)
+            if (_pending.IsClosed)
             {
-                long now = _pending.NowMs;
-                if (now >= call.DeadlineTicks)
-                {
-                    _pending.TryTimeOut(call);
-                    break;
-                }
-                int received;
-                SocketError status;
-                if (!_usedAsync)
-                {
-                    // Still a blocking socket (see ReplyReader.ReadUntil): one recv bounded by
-                    // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
-                    received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
-                }
-                else
-                {
-                    int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, ReaderRole.SliceMilliseconds);
-                    // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
-                    // does not report: look for it when the slice ends quietly.
-                    if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
-                    {
-                        continue;
-                    }
-                    received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
-                }
-                if (status is SocketError.WouldBlock or SocketError.TimedOut)
-                {
-                    continue;
-                }
-                if (status == SocketError.Success)
-                {
-                    Dispatch(received);
-                }
-                else
-                {
-                    OnReceiveError(new SocketException((int)status));
-                }
+                return false;
             }
+            long now = _pending.NowMs;
+            if (now >= call.DeadlineTicks)
+            {
+                _pending.TryTimeOut(call);
+                return false;
+            }
+            int received;
+            SocketError status;
+            if (!_usedAsync)
+            {
+                // Still a blocking socket (see ReplyReader.ReceiveOnce): one recv bounded by
+                // SO_RCVTIMEO; an ICMP error comes back from it as ECONNREFUSED at once.
+                received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
+            }
+            else
+            {
+                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, maxWaitMs);
+                // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
+                // does not report: look for it when the slice ends quietly.
+                if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))
+                {
+                    return true;
+                }
+                received = Libc.Receive(_socket.SafeHandle, _receiveBuffer.AsSpan(0, _maxDatagram), out status);
+            }
+            if (status is SocketError.WouldBlock or SocketError.TimedOut)
+            {
+                return true;
+            }
+            if (status == SocketError.Success)
+            {
+                Dispatch(received);
+            }
+            else
+            {
+                OnReceiveError(new SocketException((int)status));
+            }
+            return true;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Disposed while polling: Dispose closed the table, failing the call.
+            return false; // disposed while waiting: Dispose closed the table, failing the call
         }
-        _reader.ReleaseSync(_pending); // re-checks the table: the pump takes over for calls still pending
     }
 
     /// <summary>The async reader: one loop per client, parked while nobody needs it (see

@@ -121,7 +121,7 @@ internal sealed partial class UdpRpcClient : RpcClientBase, ISyncReader, ILoopSo
         }
         if (_loop is { } loop)
         {
-            loop.AfterSend(sendStarted);
+            loop.AfterSend(call, sendStarted);
         }
         else
         {

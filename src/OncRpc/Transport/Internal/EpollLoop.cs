@@ -186,6 +186,9 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>True on the loop's own thread.</summary>
     public bool IsLoopThread => Environment.CurrentManagedThreadId == _thread.ManagedThreadId;
 
+    /// <summary>True when work posted from another thread (<see cref="Post"/>) waits for the loop.</summary>
+    public bool HasPostedWork => !_posted.IsEmpty;
+
     /// <summary>Adds <paramref name="socket"/> with interest <paramref name="events"/>; returns the
     /// registration token for <see cref="Modify"/> and <see cref="Remove"/>.</summary>
     public ulong Add(SafeHandle socket, uint events, IEpollHandler handler)
