@@ -26,6 +26,7 @@ public class InlineContinuationTests
     private const string LoopThread = "OncRpc client loop";
     private static readonly RpcProcedureDescriptor Echo = new(ServerHarness.Program, 1, ServerHarness.EchoProc, "TEST_PROG", "ECHO");
     private static readonly RpcProcedureDescriptor Wait = new(ServerHarness.Program, 1, ServerHarness.WaitProc, "TEST_PROG", "WAIT");
+    private static readonly RpcProcedureDescriptor Block = new(ServerHarness.Program, 1, ServerHarness.BlockProc, "TEST_PROG", "BLOCK");
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -87,19 +88,25 @@ public class InlineContinuationTests
         await using RpcClient client = await ConnectAsync(harness, transport);
         await client.CallAsync<XdrString, XdrString>(Echo, "warm", Ct); // the loop exists
         long takeOvers = ClientEventLoop.Shared.TakeOvers;
+        // The inner call's reply comes once a new thread has taken the loop over: later than the
+        // loop's thread waits for it in its socket (ReadAfterSendTests), so that wait ends empty.
+        Task released = Task.Run(async () =>
+        {
+            await Eventually.ReachedAsync(() => ClientEventLoop.Shared.TakeOvers > takeOvers, "a new thread took the loop over");
+            harness.LoopGate.Set();
+        }, Ct);
 
-        (string? thread, string inner) = await ContinueAfterReplyAsync(harness, client, () =>
+        (string? thread, int inner) = await ContinueAfterReplyAsync(harness, client, () =>
         {
             // Sync over async on the loop's own thread: only another thread taking the loop over
-            // can read that reply (its send counts as quick, so it is not read right after it:
-            // ReadAfterSendTests).
+            // can read that reply (its send counts as quick, so it is not read right after it).
             ReadAfterSendTests.LoopOf(client).SendTiming.Quickest = long.MaxValue;
-            return (Thread.CurrentThread.Name, client.CallAsync<XdrString, XdrString>(Echo, "inner", Ct).AsTask().GetAwaiter().GetResult().Value);
+            return (Thread.CurrentThread.Name, client.CallAsync<XdrInt, XdrInt>(Block, 7, Ct).AsTask().GetAwaiter().GetResult().Value);
         });
+        await released.WaitAsync(Bound, Ct);
 
         Assert.Equal(LoopThread, thread);
-        Assert.Equal("inner", inner);
-        Assert.True(ClientEventLoop.Shared.TakeOvers > takeOvers, "a new thread took the loop over");
+        Assert.Equal(7, inner);
     }
 
     [Theory]

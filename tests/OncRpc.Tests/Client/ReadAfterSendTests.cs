@@ -7,12 +7,13 @@ using OncRpc.Xdr;
 namespace OncRpc.Tests.Client;
 
 /// <summary>
-/// A sequential awaited call made on the client loop's thread whose send lasted long (the server,
-/// sharing the CPU, answered during it) reads its reply right there (<see cref="LoopReader.AfterSend"/>)
-/// and completes before it is awaited; when the reply is not there yet, the loop reads it as for
-/// any other call. The fake server here writes a reply before the call goes out, which stands for
-/// "answered during the send"; the send counts as long because the reader's quickest send is set
-/// to one tick.
+/// A sequential awaited call made on the client loop's thread can read its reply right there
+/// (<see cref="LoopReader.AfterSend"/>) and complete before it is awaited: by waiting for it in its
+/// own socket, briefly, when nothing else waits on the loop; or, when another socket does, by
+/// reading without waiting after a send that lasted long (the server, sharing the CPU, answered
+/// during it). A reply not there (in time) is read by the loop, as for any other call. The fake
+/// server here writes a reply before the call goes out, which stands for "answered during the
+/// send"; a send counts as long or not as the test sets the reader's quickest send.
 /// <para>In the loop's collection: the continuation under test must run on the loop's thread.</para>
 /// </summary>
 [Collection(nameof(ClientEventLoopCollection))]
@@ -125,32 +126,54 @@ public class ReadAfterSendTests
     /// <summary>What one attempt saw, or null when it could not tell: the loop's watchdog handed
     /// the loop to a new thread meanwhile (a busy machine can hold a thread past its period), or
     /// the first call's continuation did not run on the loop.</summary>
-    private sealed record Outcome(bool SecondAtOnce, int Second, bool ThirdAtOnce, int Third);
+    private sealed record Outcome(bool SecondAtOnce, int Second, bool ThirdAtOnce, int Third, int SocketWaits);
+
+    /// <summary>How a call on the loop's thread may read its reply: waiting in its socket (nothing
+    /// else waits on the loop), or reading after a long send (another socket does).</summary>
+    public enum Path
+    {
+        WaitInSocket,
+        ReadAfterLongSend,
+    }
 
     [Theory]
-    [InlineData(RpcTransportKind.Tcp)]
-    [InlineData(RpcTransportKind.Udp)]
-    public async Task A_reply_there_when_a_long_send_returns_completes_the_call_before_it_is_awaited_and_one_not_there_is_read_by_the_loop(RpcTransportKind transport)
+    [InlineData(RpcTransportKind.Tcp, Path.WaitInSocket)]
+    [InlineData(RpcTransportKind.Udp, Path.WaitInSocket)]
+    [InlineData(RpcTransportKind.Tcp, Path.ReadAfterLongSend)]
+    [InlineData(RpcTransportKind.Udp, Path.ReadAfterLongSend)]
+    public async Task A_reply_there_after_the_send_completes_the_call_before_it_is_awaited_and_one_not_there_is_read_by_the_loop(RpcTransportKind transport, Path path)
     {
         Assert.SkipUnless(ClientEventLoop.IsSupported, "the client event loop is Linux only");
         for (int attempt = 0; attempt < 5; attempt++)
         {
-            if (await AttemptAsync(transport) is { } outcome)
+            if (await AttemptAsync(transport, path) is { } outcome)
             {
                 Assert.True(outcome.SecondAtOnce, "the reply found after the send completed the call at once");
                 Assert.Equal(4, outcome.Second);
                 Assert.False(outcome.ThirdAtOnce);
                 Assert.Equal(6, outcome.Third);
+                // Waiting in the socket is what completed the second call (its send counted as
+                // quick), and the third waited too, briefly, before the loop read its reply;
+                // with another socket waiting on the loop, no call waits in its socket.
+                Assert.Equal(path == Path.WaitInSocket ? 2 : 0, outcome.SocketWaits);
                 return;
             }
         }
         Assert.Fail("in five attempts the loop was taken over, or the continuation ran elsewhere, every time");
     }
 
-    private static async Task<Outcome?> AttemptAsync(RpcTransportKind transport)
+    private static async Task<Outcome?> AttemptAsync(RpcTransportKind transport, Path path)
     {
+        // The loop is process-wide: a call another test left pending (until it times out) keeps a
+        // socket waiting on it, and a caller on the loop's thread would then not wait in its own.
+        await Eventually.ReachedAsync(() => LoopReader.HeldByLoop == 0, "no socket waits on the client loop");
         await using var server = new Server(transport);
         await using RpcClient client = await server.ConnectAsync();
+        // Another socket waiting on the loop: a call whose reply is held until the end.
+        await using var otherServer = new Server(transport);
+        await using RpcClient? other = path == Path.ReadAfterLongSend ? await otherServer.ConnectAsync() : null;
+        Task<XdrInt>? otherCall = other?.CallAsync<XdrInt, XdrInt>(Double, 9, Ct).AsTask();
+        ReceivedCall? otherReceived = otherCall is null ? null : await otherServer.ReceiveAsync();
         Task<XdrInt> warm = client.CallAsync<XdrInt, XdrInt>(Double, 0, Ct).AsTask(); // the loop exists before its take-overs are counted
         ReceivedCall call0 = await server.ReceiveAsync();
         await server.ReplyAsync(call0.Xid, 0);
@@ -163,24 +186,27 @@ public class ReadAfterSendTests
         // role up, so nobody reads the socket while it runs. Everything it needs it does itself,
         // without waiting for another thread.
         Task<XdrInt> first = client.CallAsync<XdrInt, XdrInt>(Double, 1, Ct).AsTask();
-        Task<(string? Thread, bool SecondAtOnce, int Second, Task<XdrInt> Third, bool ThirdAtOnce)> continued = first.ContinueWith(t =>
+        Task<(string? Thread, bool SecondAtOnce, int Second, Task<XdrInt> Third, bool ThirdAtOnce, int SocketWaits)> continued = first.ContinueWith(t =>
         {
             t.GetAwaiter().GetResult();
+            int waitsBefore = LoopOf(client).SocketWaits; // this thread may have made the warm-up call too
             server.ReplyNow(Volatile.Read(ref firstXid) + 1, 4); // the next call's reply, before it is sent (xids are consecutive)
-            LoopOf(client).SendTiming.Quickest = 1;                // any send lasts long
+            long quickest = path == Path.ReadAfterLongSend ? 1 : long.MaxValue; // any send lasts long, or none does
+            LoopOf(client).SendTiming.Quickest = quickest;
             ValueTask<XdrInt> second = client.CallAsync<XdrInt, XdrInt>(Double, 2, Ct);
             bool secondAtOnce = second.IsCompleted;
             int secondValue = second.IsCompleted ? second.Result.Value : -1;
-            LoopOf(client).SendTiming.Quickest = 1;
-            ValueTask<XdrInt> third = client.CallAsync<XdrInt, XdrInt>(Double, 3, Ct); // no reply yet: the loop reads it
-            return (Thread.CurrentThread.Name, secondAtOnce, secondValue, third.AsTask(), third.IsCompleted);
+            LoopOf(client).SendTiming.Quickest = quickest;
+            ValueTask<XdrInt> third = client.CallAsync<XdrInt, XdrInt>(Double, 3, Ct); // no reply before this returns: the loop reads it
+            bool thirdAtOnce = third.IsCompleted;
+            return (Thread.CurrentThread.Name, secondAtOnce, secondValue, third.AsTask(), thirdAtOnce, LoopOf(client).SocketWaits - waitsBefore);
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
         ReceivedCall call1 = await server.ReceiveAsync();
         Volatile.Write(ref firstXid, call1.Xid);
         await server.ReplyAsync(call1.Xid, 2 * call1.IntArgument);
 
-        (string? thread, bool secondAtOnce, int second, Task<XdrInt> third, bool thirdAtOnce) = await continued.WaitAsync(Bound, Ct);
+        (string? thread, bool secondAtOnce, int second, Task<XdrInt> third, bool thirdAtOnce, int socketWaits) = await continued.WaitAsync(Bound, Ct);
         ReceivedCall call2 = await server.ReceiveAsync();
         ReceivedCall call3 = await server.ReceiveAsync();
         Assert.Equal((call1.Xid + 1, 2), (call2.Xid, call2.IntArgument));
@@ -194,9 +220,63 @@ public class ReadAfterSendTests
         await server.ReplyAsync(call4.Xid, 8);
         Assert.Equal(8, (await fourth.WaitAsync(Bound, Ct)).Value);
 
+        if (otherCall is not null)
+        {
+            await otherServer.ReplyAsync(otherReceived!.Xid, 18);
+            Assert.Equal(18, (await otherCall.WaitAsync(Bound, Ct)).Value);
+        }
         return thread == LoopThread && ClientEventLoop.Shared.TakeOvers == takeOvers
-            ? new Outcome(secondAtOnce, second, thirdAtOnce, thirdValue)
+            ? new Outcome(secondAtOnce, second, thirdAtOnce, thirdValue, socketWaits)
             : null;
+    }
+
+    /// <summary>Calls by a sequential awaited caller on the loop's thread against a real server for
+    /// at least <paramref name="forMs"/>: how many, how many waited in their socket, how many ran
+    /// elsewhere than on the loop's thread, and whether the loop was taken over meanwhile.</summary>
+    private static async Task<(int Calls, int SocketWaits, int OffLoop, bool TakenOver)> ChainAsync(RpcTransportKind transport, int forMs)
+    {
+        await using OncRpc.Tests.Server.ServerHarness harness = await OncRpc.Tests.Server.ServerHarness.StartAsync();
+        await using RpcClient client = transport == RpcTransportKind.Udp
+            ? RpcClient.CreateUdp((IPEndPoint)harness.Udp)
+            : await RpcClient.ConnectTcpAsync(harness.Tcp, cancellationToken: Ct);
+        var echo = new RpcProcedureDescriptor(OncRpc.Tests.Server.ServerHarness.Program, 1, OncRpc.Tests.Server.ServerHarness.EchoProc, "TEST_PROG", "ECHO");
+        await client.CallAsync<XdrString, XdrString>(echo, "warm", Ct);
+        await Task.Yield(); // off the loop's thread, if this continuation ran there
+        long takeOvers = ClientEventLoop.Shared.TakeOvers;
+        int waitsBefore = LoopOf(client).SocketWaits;
+        int calls = 0, offLoop = 0;
+        var elapsed = System.Diagnostics.Stopwatch.StartNew();
+        while (elapsed.ElapsedMilliseconds < forMs)
+        {
+            // After the first, each call is made where the previous one continued: on the loop.
+            Assert.Equal("x", (string)await client.CallAsync<XdrString, XdrString>(echo, "x", Ct));
+            calls++;
+            offLoop += Thread.CurrentThread.Name == LoopThread ? 0 : 1;
+        }
+        return (calls, LoopOf(client).SocketWaits - waitsBefore, offLoop, ClientEventLoop.Shared.TakeOvers != takeOvers);
+    }
+
+    [Theory]
+    [InlineData(RpcTransportKind.Tcp)]
+    [InlineData(RpcTransportKind.Udp)]
+    public async Task A_sequential_caller_on_the_loop_waits_in_its_socket_and_returns_to_the_loop_often_enough_never_to_be_taken_over(RpcTransportKind transport)
+    {
+        Assert.SkipUnless(ClientEventLoop.IsSupported, "the client event loop is Linux only");
+        // Longer than the watchdog's period several times over: one unbroken chain of calls
+        // completed in the socket would be taken for stuck user code.
+        int forMs = 8 * (int)ClientEventLoop.StuckPeriod.TotalMilliseconds;
+        for (int attempt = 0; attempt < 5; attempt++)
+        {
+            (int calls, int socketWaits, int offLoop, bool takenOver) = await ChainAsync(transport, forMs);
+            Assert.True(socketWaits > 0, $"{calls} calls, none waited in its socket");
+            Assert.True(socketWaits < calls - offLoop, $"{calls} calls ({offLoop} off the loop), {socketWaits} waited in their socket: the chain never went back to the loop");
+            if (!takenOver && offLoop < calls / 2)
+            {
+                return;
+            }
+            // A busy machine can hold the loop's thread past the watchdog's period: try again.
+        }
+        Assert.Fail("in five attempts the loop was taken over, or the calls ran elsewhere, every time");
     }
 
     [Fact]

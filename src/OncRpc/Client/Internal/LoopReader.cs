@@ -72,8 +72,9 @@ internal sealed class LoopReader : IEpollHandler
     /// socket go. A hint: a hand-over racing with a check is seen at the next one.</summary>
     private static int s_heldByLoop;
 
-    /// <summary>Loop thread only: when the current chain of waits in a socket began (a Stopwatch
-    /// timestamp; 0: none).</summary>
+    /// <summary>Loop thread only: the run of user code (<see cref="EpollLoop.UserCodeEpoch"/>) of the
+    /// current chain of waits in a socket, and when that chain began (a Stopwatch timestamp).</summary>
+    private static long s_chainEpoch;
     private static long s_chainStarted;
 
     private readonly SafeHandle _handle;
@@ -162,29 +163,28 @@ internal sealed class LoopReader : IEpollHandler
     }
 
     /// <summary>Loop thread: may a call sent at <paramref name="sendStarted"/> wait in its socket
-    /// (the invariant above)? Nothing else waits on the loop, and the chain of such waits, which
-    /// this call starts or continues, is young enough; an old chain ends here, so this call goes
-    /// through the loop.</summary>
+    /// (the invariant above)? Only inside user code, while nothing else waits on the loop, and
+    /// while the chain of such waits in this run of user code, which this call starts or
+    /// continues, is young enough; once it is not, the call goes through the loop, which ends the run.</summary>
     private static bool WaitsInSocket(long sendStarted)
     {
-        if (Volatile.Read(ref s_heldByLoop) != 0 || ClientEventLoop.Shared.HasPostedWork)
+        EpollLoop loop = ClientEventLoop.Shared;
+        long epoch = loop.UserCodeEpoch;
+        if ((epoch & 1) == 0 || Volatile.Read(ref s_heldByLoop) != 0 || loop.HasPostedWork)
         {
-            s_chainStarted = 0;
             return false;
         }
-        long chainStarted = s_chainStarted;
-        if (chainStarted == 0)
+        if (s_chainEpoch != epoch)
         {
+            s_chainEpoch = epoch;
             s_chainStarted = sendStarted;
             return true;
         }
-        if (sendStarted - chainStarted <= s_chainTicks)
-        {
-            return true;
-        }
-        s_chainStarted = 0;
-        return false;
+        return sendStarted - s_chainStarted <= s_chainTicks;
     }
+
+    /// <summary>Readers whose role the loop holds now (for tests).</summary>
+    internal static int HeldByLoop => Volatile.Read(ref s_heldByLoop);
 
     /// <summary>Calls whose caller waited in this socket on the loop's thread (for tests).</summary>
     internal int SocketWaits { get; private set; }

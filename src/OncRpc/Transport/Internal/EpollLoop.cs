@@ -189,6 +189,11 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>True when work posted from another thread (<see cref="Post"/>) waits for the loop.</summary>
     public bool HasPostedWork => !_posted.IsEmpty;
 
+    /// <summary>Odd while handed-over user code runs on the loop's thread (<see cref="RunAfterBatch"/>),
+    /// even otherwise; it moves on with every run (and with a take-over), so code on the loop's
+    /// thread can tell whether it is still in the same run.</summary>
+    public long UserCodeEpoch => Volatile.Read(ref _userCodeEpoch);
+
     /// <summary>Adds <paramref name="socket"/> with interest <paramref name="events"/>; returns the
     /// registration token for <see cref="Modify"/> and <see cref="Remove"/>.</summary>
     public ulong Add(SafeHandle socket, uint events, IEpollHandler handler)
