@@ -4,7 +4,7 @@ using OncRpc.Transport.Internal;
 namespace OncRpc.Client.Internal;
 
 /// <summary>What a socket's reader does on the client's event loop (<see cref="LoopReader"/>).</summary>
-internal interface ILoopSocketReader
+internal interface ILoopSocketReader : ISyncReader
 {
     /// <summary>Loop thread, holding the role: reads what the socket holds without blocking and
     /// dispatches it (with <see cref="LoopReader.IsReading"/> true, so awaited calls' outcomes are
@@ -14,15 +14,6 @@ internal interface ILoopSocketReader
     /// Returns false when it stopped with bytes possibly left (its read bound); a failure closes
     /// the table itself.</summary>
     bool ReadAvailable(bool toTheEnd);
-
-    /// <summary>Loop thread, inside user code, holding the role as a synchronous reader (for
-    /// <see cref="LoopReader.AfterSend"/>): waits in the socket for bytes, at most
-    /// <see cref="LoopReader.SocketWaitMilliseconds"/> (the socket's receive timeout from the first
-    /// such wait on), and dispatches what came, with <see cref="LoopReader.IsReading"/> false: the
-    /// caller has not awaited <paramref name="call"/> yet, so its outcome is published at once and
-    /// it completes before it is awaited. Times <paramref name="call"/> out when its deadline has
-    /// passed; a failure closes the table.</summary>
-    void WaitAndRead(PendingCall call);
 }
 
 /// <summary>
@@ -88,6 +79,7 @@ internal sealed class LoopReader : IEpollHandler
     private int _armed;
     private int _ready;
     private SendTiming _sendTiming; // callers' sends on this socket (see AfterSend)
+    private bool _waitsShort; // role holder only: the socket's receive timeout is SocketWaitMilliseconds
 
     public LoopReader(SafeHandle handle, PendingCallTable pending, ILoopSocketReader reader, Action<RpcException> fail)
     {
@@ -144,8 +136,7 @@ internal sealed class LoopReader : IEpollHandler
                 {
                     if (wait)
                     {
-                        _reader.WaitAndRead(call);
-                        SocketWaits++;
+                        WaitInSocket(call);
                     }
                     else
                     {
@@ -160,6 +151,26 @@ internal sealed class LoopReader : IEpollHandler
             }
         }
         Role.EnsureReader();
+    }
+
+    /// <summary>Loop thread, inside user code, holding the role as a synchronous reader: waits in
+    /// the socket for <paramref name="call"/>'s reply, at most <see cref="SocketWaitMilliseconds"/>
+    /// (the socket's receive timeout from the first such wait on; a synchronous caller on this
+    /// socket then re-checks that often too), and dispatches what came with <see cref="IsReading"/>
+    /// false: the caller has not awaited the call yet, so its outcome is published at once and it
+    /// completes before it is awaited. A socket whose timeout cannot be set is not waited in.</summary>
+    private void WaitInSocket(PendingCall call)
+    {
+        if (!_waitsShort)
+        {
+            if (!Libc.SetReceiveTimeout(_handle, SocketWaitMilliseconds))
+            {
+                return; // closed meanwhile: the loop finds out
+            }
+            _waitsShort = true;
+        }
+        ReaderRole.ReadOnce(call, _reader, _pending, SocketWaitMilliseconds);
+        SocketWaits++;
     }
 
     /// <summary>Loop thread: may a call sent at <paramref name="sendStarted"/> wait in its socket

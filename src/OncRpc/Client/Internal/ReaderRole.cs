@@ -104,21 +104,51 @@ internal sealed class ReaderRole : IValueTaskSource
     public bool TryTakeSync() => Interlocked.CompareExchange(ref _state, SyncReader, Idle) == Idle;
 
     /// <summary>Blocks until <paramref name="call"/> (a sync call, registered and sent) completes:
-    /// reads on this thread (<see cref="ISyncReader.ReadUntil"/>) whenever the role is free,
-    /// otherwise waits in slices for whoever reads to deliver the outcome.</summary>
-    public void WaitForReply<TReader>(PendingCall call, TReader reader)
+    /// reads on this thread (<see cref="ReadUntil"/>) whenever the role is free, otherwise waits in
+    /// slices for whoever reads to deliver the outcome.</summary>
+    public void WaitForReply<TReader>(PendingCall call, TReader reader, PendingCallTable pending)
         where TReader : class, ISyncReader
     {
         while (!call.IsSignaled)
         {
             if (TryTakeSync())
             {
-                reader.ReadUntil(call);
+                ReadUntil(call, reader, pending);
             }
             // Either another reader will dispatch our reply, or ReadUntil stopped because the call
             // completed, timed out or the connection closed: its outcome is moments away.
             call.WaitSignaled(SliceMilliseconds);
         }
+    }
+
+    /// <summary>Holding the role on a caller's thread: reads until <paramref name="call"/> (a sync
+    /// call) has its outcome, its deadline passes or the transport closes; then gives the role up.</summary>
+    private void ReadUntil<TReader>(PendingCall call, TReader reader, PendingCallTable pending)
+        where TReader : class, ISyncReader
+    {
+        while (!call.IsSignaled && ReadOnce(call, reader, pending, SliceMilliseconds))
+        {
+        }
+        ReleaseSync(pending);
+    }
+
+    /// <summary>Holding the role: one receive for <paramref name="call"/> (<see cref="ISyncReader.ReceiveOnce"/>),
+    /// waiting at most <paramref name="maxWaitMs"/> and never past the call's deadline. False when
+    /// reading for it should stop: the transport is closed or failed, or the deadline passed (the
+    /// call is timed out here).</summary>
+    public static bool ReadOnce(PendingCall call, ISyncReader reader, PendingCallTable pending, int maxWaitMs)
+    {
+        if (pending.IsClosed)
+        {
+            return false;
+        }
+        long now = pending.NowMs;
+        if (now >= call.DeadlineTicks)
+        {
+            pending.TryTimeOut(call);
+            return false;
+        }
+        return reader.ReceiveOnce((int)Math.Clamp(call.DeadlineTicks - now, 1, maxWaitMs));
     }
 
     /// <summary>A synchronous reader gives the role up, then re-checks <paramref name="pending"/>:
@@ -185,9 +215,11 @@ internal sealed class ReaderRole : IValueTaskSource
 /// <summary>Reads on the caller's thread while it holds the <see cref="ReaderRole"/>.</summary>
 internal interface ISyncReader
 {
-    /// <summary>Holding the role: reads until <paramref name="call"/> has its outcome, its deadline
-    /// passes or the transport closes; then gives the role up (<see cref="ReaderRole.ReleaseSync"/>).</summary>
-    void ReadUntil(PendingCall call);
+    /// <summary>Holding the role: one wait of at most <paramref name="waitMs"/> for bytes (a socket
+    /// still in blocking mode waits its receive timeout instead), and what came decoded and
+    /// dispatched. False when the transport is closed, or failed now (closed here, which fails
+    /// the pending calls).</summary>
+    bool ReceiveOnce(int waitMs);
 }
 
 /// <summary>What the async pump does next (<see cref="ReaderRole.NextPumpStep"/>).</summary>

@@ -45,7 +45,6 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     private int _readStart;
     private int _readEnd;
     private bool _receivedAny; // role holder only: a TLS close before any byte is a refusal
-    private bool _waitsShort;  // role holder only: the socket's receive timeout is the loop's short wait
 
     public ReplyReader(StreamConnection connection, ByteChannel channel, int maxRecordSize, CancellationToken closingToken)
     {
@@ -111,7 +110,7 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
     {
         if (_channel.ReadsDirectly)
         {
-            _role.WaitForReply(call, this);
+            _role.WaitForReply(call, this, _pending);
             return;
         }
         // Over TLS the decrypted bytes are inside SslStream, out of a socket poll's sight: the
@@ -128,34 +127,8 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         }
     }
 
-    /// <summary>Holding the role on a caller's thread: reads until <paramref name="call"/> has its
-    /// outcome, its deadline passes or the connection closes; then gives the role up.</summary>
-    void ISyncReader.ReadUntil(PendingCall call)
-    {
-        while (!call.IsSignaled && ReceiveOnce(call, ReaderRole.SliceMilliseconds))
-        {
-        }
-        _role.ReleaseSync(_pending);
-    }
-
-    void ILoopSocketReader.WaitAndRead(PendingCall call)
-    {
-        if (!_waitsShort)
-        {
-            // The socket's receive timeout bounds a blocking receive: from now on the loop's short
-            // wait (a synchronous caller on this connection then re-checks that often too).
-            _socket.ReceiveTimeout = LoopReader.SocketWaitMilliseconds;
-            _waitsShort = true;
-        }
-        ReceiveOnce(call, LoopReader.SocketWaitMilliseconds);
-    }
-
-    /// <summary>Holding the role: one wait of at most <paramref name="maxWaitMs"/> for bytes (a
-    /// socket still in blocking mode waits its receive timeout), and what came decoded and
-    /// dispatched. False when reading for <paramref name="call"/> should stop: the connection is
-    /// closed, or failed now (closed here, which fails the calls), or the call's deadline passed
-    /// (timed out here).</summary>
-    private bool ReceiveOnce(PendingCall call, int maxWaitMs)
+    /// <inheritdoc/>
+    public bool ReceiveOnce(int waitMs)
     {
         RpcException? error = null;
         try
@@ -164,15 +137,8 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
             {
                 return false;
             }
-            long now = _pending.NowMs;
-            if (now >= call.DeadlineTicks)
-            {
-                _pending.TryTimeOut(call);
-                return false;
-            }
             // The channel waits its own way: a socket polls or blocks in recv, shared memory
             // spins and then sleeps on its futex.
-            int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, maxWaitMs);
             int received = ReceiveSync(waitMs, out SocketError status);
             if (status is SocketError.WouldBlock or SocketError.TimedOut)
             {

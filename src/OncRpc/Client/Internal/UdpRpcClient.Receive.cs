@@ -22,47 +22,18 @@ internal sealed partial class UdpRpcClient
 
     // Set before the first async operation on the socket (see StreamConnection.IsAsyncMode and ReaderRole H5).
     private volatile bool _usedAsync;
-    private bool _waitsShort; // role holder only: the socket's receive timeout is the loop's short wait
 
     private void EnsureReader() => _reader.EnsureReader();
 
-    private void WaitForReply(PendingCall call) => _reader.WaitForReply(call, this);
+    private void WaitForReply(PendingCall call) => _reader.WaitForReply(call, this, _pending);
 
-    void ISyncReader.ReadUntil(PendingCall call)
-    {
-        while (!call.IsSignaled && ReceiveOnce(call, ReaderRole.SliceMilliseconds))
-        {
-        }
-        _reader.ReleaseSync(_pending); // re-checks the table: the pump takes over for calls still pending
-    }
-
-    void ILoopSocketReader.WaitAndRead(PendingCall call)
-    {
-        if (!_waitsShort)
-        {
-            // As on a stream connection (ReplyReader.WaitAndRead): the loop's short wait from now on.
-            _socket.ReceiveTimeout = LoopReader.SocketWaitMilliseconds;
-            _waitsShort = true;
-        }
-        ReceiveOnce(call, LoopReader.SocketWaitMilliseconds);
-    }
-
-    /// <summary>Holding the role: one wait of at most <paramref name="maxWaitMs"/> for a datagram
-    /// (a socket still in blocking mode waits its receive timeout), dispatched. False when reading
-    /// for <paramref name="call"/> should stop: the client is disposed (its table closed), or the
-    /// call's deadline passed (timed out here).</summary>
-    private bool ReceiveOnce(PendingCall call, int maxWaitMs)
+    /// <inheritdoc/>
+    public bool ReceiveOnce(int waitMs)
     {
         try
         {
             if (_pending.IsClosed)
             {
-                return false;
-            }
-            long now = _pending.NowMs;
-            if (now >= call.DeadlineTicks)
-            {
-                _pending.TryTimeOut(call);
                 return false;
             }
             int received;
@@ -75,7 +46,6 @@ internal sealed partial class UdpRpcClient
             }
             else
             {
-                int waitMs = (int)Math.Clamp(call.DeadlineTicks - now, 1, maxWaitMs);
                 // An ICMP error pending on the socket is POLLERR without POLLIN, which a read poll
                 // does not report: look for it when the slice ends quietly.
                 if (!_socket.Poll(waitMs * 1000, SelectMode.SelectRead) && !_socket.Poll(0, SelectMode.SelectError))

@@ -65,6 +65,29 @@ internal static unsafe partial class Libc
     // The per-call system calls below leave errno alone (no SetLastError): the generated stub would
     // clear and read it through two more P/Invokes on every success; a failure reads it at once
     // instead (Interrupted, ErrnoAfterFailure), as the stub itself does after its call.
+    [LibraryImport(Library, EntryPoint = "setsockopt")]
+    private static partial int SetSockOpt(SafeHandle socket, int level, int name, void* value, uint length);
+
+    private const int SOL_SOCKET = 1;
+    private const int SO_RCVTIMEO = 20;
+
+    /// <summary>Sets a socket's receive timeout (SO_RCVTIMEO: how long a blocking receive waits);
+    /// false when the socket is closed or refuses it.</summary>
+    public static bool SetReceiveTimeout(SafeHandle socket, int milliseconds)
+    {
+        nint* timeval = stackalloc nint[2]; // struct timeval: seconds, microseconds, each a C long
+        timeval[0] = milliseconds / 1000;
+        timeval[1] = milliseconds % 1000 * 1000;
+        try
+        {
+            return SetSockOpt(socket, SOL_SOCKET, SO_RCVTIMEO, timeval, (uint)(2 * sizeof(nint))) == 0;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
     [LibraryImport(Library, EntryPoint = "epoll_wait")]
     public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
 
