@@ -217,8 +217,8 @@ internal interface ISyncReader
 {
     /// <summary>Holding the role: one wait of at most <paramref name="waitMs"/> for bytes (a socket
     /// still in blocking mode waits its receive timeout instead), and what came decoded and
-    /// dispatched. False when the transport is closed, or failed now (closed here, which fails
-    /// the pending calls).</summary>
+    /// dispatched. False when the transport failed or was closed meanwhile (a failure closes it
+    /// here, which fails the pending calls). <see cref="ReaderRole.ReadOnce"/> calls it.</summary>
     bool ReceiveOnce(int waitMs);
 }
 

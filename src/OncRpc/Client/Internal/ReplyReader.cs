@@ -133,10 +133,6 @@ internal sealed class ReplyReader : ISyncReader, ILoopSocketReader
         RpcException? error = null;
         try
         {
-            if (_pending.IsClosed)
-            {
-                return false;
-            }
             // The channel waits its own way: a socket polls or blocks in recv, shared memory
             // spins and then sleeps on its futex.
             int received = ReceiveSync(waitMs, out SocketError status);

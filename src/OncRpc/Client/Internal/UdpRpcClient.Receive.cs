@@ -32,10 +32,6 @@ internal sealed partial class UdpRpcClient
     {
         try
         {
-            if (_pending.IsClosed)
-            {
-                return false;
-            }
             int received;
             SocketError status;
             if (!_usedAsync)
