@@ -62,10 +62,7 @@ internal static unsafe partial class Libc
     [LibraryImport(Library, EntryPoint = "epoll_ctl", SetLastError = true)]
     public static partial int EpollCtl(int epfd, int op, int fd, byte* eventBytes);
 
-    // The per-call system calls below leave errno alone (no SetLastError): the generated stub would
-    // clear and read it through two more P/Invokes on every success; a failure reads it at once
-    // instead (Interrupted, ErrnoAfterFailure), as the stub itself does after its call.
-    [LibraryImport(Library, EntryPoint = "setsockopt")]
+    [LibraryImport(Library, EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int SetSockOpt(SafeHandle socket, int level, int name, void* value, uint length);
 
     private const int SOL_SOCKET = 1;
@@ -88,6 +85,9 @@ internal static unsafe partial class Libc
         }
     }
 
+    // The per-call system calls below leave errno alone (no SetLastError): the generated stub would
+    // clear and read it through two more P/Invokes on every success; a failure reads it at once
+    // instead (Interrupted, ErrnoAfterFailure), as the stub itself does after its call.
     [LibraryImport(Library, EntryPoint = "epoll_wait")]
     public static partial int EpollWait(int epfd, byte* events, int maxEvents, int timeoutMs);
 
